@@ -1,0 +1,78 @@
+# syntax=docker/dockerfile:1
+#
+# jobpool container image.
+#
+#   docker build -t jobpool .
+#   docker run -p 8080:8080 -p 8081:8081 -v jobpool-data:/data jobpool
+#
+# Three stages: build the fat jar with the Maven wrapper, split it into Spring Boot's layers with
+# the tools jar mode, and copy the layers into a plain JRE image. .ci/container-smoke.sh repeats the
+# extract step and the ENTRYPOINT below outside Docker (no engine runs in CI), so keep the two in step:
+# it fails if the extract command or the ENTRYPOINT here change without it.
+
+############################################################################ build
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /build
+# The pom selects a JDK >= 25 through maven-toolchains-plugin (select-jdk-toolchain); the image's own
+# JDK (JAVA_HOME=/opt/java/openjdk) satisfies it, so no toolchains.xml is needed here.
+# The whole context, filtered by .dockerignore: the pom may read files beside src/ (openapi.yaml).
+COPY . .
+# The cache mount keeps ~/.m2 (the Maven distribution the wrapper fetches and every dependency)
+# between builds without baking it into a layer.
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -DskipTests package \
+ && cp target/jobpool-*.jar /build/app.jar
+# `cp` with a glob into one file fails loudly if the build ever leaves two jars behind.
+
+########################################################################## extract
+FROM eclipse-temurin:25-jre AS extract
+WORKDIR /extract
+COPY --from=build /build/app.jar app.jar
+# Boot 4's tools jar mode. Without --launcher (the layout the Boot 4 reference recommends) it writes
+#   dependencies/lib/*.jar, snapshot-dependencies/lib/*.jar, spring-boot-loader/ (empty),
+#   application/app.jar (application classes; its manifest Class-Path points at lib/).
+# That layout starts faster than the nested fat jar and is CDS/AOT-cache friendly. Every layer
+# directory is created even when empty, so the COPY lines below never miss.
+RUN java -Djarmode=tools -jar app.jar extract --layers --destination extracted
+
+########################################################################## runtime
+# A full JRE, not a jlink image: the server starts its workers with its own `java` launcher
+# (ProcessHandle.current().info().command()), so the launcher and every module a task may use
+# must be present.
+FROM eclipse-temurin:25-jre
+WORKDIR /application
+
+# /data holds the embedded H2 store (jobpool.data-dir). It is the only writable path besides
+# /tmp; the application files stay root-owned and read-only to the runtime user, which is what
+# Kubernetes' readOnlyRootFilesystem enforces as well.
+RUN mkdir -p /data && chown 10001:10001 /data && chmod 0750 /data
+
+# Least-changing layer first so a code change only replaces the last, small layer.
+COPY --from=extract /extract/extracted/dependencies/ ./
+COPY --from=extract /extract/extracted/spring-boot-loader/ ./
+COPY --from=extract /extract/extracted/snapshot-dependencies/ ./
+COPY --from=extract /extract/extracted/application/ ./
+
+# -XX:MaxRAMPercentage=40: the server's heap gets 40 % of the container's memory limit, not the
+#   JVM default of 25 % nor the usual 75 % for single-process containers, because the worker JVMs
+#   run in the same container (same cgroup memory limit). Each worker has its own explicit -Xmx
+#   (jobpool.pool.worker-heap) plus metaspace, code cache and thread stacks; the remaining 60 %
+#   is for them and for the server's own non-heap memory. Workers do not see this variable: the
+#   server starts them with a scrubbed environment and their own -Xmx.
+# -Djava.io.tmpdir=/tmp: workers write their class-data-sharing archive and extracted class path
+#   there; in Kubernetes /tmp is an emptyDir because the root filesystem is read-only.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Djava.io.tmpdir=/tmp" \
+    JOBPOOL_DATA_DIR=/data \
+    SERVER_PORT=8080 \
+    MANAGEMENT_SERVER_PORT=8081
+
+VOLUME /data
+# 8080: the API. 8081: actuator (health probes, /actuator/prometheus); keep it off public ingress.
+EXPOSE 8080 8081
+
+# Numeric, so Kubernetes can verify runAsNonRoot without an /etc/passwd entry.
+USER 10001:10001
+
+# java is PID 1 and handles SIGTERM itself (graceful drain: jobpool.shutdown.grace); it also reaps
+# its worker processes, which are its own children.
+ENTRYPOINT ["java", "-jar", "app.jar"]

@@ -1,0 +1,178 @@
+package io.jobpool.api;
+
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.job.Job;
+import io.jobpool.job.JobException;
+import io.jobpool.job.JobQuery;
+import io.jobpool.job.JobService;
+import io.jobpool.job.JobStatus;
+import io.jobpool.pool.PoolSnapshot;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /v1/jobs}: Python's {@code apply_async} / {@code apply} and {@code AsyncResult}. Waiting
+ * endpoints block a virtual thread, so thousands of long-polls cost no platform threads.
+ */
+@RestController
+@RequestMapping("/v1/jobs")
+class JobController {
+
+    private final JobService jobs;
+    private final Duration maxWait;
+
+    JobController(JobService jobs, JobpoolProperties properties) {
+        this.jobs = jobs;
+        this.maxWait = properties.jobs().maxWait();
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobView> submit(@RequestBody SubmitRequest request, @RequestParam(required = false) Double wait,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        Duration waitFor = waitParameter("wait", wait);
+        Job job = jobs.submit(request.toSubmission(null, idempotencyKey)).job();
+        if (!waitFor.isZero() && !job.ready()) {
+            job = jobs.await(job.id(), null, waitFor);
+        }
+        return ResponseEntity.status(job.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                .location(URI.create("/v1/jobs/" + job.id()))
+                .body(view(job));
+    }
+
+    @GetMapping("/{id}")
+    JobView get(@PathVariable String id, @RequestParam(required = false) Double wait) {
+        Duration waitFor = waitParameter("wait", wait);
+        return view(waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor));
+    }
+
+    @GetMapping("/{id}/ready")
+    Map<String, Boolean> ready(@PathVariable String id) {
+        return Map.of("ready", jobs.get(id, null).ready());
+    }
+
+    @GetMapping("/{id}/successful")
+    Map<String, Boolean> successful(@PathVariable String id) {
+        Job job = jobs.get(id, null);
+        if (!job.ready()) {
+            throw JobException.notReady(id);
+        }
+        return Map.of("successful", job.successful());
+    }
+
+    /** {@code AsyncResult.get(timeout)}: the result, 202 while not ready, 424 when it failed. */
+    @GetMapping("/{id}/result")
+    ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) Double timeout) {
+        Duration waitFor = waitParameter("timeout", timeout);
+        Job job = waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor);
+        return switch (job.status()) {
+            case SUCCEEDED -> ResponseEntity.ok(new ResultView(job.result()));
+            case FAILED, CANCELLED -> throw new JobOutcomeException(job);
+            case QUEUED, RUNNING -> ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .header(HttpHeaders.RETRY_AFTER, "1").body(view(job));
+        };
+    }
+
+    @PostMapping("/{id}/cancel")
+    JobView cancel(@PathVariable String id) {
+        return view(jobs.cancel(id, null));
+    }
+
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> forget(@PathVariable String id) {
+        jobs.forget(id, null);
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping(value = "/{id}/logs", produces = MediaType.TEXT_PLAIN_VALUE)
+    ResponseEntity<String> logs(@PathVariable String id) {
+        return ResponseEntity.ok().contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))
+                .body(jobs.logs(id, null));
+    }
+
+    @GetMapping
+    JobPage list(@RequestParam(required = false) String status, @RequestParam(required = false) String task,
+            @RequestParam(required = false) String batch, @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String cursor) {
+        int pageSize = limit == null ? 100 : limit;
+        if (pageSize < 1 || pageSize > 1000) {
+            throw JobException.validation("limit", "must be between 1 and 1000");
+        }
+        List<Job> page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize + 1));
+        boolean more = page.size() > pageSize;
+        List<Job> items = more ? page.subList(0, pageSize) : page;
+        String next = more ? encodeCursor(items.getLast().id()) : null;
+        return new JobPage(items.stream().map(this::view).toList(), next);
+    }
+
+    private static JobStatus status(String status) {
+        if (status == null) {
+            return null;
+        }
+        try {
+            return JobStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw JobException.validation("status", "must be one of " + List.of(JobStatus.values()));
+        }
+    }
+
+    private static String encodeCursor(String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeCursor(String cursor) {
+        if (cursor == null) {
+            return null;
+        }
+        try {
+            String id = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            if (!id.matches("[0-9a-f-]{36}")) {
+                throw new IllegalArgumentException(id);
+            }
+            return id;
+        } catch (IllegalArgumentException e) {
+            throw JobException.validation("cursor", "is not a cursor this service issued");
+        }
+    }
+
+    private Duration waitParameter(String name, Double seconds) {
+        if (seconds == null) {
+            return Duration.ZERO;
+        }
+        if (seconds.isNaN() || seconds < 0 || seconds > maxWait.toSeconds()) {
+            throw JobException.validation(name, "must be between 0 and " + maxWait.toSeconds() + " seconds");
+        }
+        return SubmitRequest.seconds(seconds);
+    }
+
+    private JobView view(Job job) {
+        Long pid = null;
+        if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
+            pid = jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
+                    .map(PoolSnapshot.WorkerInfo::pid).findFirst().orElse(null);
+        }
+        return JobView.of(job, pid);
+    }
+
+    /** {@code {"result": ...}} with the stored JSON written as is. */
+    record ResultView(@com.fasterxml.jackson.annotation.JsonRawValue String result) {}
+
+    /** One page of the job list; {@code next} is the cursor of the following page. */
+    record JobPage(List<JobView> items, String next) {}
+}

@@ -1,0 +1,30 @@
+package io.jobpool.api;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.JobStatus;
+import java.time.Instant;
+
+/**
+ * A job as the API shows it. {@code args}, {@code kwargs} and {@code result} are written as the
+ * JSON they were stored as, without a parse and re-serialise round trip.
+ */
+public record JobView(
+        String id, String task, @JsonRawValue String args, @JsonRawValue String kwargs, JobStatus status,
+        boolean ready, Boolean successful, @JsonRawValue String result, JobError error, int attempts,
+        int maxRetries, int priority, double timeoutSeconds, Instant createdAt, Instant scheduledAt,
+        Instant startedAt, Instant finishedAt, String batchId, WorkerRef worker, String callbackUrl,
+        String errorCallbackUrl) {
+
+    /** The worker process that runs or ran the job. */
+    public record WorkerRef(long pid) {}
+
+    static JobView of(Job job, Long runningPid) {
+        Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
+        return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
+                job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
+                job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
+                job.batchId(), pid == null ? null : new WorkerRef(pid), job.callbackUrl(), job.errorCallbackUrl());
+    }
+}

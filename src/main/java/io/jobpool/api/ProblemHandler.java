@@ -1,0 +1,103 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Every error is an RFC 9457 problem whose {@code type} is one of the stable names in the design
+ * ({@code validation}, {@code not-found}, ...). Spring's own exceptions (bad JSON, wrong method,
+ * unknown path) are given those names too, so a client handles one vocabulary.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(JobException.class)
+    ResponseEntity<ProblemDetail> jobException(JobException e, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(e.status()), e.getMessage());
+        problem.setType(URI.create(e.type()));
+        problem.setTitle(e.title());
+        problem.setInstance(URI.create(request.getRequestURI()));
+        e.extensions().forEach(problem::setProperty);
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
+        if (e.status() == 429) {
+            response.header(HttpHeaders.RETRY_AFTER, "1");
+        }
+        return response.body(problem);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        return jobException(JobException.validation(e.getName(), "cannot be read from '" + e.getValue() + "'"), request);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        log.error("Unexpected error answering {} {}", request.getMethod(), request.getRequestURI(), e);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "the service failed to answer this request; the error is in its log");
+        problem.setType(URI.create("internal"));
+        problem.setTitle("Internal error");
+        return ResponseEntity.internalServerError().body(problem);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JobException jobException) {
+                return asObject(jobException(jobException, ((ServletWebRequest) request).getRequest()));
+            }
+        }
+        String detail = e.getMostSpecificCause().getMessage();
+        if (detail != null) {
+            // Jackson appends a source excerpt and reference chain; the first line says what is wrong.
+            detail = detail.lines().findFirst().orElse(detail);
+        }
+        return asObject(jobException(JobException.validation("body", "is not valid JSON for this request: " + detail),
+                ((ServletWebRequest) request).getRequest()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+            HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(e, body, headers, statusCode, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem) {
+            problem.setType(URI.create(typeFor(statusCode.value())));
+            if (request instanceof ServletWebRequest servlet) {
+                problem.setInstance(URI.create(servlet.getRequest().getRequestURI()));
+            }
+        }
+        return response;
+    }
+
+    private static final Map<Integer, String> TYPES = Map.of(
+            400, "validation", 404, "not-found", 405, "method-not-allowed", 406, "not-acceptable",
+            413, "payload-too-large", 415, "unsupported-media-type", 401, "unauthorized", 403, "forbidden");
+
+    private static String typeFor(int status) {
+        return TYPES.getOrDefault(status, status >= 500 ? "internal" : "validation");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ResponseEntity<Object> asObject(ResponseEntity<ProblemDetail> response) {
+        return (ResponseEntity) response;
+    }
+}

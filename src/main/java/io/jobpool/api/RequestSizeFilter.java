@@ -1,0 +1,101 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses request bodies above {@code jobpool.jobs.max-request-bytes} with 413 before they are
+ * read into memory: by {@code Content-Length} when it is sent, and by counting when it is not.
+ */
+final class RequestSizeFilter extends OncePerRequestFilter {
+
+    private final long maxBytes;
+
+    RequestSizeFilter(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        long declared = request.getContentLengthLong();
+        if (declared > maxBytes) {
+            response.setStatus(413);
+            response.setContentType("application/problem+json");
+            response.setHeader("Connection", "close");
+            response.getOutputStream().write(("{\"type\":\"payload-too-large\",\"title\":\"Payload too large\",\"status\":413,"
+                    + "\"detail\":\"request body is " + declared + " bytes; the limit is " + maxBytes
+                    + " (jobpool.jobs.max-request-bytes)\",\"instance\":\"" + request.getRequestURI().replace("\"", "") + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        chain.doFilter(declared >= 0 ? request : new Bounded(request, maxBytes), response);
+    }
+
+    /** Counts bytes of a body sent without Content-Length and stops at the limit. */
+    private static final class Bounded extends HttpServletRequestWrapper {
+        private final long maxBytes;
+
+        Bounded(HttpServletRequest request, long maxBytes) {
+            super(request);
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            ServletInputStream in = super.getInputStream();
+            return new ServletInputStream() {
+                private long read;
+
+                @Override
+                public int read() throws IOException {
+                    int b = in.read();
+                    if (b >= 0) {
+                        count(1);
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    int n = in.read(buffer, offset, length);
+                    if (n > 0) {
+                        count(n);
+                    }
+                    return n;
+                }
+
+                private void count(int n) {
+                    read += n;
+                    if (read > maxBytes) {
+                        throw JobException.payloadTooLarge("request body", read, maxBytes, "jobpool.jobs.max-request-bytes");
+                    }
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return in.isReady();
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    in.setReadListener(listener);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobException;
+import io.jobpool.job.Submission;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/** Body of {@code POST /v1/jobs}; unknown fields are refused by the JSON reader. */
+public record SubmitRequest(
+        String task, JsonNode args, JsonNode kwargs, Double timeoutSeconds, Integer priority, Double delaySeconds,
+        Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
+
+    /** Checks shape and types; range checks against configuration happen in the job service. */
+    Submission toSubmission(String owner, String idempotencyKey) {
+        List<JobException.FieldError> errors = new ArrayList<>();
+        if (task == null || task.isBlank()) {
+            errors.add(new JobException.FieldError("task", "is required"));
+        } else if (task.length() > 200) {
+            errors.add(new JobException.FieldError("task", "must be at most 200 characters"));
+        }
+        if (args != null && !args.isNull() && !args.isArray()) {
+            errors.add(new JobException.FieldError("args", "must be an array"));
+        }
+        if (kwargs != null && !kwargs.isNull() && !kwargs.isObject()) {
+            errors.add(new JobException.FieldError("kwargs", "must be an object"));
+        }
+        checkFinite(errors, "timeoutSeconds", timeoutSeconds);
+        checkFinite(errors, "delaySeconds", delaySeconds);
+        checkUrl(errors, "callbackUrl", callbackUrl);
+        checkUrl(errors, "errorCallbackUrl", errorCallbackUrl);
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            errors.add(new JobException.FieldError("Idempotency-Key", "must be 1 to 200 characters"));
+        }
+        if (!errors.isEmpty()) {
+            throw JobException.validation(errors);
+        }
+        return new Submission(task, args == null || args.isNull() ? "[]" : args.toString(),
+                kwargs == null || kwargs.isNull() ? "{}" : kwargs.toString(),
+                timeoutSeconds == null ? null : seconds(timeoutSeconds), priority == null ? 0 : priority,
+                delaySeconds == null ? Duration.ZERO : seconds(delaySeconds), maxRetries == null ? 0 : maxRetries,
+                callbackUrl, errorCallbackUrl, owner, idempotencyKey);
+    }
+
+    private static void checkFinite(List<JobException.FieldError> errors, String field, Double value) {
+        if (value != null && (value.isNaN() || value.isInfinite() || Math.abs(value) > 1e12)) {
+            errors.add(new JobException.FieldError(field, "must be a finite number of seconds"));
+        }
+    }
+
+    private static void checkUrl(List<JobException.FieldError> errors, String field, String url) {
+        if (url == null) {
+            return;
+        }
+        try {
+            URI uri = new URI(url);
+            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                errors.add(new JobException.FieldError(field, "must be an absolute http or https URL"));
+            }
+        } catch (java.net.URISyntaxException e) {
+            errors.add(new JobException.FieldError(field, "is not a valid URL: " + e.getReason()));
+        }
+    }
+
+    static Duration seconds(double seconds) {
+        return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
+    }
+}

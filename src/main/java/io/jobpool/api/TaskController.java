@@ -1,0 +1,26 @@
+package io.jobpool.api;
+
+import io.jobpool.pool.WorkerPool;
+import io.jobpool.protocol.Message;
+import java.util.List;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET /v1/tasks}: the tasks the workers registered (the server itself loads no task code). */
+@RestController
+class TaskController {
+
+    private final WorkerPool pool;
+
+    TaskController(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    @GetMapping("/v1/tasks")
+    TaskList tasks() {
+        return new TaskList(pool.snapshot().catalogue());
+    }
+
+    /** The task catalogue. */
+    record TaskList(List<Message.TaskInfo> tasks) {}
+}

@@ -1,0 +1,188 @@
+package io.jobpool.config;
+
+import io.jobpool.dispatch.Dispatcher;
+import io.jobpool.dispatch.Leases;
+import io.jobpool.dispatch.Wakeups;
+import io.jobpool.job.JobCompletion;
+import io.jobpool.job.JobIds;
+import io.jobpool.job.JobLimits;
+import io.jobpool.job.JobService;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.QueueDepth;
+import io.jobpool.job.RunningJobs;
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.pool.PoolSettings;
+import io.jobpool.pool.WorkerClasspath;
+import io.jobpool.pool.WorkerLauncher;
+import io.jobpool.pool.WorkerPool;
+import io.jobpool.pool.WorkerState;
+import io.jobpool.protocol.Message;
+import io.jobpool.store.JdbcJobStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.sql.DataSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Wires the path of a job: store, pool, dispatcher and service. Each bean is created here, explicitly. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(JobpoolProperties.class)
+class JobpoolConfiguration {
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    NodeIdentity nodeIdentity(JobpoolProperties properties, DataSource dataSource) {
+        String id = properties.nodeId();
+        if (id == null || id.isBlank()) {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+            id = host + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        }
+        return new NodeIdentity(id, NodeIdentity.isEmbedded(dataSource));
+    }
+
+    @Bean
+    JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions) {
+        return new JdbcJobStore(jdbc, transactions);
+    }
+
+    @Bean
+    JobMetrics jobMetrics(MeterRegistry registry) {
+        return new JobMetrics(registry);
+    }
+
+    @Bean
+    RunningJobs runningJobs() {
+        return new RunningJobs();
+    }
+
+    @Bean
+    JobWaiters jobWaiters() {
+        return new JobWaiters();
+    }
+
+    @Bean
+    Wakeups wakeups() {
+        return new Wakeups();
+    }
+
+    @Bean(destroyMethod = "close")
+    ExecutorService outcomeWriters() {
+        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
+    }
+
+    @Bean
+    JobCompletion jobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups,
+            JobMetrics metrics, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties,
+            Clock clock) {
+        return new JobCompletion(store, running, waiters, wakeups, metrics, outcomeWriters, node.id(),
+                properties.jobs().retryBackoff(), clock);
+    }
+
+    @Bean
+    WorkerLauncher workerLauncher(JobpoolProperties properties) {
+        JobpoolProperties.Pool pool = properties.pool();
+        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+        List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
+        String java = pool.javaCommand() != null ? pool.javaCommand() : WorkerLauncher.currentJava();
+        return new WorkerLauncher(java, workerJvmOptions(pool, cache), classpath, System.getenv(), pool.workerEnv());
+    }
+
+    /**
+     * Small heap and serial GC keep an idle worker small; ExitOnOutOfMemoryError turns an OOM into a
+     * lost worker rather than a JVM limping on; all VM output goes to stderr, never into the
+     * protocol on stdout.
+     */
+    private static List<String> workerJvmOptions(JobpoolProperties.Pool pool, Path cache) {
+        List<String> options = new ArrayList<>(List.of(
+                "-Xmx" + pool.workerHeap().toMegabytes() + "m",
+                "-Xms8m",
+                "-Xss512k",
+                "-XX:+UseSerialGC",
+                "-XX:+UseCompactObjectHeaders",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-UsePerfData",
+                "-XX:+DisplayVMOutputToStderr",
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr",
+                "-Dfile.encoding=UTF-8",
+                "-Dstdout.encoding=UTF-8",
+                "-Dstderr.encoding=UTF-8"));
+        options.addAll(pool.workerJvmOptions());
+        return options;
+    }
+
+    @Bean
+    WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobpoolProperties properties, Clock clock) {
+        JobpoolProperties.Pool pool = properties.pool();
+        Message.Init init = new Message.Init(properties.tasks().diagnostics(), pool.initializer(), pool.initializerArgs(),
+                properties.jobs().maxResultBytes().toBytes());
+        PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.maxTasksPerWorker(),
+                pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
+                pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
+                init);
+        return new WorkerPool(launcher, settings, completion, clock);
+    }
+
+    @Bean
+    Dispatcher dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+            NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        return new Dispatcher(store, pool, running, metrics, wakeups, node.id(), properties.jobs().lease(),
+                Duration.ofMillis(250), clock);
+    }
+
+    @Bean
+    QueueDepth queueDepth(JobStore store) {
+        return new QueueDepth(store, 250);
+    }
+
+    @Bean
+    JobService jobService(JobStore store, WorkerPool pool, JobWaiters waiters, Wakeups wakeups, QueueDepth queueDepth,
+            JobMetrics metrics, JobpoolProperties properties, Clock clock) {
+        JobpoolProperties.Jobs jobs = properties.jobs();
+        JobLimits limits = new JobLimits(jobs.defaultTimeout(), jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
+                jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
+        metrics.queueDepth(queueDepth::current);
+        for (WorkerState state : WorkerState.values()) {
+            metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
+        }
+        return new JobService(store, pool, limits, new JobIds(clock), waiters, wakeups, queueDepth, metrics, clock);
+    }
+
+    @Bean
+    Leases leases(JobStore store, JobWaiters waiters, Wakeups wakeups, NodeIdentity node, JobpoolProperties properties,
+            Clock clock) {
+        return new Leases(store, waiters, wakeups, node.id(), properties.jobs().lease(),
+                properties.jobs().maxRedeliveries(), clock);
+    }
+
+    @Bean
+    PoolLifecycle poolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store,
+            ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        return new PoolLifecycle(pool, dispatcher, leases, store, outcomeWriters, node, properties, clock);
+    }
+
+    @Bean
+    PoolHealthIndicator poolHealthIndicator(WorkerPool pool) {
+        return new PoolHealthIndicator(pool);
+    }
+}

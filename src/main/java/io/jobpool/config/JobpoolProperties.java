@@ -1,0 +1,138 @@
+package io.jobpool.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Every {@code jobpool.*} setting. Each is settable from the environment
+ * ({@code JOBPOOL_POOL_SIZE=4}) and from the Helm chart's values.
+ *
+ * @param dataDir directory of the embedded H2 store when no PostgreSQL URL is configured
+ * @param nodeId name of this replica in job leases; defaults to host name and pid
+ */
+@ConfigurationProperties("jobpool")
+public record JobpoolProperties(
+        @DefaultValue("./data") Path dataDir,
+        String nodeId,
+        @DefaultValue Pool pool,
+        @DefaultValue Jobs jobs,
+        @DefaultValue Queue queue,
+        @DefaultValue Results results,
+        @DefaultValue Tasks tasks,
+        @DefaultValue Shutdown shutdown,
+        @DefaultValue Security security) {
+
+    /**
+     * The worker processes.
+     *
+     * @param size number of worker processes; defaults to the number of CPUs
+     * @param maxTasksPerWorker recycle a worker after this many jobs (0: never), like
+     *     {@code maxtasksperchild}
+     * @param maxTasksPerWorkerJitter add up to this many to each worker's limit so workers do not
+     *     all restart at once
+     * @param maxWorkerRss recycle a worker whose resident memory exceeds this after a job
+     * @param workerHeap maximum heap of each worker JVM ({@code -Xmx})
+     * @param workerJvmOptions extra JVM options for workers, appended after jobpool's own
+     * @param pluginsDir directory whose jars join the worker class path
+     * @param initializer task each new worker runs once before taking jobs
+     * @param initializerArgs JSON array of arguments for the initializer
+     * @param killGrace how long a worker may take to exit after {@code destroy()} before it is
+     *     killed forcibly
+     * @param bootBackoffMax longest wait between attempts to start a worker that keeps failing to
+     *     boot
+     * @param javaCommand java binary for workers; defaults to the one running the server
+     * @param workerEnv names of extra environment variables passed through to workers (all others
+     *     but a small safe set are scrubbed)
+     */
+    public record Pool(
+            Integer size,
+            @DefaultValue("0") int maxTasksPerWorker,
+            @DefaultValue("0") int maxTasksPerWorkerJitter,
+            DataSize maxWorkerRss,
+            @DefaultValue("128MB") DataSize workerHeap,
+            @DefaultValue List<String> workerJvmOptions,
+            Path pluginsDir,
+            String initializer,
+            @DefaultValue("[]") String initializerArgs,
+            @DefaultValue("2s") Duration killGrace,
+            @DefaultValue("60s") Duration bootBackoffMax,
+            String javaCommand,
+            @DefaultValue List<String> workerEnv) {
+
+        public int effectiveSize() {
+            return size != null ? size : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
+     * Bounds and defaults for jobs.
+     *
+     * @param defaultTimeout run time limit of a job that sets none
+     * @param maxTimeout largest {@code timeoutSeconds} a client may ask for
+     * @param maxPayloadBytes largest {@code args} plus {@code kwargs}, as JSON
+     * @param maxRequestBytes largest request body
+     * @param maxResultBytes largest result, as JSON; larger ones fail with ResultTooLargeError
+     * @param maxLogBytes how much of a job's output is kept; the rest is cut off
+     * @param maxRetries largest {@code maxRetries} a client may ask for
+     * @param maxDelay largest {@code delaySeconds}
+     * @param maxWait longest {@code wait} or {@code timeout} a request may block
+     * @param maxRedeliveries how often a job whose worker or node was lost is run again before it
+     *     fails with WorkerLostError
+     * @param lease how long a node's claim on a running job lasts without a heartbeat
+     * @param retryBackoff base delay of the exponential backoff between retries
+     */
+    public record Jobs(
+            @DefaultValue("300s") Duration defaultTimeout,
+            @DefaultValue("24h") Duration maxTimeout,
+            @DefaultValue("1MB") DataSize maxPayloadBytes,
+            @DefaultValue("2MB") DataSize maxRequestBytes,
+            @DefaultValue("1MB") DataSize maxResultBytes,
+            @DefaultValue("1MB") DataSize maxLogBytes,
+            @DefaultValue("100") int maxRetries,
+            @DefaultValue("30d") Duration maxDelay,
+            @DefaultValue("300s") Duration maxWait,
+            @DefaultValue("3") int maxRedeliveries,
+            @DefaultValue("30s") Duration lease,
+            @DefaultValue("1s") Duration retryBackoff) {}
+
+    /**
+     * The queue of jobs waiting for a worker.
+     *
+     * @param capacity queued jobs beyond which submissions get 429 queue-full
+     */
+    public record Queue(@DefaultValue("100000") int capacity) {}
+
+    /**
+     * Finished jobs.
+     *
+     * @param ttl how long a finished job and its result are kept before they are deleted
+     */
+    public record Results(@DefaultValue("7d") Duration ttl) {}
+
+    /**
+     * Task registration.
+     *
+     * @param diagnostics register the diagnostic tasks (exit, halt, oom, hang) that break workers
+     *     on purpose
+     */
+    public record Tasks(@DefaultValue("false") boolean diagnostics) {}
+
+    /**
+     * Graceful shutdown.
+     *
+     * @param grace how long running jobs may finish after SIGTERM before they are killed and put
+     *     back in the queue
+     */
+    public record Shutdown(@DefaultValue("30s") Duration grace) {}
+
+    /**
+     * Access control.
+     *
+     * @param apiKeys API keys with their roles; none configured means the service runs open
+     */
+    public record Security(@DefaultValue List<String> apiKeys) {}
+}

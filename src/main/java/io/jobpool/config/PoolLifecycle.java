@@ -1,0 +1,143 @@
+package io.jobpool.config;
+
+import io.jobpool.dispatch.Dispatcher;
+import io.jobpool.dispatch.Leases;
+import io.jobpool.job.JobStore;
+import io.jobpool.pool.WorkerPool;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
+
+/**
+ * Starts and stops the pool with the application.
+ *
+ * <p>Start: re-queue what a previous run left RUNNING, prefork the workers, start claiming, start
+ * the housekeeping (lease heartbeat, orphan reaper, expiry of old results). Stop, on SIGTERM: as
+ * soon as the context starts closing no new job is claimed; once the web server has stopped,
+ * running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed and go back
+ * to the queue; last, the outcome writes finish before the store closes.
+ */
+final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+
+    private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
+
+    private final WorkerPool pool;
+    private final Dispatcher dispatcher;
+    private final Leases leases;
+    private final JobStore store;
+    private final ExecutorService outcomeWriters;
+    private final NodeIdentity node;
+    private final JobpoolProperties properties;
+    private final Clock clock;
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
+    private volatile boolean running;
+
+    PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
+            NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.leases = leases;
+        this.store = store;
+        this.outcomeWriters = outcomeWriters;
+        this.node = node;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Override
+    public void start() {
+        if (properties.security().apiKeys().isEmpty()) {
+            log.warn("No API keys configured (jobpool.security.api-keys): the API is open to anyone who can reach it");
+        }
+        int recovered = leases.reapOrphans(node.embedded());
+        if (recovered > 0) {
+            log.info("Re-queued {} job(s) left RUNNING by a previous run", recovered);
+        }
+        pool.start();
+        dispatcher.start();
+        Duration lease = properties.jobs().lease();
+        every(lease.dividedBy(3), leases::renew);
+        every(lease.dividedBy(2), () -> leases.reapOrphans(false));
+        every(Duration.ofMinutes(1), this::deleteExpiredResults);
+        running = true;
+        log.info("jobpool node {} started: {} workers, store {}", node.id(), properties.pool().effectiveSize(),
+                node.embedded() ? "embedded H2 in " + properties.dataDir().toAbsolutePath() : "external database");
+    }
+
+    private void every(Duration period, Runnable duty) {
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                duty.run();
+            } catch (RuntimeException e) {
+                log.error("Housekeeping duty failed; it will run again in {} ms", period.toMillis(), e);
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void deleteExpiredResults() {
+        int deleted;
+        do {
+            deleted = store.deleteFinishedBefore(clock.instant().minus(properties.results().ttl()), 500);
+            if (deleted > 0) {
+                log.info("Deleted {} finished job(s) older than jobpool.results.ttl={}", deleted, properties.results().ttl());
+            }
+        } while (deleted == 500);
+    }
+
+    /** Closing starts: stop claiming before anything else shuts down. */
+    @Override
+    public void onApplicationEvent(ContextClosedEvent event) {
+        if (running) {
+            log.info("Shutting down: no new jobs will be claimed");
+            dispatcher.stop();
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        dispatcher.stop();
+        Duration grace = properties.shutdown().grace();
+        Duration limit = grace.plus(properties.pool().killGrace()).plusSeconds(10);
+        try {
+            pool.shutdown(grace).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.error("Workers did not stop within {} s; exiting anyway (they exit when the server's pipes close)", limit.toSeconds());
+        } catch (Exception e) {
+            log.error("Stopping the worker pool failed", e);
+        }
+        housekeeping.shutdownNow();
+        outcomeWriters.shutdown();
+        try {
+            if (!outcomeWriters.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.error("Some job outcomes were not written in time; those jobs will be redelivered after restart");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Before the web server (higher phases start later and stop earlier), after the data source. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 2048;
+    }
+}

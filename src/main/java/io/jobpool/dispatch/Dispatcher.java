@@ -1,0 +1,114 @@
+package io.jobpool.dispatch;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.RunningJobs;
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.pool.Assignment;
+import io.jobpool.pool.WorkerPool;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Claims due jobs for idle workers. It takes one permit per idle worker from the pool, claims that
+ * many jobs in one transaction, and hands them over; permits it could not fill go back. With
+ * nothing due it sleeps until {@link Wakeups} rings or the poll interval (delayed jobs and
+ * retries become due without anyone signalling).
+ */
+public final class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final JobStore store;
+    private final WorkerPool pool;
+    private final RunningJobs running;
+    private final JobMetrics metrics;
+    private final String node;
+    private final Duration lease;
+    private final Duration pollInterval;
+    private final Clock clock;
+    private final Wakeups wakeups;
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    public Dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+            String node, Duration lease, Duration pollInterval, Clock clock) {
+        this.wakeups = wakeups;
+        this.store = store;
+        this.pool = pool;
+        this.running = running;
+        this.metrics = metrics;
+        this.node = node;
+        this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.clock = clock;
+        this.thread = Thread.ofPlatform().name("jobpool-dispatcher").daemon().unstarted(this::loop);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops claiming; jobs already handed to the pool are the pool's. */
+    public void stop() {
+        stopping = true;
+        wakeups.jobsAvailable();
+        try {
+            thread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
+        Semaphore slots = pool.slots();
+        while (!stopping) {
+            try {
+                if (!slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                int wanted = 1 + slots.drainPermits();
+                int claimed = stopping ? 0 : claim(wanted);
+                if (claimed < wanted) {
+                    slots.release(wanted - claimed);
+                }
+                if (claimed == 0) {
+                    wakeups.await(pollInterval);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("Claiming jobs failed; retrying in {} ms", pollInterval.toMillis(), e);
+                sleepQuietly(pollInterval);
+            }
+        }
+        log.info("Dispatcher stopped claiming jobs");
+    }
+
+    private int claim(int wanted) {
+        Instant now = clock.instant();
+        List<Job> jobs = store.claim(node, wanted, now, now.plus(lease));
+        for (Job job : jobs) {
+            running.add(job);
+            metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));
+            log.debug("Job {} RUNNING: task {}, attempt {}", job.id(), job.task(), job.attempts());
+            pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout()));
+        }
+        return jobs.size();
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.jobpool.dispatch;
+
+import io.jobpool.job.WorkSignal;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/** The dispatcher's doorbell: rung when jobs are submitted or re-queued, waited on when idle. */
+public final class Wakeups implements WorkSignal {
+
+    private final Semaphore bell = new Semaphore(0);
+
+    @Override
+    public void jobsAvailable() {
+        if (bell.availablePermits() == 0) {
+            bell.release();
+        }
+    }
+
+    /** Waits up to {@code timeout} for a ring; rings that came in meanwhile are merged into one. */
+    void await(Duration timeout) throws InterruptedException {
+        bell.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        bell.drainPermits();
+    }
+}

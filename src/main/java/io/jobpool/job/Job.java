@@ -1,0 +1,24 @@
+package io.jobpool.job;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A job as stored. {@code args}, {@code kwargs} and {@code result} are JSON text: the service
+ * stores and returns them without interpreting them.
+ */
+public record Job(
+        String id, String task, String args, String kwargs, JobStatus status, int priority,
+        Duration timeout, int maxRetries, int attempts, int redeliveries, String result, JobError error,
+        Instant createdAt, Instant scheduledAt, Instant startedAt, Instant finishedAt, String batchId,
+        Long workerPid, String callbackUrl, String errorCallbackUrl, String owner) {
+
+    public boolean ready() {
+        return status.isTerminal();
+    }
+
+    /** {@code successful()}: {@code null} until the job is ready. */
+    public Boolean successful() {
+        return ready() ? status == JobStatus.SUCCEEDED : null;
+    }
+}

@@ -1,0 +1,132 @@
+package io.jobpool.job;
+
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.pool.JobOutcome;
+import io.jobpool.pool.PoolListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns what the pool reports into the job's next state: final, or back to the queue for a retry
+ * or after a shutdown. The supervisor must never wait on the database, so each outcome is written
+ * on its own virtual thread.
+ */
+public final class JobCompletion implements PoolListener {
+
+    private static final Logger log = LoggerFactory.getLogger(JobCompletion.class);
+    private static final Duration MAX_BACKOFF = Duration.ofHours(1);
+
+    private final JobStore store;
+    private final RunningJobs running;
+    private final JobWaiters waiters;
+    private final WorkSignal workSignal;
+    private final JobMetrics metrics;
+    private final ExecutorService writers;
+    private final String node;
+    private final Duration retryBackoff;
+    private final Clock clock;
+
+    public JobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal,
+            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Clock clock) {
+        this.store = store;
+        this.running = running;
+        this.waiters = waiters;
+        this.workSignal = workSignal;
+        this.metrics = metrics;
+        this.writers = writers;
+        this.node = node;
+        this.retryBackoff = retryBackoff;
+        this.clock = clock;
+    }
+
+    @Override
+    public void jobFinished(JobOutcome outcome) {
+        writers.execute(() -> {
+            try {
+                record(outcome);
+            } catch (RuntimeException e) {
+                // The job stays RUNNING with this node's lease; if the store is down the lease runs
+                // out and the reaper redelivers it, so nothing is lost.
+                log.error("Could not record the outcome of job {}; its lease will expire and it will be redelivered",
+                        outcome.jobId(), e);
+            }
+        });
+    }
+
+    @Override
+    public void workerRestarted(String reason) {
+        metrics.workerRestarted(reason);
+    }
+
+    @Override
+    public void workerReady(Duration startup) {
+        metrics.workerStarted(startup);
+    }
+
+    private void record(JobOutcome outcome) {
+        Job job = running.remove(outcome.jobId()).orElse(null);
+        if (job == null) {
+            log.warn("Outcome for job {} which this node does not run; ignored", outcome.jobId());
+            return;
+        }
+        Instant now = clock.instant();
+        Duration runTime = job.startedAt() == null ? null : Duration.between(job.startedAt(), now);
+        String pidText = outcome.pid() == 0 ? "none" : Long.toString(outcome.pid());
+        switch (outcome) {
+            case JobOutcome.Succeeded s -> {
+                if (store.transition(JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now))) {
+                    metrics.completed(job.task(), "succeeded", runTime);
+                    log.info("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
+                } else {
+                    log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
+                }
+            }
+            case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime);
+            case JobOutcome.Cancelled c -> {
+                // JobService.cancel already moved the job to CANCELLED before asking for the kill.
+                metrics.completed(job.task(), "cancelled", runTime);
+                log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
+            }
+            case JobOutcome.Interrupted i -> {
+                if (store.transition(JobTransition.interrupted(job.id(), node, now))) {
+                    log.info("Job {} put back in the queue: interrupted by shutdown on worker pid {}", job.id(), pidText);
+                }
+            }
+        }
+        waiters.signal(job.id());
+    }
+
+    private void failed(Job job, JobError error, String logs, long pid, Instant now, Duration runTime) {
+        Long workerPid = pid == 0 ? null : pid;
+        if (job.attempts() <= job.maxRetries()) {
+            Duration delay = backoff(job.attempts());
+            if (store.transition(JobTransition.retry(job.id(), node, error, logs, workerPid, now.plus(delay)))) {
+                log.info("Job {} failed ({}: {}) on attempt {} of {}; retrying in {} ms", job.id(), error.type(),
+                        error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
+                workSignal.jobsAvailable();
+            }
+            return;
+        }
+        if (store.transition(JobTransition.failed(job.id(), node, error, logs, workerPid, now))) {
+            metrics.completed(job.task(), "failed", runTime);
+            log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
+                    millis(runTime), error.type(), error.message());
+        }
+    }
+
+    /** Exponential back-off with jitter: base * 2^(attempt-1), scaled by a random 50-100%. */
+    private Duration backoff(int attempt) {
+        long base = retryBackoff.toMillis() << Math.min(attempt - 1, 30);
+        long capped = Math.min(base, MAX_BACKOFF.toMillis());
+        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+
+    private static long millis(Duration runTime) {
+        return runTime == null ? 0 : runTime.toMillis();
+    }
+}

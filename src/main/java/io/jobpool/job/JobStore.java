@@ -1,0 +1,51 @@
+package io.jobpool.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Where jobs live. One contract for H2 and PostgreSQL; every implementation passes the same tests. */
+public interface JobStore {
+
+    /** Stores a new QUEUED job; returns the stored job, or the earlier one for a known idempotency key. */
+    Inserted insert(NewJob job);
+
+    Optional<Job> find(String id);
+
+    /** What the job printed; empty while it runs. */
+    Optional<String> logs(String id);
+
+    /**
+     * Claims up to {@code limit} due QUEUED jobs, highest priority first, for {@code node}:
+     * QUEUED to RUNNING, one more attempt, a lease until {@code leaseUntil}. Safe against other
+     * nodes claiming at the same time ({@code FOR UPDATE SKIP LOCKED}).
+     */
+    List<Job> claim(String node, int limit, Instant now, Instant leaseUntil);
+
+    /** The one method that changes a job's state: a compare-and-set. False if the job was not in {@code from}. */
+    boolean transition(JobTransition transition);
+
+    /** Removes a finished job; false if it is unknown or not finished. */
+    boolean deleteFinished(String id);
+
+    List<Job> list(JobQuery query);
+
+    long countQueued();
+
+    /** Extends the lease of every job {@code node} runs. */
+    int renewLeases(String node, Instant leaseUntil);
+
+    /** RUNNING jobs whose lease ran out, or (with {@code everyOtherNode}) that any other node holds. */
+    List<Job> orphans(String node, Instant now, boolean everyOtherNode);
+
+    /** Deletes finished jobs older than {@code finishedBefore}; returns how many. */
+    int deleteFinishedBefore(Instant finishedBefore, int limit);
+
+    /**
+     * Result of an insert.
+     *
+     * @param created false when an earlier job with the same idempotency key was returned
+     * @param requestHash the hash stored with that job, to tell a retry from a conflicting request
+     */
+    record Inserted(Job job, boolean created, String requestHash) {}
+}

@@ -1,0 +1,47 @@
+package io.jobpool.job;
+
+import java.time.Instant;
+
+/**
+ * One compare-and-set on a job: from {@code from} to {@code to}, writing the given fields
+ * ({@code null} leaves a field as it is).
+ *
+ * @param owner when set, the change only applies while this node holds the job
+ * @param attemptsDelta added to {@code attempts} (a shutdown hands an attempt back)
+ * @param redeliveriesDelta added to {@code redeliveries} (a lost node or worker)
+ */
+public record JobTransition(
+        String id, JobStatus from, JobStatus to, String owner, String result, JobError error, String logs,
+        Long workerPid, Instant finishedAt, Instant scheduledAt, int attemptsDelta, int redeliveriesDelta) {
+
+    public JobTransition {
+        from.requireCanMoveTo(to);
+    }
+
+    public static JobTransition succeeded(String id, String owner, String result, String logs, long pid, Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0);
+    }
+
+    public static JobTransition failed(String id, String owner, JobError error, String logs, Long pid, Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.FAILED, owner, null, error, logs, pid, now, null, 0, 0);
+    }
+
+    /** Back to the queue to run again at {@code at}; the error of this attempt is kept. */
+    public static JobTransition retry(String id, String owner, JobError error, String logs, Long pid, Instant at) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0);
+    }
+
+    /** Back to the queue without counting the attempt: the service, not the job, stopped it. */
+    public static JobTransition interrupted(String id, String owner, Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0);
+    }
+
+    /** Back to the queue after its node or worker was lost. */
+    public static JobTransition redelivered(String id, Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, now, 0, 1);
+    }
+
+    public static JobTransition cancelled(String id, JobStatus from, String logs, Long pid, Instant now) {
+        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, null, logs, pid, now, null, 0, 0);
+    }
+}

@@ -1,0 +1,23 @@
+package io.jobpool.job;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Jobs this node claimed and has not finished, as they were when claimed. */
+public final class RunningJobs {
+
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+    public void add(Job job) {
+        jobs.put(job.id(), job);
+    }
+
+    public Optional<Job> remove(String id) {
+        return Optional.ofNullable(jobs.remove(id));
+    }
+
+    public int size() {
+        return jobs.size();
+    }
+}

@@ -1,0 +1,72 @@
+package io.jobpool.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Records the metrics named in the design. Labels are task names, outcomes, states and reasons:
+ * never job ids, so cardinality stays bounded by the number of registered tasks.
+ */
+public final class JobMetrics {
+
+    private final MeterRegistry registry;
+
+    public JobMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** {@code jobpool_jobs_submitted_total{task}}. */
+    public void submitted(String task) {
+        Counter.builder("jobpool.jobs.submitted").description("Jobs accepted by POST /v1/jobs")
+                .tag("task", task).register(registry).increment();
+    }
+
+    /** {@code jobpool_jobs_completed_total{task,outcome}} and, when it ran, the run time histogram. */
+    public void completed(String task, String outcome, Duration runTime) {
+        Counter.builder("jobpool.jobs.completed").description("Jobs that reached a final state")
+                .tag("task", task).tag("outcome", outcome).register(registry).increment();
+        if (runTime != null) {
+            Timer.builder("jobpool.job.duration").description("Time a job ran on a worker")
+                    .tag("task", task).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+                    .register(registry).record(runTime);
+        }
+    }
+
+    /** {@code jobpool_job_queue_wait_seconds}: from due time to claim. */
+    public void queueWait(String task, Duration wait) {
+        Timer.builder("jobpool.job.queue.wait").description("Time a due job waited in the queue for a worker")
+                .tag("task", task).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+                .register(registry).record(wait.isNegative() ? Duration.ZERO : wait);
+    }
+
+    /** {@code jobpool_worker_restarts_total{reason}}. */
+    public void workerRestarted(String reason) {
+        Counter.builder("jobpool.worker.restarts").description("Worker processes replaced, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    /** {@code jobpool_worker_startup_seconds}: spawn to ready. */
+    public void workerStarted(Duration startup) {
+        Timer.builder("jobpool.worker.startup").description("Time from spawning a worker process to its ready message")
+                .register(registry).record(startup);
+    }
+
+    /** {@code jobpool_queue_depth}. */
+    public void queueDepth(Supplier<Number> depth) {
+        Gauge.builder("jobpool.queue.depth", depth).description("Jobs queued and due or waiting for their delay")
+                .register(registry);
+    }
+
+    /** {@code jobpool_workers{state}}. */
+    public <T> void workers(String state, T source, ToDoubleFunction<T> count) {
+        Gauge.builder("jobpool.workers", source, count).description("Worker processes by state")
+                .tag("state", state).register(registry);
+    }
+}

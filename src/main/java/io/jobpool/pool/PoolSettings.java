@@ -1,0 +1,13 @@
+package io.jobpool.pool;
+
+import io.jobpool.protocol.Message;
+import java.time.Duration;
+
+/**
+ * What the supervisor needs to know, decoupled from Spring's configuration binding.
+ *
+ * @param init the first frame every new worker receives
+ */
+public record PoolSettings(
+        int size, int maxTasksPerWorker, int maxTasksPerWorkerJitter, long maxWorkerRssBytes,
+        Duration killGrace, Duration bootBackoffMax, int maxLogChars, Message.Init init) {}

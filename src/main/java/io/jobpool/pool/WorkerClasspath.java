@@ -1,0 +1,167 @@
+package io.jobpool.pool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+/**
+ * Finds the class path for worker processes: our own classes plus Jackson, and nothing of Spring.
+ *
+ * <p>Each entry is located from the code source of an anchor class, so it works the same from
+ * {@code mvn spring-boot:run} (directories and jars in the local repository), from the extracted
+ * layered layout a container uses (plain jars), and from {@code java -jar} on the fat jar. In the
+ * last case the classes live inside the outer jar ({@code nested:} URLs) where a plain JVM cannot
+ * read them, so they are extracted once into a cache directory keyed by the jar's identity.
+ */
+public final class WorkerClasspath {
+
+    /** Classes whose jars or directories the worker needs. */
+    private static final List<String> ANCHORS = List.of(
+            "io.jobpool.worker.WorkerMain",
+            "tools.jackson.databind.json.JsonMapper",
+            "tools.jackson.core.JsonParser",
+            "com.fasterxml.jackson.annotation.JsonTypeInfo");
+
+    private WorkerClasspath() {}
+
+    /**
+     * @param cacheDir where nested entries of a fat jar are extracted
+     * @param pluginsDir directory of plugin jars, or {@code null}
+     */
+    public static List<Path> resolve(Path cacheDir, Path pluginsDir) {
+        Set<Path> entries = new LinkedHashSet<>();
+        for (String anchor : ANCHORS) {
+            entries.add(locate(anchor, cacheDir));
+        }
+        entries.addAll(pluginJars(pluginsDir));
+        return List.copyOf(entries);
+    }
+
+    static List<Path> pluginJars(Path pluginsDir) {
+        if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(pluginsDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted()
+                    .map(Path::toAbsolutePath).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list plugins directory " + pluginsDir, e);
+        }
+    }
+
+    private static Path locate(String className, Path cacheDir) {
+        URL location;
+        try {
+            Class<?> anchor = Class.forName(className, false, WorkerClasspath.class.getClassLoader());
+            location = anchor.getProtectionDomain().getCodeSource().getLocation();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("worker dependency missing from the server: " + className, e);
+        }
+        String url = location.toString();
+        if (url.startsWith("jar:")) {
+            url = url.substring(4);
+        }
+        if (url.endsWith("!/")) {
+            url = url.substring(0, url.length() - 2);
+        }
+        if (url.startsWith("nested:")) {
+            return extractNested(url.substring("nested:".length()), cacheDir);
+        }
+        try {
+            return Path.of(new URI(url));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot use " + url + " on the worker class path", e);
+        }
+    }
+
+    /** {@code /app.jar/!BOOT-INF/lib/x.jar} or {@code /app.jar/!BOOT-INF/classes/}. */
+    private static Path extractNested(String spec, Path cacheDir) {
+        int separator = spec.indexOf("/!");
+        Path outer = Path.of(java.net.URLDecoder.decode(spec.substring(0, separator), java.nio.charset.StandardCharsets.UTF_8));
+        String entry = spec.substring(separator + 2);
+        try {
+            Path target = cacheDir.resolve(identity(outer));
+            if (entry.endsWith("/")) {
+                return repackDirectory(outer, entry, target.resolve("classes.jar"));
+            }
+            Path jar = target.resolve("lib").resolve(Path.of(entry).getFileName().toString());
+            if (!Files.exists(jar)) {
+                try (JarFile file = new JarFile(outer.toFile()); InputStream in = file.getInputStream(file.getEntry(entry))) {
+                    copyAtomically(in, jar);
+                }
+            }
+            return jar;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract " + entry + " from " + outer, e);
+        }
+    }
+
+    /**
+     * Copies the entries under {@code prefix} (the application's classes) into a jar of their own:
+     * class-data-sharing archives accept only jars on the class path, not directories.
+     */
+    private static Path repackDirectory(Path outer, String prefix, Path target) throws IOException {
+        if (Files.exists(target)) {
+            return target;
+        }
+        Files.createDirectories(target.getParent());
+        Path temporary = Files.createTempFile(target.getParent(), ".repack", ".tmp");
+        try (JarFile file = new JarFile(outer.toFile());
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(temporary))) {
+            Enumeration<JarEntry> all = file.entries();
+            while (all.hasMoreElements()) {
+                JarEntry entry = all.nextElement();
+                if (entry.isDirectory() || !entry.getName().startsWith(prefix)) {
+                    continue;
+                }
+                out.putNextEntry(new JarEntry(entry.getName().substring(prefix.length())));
+                try (InputStream in = file.getInputStream(entry)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
+    private static void copyAtomically(InputStream in, Path destination) throws IOException {
+        Files.createDirectories(destination.getParent());
+        Path temporary = Files.createTempFile(destination.getParent(), ".extract", ".tmp");
+        Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temporary, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A rebuilt jar gets a fresh directory, so stale classes are never used. */
+    private static String identity(Path jar) throws IOException {
+        String key = jar.toAbsolutePath() + ":" + Files.size(jar) + ":" + Files.getLastModifiedTime(jar).toMillis();
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> asStrings(List<Path> entries) {
+        List<String> result = new ArrayList<>();
+        entries.forEach(p -> result.add(p.toString()));
+        return result;
+    }
+}

@@ -1,0 +1,92 @@
+package io.jobpool.pool;
+
+import io.jobpool.protocol.FrameCodec;
+import io.jobpool.protocol.Message;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * One worker process and the job it owns. Mutated only by the supervisor thread, except the
+ * stderr tail which the stderr drain appends to.
+ */
+final class WorkerHandle {
+
+    /** Why the supervisor is stopping this worker; decides the outcome of the job it holds. */
+    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL }
+
+    final String id;
+    final Process process;
+    final long pid;
+    final Instant startedAt;
+    final long spawnNanos;
+    final int taskLimit;
+    private final DataOutputStream stdin;
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+
+    WorkerState state = WorkerState.STARTING;
+    int tasksCompleted;
+    Assignment job;
+    long jobDeadlineNanos;
+    StringBuilder logs;
+    boolean logsTruncated;
+    StopReason stopReason;
+    long forceKillAtNanos;
+
+    WorkerHandle(String id, Process process, Instant startedAt, long spawnNanos, int taskLimit) {
+        this.id = id;
+        this.process = process;
+        this.pid = process.pid();
+        this.startedAt = startedAt;
+        this.spawnNanos = spawnNanos;
+        this.taskLimit = taskLimit;
+        this.stdin = FrameCodec.output(process.getOutputStream());
+    }
+
+    /** Sends a frame; a failure means the process is going away and its exit event will follow. */
+    boolean send(Message.ToWorker message) {
+        try {
+            FrameCodec.write(stdin, message);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    void appendLog(String text, int maxBytes) {
+        if (logs == null || logsTruncated) {
+            return;
+        }
+        int room = maxBytes - logs.length();
+        if (text.length() <= room) {
+            logs.append(text);
+        } else {
+            logs.append(text, 0, Math.max(0, room)).append("\n[jobpool: log cut at ").append(maxBytes).append(" characters]\n");
+            logsTruncated = true;
+        }
+    }
+
+    String takeLogs() {
+        String text = logs == null ? "" : logs.toString();
+        logs = null;
+        logsTruncated = false;
+        return text;
+    }
+
+    synchronized void rememberStderr(String line) {
+        if (stderrTail.size() == 20) {
+            stderrTail.removeFirst();
+        }
+        stderrTail.addLast(line);
+    }
+
+    synchronized String stderrTail() {
+        return String.join("\n", stderrTail);
+    }
+
+    PoolSnapshot.WorkerInfo info() {
+        return new PoolSnapshot.WorkerInfo(id, pid, state, job == null ? null : job.jobId(), tasksCompleted, startedAt);
+    }
+}

@@ -1,0 +1,69 @@
+package io.jobpool.pool;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Starts worker processes: the same {@code java} binary as the server, a small heap, the worker
+ * class path, and a scrubbed environment.
+ */
+public final class WorkerLauncher {
+
+    /**
+     * Variables a worker may inherit. Everything else is dropped: the server's environment carries
+     * API keys, the webhook secret and the database password, which task code must never see.
+     */
+    static final Set<String> SAFE_ENVIRONMENT = Set.of("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER");
+
+    private final List<String> command;
+    private final Map<String, String> environment;
+
+    public WorkerLauncher(String javaCommand, List<String> jvmOptions, List<Path> classpath,
+            Map<String, String> serverEnvironment, List<String> passThrough) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaCommand);
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, WorkerClasspath.asStrings(classpath)));
+        cmd.add("io.jobpool.worker.WorkerMain");
+        this.command = List.copyOf(cmd);
+        this.environment = scrub(serverEnvironment, passThrough);
+    }
+
+    /** The java binary running this server. */
+    public static String currentJava() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Only the safe variables and those explicitly passed through survive. */
+    static Map<String, String> scrub(Map<String, String> serverEnvironment, List<String> passThrough) {
+        Map<String, String> kept = new java.util.TreeMap<>();
+        serverEnvironment.forEach((name, value) -> {
+            if (SAFE_ENVIRONMENT.contains(name) || passThrough.contains(name)) {
+                kept.put(name, value);
+            }
+        });
+        return Map.copyOf(kept);
+    }
+
+    public Process launch() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+}

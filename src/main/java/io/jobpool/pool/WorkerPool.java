@@ -1,0 +1,563 @@
+package io.jobpool.pool;
+
+import io.jobpool.protocol.ExitCodes;
+import io.jobpool.protocol.FrameCodec;
+import io.jobpool.protocol.Message;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The prefork pool: starts {@code size} workers up front and keeps that many alive.
+ *
+ * <p>One supervisor thread owns every {@link WorkerHandle}. Pipe readers and process exits only
+ * {@link #post} events; the loop handles them and then, like gunicorn's arbiter, runs its
+ * checklist: {@link #murderOverdue()} (kill jobs past their deadline, escalating to a forced
+ * kill), {@link #manageWorkers()} (replace the dead, with back-off for workers that cannot boot)
+ * and {@link #publish()} (a snapshot for readers).
+ *
+ * <p>The dispatcher learns of idle workers through {@link #slots()}: a permit is released each
+ * time a worker becomes idle, and taken for each job claimed. A job that arrives when no worker is
+ * idle (one died in between) waits in a small backlog for the next ready worker.
+ */
+public final class WorkerPool {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration BOOT_BACKOFF_START = Duration.ofMillis(500);
+
+    private final WorkerLauncher launcher;
+    private final PoolSettings settings;
+    private final PoolListener listener;
+    private final Clock clock;
+    private final LinkedBlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
+    private final Semaphore slots = new Semaphore(0);
+    private final Thread supervisor;
+
+    // Supervisor-owned state.
+    private final Map<String, WorkerHandle> workers = new LinkedHashMap<>();
+    private final Deque<Assignment> backlog = new ArrayDeque<>();
+    private int size;
+    private int nextWorkerNumber = 1;
+    private int consecutiveBootFailures;
+    private long nextSpawnAllowedNanos;
+    private String bootError;
+    private List<Message.TaskInfo> catalogue = List.of();
+    private boolean draining;
+    private long drainDeadlineNanos;
+    private CompletableFuture<Void> stopped;
+
+    private volatile PoolSnapshot snapshot;
+
+    public WorkerPool(WorkerLauncher launcher, PoolSettings settings, PoolListener listener, Clock clock) {
+        this.launcher = launcher;
+        this.settings = settings;
+        this.listener = listener;
+        this.clock = clock;
+        this.size = settings.size();
+        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of(), 0);
+        this.supervisor = Thread.ofPlatform().name("jobpool-pool-supervisor").daemon().unstarted(this::superviseLoop);
+    }
+
+    /** Starts the supervisor, which prefork-starts {@code size} workers. */
+    public void start() {
+        supervisor.start();
+    }
+
+    /** Permits for idle workers; the dispatcher takes one per job it claims. */
+    public Semaphore slots() {
+        return slots;
+    }
+
+    public PoolSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Hands a claimed job to the pool. Exactly one {@link JobOutcome} will follow. */
+    public void submit(Assignment assignment) {
+        post(new PoolEvent.Assign(assignment));
+    }
+
+    /** Kills the worker running {@code jobId}, if this pool runs it; completes with whether it did. */
+    public CompletableFuture<Boolean> cancel(String jobId) {
+        CompletableFuture<Boolean> found = new CompletableFuture<>();
+        post(new PoolEvent.Cancel(jobId, found));
+        return found;
+    }
+
+    public void resize(int newSize) {
+        if (newSize < 1) {
+            throw new IllegalArgumentException("pool size must be at least 1");
+        }
+        post(new PoolEvent.Resize(newSize));
+    }
+
+    /**
+     * Lets running jobs finish for up to {@code grace}, then kills the rest (their outcome is
+     * {@link JobOutcome.Interrupted}) and stops every worker. Completes when all have exited.
+     */
+    public CompletableFuture<Void> shutdown(Duration grace) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        post(new PoolEvent.Shutdown(grace, done));
+        return done;
+    }
+
+    private void post(PoolEvent event) {
+        events.add(event);
+    }
+
+    // ---------------------------------------------------------------- the supervisor loop
+
+    private void superviseLoop() {
+        log.info("Worker pool starting {} workers (prefork)", size);
+        while (stopped == null || !stopped.isDone()) {
+            try {
+                PoolEvent event = events.poll(50, TimeUnit.MILLISECONDS);
+                while (event != null) {
+                    handle(event);
+                    event = events.poll();
+                }
+                murderOverdue();
+                manageWorkers();
+                publish();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("Pool supervisor failed to handle an event; it will keep running", e);
+            }
+        }
+        log.info("Worker pool stopped");
+    }
+
+    private void handle(PoolEvent event) {
+        switch (event) {
+            case PoolEvent.FrameReceived frame -> handleFrame(frame.worker(), frame.message());
+            case PoolEvent.WorkerExited exited -> handleExit(exited.worker(), exited.exitCode());
+            case PoolEvent.Assign assign -> assign(assign.assignment());
+            case PoolEvent.Cancel cancel -> cancel.found().complete(killJob(cancel.jobId(), WorkerHandle.StopReason.CANCEL));
+            case PoolEvent.Resize resize -> applyResize(resize.size());
+            case PoolEvent.Shutdown shutdown -> beginShutdown(shutdown.grace(), shutdown.done());
+        }
+    }
+
+    private void handleFrame(WorkerHandle worker, Message.ToServer message) {
+        switch (message) {
+            case Message.Ready ready -> workerReady(worker, ready);
+            case Message.Output output -> {
+                if (worker.job != null && worker.job.jobId().equals(output.jobId())) {
+                    worker.appendLog(output.text(), settings.maxLogChars());
+                }
+            }
+            case Message.Progress progress -> log.debug("Job {} progress {} {}", progress.jobId(), progress.fraction(), progress.message());
+            case Message.Succeeded succeeded -> jobReturned(worker, succeeded.jobId(),
+                    logs -> new JobOutcome.Succeeded(succeeded.jobId(), succeeded.result(), logs, worker.pid));
+            case Message.Failed failed -> jobReturned(worker, failed.jobId(),
+                    logs -> new JobOutcome.Failed(failed.jobId(), failed.type(), failed.message(), failed.trace(), logs, worker.pid));
+        }
+    }
+
+    private void workerReady(WorkerHandle worker, Message.Ready ready) {
+        if (worker.state != WorkerState.STARTING) {
+            return;
+        }
+        Duration startup = Duration.ofNanos(System.nanoTime() - worker.spawnNanos);
+        log.info("Worker {} (pid {}) ready in {} ms", worker.id, worker.pid, startup.toMillis());
+        consecutiveBootFailures = 0;
+        bootError = null;
+        catalogue = List.copyOf(ready.tasks());
+        listener.workerReady(startup);
+        becomeIdle(worker);
+    }
+
+    private void jobReturned(WorkerHandle worker, String jobId, java.util.function.Function<String, JobOutcome> outcome) {
+        if (worker.job == null || !worker.job.jobId().equals(jobId) || worker.stopReason != null) {
+            // A worker being killed (timeout, cancel) may still get its answer out; the kill wins.
+            return;
+        }
+        listener.jobFinished(outcome.apply(worker.takeLogs()));
+        worker.job = null;
+        worker.tasksCompleted++;
+        WorkerHandle.StopReason retire = retirementReason(worker);
+        if (retire != null) {
+            stopGracefully(worker, retire);
+        } else {
+            becomeIdle(worker);
+        }
+    }
+
+    /** Why a worker that just finished a job should go, or {@code null} to keep it. */
+    private WorkerHandle.StopReason retirementReason(WorkerHandle worker) {
+        if (draining) {
+            return WorkerHandle.StopReason.SHUTDOWN;
+        }
+        if (liveWorkers() > size) {
+            return WorkerHandle.StopReason.RESIZE;
+        }
+        if (worker.taskLimit > 0 && worker.tasksCompleted >= worker.taskLimit) {
+            log.info("Worker {} (pid {}) ran {} jobs, its limit; recycling it", worker.id, worker.pid, worker.tasksCompleted);
+            return WorkerHandle.StopReason.RECYCLE;
+        }
+        if (settings.maxWorkerRssBytes() > 0) {
+            Long rss = ProcessMemory.rssBytes(worker.pid);
+            if (rss != null && rss > settings.maxWorkerRssBytes()) {
+                log.info("Worker {} (pid {}) uses {} bytes resident, above max-worker-rss {}; recycling it",
+                        worker.id, worker.pid, rss, settings.maxWorkerRssBytes());
+                return WorkerHandle.StopReason.MEMORY;
+            }
+        }
+        return null;
+    }
+
+    private void becomeIdle(WorkerHandle worker) {
+        worker.state = WorkerState.IDLE;
+        if (draining) {
+            stopGracefully(worker, WorkerHandle.StopReason.SHUTDOWN);
+            return;
+        }
+        Assignment waiting = backlog.pollFirst();
+        if (waiting != null) {
+            run(worker, waiting);
+        } else {
+            slots.release();
+        }
+    }
+
+    private void assign(Assignment assignment) {
+        if (draining) {
+            listener.jobFinished(new JobOutcome.Interrupted(assignment.jobId(), "", 0));
+            return;
+        }
+        Optional<WorkerHandle> idle = workers.values().stream().filter(w -> w.state == WorkerState.IDLE).findFirst();
+        if (idle.isPresent()) {
+            run(idle.get(), assignment);
+        } else {
+            backlog.addLast(assignment);
+        }
+    }
+
+    private void run(WorkerHandle worker, Assignment assignment) {
+        worker.state = WorkerState.BUSY;
+        worker.job = assignment;
+        worker.logs = new StringBuilder();
+        worker.jobDeadlineNanos = System.nanoTime() + assignment.timeout().toNanos();
+        // If the send fails the worker is dying; its exit event reports the job as lost.
+        worker.send(new Message.Run(assignment.jobId(), assignment.task(), assignment.args(), assignment.kwargs(), assignment.attempt()));
+    }
+
+    private boolean killJob(String jobId, WorkerHandle.StopReason reason) {
+        for (WorkerHandle worker : workers.values()) {
+            if (worker.job != null && worker.job.jobId().equals(jobId)) {
+                if (worker.stopReason == null) {
+                    log.info("Killing worker {} (pid {}) running job {}: {}", worker.id, worker.pid, jobId, reason);
+                    kill(worker, reason);
+                }
+                return true;
+            }
+        }
+        boolean queued = backlog.removeIf(a -> a.jobId().equals(jobId));
+        if (queued) {
+            listener.jobFinished(new JobOutcome.Cancelled(jobId, "", 0));
+        }
+        return queued;
+    }
+
+    // ---------------------------------------------------------------- exits
+
+    private void handleExit(WorkerHandle worker, int exitCode) {
+        if (workers.remove(worker.id) == null) {
+            return;
+        }
+        WorkerState previous = worker.state;
+        if (previous == WorkerState.IDLE && !slots.tryAcquire()) {
+            // The permit is already with the dispatcher: the job it brings waits in the backlog.
+            log.debug("Idle worker {} exited while its slot was in use", worker.id);
+        }
+        String description = ExitCodes.describe(exitCode);
+        String hint = ExitCodes.hint(exitCode, worker.stderrTail());
+        if (previous == WorkerState.STARTING && worker.stopReason == null) {
+            bootFailed(worker, description + hint);
+            return;
+        }
+        if (worker.job != null) {
+            listener.jobFinished(outcomeOfLostJob(worker, description + " while running the job" + hint));
+            worker.job = null;
+        }
+        String reason = restartReason(worker, exitCode);
+        if (reason != null) {
+            listener.workerRestarted(reason);
+        }
+        if (worker.stopReason == null) {
+            log.warn("Worker {} (pid {}) {} {}{}; starting a replacement", worker.id, worker.pid, description,
+                    previous == WorkerState.BUSY ? "while running a job" : "while idle", hint);
+        } else {
+            log.info("Worker {} (pid {}) stopped ({}), {}", worker.id, worker.pid, worker.stopReason.name().toLowerCase(), description);
+        }
+    }
+
+    private JobOutcome outcomeOfLostJob(WorkerHandle worker, String description) {
+        Assignment job = worker.job;
+        String logs = worker.takeLogs();
+        if (worker.stopReason == null || worker.stopReason == WorkerHandle.StopReason.PROTOCOL) {
+            String tail = worker.stderrTail();
+            return new JobOutcome.Failed(job.jobId(), "WorkerLostError",
+                    "worker pid " + worker.pid + " " + description,
+                    tail.isEmpty() ? null : tail, logs, worker.pid);
+        }
+        return switch (worker.stopReason) {
+            case TIMEOUT -> new JobOutcome.Failed(job.jobId(), "TimeoutError",
+                    "job exceeded its timeout of " + seconds(job.timeout()) + " s; worker pid " + worker.pid + " was killed",
+                    null, logs, worker.pid);
+            case CANCEL -> new JobOutcome.Cancelled(job.jobId(), logs, worker.pid);
+            default -> new JobOutcome.Interrupted(job.jobId(), logs, worker.pid);
+        };
+    }
+
+    private static String restartReason(WorkerHandle worker, int exitCode) {
+        if (worker.stopReason == null) {
+            return "crashed";
+        }
+        return switch (worker.stopReason) {
+            case TIMEOUT -> "timeout";
+            case CANCEL -> "cancelled";
+            case RECYCLE -> "recycled";
+            case MEMORY -> "memory";
+            case PROTOCOL -> "crashed";
+            case SHUTDOWN, RESIZE -> null;
+        };
+    }
+
+    private void bootFailed(WorkerHandle worker, String description) {
+        consecutiveBootFailures++;
+        Duration backoff = BOOT_BACKOFF_START.multipliedBy(1L << Math.min(consecutiveBootFailures - 1, 16));
+        if (backoff.compareTo(settings.bootBackoffMax()) > 0) {
+            backoff = settings.bootBackoffMax();
+        }
+        nextSpawnAllowedNanos = System.nanoTime() + backoff.toNanos();
+        String tail = worker.stderrTail();
+        bootError = "worker " + description + " before it was ready" + (tail.isEmpty() ? "" : ": " + tail);
+        listener.workerRestarted("boot_failure");
+        log.error("Worker {} (pid {}) could not boot ({} in a row); next attempt in {} ms. {}", worker.id, worker.pid,
+                consecutiveBootFailures, backoff.toMillis(), bootError);
+    }
+
+    // ---------------------------------------------------------------- checklist
+
+    /** Kills jobs past their deadline; escalates stops that did not end within the grace. */
+    private void murderOverdue() {
+        long now = System.nanoTime();
+        for (WorkerHandle worker : workers.values()) {
+            if (worker.stopReason == null && worker.job != null && now - worker.jobDeadlineNanos > 0) {
+                log.warn("Job {} on worker {} (pid {}) exceeded its timeout of {} s; killing the worker",
+                        worker.job.jobId(), worker.id, worker.pid, seconds(worker.job.timeout()));
+                kill(worker, WorkerHandle.StopReason.TIMEOUT);
+            } else if (worker.stopReason == null && worker.state == WorkerState.STARTING
+                    && now - worker.spawnNanos > BOOT_TIMEOUT.toNanos()) {
+                log.warn("Worker {} (pid {}) not ready after {} s; killing it", worker.id, worker.pid, BOOT_TIMEOUT.toSeconds());
+                worker.process.destroyForcibly();
+            } else if (worker.forceKillAtNanos != 0 && now - worker.forceKillAtNanos > 0 && worker.process.isAlive()) {
+                log.warn("Worker {} (pid {}) did not exit within {} ms; killing it forcibly", worker.id, worker.pid,
+                        settings.killGrace().toMillis());
+                worker.process.destroyForcibly();
+                worker.forceKillAtNanos = 0;
+            }
+        }
+        if (draining && now - drainDeadlineNanos > 0) {
+            for (WorkerHandle worker : workers.values()) {
+                if (worker.job != null && worker.stopReason == null) {
+                    log.warn("Shutdown grace over: killing worker {} (pid {}); job {} goes back to the queue",
+                            worker.id, worker.pid, worker.job.jobId());
+                    kill(worker, WorkerHandle.StopReason.SHUTDOWN);
+                }
+            }
+        }
+    }
+
+    /** Starts workers until the pool has {@code size} live ones, unless boots are backing off. */
+    private void manageWorkers() {
+        if (draining) {
+            if (workers.isEmpty() && stopped != null) {
+                stopped.complete(null);
+            }
+            return;
+        }
+        while (liveWorkers() < size) {
+            if (consecutiveBootFailures > 0 && System.nanoTime() - nextSpawnAllowedNanos < 0) {
+                return;
+            }
+            if (!spawn() || consecutiveBootFailures > 0) {
+                // While boots fail, try one worker at a time rather than a herd.
+                return;
+            }
+        }
+    }
+
+    private long liveWorkers() {
+        return workers.values().stream().filter(w -> w.stopReason == null).count();
+    }
+
+    private boolean spawn() {
+        String id = "w-" + nextWorkerNumber++;
+        long spawnNanos = System.nanoTime();
+        Process process;
+        try {
+            process = launcher.launch();
+        } catch (IOException e) {
+            consecutiveBootFailures++;
+            nextSpawnAllowedNanos = System.nanoTime() + settings.bootBackoffMax().toNanos() / 4;
+            bootError = "cannot start worker process: " + e.getMessage();
+            log.error("Cannot start worker process ({}); retrying later", e.getMessage());
+            return false;
+        }
+        int limit = settings.maxTasksPerWorker() <= 0 ? 0
+                : settings.maxTasksPerWorker() + ThreadLocalRandom.current().nextInt(settings.maxTasksPerWorkerJitter() + 1);
+        WorkerHandle worker = new WorkerHandle(id, process, clock.instant(), spawnNanos, limit);
+        workers.put(id, worker);
+        Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker));
+        Thread.ofVirtual().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        worker.send(settings.init());
+        return true;
+    }
+
+    private void applyResize(int newSize) {
+        if (newSize == size) {
+            return;
+        }
+        log.info("Resizing worker pool from {} to {}", size, newSize);
+        size = newSize;
+        for (WorkerHandle worker : List.copyOf(workers.values())) {
+            if (liveWorkers() <= size) {
+                break;
+            }
+            if (worker.state == WorkerState.IDLE || worker.state == WorkerState.STARTING) {
+                if (worker.state == WorkerState.IDLE && !slots.tryAcquire()) {
+                    continue; // its slot is in use; a busy or later-idle worker goes instead
+                }
+                stopGracefully(worker, WorkerHandle.StopReason.RESIZE);
+            }
+        }
+        // Busy workers beyond the size retire when their job ends (see retirementReason).
+    }
+
+    private void beginShutdown(Duration grace, CompletableFuture<Void> done) {
+        log.info("Worker pool shutting down: {} running job(s) get {} s to finish", countBusy(), grace.toSeconds());
+        draining = true;
+        stopped = done;
+        drainDeadlineNanos = System.nanoTime() + grace.toNanos();
+        slots.drainPermits();
+        for (Assignment waiting : backlog) {
+            listener.jobFinished(new JobOutcome.Interrupted(waiting.jobId(), "", 0));
+        }
+        backlog.clear();
+        for (WorkerHandle worker : List.copyOf(workers.values())) {
+            if (worker.job == null) {
+                stopGracefully(worker, WorkerHandle.StopReason.SHUTDOWN);
+            }
+        }
+    }
+
+    private long countBusy() {
+        return workers.values().stream().filter(w -> w.job != null).count();
+    }
+
+    /** Asks the worker to exit after its current job; killed if it has not within the grace. */
+    private void stopGracefully(WorkerHandle worker, WorkerHandle.StopReason reason) {
+        worker.state = WorkerState.STOPPING;
+        worker.stopReason = reason;
+        worker.send(new Message.Shutdown());
+        worker.forceKillAtNanos = System.nanoTime() + settings.killGrace().toNanos();
+    }
+
+    /** Two-stage kill like gunicorn: {@code destroy()} now, {@code destroyForcibly()} after the grace. */
+    private void kill(WorkerHandle worker, WorkerHandle.StopReason reason) {
+        worker.state = WorkerState.STOPPING;
+        worker.stopReason = reason;
+        worker.process.destroy();
+        worker.forceKillAtNanos = System.nanoTime() + settings.killGrace().toNanos();
+    }
+
+    private void publish() {
+        List<PoolSnapshot.WorkerInfo> infos = new ArrayList<>(workers.size());
+        workers.values().forEach(w -> infos.add(w.info()));
+        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue, backlog.size());
+    }
+
+    private static String seconds(Duration duration) {
+        return java.math.BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
+    }
+
+    // ---------------------------------------------------------------- per-worker threads (post only)
+
+    private void readFrames(WorkerHandle worker) {
+        DataInputStream in = FrameCodec.input(worker.process.getInputStream());
+        try {
+            while (true) {
+                Message message = FrameCodec.read(in);
+                if (message instanceof Message.ToServer toServer) {
+                    post(new PoolEvent.FrameReceived(worker, toServer));
+                }
+            }
+        } catch (EOFException closed) {
+            // Normal end: the process is exiting.
+        } catch (IOException e) {
+            log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
+            worker.process.destroyForcibly();
+        }
+        int exitCode;
+        while (true) {
+            try {
+                exitCode = worker.process.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                // Keep waiting: the exit event must be posted or the job would wait forever.
+            }
+        }
+        post(new PoolEvent.WorkerExited(worker, exitCode));
+    }
+
+    private void drainStderr(WorkerHandle worker) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(worker.process.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                worker.rememberStderr(line);
+                log.info("[worker {} pid {}] {}", worker.id, worker.pid, line);
+            }
+        } catch (IOException e) {
+            log.debug("stderr of worker {} closed: {}", worker.id, e.getMessage());
+        }
+    }
+
+    /** Events the supervisor handles, in arrival order. */
+    sealed interface PoolEvent {
+        record FrameReceived(WorkerHandle worker, Message.ToServer message) implements PoolEvent {}
+
+        record WorkerExited(WorkerHandle worker, int exitCode) implements PoolEvent {}
+
+        record Assign(Assignment assignment) implements PoolEvent {}
+
+        record Cancel(String jobId, CompletableFuture<Boolean> found) implements PoolEvent {}
+
+        record Resize(int size) implements PoolEvent {}
+
+        record Shutdown(Duration grace, CompletableFuture<Void> done) implements PoolEvent {}
+    }
+}

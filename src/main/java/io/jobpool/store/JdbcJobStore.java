@@ -1,0 +1,249 @@
+package io.jobpool.store;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.JobQuery;
+import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobTransition;
+import io.jobpool.job.NewJob;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * {@link JobStore} on plain SQL that H2 and PostgreSQL both run. Every state change is
+ * {@code UPDATE ... WHERE id = ? AND status = ?} and its row count is checked.
+ */
+public final class JdbcJobStore implements JobStore {
+
+    private static final String COLUMNS = """
+            id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, result,
+            error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
+            worker_pid, callback_url, error_callback_url, owner\s""";
+
+    private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
+
+    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+    }
+
+    @Override
+    public Inserted insert(NewJob job) {
+        try {
+            jdbc.sql("""
+                    INSERT INTO jobs (id, task, args, kwargs, status, priority, timeout_ms, max_retries, created_at,
+                        scheduled_at, callback_url, error_callback_url, owner, idempotency_key, request_hash)
+                    VALUES (:id, :task, :args, :kwargs, 'QUEUED', :priority, :timeout, :maxRetries, :createdAt,
+                        :scheduledAt, :callbackUrl, :errorCallbackUrl, :owner, :key, :hash)""")
+                    .param("id", job.id()).param("task", job.task()).param("args", job.args())
+                    .param("kwargs", job.kwargs()).param("priority", job.priority())
+                    .param("timeout", job.timeout().toMillis()).param("maxRetries", job.maxRetries())
+                    .param("createdAt", job.createdAt().toEpochMilli())
+                    .param("scheduledAt", job.scheduledAt().toEpochMilli())
+                    .param("callbackUrl", job.callbackUrl()).param("errorCallbackUrl", job.errorCallbackUrl())
+                    .param("owner", job.owner()).param("key", job.idempotencyKey()).param("hash", job.requestHash())
+                    .update();
+        } catch (DuplicateKeyException duplicate) {
+            if (job.idempotencyKey() == null) {
+                throw duplicate;
+            }
+            return findByIdempotencyKey(job.idempotencyKey())
+                    .orElseThrow(() -> new IllegalStateException("idempotency key collided but no job holds it", duplicate));
+        }
+        return new Inserted(find(job.id()).orElseThrow(), true, job.requestHash());
+    }
+
+    private Optional<Inserted> findByIdempotencyKey(String key) {
+        return jdbc.sql("SELECT " + COLUMNS + ", request_hash FROM jobs WHERE idempotency_key = :key")
+                .param("key", key)
+                .query((rs, n) -> new Inserted(mapJob(rs, n), false, rs.getString("request_hash")))
+                .optional();
+    }
+
+    @Override
+    public Optional<Job> find(String id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE id = :id").param("id", id).query(JOB).optional();
+    }
+
+    @Override
+    public Optional<String> logs(String id) {
+        return jdbc.sql("SELECT COALESCE(logs, '') FROM jobs WHERE id = :id").param("id", id).query(String.class).optional();
+    }
+
+    @Override
+    public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
+        JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
+        return transactions.execute(status -> {
+            List<Job> due = jdbc.sql("SELECT " + COLUMNS + """
+                     FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now
+                     ORDER BY priority DESC, scheduled_at, id LIMIT :limit FOR UPDATE SKIP LOCKED""")
+                    .param("now", now.toEpochMilli()).param("limit", limit).query(JOB).list();
+            List<Job> claimed = new ArrayList<>(due.size());
+            for (Job job : due) {
+                int rows = jdbc.sql("""
+                        UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
+                            owner_node = :node, lease_until = :lease, worker_pid = NULL
+                        WHERE id = :id AND status = 'QUEUED'""")
+                        .param("now", now.toEpochMilli()).param("node", node)
+                        .param("lease", leaseUntil.toEpochMilli()).param("id", job.id()).update();
+                switch (rows) {
+                    case 0 -> { } // cancelled between the select and the update: not ours to run
+                    case 1 -> claimed.add(withClaim(job, now));
+                    default -> throw new IllegalStateException(rows + " rows claimed for job id " + job.id());
+                }
+            }
+            return claimed;
+        });
+    }
+
+    private static Job withClaim(Job job, Instant now) {
+        return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.RUNNING, job.priority(), job.timeout(),
+                job.maxRetries(), job.attempts() + 1, job.redeliveries(), null, job.error(), job.createdAt(),
+                job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner());
+    }
+
+    @Override
+    public boolean transition(JobTransition t) {
+        t.from().requireCanMoveTo(t.to());
+        Map<String, Object> params = new LinkedHashMap<>();
+        StringBuilder sql = new StringBuilder("UPDATE jobs SET status = :to");
+        params.put("to", t.to().name());
+        set(sql, params, "result", t.result());
+        if (t.error() != null) {
+            set(sql, params, "error_type", t.error().type());
+            set(sql, params, "error_message", t.error().message());
+            set(sql, params, "error_trace", t.error().trace());
+        }
+        set(sql, params, "logs", t.logs());
+        set(sql, params, "worker_pid", t.workerPid());
+        set(sql, params, "finished_at", t.finishedAt() == null ? null : t.finishedAt().toEpochMilli());
+        set(sql, params, "scheduled_at", t.scheduledAt() == null ? null : t.scheduledAt().toEpochMilli());
+        if (t.attemptsDelta() != 0) {
+            sql.append(", attempts = attempts + :attemptsDelta");
+            params.put("attemptsDelta", t.attemptsDelta());
+        }
+        if (t.redeliveriesDelta() != 0) {
+            sql.append(", redeliveries = redeliveries + :redeliveriesDelta");
+            params.put("redeliveriesDelta", t.redeliveriesDelta());
+        }
+        if (!t.to().equals(JobStatus.RUNNING)) {
+            sql.append(", owner_node = NULL, lease_until = NULL");
+        }
+        sql.append(" WHERE id = :id AND status = :from");
+        params.put("id", t.id());
+        params.put("from", t.from().name());
+        if (t.owner() != null) {
+            sql.append(" AND owner_node = :owner");
+            params.put("owner", t.owner());
+        }
+        int rows = jdbc.sql(sql.toString()).params(params).update();
+        return switch (rows) {
+            case 0 -> false;
+            case 1 -> true;
+            default -> throw new IllegalStateException(rows + " rows changed for job id " + t.id());
+        };
+    }
+
+    private static void set(StringBuilder sql, Map<String, Object> params, String column, Object value) {
+        if (value != null) {
+            sql.append(", ").append(column).append(" = :").append(column);
+            params.put(column, value);
+        }
+    }
+
+    @Override
+    public boolean deleteFinished(String id) {
+        int rows = jdbc.sql("DELETE FROM jobs WHERE id = :id AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")
+                .param("id", id).update();
+        return rows == 1;
+    }
+
+    @Override
+    public List<Job> list(JobQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1 = 1");
+        Map<String, Object> params = new LinkedHashMap<>();
+        where(sql, params, "status", query.status() == null ? null : query.status().name(), "=");
+        where(sql, params, "task", query.task(), "=");
+        where(sql, params, "batch_id", query.batchId(), "=");
+        where(sql, params, "owner", query.owner(), "=");
+        where(sql, params, "id", query.afterId(), "<");
+        sql.append(" ORDER BY id DESC LIMIT :limit");
+        params.put("limit", query.limit());
+        return jdbc.sql(sql.toString()).params(params).query(JOB).list();
+    }
+
+    private static void where(StringBuilder sql, Map<String, Object> params, String column, Object value, String operator) {
+        if (value != null) {
+            sql.append(" AND ").append(column).append(' ').append(operator).append(" :").append(column);
+            params.put(column, value);
+        }
+    }
+
+    @Override
+    public long countQueued() {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'").query(Long.class).single();
+    }
+
+    @Override
+    public int renewLeases(String node, Instant leaseUntil) {
+        return jdbc.sql("UPDATE jobs SET lease_until = :lease WHERE owner_node = :node AND status = 'RUNNING'")
+                .param("lease", leaseUntil.toEpochMilli()).param("node", node).update();
+    }
+
+    @Override
+    public List<Job> orphans(String node, Instant now, boolean everyOtherNode) {
+        return jdbc.sql("SELECT " + COLUMNS + """
+                 FROM jobs WHERE status = 'RUNNING'
+                 AND (lease_until < :now OR (:others = TRUE AND (owner_node IS NULL OR owner_node <> :node)))""")
+                .param("now", now.toEpochMilli()).param("others", everyOtherNode).param("node", node)
+                .query(JOB).list();
+    }
+
+    @Override
+    public int deleteFinishedBefore(Instant finishedBefore, int limit) {
+        List<String> ids = jdbc.sql("""
+                SELECT id FROM jobs WHERE finished_at < :before AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                ORDER BY finished_at LIMIT :limit""")
+                .param("before", finishedBefore.toEpochMilli()).param("limit", limit).query(String.class).list();
+        int deleted = 0;
+        for (String id : ids) {
+            deleted += deleteFinished(id) ? 1 : 0;
+        }
+        return deleted;
+    }
+
+    private static Job mapJob(ResultSet rs, int row) throws SQLException {
+        String errorType = rs.getString("error_type");
+        JobError error = errorType == null ? null
+                : new JobError(errorType, rs.getString("error_message"), rs.getString("error_trace"));
+        long pid = rs.getLong("worker_pid");
+        Long workerPid = rs.wasNull() ? null : pid;
+        return new Job(rs.getString("id"), rs.getString("task"), rs.getString("args"), rs.getString("kwargs"),
+                JobStatus.valueOf(rs.getString("status")), rs.getInt("priority"),
+                Duration.ofMillis(rs.getLong("timeout_ms")), rs.getInt("max_retries"), rs.getInt("attempts"),
+                rs.getInt("redeliveries"), rs.getString("result"), error, instant(rs, "created_at"),
+                instant(rs, "scheduled_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
+                rs.getString("batch_id"), workerPid, rs.getString("callback_url"),
+                rs.getString("error_callback_url"), rs.getString("owner"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+}

@@ -1,0 +1,2 @@
+/** The JDBC job store: the same SQL on H2 and PostgreSQL, state changes as compare-and-set. */
+package io.jobpool.store;

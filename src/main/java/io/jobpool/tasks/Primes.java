@@ -1,0 +1,49 @@
+package io.jobpool.tasks;
+
+import io.jobpool.spi.Task;
+import io.jobpool.spi.TaskArguments;
+import io.jobpool.spi.TaskContext;
+
+/**
+ * Counts the primes below {@code n} by trial division. Deliberately CPU-bound: it is the task for
+ * measuring how the pool spreads work over cores, so it must not be clever.
+ */
+public final class Primes implements Task {
+
+    /** Keeps one job in the range of seconds, not hours. */
+    static final long MAX_N = 100_000_000L;
+
+    @Override
+    public String name() {
+        return "primes";
+    }
+
+    @Override
+    public String description() {
+        return "Counts the primes below n (CPU-bound trial division, n <= 100000000).";
+    }
+
+    @Override
+    public Object run(TaskArguments arguments, TaskContext context) {
+        long n = arguments.number(0, "n").asLong();
+        if (n < 0 || n > MAX_N) {
+            throw new IllegalArgumentException("n must be between 0 and " + MAX_N + ", got " + n);
+        }
+        long count = n > 2 ? 1 : 0;
+        for (long candidate = 3; candidate < n; candidate += 2) {
+            if (isOddPrime(candidate)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static boolean isOddPrime(long candidate) {
+        for (long divisor = 3; divisor * divisor <= candidate; divisor += 2) {
+            if (candidate % divisor == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

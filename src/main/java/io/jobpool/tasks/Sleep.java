@@ -1,0 +1,28 @@
+package io.jobpool.tasks;
+
+import io.jobpool.spi.Task;
+import io.jobpool.spi.TaskArguments;
+import io.jobpool.spi.TaskContext;
+
+/** Sleeps for {@code seconds} (a float) and returns the seconds slept. */
+public final class Sleep implements Task {
+    @Override
+    public String name() {
+        return "sleep";
+    }
+
+    @Override
+    public String description() {
+        return "Sleeps for 'seconds' (float) and returns it.";
+    }
+
+    @Override
+    public Object run(TaskArguments arguments, TaskContext context) throws InterruptedException {
+        double seconds = arguments.number(0, "seconds").asDouble();
+        if (seconds < 0) {
+            throw new IllegalArgumentException("seconds must not be negative, got " + seconds);
+        }
+        Thread.sleep(java.time.Duration.ofNanos((long) (seconds * 1_000_000_000L)));
+        return seconds;
+    }
+}

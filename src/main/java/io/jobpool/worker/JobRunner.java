@@ -1,0 +1,106 @@
+package io.jobpool.worker;
+
+import io.jobpool.protocol.Message;
+import io.jobpool.spi.Task;
+import io.jobpool.spi.TaskArguments;
+import io.jobpool.spi.TaskContext;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Runs one job at a time and turns its outcome into exactly one result frame. */
+final class JobRunner {
+
+    private final TaskRegistry registry;
+    private final ProtocolChannel channel;
+    private final CapturedOutput output;
+    private final JsonMapper json;
+    private final long maxResultBytes;
+
+    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, JsonMapper json,
+            long maxResultBytes) {
+        this.registry = registry;
+        this.channel = channel;
+        this.output = output;
+        this.json = json;
+        this.maxResultBytes = maxResultBytes;
+    }
+
+    void run(Message.Run job) {
+        output.beginJob(job.jobId());
+        Message.ToServer outcome;
+        try {
+            outcome = execute(job);
+        } catch (Throwable failure) {
+            outcome = failed(job.jobId(), failure);
+        } finally {
+            // Flush what the task printed before the result so the log is complete when it lands.
+            output.endJob();
+        }
+        channel.send(outcome);
+    }
+
+    /** Runs a task outside any job: the pool initializer. Throws what the task throws. */
+    void runInitializer(String task, String args) throws Exception {
+        Task initializer = registry.find(task)
+                .orElseThrow(() -> new IllegalStateException("initializer task '" + task + "' is not registered"));
+        initializer.run(new TaskArguments(json.readTree(args == null ? "[]" : args), null),
+                new Context("initializer", 1));
+    }
+
+    private Message.ToServer execute(Message.Run job) throws Exception {
+        Task task = registry.find(job.task()).orElse(null);
+        if (task == null) {
+            return new Message.Failed(job.jobId(), "UnknownTaskError",
+                    "no task named '" + job.task() + "' is registered in this worker", null);
+        }
+        JsonNode args = json.readTree(job.args() == null ? "[]" : job.args());
+        JsonNode kwargs = json.readTree(job.kwargs() == null ? "{}" : job.kwargs());
+        Object value = task.run(new TaskArguments(args, kwargs), new Context(job.jobId(), job.attempt()));
+        byte[] result = json.writeValueAsBytes(value);
+        if (result.length > maxResultBytes) {
+            return new Message.Failed(job.jobId(), "ResultTooLargeError",
+                    "result is " + result.length + " bytes; the limit is " + maxResultBytes
+                            + " (jobpool.jobs.max-result-bytes)", null);
+        }
+        return new Message.Succeeded(job.jobId(), new String(result, StandardCharsets.UTF_8));
+    }
+
+    private static Message.Failed failed(String jobId, Throwable failure) {
+        StringWriter trace = new StringWriter();
+        failure.printStackTrace(new PrintWriter(trace));
+        return new Message.Failed(jobId, failure.getClass().getName(), failure.getMessage(), trace.toString());
+    }
+
+    private final class Context implements TaskContext {
+        private final String jobId;
+        private final int attempt;
+
+        Context(String jobId, int attempt) {
+            this.jobId = jobId;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public String jobId() {
+            return jobId;
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public void progress(double fraction, String message) {
+            channel.send(new Message.Progress(jobId, Math.max(0, Math.min(1, fraction)), message));
+        }
+
+        @Override
+        public void log(String line) {
+            System.out.println(line);
+        }
+    }
+}
