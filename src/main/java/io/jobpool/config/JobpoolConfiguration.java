@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -61,8 +62,8 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions) {
-        return new JdbcJobStore(jdbc, transactions);
+    JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions, ObjectProvider<JobStore.FinishedHook> finishedHooks) {
+        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList());
     }
 
     @Bean

@@ -22,8 +22,18 @@ public interface JobStore {
      */
     List<Job> claim(String node, int limit, Instant now, Instant leaseUntil);
 
-    /** The one method that changes a job's state: a compare-and-set. False if the job was not in {@code from}. */
+    /**
+     * The one method that changes a job's state: a compare-and-set. False if the job was not in
+     * {@code from}. When the new state is final, every {@link FinishedHook} runs in the same
+     * transaction, so what they write (a webhook in the outbox) commits with the state or not at all.
+     */
     boolean transition(JobTransition transition);
+
+    /** Runs inside the transaction that moves a job to a final state. */
+    @FunctionalInterface
+    interface FinishedHook {
+        void jobFinished(Job job);
+    }
 
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);

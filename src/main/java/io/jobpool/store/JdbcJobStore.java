@@ -36,10 +36,12 @@ public final class JdbcJobStore implements JobStore {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
+    private final List<FinishedHook> finishedHooks;
 
-    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions) {
+    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.finishedHooks = List.copyOf(finishedHooks);
     }
 
     @Override
@@ -151,7 +153,21 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND owner_node = :owner");
             params.put("owner", t.owner());
         }
-        int rows = jdbc.sql(sql.toString()).params(params).update();
+        if (!t.to().isTerminal() || finishedHooks.isEmpty()) {
+            return compareAndSet(t, sql.toString(), params);
+        }
+        return Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean changed = compareAndSet(t, sql.toString(), params);
+            if (changed) {
+                Job finished = find(t.id()).orElseThrow();
+                finishedHooks.forEach(hook -> hook.jobFinished(finished));
+            }
+            return changed;
+        }));
+    }
+
+    private boolean compareAndSet(JobTransition t, String sql, Map<String, Object> params) {
+        int rows = jdbc.sql(sql).params(params).update();
         return switch (rows) {
             case 0 -> false;
             case 1 -> true;
