@@ -20,6 +20,14 @@ public record JobView(
     /** The worker process that runs or ran the job. */
     public record WorkerRef(long pid) {}
 
+    /**
+     * A job as {@code GET /v1/jobs/{id}} shows it, without looking up the pid of a live worker:
+     * exact for a finished job, whose worker pid is stored. Webhook payloads use it.
+     */
+    public static JobView of(Job job) {
+        return of(job, null);
+    }
+
     static JobView of(Job job, Long runningPid) {
         Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),

@@ -10,15 +10,17 @@ import tools.jackson.databind.JsonNode;
 
 /** Body of {@code POST /v1/jobs}; unknown fields are refused by the JSON reader. */
 public record SubmitRequest(
-        String task, JsonNode args, JsonNode kwargs, Double timeoutSeconds, Integer priority, Double delaySeconds,
+        JsonNode task, JsonNode args, JsonNode kwargs, Double timeoutSeconds, Integer priority, Double delaySeconds,
         Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
 
     /** Checks shape and types; range checks against configuration happen in the job service. */
     Submission toSubmission(String owner, String idempotencyKey) {
         List<JobException.FieldError> errors = new ArrayList<>();
-        if (task == null || task.isBlank()) {
+        if (task == null || task.isNull()) {
             errors.add(new JobException.FieldError("task", "is required"));
-        } else if (task.length() > 200) {
+        } else if (!task.isString() || task.stringValue().isBlank()) {
+            errors.add(new JobException.FieldError("task", "must be a non-empty string"));
+        } else if (task.stringValue().length() > 200) {
             errors.add(new JobException.FieldError("task", "must be at most 200 characters"));
         }
         if (args != null && !args.isNull() && !args.isArray()) {
@@ -37,7 +39,7 @@ public record SubmitRequest(
         if (!errors.isEmpty()) {
             throw JobException.validation(errors);
         }
-        return new Submission(task, args == null || args.isNull() ? "[]" : args.toString(),
+        return new Submission(task.stringValue(), args == null || args.isNull() ? "[]" : args.toString(),
                 kwargs == null || kwargs.isNull() ? "{}" : kwargs.toString(),
                 timeoutSeconds == null ? null : seconds(timeoutSeconds), priority == null ? 0 : priority,
                 delaySeconds == null ? Duration.ZERO : seconds(delaySeconds), maxRetries == null ? 0 : maxRetries,

@@ -3,6 +3,7 @@ package io.jobpool.config;
 import io.jobpool.dispatch.Dispatcher;
 import io.jobpool.dispatch.Leases;
 import io.jobpool.dispatch.Wakeups;
+import io.jobpool.job.CallbackTargets;
 import io.jobpool.job.JobCompletion;
 import io.jobpool.job.JobIds;
 import io.jobpool.job.JobLimits;
@@ -158,7 +159,7 @@ class JobpoolConfiguration {
 
     @Bean
     JobService jobService(JobStore store, WorkerPool pool, JobWaiters waiters, Wakeups wakeups, QueueDepth queueDepth,
-            JobMetrics metrics, JobpoolProperties properties, Clock clock) {
+            JobMetrics metrics, CallbackTargets callbackTargets, JobpoolProperties properties, Clock clock) {
         JobpoolProperties.Jobs jobs = properties.jobs();
         JobLimits limits = new JobLimits(jobs.defaultTimeout(), jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
                 jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
@@ -166,7 +167,8 @@ class JobpoolConfiguration {
         for (WorkerState state : WorkerState.values()) {
             metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
         }
-        return new JobService(store, pool, limits, new JobIds(clock), waiters, wakeups, queueDepth, metrics, clock);
+        return new JobService(store, pool, limits, new JobIds(clock), waiters, wakeups, queueDepth, metrics,
+                callbackTargets, clock);
     }
 
     @Bean

@@ -13,6 +13,7 @@ import org.springframework.util.unit.DataSize;
  *
  * @param dataDir directory of the embedded H2 store when no PostgreSQL URL is configured
  * @param nodeId name of this replica in job leases; defaults to host name and pid
+ * @param webhooks signed callbacks to {@code callbackUrl} and {@code errorCallbackUrl}
  */
 @ConfigurationProperties("jobpool")
 public record JobpoolProperties(
@@ -24,7 +25,8 @@ public record JobpoolProperties(
         @DefaultValue Results results,
         @DefaultValue Tasks tasks,
         @DefaultValue Shutdown shutdown,
-        @DefaultValue Security security) {
+        @DefaultValue Security security,
+        @DefaultValue Webhooks webhooks) {
 
     /**
      * The worker processes.
@@ -135,4 +137,31 @@ public record JobpoolProperties(
      * @param apiKeys API keys with their roles; none configured means the service runs open
      */
     public record Security(@DefaultValue List<String> apiKeys) {}
+
+    /**
+     * Webhook callbacks ({@code callbackUrl}, {@code errorCallbackUrl}), sent the Standard Webhooks
+     * way.
+     *
+     * @param secret signing secret: {@code whsec_} followed by the base64 of 24 to 64 random bytes;
+     *     without one, requests carry no {@code webhook-signature} header
+     * @param secondarySecret a second signing secret for rotation: while both are set, every request
+     *     carries a signature made with each, so receivers can switch keys without a gap
+     * @param retrySchedule delay before each attempt, comma-separated; the first is the delay after
+     *     the event, and the number of entries is the number of attempts before a delivery fails
+     * @param timeout how long one attempt may take to connect, and again to get its response
+     * @param concurrency how many deliveries this replica sends at the same time
+     * @param allowPrivateTargets allow targets that resolve to loopback, private, link-local
+     *     (cloud metadata), multicast or other special-purpose addresses; for tests and closed
+     *     networks only
+     * @param allowedHosts host names (exact, case-insensitive) that may be called even though they
+     *     resolve to such addresses
+     */
+    public record Webhooks(
+            String secret,
+            String secondarySecret,
+            @DefaultValue("0s,5s,5m,30m,2h,5h,10h,10h") List<Duration> retrySchedule,
+            @DefaultValue("10s") Duration timeout,
+            @DefaultValue("8") int concurrency,
+            @DefaultValue("false") boolean allowPrivateTargets,
+            @DefaultValue List<String> allowedHosts) {}
 }

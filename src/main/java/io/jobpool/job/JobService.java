@@ -39,11 +39,13 @@ public final class JobService {
     private final WorkSignal workSignal;
     private final QueueDepth queueDepth;
     private final JobMetrics metrics;
+    private final CallbackTargets callbackTargets;
     private final Clock clock;
     private volatile boolean accepting = true;
 
     public JobService(JobStore store, WorkerPool pool, JobLimits limits, JobIds ids, JobWaiters waiters,
-            WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, Clock clock) {
+            WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
+            Clock clock) {
         this.store = store;
         this.pool = pool;
         this.limits = limits;
@@ -52,6 +54,7 @@ public final class JobService {
         this.workSignal = workSignal;
         this.queueDepth = queueDepth;
         this.metrics = metrics;
+        this.callbackTargets = callbackTargets;
         this.clock = clock;
     }
 
@@ -109,6 +112,9 @@ public final class JobService {
         if (!known.isEmpty() && !known.contains(s.task())) {
             throw JobException.unknownTask(s.task(), known);
         }
+        // Last: it may resolve host names, the slowest check.
+        callbackTargets.check("callbackUrl", s.callbackUrl());
+        callbackTargets.check("errorCallbackUrl", s.errorCallbackUrl());
         Instant now = clock.instant();
         String key = s.idempotencyKey() == null ? null : (s.owner() == null ? "" : s.owner()) + ":" + s.idempotencyKey();
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,

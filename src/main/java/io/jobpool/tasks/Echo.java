@@ -3,6 +3,7 @@ package io.jobpool.tasks;
 import io.jobpool.spi.Task;
 import io.jobpool.spi.TaskArguments;
 import io.jobpool.spi.TaskContext;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Returns its arguments: the {@code args} array, or {@code {args, kwargs}} when keywords were given. */
@@ -22,6 +23,9 @@ public final class Echo implements Task {
         if (arguments.kwargs().isEmpty()) {
             return arguments.args();
         }
-        return Map.of("args", arguments.args(), "kwargs", arguments.kwargs());
+        Map<String, Object> both = new LinkedHashMap<>();
+        both.put("args", arguments.args());
+        both.put("kwargs", arguments.kwargs());
+        return both;
     }
 }

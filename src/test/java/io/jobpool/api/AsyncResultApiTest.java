@@ -1,0 +1,159 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.ServiceTest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Tests for the {@code AsyncResult} analogues: ready, successful, get with timeout, wait, cancel, forget. */
+class AsyncResultApiTest extends ServiceTest {
+
+    @Test
+    void submitAnswers202WithLocationThenTheJobReadsBack() {
+        ApiClient.Response response = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[4],\"priority\":5}");
+        assertThat(response.status()).isEqualTo(202);
+        String id = response.json().get("id").asString();
+        assertThat(response.header("Location")).isEqualTo("/v1/jobs/" + id);
+        JsonNode job = api.awaitReady(id, 10);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("result").asInt()).isEqualTo(16);
+        assertThat(job.get("priority").asInt()).isEqualTo(5);
+        assertThat(job.get("attempts").asInt()).isEqualTo(1);
+        assertThat(job.get("worker").get("pid").asLong()).isPositive();
+        assertThat(api.get("/v1/jobs/" + id + "/ready").json().get("ready").asBoolean()).isTrue();
+        assertThat(api.get("/v1/jobs/" + id + "/successful").json().get("successful").asBoolean()).isTrue();
+        assertThat(api.get("/v1/jobs/" + id + "/result").json().get("result").asInt()).isEqualTo(16);
+    }
+
+    @Test
+    void getWithATimeoutThatExpiresAnswers202WithRetryAfter() {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[3]}").get("id").asString();
+        ApiClient.Response response = api.get("/v1/jobs/" + id + "/result?timeout=0.3");
+        assertThat(response.status()).isEqualTo(202);
+        assertThat(response.header("Retry-After")).isEqualTo("1");
+        assertThat(response.json().get("ready").asBoolean()).isFalse();
+        assertThat(api.get("/v1/jobs/" + id + "/ready").json().get("ready").asBoolean()).isFalse();
+        api.post("/v1/jobs/" + id + "/cancel", null);
+    }
+
+    @Test
+    void successfulBeforeReadyIs409JobNotReady() {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[3]}").get("id").asString();
+        ApiClient.Response response = api.get("/v1/jobs/" + id + "/successful");
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asString()).isEqualTo("job-not-ready");
+        assertThat(api.delete("/v1/jobs/" + id).status()).isEqualTo(409);
+        api.post("/v1/jobs/" + id + "/cancel", null);
+    }
+
+    @Test
+    void getOfAFailedJobIs424WithTheErrorTypeMessageAndTrace() {
+        String id = api.submit("{\"task\":\"fail\",\"args\":[\"kaput\"]}").get("id").asString();
+        ApiClient.Response response = api.get("/v1/jobs/" + id + "/result?timeout=10");
+        assertThat(response.status()).isEqualTo(424);
+        assertThat(response.header("content-type")).startsWith("application/problem+json");
+        JsonNode problem = response.json();
+        assertThat(problem.get("type").asString()).isEqualTo("job-failed");
+        assertThat(problem.get("jobId").asString()).isEqualTo(id);
+        assertThat(problem.get("error").get("type").asString()).endsWith("TaskFailedException");
+        assertThat(problem.get("error").get("message").asString()).isEqualTo("kaput");
+        assertThat(problem.get("error").get("trace").asString()).contains("Fail.run");
+        assertThat(api.get("/v1/jobs/" + id + "/successful").json().get("successful").asBoolean()).isFalse();
+    }
+
+    @Test
+    void waitLongPollsUntilTheJobIsReady() {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[0.3]}").get("id").asString();
+        JsonNode job = api.get("/v1/jobs/" + id + "?wait=10").json();
+        assertThat(job.get("ready").asBoolean()).isTrue();
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void cancelOfAQueuedJobNeverRunsIt() {
+        String id = api.submit("{\"task\":\"echo\",\"args\":[1],\"delaySeconds\":30}").get("id").asString();
+        ApiClient.Response cancelled = api.post("/v1/jobs/" + id + "/cancel", null);
+        assertThat(cancelled.status()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("attempts").asInt()).isZero();
+        ApiClient.Response result = api.get("/v1/jobs/" + id + "/result");
+        assertThat(result.status()).isEqualTo(424);
+        assertThat(result.json().get("type").asString()).isEqualTo("job-cancelled");
+        ApiClient.Response again = api.post("/v1/jobs/" + id + "/cancel", null);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().get("type").asString()).isEqualTo("job-finished");
+    }
+
+    @Test
+    void forgetDeletesAFinishedJob() {
+        String id = api.run("{\"task\":\"echo\"}", 10).get("id").asString();
+        assertThat(api.delete("/v1/jobs/" + id).status()).isEqualTo(204);
+        ApiClient.Response gone = api.get("/v1/jobs/" + id);
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.json().get("type").asString()).isEqualTo("not-found");
+    }
+
+    @Test
+    void delayedJobWaitsForItsTime() {
+        JsonNode job = api.submit("{\"task\":\"echo\",\"args\":[\"later\"],\"delaySeconds\":0.5}");
+        assertThat(job.get("status").asString()).isEqualTo("QUEUED");
+        JsonNode done = api.awaitReady(job.get("id").asString(), 10);
+        assertThat(java.time.Instant.parse(done.get("startedAt").asString()))
+                .isAfterOrEqualTo(java.time.Instant.parse(job.get("scheduledAt").asString()));
+    }
+
+    @Test
+    void retriesAFailingJobUpToMaxRetries() {
+        JsonNode job = api.submit("{\"task\":\"fail\",\"args\":[\"again\"],\"maxRetries\":2}");
+        JsonNode done = api.awaitReady(job.get("id").asString(), 30);
+        assertThat(done.get("status").asString()).isEqualTo("FAILED");
+        assertThat(done.get("attempts").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void sameIdempotencyKeyAndBodyReturnsTheFirstJobAndAnotherBodyConflicts() {
+        String key = "key-" + System.nanoTime();
+        Map<String, String> headers = Map.of("Idempotency-Key", key);
+        String first = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[5]}", headers).json().get("id").asString();
+        String second = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[5]}", headers).json().get("id").asString();
+        assertThat(second).isEqualTo(first);
+        ApiClient.Response conflict = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[6]}", headers);
+        assertThat(conflict.status()).isEqualTo(422);
+        assertThat(conflict.json().get("type").asString()).isEqualTo("idempotency-conflict");
+    }
+
+    @Test
+    void listPagesNewestFirstWithACursorAndFilters() {
+        String task = "sha256";
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            submitted.add(api.submit("{\"task\":\"" + task + "\",\"args\":[\"page-" + i + "\"]}").get("id").asString());
+        }
+        submitted.forEach(id -> api.awaitReady(id, 10));
+        Set<String> seen = new HashSet<>();
+        List<String> order = new ArrayList<>();
+        String cursor = null;
+        do {
+            ApiClient.Response page = api.get("/v1/jobs?task=" + task + "&status=SUCCEEDED&limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).isEqualTo(200);
+            for (JsonNode item : page.json().get("items")) {
+                assertThat(item.get("task").asString()).isEqualTo(task);
+                assertThat(seen.add(item.get("id").asString())).as("no job twice across pages").isTrue();
+                order.add(item.get("id").asString());
+            }
+            JsonNode next = page.json().get("next");
+            cursor = next.isNull() ? null : next.asString();
+        } while (cursor != null);
+        assertThat(seen).containsAll(submitted);
+        assertThat(order).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(api.raw("GET", "/v1/jobs?status=bogus", null, Map.of()).status()).isEqualTo(400);
+        assertThat(api.get("/v1/jobs?cursor=not-a-cursor").status()).isEqualTo(400);
+    }
+}

@@ -1,0 +1,109 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.ServiceTest;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Tests that bad input gets a clear RFC 9457 problem with the right type, never a 500, and loses nothing. */
+class BadInputTest extends ServiceTest {
+
+    private static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
+
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"task\": |400|validation",
+            "not json at all|400|validation",
+            "[1,2,3]|400|validation",
+            "{}|400|validation",
+            "{\"task\":\"\"}|400|validation",
+            "{\"task\":42}|400|validation",
+            "{\"task\":\"echo\",\"args\":\"not-an-array\"}|400|validation",
+            "{\"task\":\"echo\",\"kwargs\":[1]}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":\"soon\"}|400|validation",
+            "{\"task\":\"echo\",\"priority\":1.5}|400|validation",
+            "{\"task\":\"echo\",\"maxRetries\":-1}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":-5}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":0}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":1e30}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":86400}|400|validation",
+            "{\"task\":\"echo\",\"delaySeconds\":-1}|400|validation",
+            "{\"task\":\"echo\",\"unknownField\":1}|400|validation",
+            "{\"task\":\"echo\",\"callbackUrl\":\"not a url\"}|400|validation",
+            "{\"task\":\"no-such-task\"}|422|unknown-task"})
+    void badSubmissionIsAProblemNotA500(String body, int status, String type) {
+        long before = countJobs();
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", body, JSON);
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        assertThat(response.header("content-type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asString()).isEqualTo(type);
+        assertThat(response.json().get("detail").asString()).isNotBlank();
+        assertThat(countJobs()).as("a refused submission stores nothing").isEqualTo(before);
+    }
+
+    @Test
+    void oversizeBodyIs413() {
+        String big = "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(100_000) + "\"]}";
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", big, JSON);
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().get("type").asString()).isEqualTo("payload-too-large");
+    }
+
+    @Test
+    void oversizeArgumentsAre413() {
+        String args = "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(20_000) + "\"]}";
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", args, JSON);
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().get("type").asString()).isEqualTo("payload-too-large");
+        assertThat(response.json().get("detail").asString()).contains("jobpool.jobs.max-payload-bytes");
+    }
+
+    @Test
+    void wrongContentTypeIs415() {
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", "task=echo", Map.of("Content-Type", "text/plain"));
+        assertThat(response.status()).isEqualTo(415);
+        assertThat(response.json().get("type").asString()).isEqualTo("unsupported-media-type");
+    }
+
+    @Test
+    void unknownIdIs404OnEveryJobEndpoint() {
+        String id = "01a1fd74-0000-7000-8000-000000000000";
+        for (String path : new String[] {"", "/ready", "/successful", "/result", "/logs"}) {
+            ApiClient.Response response = api.get("/v1/jobs/" + id + path);
+            assertThat(response.status()).as(path).isEqualTo(404);
+            assertThat(response.json().get("type").asString()).isEqualTo("not-found");
+        }
+        assertThat(api.post("/v1/jobs/" + id + "/cancel", null).status()).isEqualTo(404);
+        assertThat(api.delete("/v1/jobs/" + id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void badWaitParametersAre400() {
+        assertThat(api.raw("GET", "/v1/jobs/x?wait=abc", null, Map.of()).status()).isEqualTo(400);
+        assertThat(api.raw("GET", "/v1/jobs/x?wait=-1", null, Map.of()).status()).isEqualTo(400);
+        assertThat(api.raw("POST", "/v1/jobs?wait=100000", "{\"task\":\"echo\"}", JSON).status()).isEqualTo(400);
+        assertThat(api.raw("GET", "/v1/jobs?limit=0", null, Map.of()).status()).isEqualTo(400);
+    }
+
+    @Test
+    void unknownPathIs404Problem() {
+        ApiClient.Response response = api.outsideSpecification("GET", "/v1/nothing-here");
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("type").asString()).isEqualTo("not-found");
+    }
+
+    private long countJobs() {
+        long count = 0;
+        String cursor = null;
+        do {
+            var page = api.get("/v1/jobs?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            count += page.get("items").size();
+            cursor = page.get("next").isNull() ? null : page.get("next").asString();
+        } while (cursor != null);
+        return count;
+    }
+}

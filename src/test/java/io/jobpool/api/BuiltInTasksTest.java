@@ -1,0 +1,89 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ServiceTest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Tests for the built-in tasks, each run through the HTTP API on a real worker process. */
+class BuiltInTasksTest extends ServiceTest {
+
+    @Test
+    void echoReturnsItsArguments() {
+        assertThat(api.run("{\"task\":\"echo\",\"args\":[1,\"two\",{\"three\":3}]}", 10).get("result").toString())
+                .isEqualTo("[1,\"two\",{\"three\":3}]");
+        assertThat(api.run("{\"task\":\"echo\",\"args\":[1],\"kwargs\":{\"k\":true}}", 10).get("result").toString())
+                .isEqualTo("{\"args\":[1],\"kwargs\":{\"k\":true}}");
+    }
+
+    @Test
+    void squareKeepsIntegersExact() {
+        assertThat(api.run("{\"task\":\"square\",\"args\":[7]}", 10).get("result").asLong()).isEqualTo(49);
+        assertThat(api.run("{\"task\":\"square\",\"kwargs\":{\"x\":3000000000}}", 10).get("result").toString())
+                .isEqualTo("9000000000000000000");
+        assertThat(api.run("{\"task\":\"square\",\"args\":[1.5]}", 10).get("result").asDouble()).isEqualTo(2.25);
+    }
+
+    @Test
+    void addSumsArgumentsOrOneArray() {
+        assertThat(api.run("{\"task\":\"add\",\"args\":[1,2,3]}", 10).get("result").asLong()).isEqualTo(6);
+        assertThat(api.run("{\"task\":\"add\",\"args\":[[10,20],0.5]}", 10).get("result").asDouble()).isEqualTo(30.5);
+    }
+
+    @Test
+    void sha256ReturnsTheHexDigest() {
+        assertThat(api.run("{\"task\":\"sha256\",\"args\":[\"abc\"]}", 10).get("result").asString())
+                .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    @Test
+    void primesCountsPrimesBelowN() {
+        assertThat(api.run("{\"task\":\"primes\",\"args\":[100]}", 10).get("result").asLong()).isEqualTo(25);
+        assertThat(api.run("{\"task\":\"primes\",\"kwargs\":{\"n\":100000}}", 30).get("result").asLong()).isEqualTo(9592);
+    }
+
+    @Test
+    void sleepSleepsAtLeastTheGivenSeconds() {
+        JsonNode job = api.run("{\"task\":\"sleep\",\"args\":[0.2]}", 10);
+        assertThat(job.get("result").asDouble()).isEqualTo(0.2);
+        long ranMillis = java.time.Duration.between(java.time.Instant.parse(job.get("startedAt").asString()),
+                java.time.Instant.parse(job.get("finishedAt").asString())).toMillis();
+        assertThat(ranMillis).isGreaterThanOrEqualTo(200);
+    }
+
+    @Test
+    void printedLinesBecomeTheJobLogAndNeverTheProtocol() {
+        JsonNode job = api.run("{\"task\":\"print\",\"args\":[\"hello\",\"\\u0000\\u0000\\u0000\\u0010 not a frame\"]}", 10);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("result").asInt()).isEqualTo(2);
+        ApiClientLogs logs = new ApiClientLogs(api.get("/v1/jobs/" + job.get("id").asString() + "/logs"));
+        assertThat(logs.status()).isEqualTo(200);
+        assertThat(logs.text()).contains("hello\n", "stderr: hello\n", "not a frame");
+        assertThat(logs.contentType()).startsWith("text/plain");
+    }
+
+    @Test
+    void failCarriesTypeMessageAndTrace() {
+        JsonNode job = api.run("{\"task\":\"fail\",\"args\":[\"boom\"]}", 10);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("successful").asBoolean()).isFalse();
+        assertThat(job.get("error").get("type").asString()).isEqualTo("io.jobpool.tasks.Fail$TaskFailedException");
+        assertThat(job.get("error").get("message").asString()).isEqualTo("boom");
+        assertThat(job.get("error").get("trace").asString()).contains("at io.jobpool.tasks.Fail.run");
+    }
+
+    @Test
+    void taskCatalogueListsBuiltInsAndDiagnostics() {
+        JsonNode tasks = api.get("/v1/tasks").json().get("tasks");
+        assertThat(tasks.findValuesAsString("name"))
+                .contains("echo", "sleep", "square", "add", "sha256", "primes", "print", "fail", "exit", "halt", "oom", "hang");
+    }
+
+    /** The log endpoint's answer. */
+    private record ApiClientLogs(int status, String text, String contentType) {
+        ApiClientLogs(io.jobpool.testing.ApiClient.Response response) {
+            this(response.status(), response.body(), response.header("content-type"));
+        }
+    }
+}
