@@ -1,0 +1,140 @@
+package io.jobpool.webhook;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.http.client.HttpRedirects;
+import org.springframework.boot.http.client.JdkHttpClientBuilder;
+
+/**
+ * Sends one attempt of a delivery: signed POST, bounded in time, redirects never followed.
+ *
+ * <p>The target is checked twice right before sending: by {@link TargetGuard} (every address the
+ * host resolves to must be public) and by the HTTP client itself, built with Spring Boot's
+ * {@code InetAddressFilter}, when the connection is made. Both resolve through the JVM's address
+ * cache, so the connection goes to the address that was checked.
+ */
+final class WebhookSender implements AutoCloseable {
+
+    private static final String USER_AGENT = "jobpool-webhooks/1";
+
+    private final TargetGuard guard;
+    private final WebhookSigner signer;
+    private final Duration timeout;
+    private final Clock clock;
+    private final HttpClient filtered;
+    private final HttpClient unfiltered;
+
+    WebhookSender(TargetGuard guard, WebhookSigner signer, Duration timeout, Clock clock) {
+        this.guard = guard;
+        this.signer = signer;
+        this.timeout = timeout;
+        this.clock = clock;
+        HttpClientSettings settings = HttpClientSettings.defaults()
+                .withRedirects(HttpRedirects.DONT_FOLLOW)
+                .withTimeouts(timeout, timeout);
+        // HTTP/1.1: over plain http the JDK would otherwise try an h2c upgrade on every request.
+        JdkHttpClientBuilder builder = new JdkHttpClientBuilder().withCustomizer(b -> b.version(HttpClient.Version.HTTP_1_1));
+        this.filtered = builder.build(settings.withInetAddressFilter(TargetGuard.PUBLIC));
+        this.unfiltered = builder.build(settings);
+    }
+
+    /**
+     * Makes one attempt. Never throws for anything the receiver or the network does: that is a
+     * failed attempt. Throws {@link InterruptedException} on shutdown, when the attempt is not recorded.
+     */
+    AttemptResult send(Delivery delivery) throws InterruptedException {
+        long started = System.nanoTime();
+        Optional<String> refused = guard.refusal(delivery.url());
+        if (refused.isPresent()) {
+            return AttemptResult.failed("target refused: " + refused.get(), since(started));
+        }
+        URI uri = URI.create(delivery.url());
+        long timestamp = clock.instant().getEpochSecond();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("User-Agent", USER_AGENT)
+                .header("webhook-id", delivery.webhookId())
+                .header("webhook-timestamp", Long.toString(timestamp))
+                .POST(HttpRequest.BodyPublishers.ofString(delivery.payload(), StandardCharsets.UTF_8));
+        String signature = signer.sign(delivery.webhookId(), timestamp, delivery.payload());
+        if (signature != null) {
+            request.header("webhook-signature", signature);
+        }
+        HttpClient client = guard.trusted(uri) ? unfiltered : filtered;
+        CompletableFuture<HttpResponse<Void>> exchange = client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
+        try {
+            // The request timeout covers the connection and the response headers; this bounds a
+            // receiver that trickles its body, so one slow receiver cannot hold a sender forever.
+            HttpResponse<Void> response = exchange.get(timeout.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
+            return answered(response, since(started));
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            return AttemptResult.failed("no complete response within " + timeout.multipliedBy(2).toSeconds() + " s", since(started));
+        } catch (ExecutionException e) {
+            return AttemptResult.failed(describe(e.getCause()), since(started));
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        }
+    }
+
+    private AttemptResult answered(HttpResponse<Void> response, Duration took) {
+        int status = response.statusCode();
+        Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null), clock.instant());
+        if (status >= 300 && status < 400) {
+            String location = response.headers().firstValue("Location").orElse("nowhere");
+            return AttemptResult.answered(status, "redirect to " + location + " not followed; the callback URL should be the final one",
+                    retryAfter, took);
+        }
+        return AttemptResult.answered(status, null, retryAfter, took);
+    }
+
+    /** {@code Retry-After} as delay-seconds or an HTTP date; {@code null} when absent or unreadable. */
+    static Duration retryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String text = value.strip();
+        if (text.chars().allMatch(Character::isDigit)) {
+            return text.length() > 9 ? RetryPolicy.MAX_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(text));
+        }
+        try {
+            Duration until = Duration.between(now, ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        String type = e.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + ": " + message;
+    }
+
+    private static Duration since(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    @Override
+    public void close() {
+        filtered.close();
+        unfiltered.close();
+    }
+}

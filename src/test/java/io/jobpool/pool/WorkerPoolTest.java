@@ -1,0 +1,83 @@
+package io.jobpool.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.Await;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Tests for {@link WorkerPool} with real worker processes: recycling, memory bound, initializer, boot failure. */
+class WorkerPoolTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @Test
+    void recyclesAWorkerAfterMaxTasksPerWorker() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 2, 0, null, List.of())) {
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                JobOutcome outcome = harness.run("job-" + i, "square", "[" + i + "]", TIMEOUT);
+                assertThat(outcome).isInstanceOf(JobOutcome.Succeeded.class);
+                pids.add(outcome.pid());
+            }
+            assertThat(pids.get(0)).isEqualTo(pids.get(1));
+            assertThat(pids.get(2)).isEqualTo(pids.get(3)).isNotEqualTo(pids.get(0));
+            assertThat(harness.restarts).contains("recycled");
+        }
+    }
+
+    @Test
+    void recyclesAWorkerWhoseMemoryPassedTheBound() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 0, 1024, null, List.of())) {
+            long first = harness.run("a", "echo", "[]", TIMEOUT).pid();
+            long second = harness.run("b", "echo", "[]", TIMEOUT).pid();
+            assertThat(second).isNotEqualTo(first);
+            assertThat(harness.restarts).contains("memory");
+        }
+    }
+
+    @Test
+    void everyWorkerRunsTheInitializerBeforeTakingJobs() throws Exception {
+        try (PoolHarness harness = new PoolHarness(2, 0, 0, "sleep", List.of())) {
+            assertThat(harness.run("a", "square", "[3]", TIMEOUT)).isInstanceOf(JobOutcome.Succeeded.class);
+            Await.until("both workers ready", TIMEOUT, () -> harness.pool.snapshot().count(WorkerState.IDLE) == 2);
+            assertThat(harness.pool.snapshot().bootError()).isNull();
+        }
+    }
+
+    @Test
+    void aFailingInitializerIsABootFailureThatBacksOffInsteadOfLooping() throws Exception {
+        try (PoolHarness harness = new PoolHarness(2, 0, 0, "fail", List.of())) {
+            PoolSnapshot failing = Await.until("boot error reported", TIMEOUT, harness.pool::snapshot, s -> s.bootError() != null);
+            assertThat(failing.bootError()).contains("could not boot").contains("TaskFailedException");
+            assertThat(failing.hasLiveWorker()).isFalse();
+            Await.until("three boot failures", TIMEOUT, () -> harness.bootFailureNanos.size() >= 3);
+            // Back-off doubles from 0.5 s: the third attempt starts at least 0.5 + 1 s after the first
+            // failed. A hot loop would fail three times within a second.
+            long firstToThird = harness.bootFailureNanos.get(2) - harness.bootFailureNanos.get(0);
+            assertThat(Duration.ofNanos(firstToThird)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        }
+    }
+
+    @Test
+    void aBadJvmOptionIsABootFailureReportedByThePool() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, null, List.of("-XX:+NoSuchJvmOptionAtAll"))) {
+            PoolSnapshot failing = Await.until("boot error reported", TIMEOUT, harness.pool::snapshot, s -> s.bootError() != null);
+            assertThat(failing.bootError()).contains("before it was ready").contains("NoSuchJvmOptionAtAll");
+        }
+    }
+
+    @Test
+    void shutdownInterruptsRunningJobsAfterTheGraceAndStopsEveryWorker() throws Exception {
+        PoolHarness harness = new PoolHarness(1, 0, 0, null, List.of());
+        harness.pool.slots().acquire();
+        harness.pool.submit(new Assignment("long", "sleep", "[30]", "{}", 1, TIMEOUT));
+        Long pid = Await.until("job running", TIMEOUT, () -> harness.pidOf("long"), p -> p != null);
+        harness.close();
+        assertThat(harness.outcomes.poll()).isInstanceOf(JobOutcome.Interrupted.class);
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(harness.pool.snapshot().workers()).isEmpty();
+    }
+}

@@ -1,0 +1,244 @@
+package io.jobpool.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.JobIds;
+import io.jobpool.job.JobQuery;
+import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobTransition;
+import io.jobpool.job.NewJob;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The contract every {@link JobStore} backend passes; each backend's test only supplies a data
+ * source. The same SQL runs on H2 and PostgreSQL, so the same tests must pass on both.
+ */
+abstract class JobStoreContract {
+
+    private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private final JobIds ids = new JobIds(Clock.systemUTC());
+    private final AtomicReference<RuntimeException> failingHook = new AtomicReference<>();
+    private final List<String> hookSaw = new ArrayList<>();
+    private JdbcClient jdbc;
+    JobStore store;
+
+    /** A data source for an empty database of this backend. */
+    abstract DataSource dataSource();
+
+    abstract String vendor();
+
+    @BeforeEach
+    void emptyStore() {
+        DataSource dataSource = dataSource();
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).load().migrate();
+        jdbc = JdbcClient.create(dataSource);
+        store = new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), List.of(job -> {
+            hookSaw.add(job.id() + ":" + job.status());
+            if (failingHook.get() != null) {
+                throw failingHook.get();
+            }
+        }));
+    }
+
+    private NewJob newJob(String task, int priority, Instant scheduledAt, String idempotencyKey) {
+        return new NewJob(ids.next(), task, "[1,2]", "{\"k\":\"v\"}", priority, Duration.ofSeconds(30), 2, now, scheduledAt,
+                "https://example.com/ok", null, null, idempotencyKey, "hash-" + task);
+    }
+
+    private Job insert(String task, int priority) {
+        return store.insert(newJob(task, priority, now, null)).job();
+    }
+
+    @Test
+    void insertedJobReadsBackQueuedWithEveryField() {
+        NewJob submitted = newJob("echo", 3, now.plusSeconds(5), null);
+        Job job = store.insert(submitted).job();
+        assertThat(job.id()).isEqualTo(submitted.id());
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(job.args()).isEqualTo("[1,2]");
+        assertThat(job.kwargs()).isEqualTo("{\"k\":\"v\"}");
+        assertThat(job.priority()).isEqualTo(3);
+        assertThat(job.timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(job.maxRetries()).isEqualTo(2);
+        assertThat(job.createdAt()).isEqualTo(now);
+        assertThat(job.scheduledAt()).isEqualTo(now.plusSeconds(5));
+        assertThat(job.callbackUrl()).isEqualTo("https://example.com/ok");
+        assertThat(store.find(job.id())).contains(job);
+        assertThat(store.find("01a1fd74-0000-7000-8000-000000000000")).isEmpty();
+    }
+
+    @Test
+    void claimTakesDueJobsHighestPriorityFirstAndNeverTwice() {
+        Job low = insert("low", 0);
+        Job high = insert("high", 9);
+        store.insert(newJob("later", 10, now.plusSeconds(60), null));
+        List<Job> claimed = store.claim("node-a", 10, now, now.plusSeconds(30));
+        assertThat(claimed).extracting(Job::id).containsExactly(high.id(), low.id());
+        assertThat(claimed).allSatisfy(job -> {
+            assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+            assertThat(job.attempts()).isEqualTo(1);
+        });
+        assertThat(store.claim("node-b", 10, now, now.plusSeconds(30))).isEmpty();
+        assertThat(store.find(high.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.claim("node-b", 10, now.plusSeconds(61), now.plusSeconds(90))).extracting(Job::task).containsExactly("later");
+    }
+
+    @Test
+    void concurrentClaimsNeverShareAJob() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            insert("job", 0);
+        }
+        ExecutorService claimers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<Job>>> results = new ArrayList<>();
+            for (int node = 0; node < 4; node++) {
+                String name = "node-" + node;
+                Callable<List<Job>> claimAll = () -> {
+                    List<Job> mine = new ArrayList<>();
+                    List<Job> batch;
+                    while (!(batch = store.claim(name, 7, now, now.plusSeconds(30))).isEmpty()) {
+                        mine.addAll(batch);
+                    }
+                    return mine;
+                };
+                results.add(claimers.submit(claimAll));
+            }
+            Set<String> claimed = new HashSet<>();
+            int total = 0;
+            for (Future<List<Job>> result : results) {
+                for (Job job : result.get()) {
+                    claimed.add(job.id());
+                    total++;
+                }
+            }
+            assertThat(total).isEqualTo(200);
+            assertThat(claimed).hasSize(200);
+        } finally {
+            claimers.shutdownNow();
+        }
+    }
+
+    @Test
+    void transitionIsACompareAndSet() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-b", "1", "", 7, now))).as("another node's job").isFalse();
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "42", "out", 7, now))).isTrue();
+        assertThat(store.transition(JobTransition.failed(job.id(), "node-a", new JobError("X", "m", null), "", 7L, now))).isFalse();
+        Job done = store.find(job.id()).orElseThrow();
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.result()).isEqualTo("42");
+        assertThat(done.workerPid()).isEqualTo(7);
+        assertThat(done.finishedAt()).isEqualTo(now);
+        assertThat(store.logs(job.id())).contains("out");
+    }
+
+    @Test
+    void theStateTableRefusesIllegalTransitions() {
+        assertThatThrownBy(() -> JobTransition.cancelled("x", JobStatus.SUCCEEDED, null, null, now))
+                .isInstanceOf(JobStatus.IllegalTransitionException.class);
+        assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.SUCCEEDED)).isFalse();
+        assertThat(JobStatus.RUNNING.canMoveTo(JobStatus.QUEUED)).isTrue();
+    }
+
+    @Test
+    void finishedHookCommitsWithTheFinalStateOrNotAtAll() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        failingHook.set(new IllegalStateException("outbox down"));
+        assertThatThrownBy(() -> store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 1, now)))
+                .hasMessageContaining("outbox down");
+        assertThat(store.find(job.id()).orElseThrow().status()).as("rolled back with the hook").isEqualTo(JobStatus.RUNNING);
+        failingHook.set(null);
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 1, now))).isTrue();
+        assertThat(hookSaw).endsWith(job.id() + ":SUCCEEDED");
+    }
+
+    @Test
+    void retryAndInterruptedPutTheJobBackInTheQueue() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.retry(job.id(), "node-a", new JobError("E", "m", "t"), "log", 1L, now.plusSeconds(2)))).isTrue();
+        Job retried = store.find(job.id()).orElseThrow();
+        assertThat(retried.status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(retried.error().type()).isEqualTo("E");
+        assertThat(store.claim("node-a", 1, now, now.plusSeconds(30))).as("not due yet").isEmpty();
+        assertThat(store.claim("node-a", 1, now.plusSeconds(2), now.plusSeconds(30))).hasSize(1);
+        assertThat(store.transition(JobTransition.interrupted(job.id(), "node-a", now))).isTrue();
+        assertThat(store.find(job.id()).orElseThrow().attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
+    }
+
+    @Test
+    void orphansAreRunningJobsWhoseLeaseRanOutOrOfOtherNodes() {
+        Job mine = insert("mine", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        Job theirs = insert("theirs", 0);
+        store.claim("node-b", 1, now, now.plusSeconds(5));
+        assertThat(store.orphans("node-a", now, false)).isEmpty();
+        assertThat(store.orphans("node-a", now.plusSeconds(10), false)).extracting(Job::id).containsExactly(theirs.id());
+        assertThat(store.orphans("node-a", now, true)).extracting(Job::id).containsExactly(theirs.id());
+        assertThat(store.renewLeases("node-b", now.plusSeconds(60))).isEqualTo(1);
+        assertThat(store.orphans("node-a", now.plusSeconds(10), false)).isEmpty();
+        assertThat(store.transition(JobTransition.redelivered(theirs.id(), now))).isTrue();
+        assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);
+        assertThat(store.find(mine.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void idempotencyKeyReturnsTheFirstJobWithItsHash() {
+        JobStore.Inserted first = store.insert(newJob("echo", 0, now, "owner:key-1"));
+        JobStore.Inserted again = store.insert(newJob("echo", 0, now, "owner:key-1"));
+        assertThat(first.created()).isTrue();
+        assertThat(again.created()).isFalse();
+        assertThat(again.job().id()).isEqualTo(first.job().id());
+        assertThat(again.requestHash()).isEqualTo("hash-echo");
+    }
+
+    @Test
+    void listPagesNewestFirstWithFilters() {
+        List<String> inserted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            inserted.add(insert(i % 2 == 0 ? "even" : "odd", 0).id());
+        }
+        List<Job> page = store.list(new JobQuery(null, null, null, null, null, 2));
+        assertThat(page).extracting(Job::id).containsExactly(inserted.get(4), inserted.get(3));
+        List<Job> next = store.list(new JobQuery(null, null, null, null, page.get(1).id(), 10));
+        assertThat(next).extracting(Job::id).containsExactly(inserted.get(2), inserted.get(1), inserted.get(0));
+        assertThat(store.list(new JobQuery(JobStatus.QUEUED, "even", null, null, null, 10))).hasSize(3);
+        assertThat(store.countQueued()).isEqualTo(5);
+    }
+
+    @Test
+    void onlyFinishedJobsAreDeleted() {
+        Job queued = insert("echo", 0);
+        assertThat(store.deleteFinished(queued.id())).isFalse();
+        assertThat(store.transition(JobTransition.cancelled(queued.id(), JobStatus.QUEUED, null, null, now))).isTrue();
+        assertThat(store.deleteFinishedBefore(now, 10)).as("finished at now, not before").isZero();
+        assertThat(store.deleteFinishedBefore(now.plusSeconds(1), 10)).isEqualTo(1);
+        assertThat(store.find(queued.id())).isEmpty();
+    }
+}
