@@ -1,0 +1,35 @@
+package io.jobpool;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * Tests for the layering: what runs inside worker processes ({@code worker}, {@code protocol},
+ * {@code spi}, {@code tasks}) uses no Spring, because the worker's class path has none.
+ */
+@AnalyzeClasses(packages = "io.jobpool", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule workerSideUsesNoSpring = noClasses()
+            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "io.micrometer..", "org.slf4j..")
+            .because("worker processes start with only jobpool's classes and Jackson on their class path");
+
+    @ArchTest
+    static final ArchRule workerSideUsesNoServerCode = noClasses()
+            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.api..", "io.jobpool.job..", "io.jobpool.store..",
+                    "io.jobpool.pool..", "io.jobpool.dispatch..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
+            .because("task code must never reach the server's internals");
+
+    @ArchTest
+    static final ArchRule poolKnowsNothingOfJobsOrTheStore = noClasses()
+            .that().resideInAPackage("io.jobpool.pool..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.job..", "io.jobpool.store..", "io.jobpool.api..")
+            .because("the pool runs assignments; what a job is belongs to the job service");
+}
