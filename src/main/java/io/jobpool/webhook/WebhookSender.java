@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.springframework.boot.http.client.FilteredHostException;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.http.client.JdkHttpClientBuilder;
@@ -44,9 +45,10 @@ final class WebhookSender implements AutoCloseable {
         this.signer = signer;
         this.timeout = timeout;
         this.clock = clock;
+        // The read timeout is per request for the JDK client (HttpRequest.timeout below).
         HttpClientSettings settings = HttpClientSettings.defaults()
                 .withRedirects(HttpRedirects.DONT_FOLLOW)
-                .withTimeouts(timeout, timeout);
+                .withConnectTimeout(timeout);
         // HTTP/1.1: over plain http the JDK would otherwise try an h2c upgrade on every request.
         JdkHttpClientBuilder builder = new JdkHttpClientBuilder().withCustomizer(b -> b.version(HttpClient.Version.HTTP_1_1));
         this.filtered = builder.build(settings.withInetAddressFilter(TargetGuard.PUBLIC));
@@ -77,7 +79,14 @@ final class WebhookSender implements AutoCloseable {
             request.header("webhook-signature", signature);
         }
         HttpClient client = guard.trusted(uri) ? unfiltered : filtered;
-        CompletableFuture<HttpResponse<Void>> exchange = client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
+        CompletableFuture<HttpResponse<Void>> exchange;
+        try {
+            exchange = client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
+        } catch (FilteredHostException e) {
+            // The client's proxy selector resolves the host as the request starts and throws here.
+            return AttemptResult.failed("target refused at connect: host " + e.getHost()
+                    + " no longer resolves to a public address", since(started));
+        }
         try {
             // The request timeout covers the connection and the response headers; this bounds a
             // receiver that trickles its body, so one slow receiver cannot hold a sender forever.

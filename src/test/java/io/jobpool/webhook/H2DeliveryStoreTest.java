@@ -1,0 +1,26 @@
+package io.jobpool.webhook;
+
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+
+/** Tests for {@link DeliveryStore} on the embedded H2 store (the default). */
+class H2DeliveryStoreTest extends DeliveryStoreContract {
+
+    private static final DataSource DATA_SOURCE = h2();
+
+    private static DataSource h2() {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL("jdbc:h2:mem:deliveries;DB_CLOSE_DELAY=-1");
+        return dataSource;
+    }
+
+    @Override
+    DataSource dataSource() {
+        return DATA_SOURCE;
+    }
+
+    @Override
+    String vendor() {
+        return "h2";
+    }
+}

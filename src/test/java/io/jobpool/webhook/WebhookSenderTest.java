@@ -1,0 +1,85 @@
+package io.jobpool.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Tests for {@link WebhookSender}. */
+class WebhookSenderTest {
+
+    private HttpServer receiver;
+    private final AtomicInteger hits = new AtomicInteger();
+
+    @BeforeEach
+    void startReceiver() throws Exception {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            hits.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+    }
+
+    @AfterEach
+    void stopReceiver() {
+        receiver.stop(0);
+    }
+
+    @Test
+    void theConnectionIsRefusedWhenTheHostNoLongerResolvesToAPublicAddress() throws Exception {
+        // The guard's lookup said public (as DNS did at submit); the connection resolves again and
+        // finds loopback, as after a DNS rebinding. Spring Boot's InetAddressFilter in the client refuses it.
+        TargetGuard fooled = new TargetGuard(false, List.of(),
+                host -> new InetAddress[] {InetAddress.getByAddress(host, new byte[] {93, (byte) 184, (byte) 215, 14})});
+        try (WebhookSender sender = sender(fooled)) {
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+
+            assertThat(result.statusCode()).isNull();
+            assertThat(result.error()).isEqualTo("target refused at connect: host 127.0.0.1 no longer resolves to a public address");
+            assertThat(hits).hasValue(0);
+        }
+    }
+
+    @Test
+    void theGuardRefusesBeforeAnyConnectionIsMade() throws Exception {
+        try (WebhookSender sender = sender(new TargetGuard(false, List.of(), InetAddress::getAllByName))) {
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+
+            assertThat(result.error()).startsWith("target refused: host 127.0.0.1 resolves to 127.0.0.1, a loopback address");
+            assertThat(hits).hasValue(0);
+        }
+    }
+
+    @Test
+    void anAllowedTargetIsSentTo() throws Exception {
+        try (WebhookSender sender = sender(new TargetGuard(false, List.of("127.0.0.1"), InetAddress::getAllByName))) {
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+
+            assertThat(result.statusCode()).isEqualTo(204);
+            assertThat(result.succeeded()).isTrue();
+            assertThat(hits).hasValue(1);
+        }
+    }
+
+    private static WebhookSender sender(TargetGuard guard) {
+        return new WebhookSender(guard, new WebhookSigner(List.of()), Duration.ofSeconds(5), Clock.systemUTC());
+    }
+
+    private static Delivery delivery(String url) {
+        Instant now = Instant.now();
+        return new Delivery("d-1", "job", "j-1", "job.succeeded", url, "{}", "msg_1", DeliveryStatus.PENDING, 0, now, null,
+                null, now, now);
+    }
+}
