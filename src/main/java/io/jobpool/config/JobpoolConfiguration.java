@@ -63,8 +63,9 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions, ObjectProvider<JobStore.FinishedHook> finishedHooks) {
-        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList());
+    JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions, ObjectProvider<JobStore.FinishedHook> finishedHooks,
+            NodeIdentity node) {
+        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList(), node.embedded());
     }
 
     @Bean

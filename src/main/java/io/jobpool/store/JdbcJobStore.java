@@ -32,15 +32,28 @@ public final class JdbcJobStore implements JobStore {
             error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
             worker_pid, callback_url, error_callback_url, owner\s""";
 
+    /**
+     * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
+     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit.
+     */
+    private static final String CLAIM_ORDER = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
+            + " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
+
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final List<FinishedHook> finishedHooks;
+    private final boolean lockCandidatesSeparately;
 
-    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks) {
+    /**
+     * @param lockCandidatesSeparately true on H2, whose {@code FOR UPDATE} locks before it limits
+     */
+    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
+            boolean lockCandidatesSeparately) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.lockCandidatesSeparately = lockCandidatesSeparately;
         this.finishedHooks = List.copyOf(finishedHooks);
     }
 
@@ -91,10 +104,7 @@ public final class JdbcJobStore implements JobStore {
     public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
         return transactions.execute(status -> {
-            List<Job> due = jdbc.sql("SELECT " + COLUMNS + """
-                     FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now
-                     ORDER BY priority DESC, scheduled_at, id LIMIT :limit FOR UPDATE SKIP LOCKED""")
-                    .param("now", now.toEpochMilli()).param("limit", limit).query(JOB).list();
+            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit) : lockDue(now, limit);
             List<Job> claimed = new ArrayList<>(due.size());
             for (Job job : due) {
                 int rows = jdbc.sql("""
@@ -111,6 +121,29 @@ public final class JdbcJobStore implements JobStore {
             }
             return claimed;
         });
+    }
+
+    /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
+    private List<Job> lockDue(Instant now, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + CLAIM_ORDER + " FOR UPDATE SKIP LOCKED")
+                .param("now", now.toEpochMilli()).param("limit", limit).query(JOB).list();
+    }
+
+    /**
+     * H2 locks every row that matches a {@code FOR UPDATE} query before applying the limit, which
+     * makes a claim cost the whole queue. So the due ids are read in index order first (cheap:
+     * H2 stops after {@code limit} rows), then only those rows are locked.
+     */
+    private List<Job> lockDueCandidates(Instant now, int limit) {
+        List<String> ids = jdbc.sql("SELECT id" + CLAIM_ORDER)
+                .param("now", now.toEpochMilli()).param("limit", limit).query(String.class).list();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE id IN (:ids) AND status = 'QUEUED' FOR UPDATE SKIP LOCKED")
+                .param("ids", ids).query(JOB).list().stream()
+                .sorted(java.util.Comparator.comparingInt(job -> ids.indexOf(job.id())))
+                .toList();
     }
 
     private static Job withClaim(Job job, Instant now) {

@@ -30,7 +30,7 @@ CREATE TABLE jobs (
     request_hash       VARCHAR(64)
 );
 CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key);
-CREATE INDEX jobs_claim ON jobs (status, priority DESC, scheduled_at);
+CREATE INDEX jobs_claim ON jobs (status, priority DESC, scheduled_at, id);
 CREATE INDEX jobs_lease ON jobs (status, lease_until);
 CREATE INDEX jobs_finished ON jobs (finished_at);
 CREATE INDEX jobs_task ON jobs (task, id);

@@ -20,6 +20,11 @@ class H2JobStoreTest extends JobStoreContract {
     }
 
     @Override
+    boolean embedded() {
+        return true;
+    }
+
+    @Override
     String vendor() {
         return "h2";
     }

@@ -12,6 +12,11 @@ class PostgresJobStoreTest extends JobStoreContract {
     }
 
     @Override
+    boolean embedded() {
+        return false;
+    }
+
+    @Override
     String vendor() {
         return "postgresql";
     }
