@@ -38,7 +38,14 @@ public class Bench {
         int port = freePort();
         int management = freePort();
         Path data = Files.createTempDirectory("jobpool-bench");
-        ProcessBuilder server = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar)
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        // e.g. -Dbench.server-options=-XX:StartFlightRecording=filename=/tmp/server.jfr to profile the server
+        String serverOptions = System.getProperty("bench.server-options", "");
+        if (!serverOptions.isBlank()) {
+            command.addAll(List.of(serverOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar));
+        ProcessBuilder server = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile());
         server.environment().put("SERVER_PORT", Integer.toString(port));
         server.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(management));

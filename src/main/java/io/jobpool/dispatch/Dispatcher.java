@@ -98,7 +98,6 @@ public final class Dispatcher {
         for (Job job : jobs) {
             running.add(job);
             metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));
-            log.debug("Job {} RUNNING: task {}, attempt {}", job.id(), job.task(), job.attempts());
             pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout()));
         }
         return jobs.size();

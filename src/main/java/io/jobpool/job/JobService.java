@@ -78,7 +78,8 @@ public final class JobService {
         }
         queueDepth.jobQueued();
         metrics.submitted(job.task());
-        log.debug("Job {} queued: task {}", job.id(), job.task());
+        log.info("Job {} QUEUED: task {}, priority {}{}", job.id(), job.task(), job.priority(),
+                job.scheduledAt().isAfter(job.createdAt()) ? ", due " + job.scheduledAt() : "");
         workSignal.jobsAvailable();
         return new Submitted(inserted.job(), true);
     }
@@ -177,12 +178,12 @@ public final class JobService {
             Instant now = clock.instant();
             if (store.transition(JobTransition.cancelled(id, job.status(), null, null, now))) {
                 if (job.status() == JobStatus.RUNNING) {
-                    // The worker's exit reports JobOutcome.Cancelled; the store already says CANCELLED.
+                    // The worker's exit reports JobOutcome.Cancelled, which logs and counts it.
                     pool.cancel(id);
                 } else {
                     metrics.completed(job.task(), "cancelled", null);
+                    log.info("Job {} CANCELLED while queued: task {}", id, job.task());
                 }
-                log.info("Job {} cancelled (was {}), task {}", id, job.status(), job.task());
                 waiters.signal(id);
                 return get(id, owner);
             }

@@ -45,6 +45,8 @@ public final class JdbcJobStore implements JobStore {
     private final TransactionTemplate transactions;
     private final List<FinishedHook> finishedHooks;
     private final boolean lockCandidatesSeparately;
+    private final GroupCommit<NewJob, Inserted> inserts;
+    private final GroupCommit<JobTransition, Boolean> transitions;
 
     /**
      * @param lockCandidatesSeparately true on H2, whose {@code FOR UPDATE} locks before it limits
@@ -54,11 +56,32 @@ public final class JdbcJobStore implements JobStore {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.lockCandidatesSeparately = lockCandidatesSeparately;
+        this.inserts = new GroupCommit<>("insert", 256, this::insertAll);
+        this.transitions = new GroupCommit<>("transition", 256, this::transitionAll);
         this.finishedHooks = List.copyOf(finishedHooks);
     }
 
     @Override
     public Inserted insert(NewJob job) {
+        return inserts.write(job);
+    }
+
+    /** Inserts a batch in one transaction; a duplicate idempotency key fails it (then each is retried alone). */
+    private List<Inserted> insertAll(List<NewJob> jobs) {
+        if (jobs.size() == 1) {
+            // Alone and outside a transaction: after a duplicate key PostgreSQL still answers the lookup.
+            return List.of(insertOne(jobs.getFirst(), true));
+        }
+        return transactions.execute(status -> {
+            List<Inserted> inserted = new ArrayList<>(jobs.size());
+            for (NewJob job : jobs) {
+                inserted.add(insertOne(job, jobs.size() == 1));
+            }
+            return inserted;
+        });
+    }
+
+    private Inserted insertOne(NewJob job, boolean alone) {
         try {
             jdbc.sql("""
                     INSERT INTO jobs (id, task, args, kwargs, status, priority, timeout_ms, max_retries, created_at,
@@ -74,13 +97,20 @@ public final class JdbcJobStore implements JobStore {
                     .param("owner", job.owner()).param("key", job.idempotencyKey()).param("hash", job.requestHash())
                     .update();
         } catch (DuplicateKeyException duplicate) {
-            if (job.idempotencyKey() == null) {
+            if (job.idempotencyKey() == null || !alone) {
                 throw duplicate;
             }
             return findByIdempotencyKey(job.idempotencyKey())
                     .orElseThrow(() -> new IllegalStateException("idempotency key collided but no job holds it", duplicate));
         }
-        return new Inserted(find(job.id()).orElseThrow(), true, job.requestHash());
+        return new Inserted(queued(job), true, job.requestHash());
+    }
+
+    /** The stored form of a job just inserted, without reading it back. */
+    private static Job queued(NewJob job) {
+        return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.QUEUED, job.priority(), job.timeout(),
+                job.maxRetries(), 0, 0, null, null, job.createdAt(), job.scheduledAt(), null, null, null, null,
+                job.callbackUrl(), job.errorCallbackUrl(), job.owner());
     }
 
     private Optional<Inserted> findByIdempotencyKey(String key) {
@@ -155,6 +185,21 @@ public final class JdbcJobStore implements JobStore {
     @Override
     public boolean transition(JobTransition t) {
         t.from().requireCanMoveTo(t.to());
+        return transitions.write(t);
+    }
+
+    /** Applies a batch of transitions in one transaction, each a compare-and-set with its hooks. */
+    private List<Boolean> transitionAll(List<JobTransition> batch) {
+        return transactions.execute(status -> {
+            List<Boolean> changed = new ArrayList<>(batch.size());
+            for (JobTransition t : batch) {
+                changed.add(transitionOne(t));
+            }
+            return changed;
+        });
+    }
+
+    private boolean transitionOne(JobTransition t) {
         Map<String, Object> params = new LinkedHashMap<>();
         StringBuilder sql = new StringBuilder("UPDATE jobs SET status = :to");
         params.put("to", t.to().name());
@@ -186,17 +231,12 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND owner_node = :owner");
             params.put("owner", t.owner());
         }
-        if (!t.to().isTerminal() || finishedHooks.isEmpty()) {
-            return compareAndSet(t, sql.toString(), params);
+        boolean changed = compareAndSet(t, sql.toString(), params);
+        if (changed && t.to().isTerminal() && !finishedHooks.isEmpty()) {
+            Job finished = find(t.id()).orElseThrow();
+            finishedHooks.forEach(hook -> hook.jobFinished(finished));
         }
-        return Boolean.TRUE.equals(transactions.execute(status -> {
-            boolean changed = compareAndSet(t, sql.toString(), params);
-            if (changed) {
-                Job finished = find(t.id()).orElseThrow();
-                finishedHooks.forEach(hook -> hook.jobFinished(finished));
-            }
-            return changed;
-        }));
+        return changed;
     }
 
     private boolean compareAndSet(JobTransition t, String sql, Map<String, Object> params) {
