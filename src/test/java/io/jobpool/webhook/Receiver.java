@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -33,9 +34,19 @@ final class Receiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
+    private final Duration delay;
 
     Receiver() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(0, Duration.ZERO);
+    }
+
+    /**
+     * @param port 0 for any free port, or a fixed one to come back on after being down
+     * @param delay how long each request takes to answer: a slow receiver
+     */
+    Receiver(int port, Duration delay) throws IOException {
+        this.delay = delay;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
@@ -50,6 +61,10 @@ final class Receiver implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     List<Received> requests(String path) {
         return received.stream().filter(r -> r.path().equals(path)).toList();
     }
@@ -60,6 +75,13 @@ final class Receiver implements AutoCloseable {
         received.add(new Received(path, Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime()));
         Deque<Integer> script = scripts.get(path);
         Integer next = script == null ? null : script.poll();
+        if (!delay.isZero()) {
+            try {
+                Thread.sleep(delay); // the receiver under test is slow on purpose
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         int status = next == null ? 200 : next;
         if (status >= 300 && status < 400) {
             exchange.getResponseHeaders().add("Location", url(path + "-target"));
