@@ -139,6 +139,10 @@ public final class WorkerPool {
                 murderOverdue();
                 manageWorkers();
                 publish();
+                if (draining && workers.isEmpty()) {
+                    // After publish(), so whoever waits on the stop sees an empty pool.
+                    stopped.complete(null);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -397,9 +401,6 @@ public final class WorkerPool {
     /** Starts workers until the pool has {@code size} live ones, unless boots are backing off. */
     private void manageWorkers() {
         if (draining) {
-            if (workers.isEmpty() && stopped != null) {
-                stopped.complete(null);
-            }
             return;
         }
         while (liveWorkers() < size) {

@@ -90,6 +90,22 @@ class BadInputTest extends ServiceTest {
     }
 
     @Test
+    void poolResizeRefusesWrongMediaTypeAndOversizeBodies() {
+        assertThat(api.raw("PUT", "/v1/pool", "size=3", Map.of("Content-Type", "text/plain")).status()).isEqualTo(415);
+        String huge = "{\"size\":2,\"padding\":\"" + "x".repeat(100_000) + "\"}";
+        ApiClient.Response tooLarge = api.raw("PUT", "/v1/pool", huge, JSON);
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.json().get("type").asString()).isEqualTo("payload-too-large");
+    }
+
+    @Test
+    void badResultTimeoutIs400() {
+        ApiClient.Response response = api.raw("GET", "/v1/jobs/01a1fd74-0000-7000-8000-000000000000/result?timeout=-1", null, Map.of());
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asString()).isEqualTo("validation");
+    }
+
+    @Test
     void unknownPathIs404Problem() {
         ApiClient.Response response = api.outsideSpecification("GET", "/v1/nothing-here");
         assertThat(response.status()).isEqualTo(404);

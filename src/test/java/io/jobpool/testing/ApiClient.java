@@ -134,7 +134,7 @@ public final class ApiClient {
         if (validateRequest != null) {
             validate(method, path, body, headers, validateRequest, result);
         }
-        EXCHANGED.add(method + " " + path.replaceAll("\\?.*", ""));
+        EXCHANGED.add(method + " " + path.replaceAll("\\?.*", "") + " " + result.status());
         return result;
     }
 
@@ -177,7 +177,7 @@ public final class ApiClient {
         return parameters;
     }
 
-    /** Method and path (no query) of every exchange made so far in this JVM. */
+    /** {@code "METHOD /path status"} (no query) of every exchange made so far in this JVM. */
     public static Set<String> exchanged() {
         return Set.copyOf(EXCHANGED);
     }

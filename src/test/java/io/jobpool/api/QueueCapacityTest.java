@@ -1,0 +1,48 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** Tests the bounded queue: past {@code jobpool.queue.capacity} a submission is 429 queue-full, like {@code Queue.Full}. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "jobpool.queue.capacity=2", "jobpool.pool.size=1", "management.server.port=0"})
+class QueueCapacityTest {
+
+    private static final Path DATA = Path.of("target", "test-data", "capacity-" + ProcessHandle.current().pid());
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void store(DynamicPropertyRegistry registry) {
+        registry.add("jobpool.data-dir", () -> DATA.toAbsolutePath().toString());
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfterAndStoresNothing() {
+        ApiClient api = new ApiClient(port);
+        List<String> queued = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            queued.add(api.submit("{\"task\":\"echo\",\"delaySeconds\":60}").get("id").asString());
+        }
+        ApiClient.Response full = Await.until("the queue counted as full", Duration.ofSeconds(5),
+                () -> api.post("/v1/jobs", "{\"task\":\"echo\",\"args\":[\"one too many\"]}"), r -> r.status() == 429);
+        assertThat(full.header("Retry-After")).isEqualTo("1");
+        assertThat(full.json().get("type").asString()).isEqualTo("queue-full");
+        assertThat(api.get("/v1/jobs?status=QUEUED").json().get("items").findValuesAsString("id")).containsExactlyInAnyOrderElementsOf(queued);
+        queued.forEach(id -> api.post("/v1/jobs/" + id + "/cancel", null));
+        Await.until("room in the queue again", Duration.ofSeconds(5),
+                () -> api.post("/v1/jobs?wait=10", "{\"task\":\"echo\"}").status() == 200);
+    }
+}
