@@ -139,7 +139,7 @@ class JobpoolConfiguration {
         JobpoolProperties.Pool pool = properties.pool();
         Message.Init init = new Message.Init(properties.tasks().diagnostics(), pool.initializer(), pool.initializerArgs(),
                 properties.jobs().maxResultBytes().toBytes());
-        PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.maxTasksPerWorker(),
+        PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
                 pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                 pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
                 init);

@@ -32,6 +32,9 @@ public record JobpoolProperties(
      * The worker processes.
      *
      * @param size number of worker processes; defaults to the number of CPUs
+     * @param prefetch jobs claimed ahead of a free worker so it never waits for the store (like
+     *     Celery's prefetch). They show as RUNNING without a worker until one takes them, and on a
+     *     crash they count as redelivered. 0 claims a job only for a free worker.
      * @param maxTasksPerWorker recycle a worker after this many jobs (0: never), like
      *     {@code maxtasksperchild}
      * @param maxTasksPerWorkerJitter add up to this many to each worker's limit so workers do not
@@ -52,6 +55,7 @@ public record JobpoolProperties(
      */
     public record Pool(
             Integer size,
+            @DefaultValue("0") int prefetch,
             @DefaultValue("0") int maxTasksPerWorker,
             @DefaultValue("0") int maxTasksPerWorkerJitter,
             DataSize maxWorkerRss,

@@ -6,8 +6,9 @@ import java.time.Duration;
 /**
  * What the supervisor needs to know, decoupled from Spring's configuration binding.
  *
+ * @param prefetch jobs claimed ahead of a free worker, waiting in the pool's backlog
  * @param init the first frame every new worker receives
  */
 public record PoolSettings(
-        int size, int maxTasksPerWorker, int maxTasksPerWorkerJitter, long maxWorkerRssBytes,
+        int size, int prefetch, int maxTasksPerWorker, int maxTasksPerWorkerJitter, long maxWorkerRssBytes,
         Duration killGrace, Duration bootBackoffMax, int maxLogChars, Message.Init init) {}

@@ -22,6 +22,7 @@ public final class WorkerLauncher {
 
     private final List<String> command;
     private final Map<String, String> environment;
+    private final AotCache aotCache;
 
     public WorkerLauncher(String javaCommand, List<String> jvmOptions, List<Path> classpath,
             Map<String, String> serverEnvironment, List<String> passThrough) {
@@ -33,6 +34,15 @@ public final class WorkerLauncher {
         cmd.add("io.jobpool.worker.WorkerMain");
         this.command = List.copyOf(cmd);
         this.environment = scrub(serverEnvironment, passThrough);
+        this.aotCache = classpath.isEmpty() ? null
+                : new AotCache(classpath.getFirst().toAbsolutePath().getParent(), this.command);
+    }
+
+    /** Starts making the workers' ahead-of-time class cache in the background, if it can be made. */
+    public void prepareFastStart() {
+        if (aotCache != null) {
+            aotCache.trainInBackground(command, environment);
+        }
     }
 
     /** The java binary running this server. */
@@ -53,7 +63,11 @@ public final class WorkerLauncher {
     }
 
     public Process launch() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command);
+        List<String> launch = new ArrayList<>(command);
+        if (aotCache != null) {
+            launch.addAll(1, aotCache.options());
+        }
+        ProcessBuilder builder = new ProcessBuilder(launch);
         builder.environment().clear();
         builder.environment().putAll(environment);
         return builder.start();

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * and {@link #publish()} (a snapshot for readers).
  *
  * <p>The dispatcher learns of idle workers through {@link #slots()}: a permit is released each
- * time a worker becomes idle, and taken for each job claimed. A job that arrives when no worker is
- * idle (one died in between) waits in a small backlog for the next ready worker.
+ * time a worker becomes idle, and taken for each job claimed. With {@code prefetch} above zero,
+ * that many more permits exist, so the next jobs are already claimed and waiting in a backlog
+ * when a worker frees up (Celery's prefetch); a job that arrives when no worker is idle (one died
+ * in between) waits in the same backlog for the next ready worker.
  */
 public final class WorkerPool {
 
@@ -58,6 +60,7 @@ public final class WorkerPool {
     private final Deque<Assignment> backlog = new ArrayDeque<>();
     private int size;
     private int nextWorkerNumber = 1;
+    private int slotDebt;
     private int consecutiveBootFailures;
     private long nextSpawnAllowedNanos;
     private String bootError;
@@ -80,7 +83,9 @@ public final class WorkerPool {
 
     /** Starts the supervisor, which prefork-starts {@code size} workers. */
     public void start() {
+        slots.release(settings.prefetch());
         supervisor.start();
+        launcher.prepareFastStart();
     }
 
     /** Permits for idle workers; the dispatcher takes one per job it claims. */
@@ -241,7 +246,12 @@ public final class WorkerPool {
         Assignment waiting = backlog.pollFirst();
         if (waiting != null) {
             run(worker, waiting);
+        }
+        if (slotDebt > 0) {
+            // A permit handed out for a worker that died meanwhile was never taken back; this is it.
+            slotDebt--;
         } else {
+            // Either a worker is free or a backlog place is: one more job may be claimed.
             slots.release();
         }
     }
@@ -295,8 +305,9 @@ public final class WorkerPool {
         }
         WorkerState previous = worker.state;
         if (previous == WorkerState.IDLE && !slots.tryAcquire()) {
-            // The permit is already with the dispatcher: the job it brings waits in the backlog.
-            log.debug("Idle worker {} exited while its slot was in use", worker.id);
+            // The permit is already with the dispatcher: the job it brings waits in the backlog,
+            // and the next worker to become idle does not hand out a new one.
+            slotDebt++;
         }
         String description = ExitCodes.describe(exitCode);
         String hint = ExitCodes.hint(exitCode, worker.stderrTail());
@@ -453,7 +464,7 @@ public final class WorkerPool {
             }
             if (worker.state == WorkerState.IDLE || worker.state == WorkerState.STARTING) {
                 if (worker.state == WorkerState.IDLE && !slots.tryAcquire()) {
-                    continue; // its slot is in use; a busy or later-idle worker goes instead
+                    slotDebt++;
                 }
                 stopGracefully(worker, WorkerHandle.StopReason.RESIZE);
             }

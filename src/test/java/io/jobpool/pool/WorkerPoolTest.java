@@ -29,6 +29,25 @@ class WorkerPoolTest {
     }
 
     @Test
+    void prefetchClaimsAheadAndRunsTheBacklogInOrderOnTheFreeWorker() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 2, 0, 0, null, List.of())) {
+            Await.until("one worker idle and two prefetch places", TIMEOUT, () -> harness.pool.slots().availablePermits() == 3);
+            for (int i = 0; i < 3; i++) {
+                assertThat(harness.pool.slots().tryAcquire()).isTrue();
+                harness.pool.submit(new Assignment("p" + i, "square", "[" + i + "]", "{}", 1, TIMEOUT));
+            }
+            List<String> order = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                JobOutcome outcome = harness.outcomes.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(outcome).isInstanceOf(JobOutcome.Succeeded.class);
+                order.add(outcome.jobId());
+            }
+            assertThat(order).containsExactly("p0", "p1", "p2");
+            Await.until("the places free again", TIMEOUT, () -> harness.pool.slots().availablePermits() == 3);
+        }
+    }
+
+    @Test
     void recyclesAWorkerWhoseMemoryPassedTheBound() throws Exception {
         try (PoolHarness harness = new PoolHarness(1, 0, 1024, null, List.of())) {
             long first = harness.run("a", "echo", "[]", TIMEOUT).pid();

@@ -1,0 +1,117 @@
+package io.jobpool.pool;
+
+import io.jobpool.protocol.FrameCodec;
+import io.jobpool.protocol.Message;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A JDK ahead-of-time cache (JEP 483/514) of the worker's classes, so a worker boots from
+ * pre-parsed, pre-linked classes instead of loading Jackson and jobpool from jars each time.
+ *
+ * <p>It is made once per worker class path and JVM options by a short training run in the
+ * background: a worker that boots, runs a few tasks and exits, with {@code -XX:AOTCacheOutput}.
+ * Workers started before it exists boot without it; a cache the JVM finds stale is ignored by the
+ * JVM itself. Class paths with directories (running from an IDE or {@code spring-boot:run}) cannot
+ * be cached and are left alone.
+ */
+final class AotCache {
+
+    private static final Logger log = LoggerFactory.getLogger(AotCache.class);
+
+    private final Path file;
+    private final boolean usable;
+    private final AtomicBoolean training = new AtomicBoolean();
+
+    AotCache(Path cacheDir, List<String> command) {
+        this.file = cacheDir.resolve("worker-" + digest(String.join("\u0000", command)) + ".aot");
+        this.usable = classpathHasOnlyJars(command);
+    }
+
+    /** The option that makes a worker use the cache, once it exists. */
+    List<String> options() {
+        return usable && Files.isRegularFile(file) ? List.of("-XX:AOTCache=" + file) : List.of();
+    }
+
+    /** Makes the cache in the background unless it exists, cannot exist, or is being made. */
+    void trainInBackground(List<String> command, java.util.Map<String, String> environment) {
+        if (!usable || Files.isRegularFile(file) || !training.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("jobpool-aot-training").start(() -> {
+            try {
+                train(command, environment);
+            } catch (IOException | RuntimeException e) {
+                log.info("Worker AOT cache not made ({}); workers start without it", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void train(List<String> command, java.util.Map<String, String> environment) throws IOException, InterruptedException {
+        Files.createDirectories(file.getParent());
+        Path output = Files.createTempFile(file.getParent(), ".training", ".aot");
+        Files.delete(output);
+        List<String> trainingCommand = new ArrayList<>(command);
+        trainingCommand.add(1, "-XX:AOTCacheOutput=" + output);
+        ProcessBuilder builder = new ProcessBuilder(trainingCommand).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        // stdout carries protocol frames, which nobody reads here: discard them with stderr.
+        long started = System.nanoTime();
+        Process process = builder.start();
+        try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
+            FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
+            for (int i = 0; i < 50; i++) {
+                FrameCodec.write(in, new Message.Run("training-" + i, i % 2 == 0 ? "echo" : "square", "[" + i + "]", "{}", 1));
+            }
+            FrameCodec.write(in, new Message.Shutdown());
+        }
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IOException("training run did not finish in 2 minutes");
+        }
+        if (!Files.isRegularFile(output)) {
+            throw new IOException("training run exited with " + process.exitValue() + " and wrote no cache");
+        }
+        Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it", 
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Files.size(file) / 1024);
+    }
+
+    private static boolean classpathHasOnlyJars(List<String> command) {
+        int cp = command.indexOf("-cp");
+        if (cp < 0 || cp + 1 >= command.size()) {
+            return false;
+        }
+        for (String entry : command.get(cp + 1).split(java.io.File.pathSeparator)) {
+            if (!entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String digest(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
