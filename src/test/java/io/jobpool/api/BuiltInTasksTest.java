@@ -74,6 +74,16 @@ class BuiltInTasksTest extends ServiceTest {
     }
 
     @Test
+    void aResultAboveMaxResultBytesFailsWithResultTooLargeError() {
+        String big = "y".repeat(10_000);
+        JsonNode job = api.run("{\"task\":\"echo\",\"args\":[\"" + big + "\"]}", 10);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("ResultTooLargeError");
+        assertThat(job.get("error").get("message").asString()).contains("jobpool.jobs.max-result-bytes");
+        assertThat(job.get("result").isNull()).isTrue();
+    }
+
+    @Test
     void taskCatalogueListsBuiltInsAndDiagnostics() {
         JsonNode tasks = api.get("/v1/tasks").json().get("tasks");
         assertThat(tasks.findValuesAsString("name"))

@@ -18,6 +18,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "jobpool.pool.kill-grace=1s",
         "jobpool.jobs.max-request-bytes=64KB",
         "jobpool.jobs.max-payload-bytes=16KB",
+        "jobpool.jobs.max-result-bytes=8KB",
         "jobpool.jobs.max-timeout=1h",
         "management.server.port=0"})
 public abstract class ServiceTest {
