@@ -271,7 +271,11 @@ public final class JdbcJobStore implements JobStore {
         where(sql, params, "batch_id", query.batchId(), "=");
         where(sql, params, "owner", query.owner(), "=");
         where(sql, params, "id", query.afterId(), "<");
-        sql.append(" ORDER BY id DESC LIMIT :limit");
+        // Leading with the filtered column (equal in every row) lets the database walk the
+        // (column, id) index backwards and stop at the limit instead of sorting every match.
+        String leading = query.status() != null ? "status DESC, " : query.task() != null ? "task DESC, "
+                : query.batchId() != null ? "batch_id DESC, " : "";
+        sql.append(" ORDER BY ").append(leading).append("id DESC LIMIT :limit");
         params.put("limit", query.limit());
         return jdbc.sql(sql.toString()).params(params).query(JOB).list();
     }
