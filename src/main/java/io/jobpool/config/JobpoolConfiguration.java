@@ -173,9 +173,9 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    Leases leases(JobStore store, JobWaiters waiters, Wakeups wakeups, NodeIdentity node, JobpoolProperties properties,
-            Clock clock) {
-        return new Leases(store, waiters, wakeups, node.id(), properties.jobs().lease(),
+    Leases leases(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups, NodeIdentity node,
+            JobpoolProperties properties, Clock clock) {
+        return new Leases(store, running, waiters, wakeups, node.id(), properties.jobs().lease(),
                 properties.jobs().maxRedeliveries(), clock);
     }
 

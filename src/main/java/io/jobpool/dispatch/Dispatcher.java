@@ -84,7 +84,7 @@ public final class Dispatcher {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError e) {
                 log.error("Claiming jobs failed; retrying in {} ms", pollInterval.toMillis(), e);
                 sleepQuietly(pollInterval);
             }

@@ -5,6 +5,7 @@ import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
+import io.jobpool.job.RunningJobs;
 import io.jobpool.job.WorkSignal;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps this node's claims alive and takes back the jobs of nodes that died.
  *
- * <p>{@link #renew()} extends the lease of every job this node runs. {@link #reapOrphans} puts
+ * <p>{@link #renew()} extends the lease of every job this node still works on. {@link #reapOrphans} puts
  * RUNNING jobs whose lease ran out back in the queue, counted as a redelivery; past
  * {@code maxRedeliveries} the job fails with WorkerLostError instead of looping forever. At start
  * on the embedded store no other node can exist, so every RUNNING job is an orphan of the
@@ -26,6 +27,7 @@ public final class Leases {
     private static final Logger log = LoggerFactory.getLogger(Leases.class);
 
     private final JobStore store;
+    private final RunningJobs running;
     private final JobWaiters waiters;
     private final WorkSignal workSignal;
     private final String node;
@@ -33,9 +35,10 @@ public final class Leases {
     private final int maxRedeliveries;
     private final Clock clock;
 
-    public Leases(JobStore store, JobWaiters waiters, WorkSignal workSignal, String node, Duration lease,
-            int maxRedeliveries, Clock clock) {
+    public Leases(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal, String node,
+            Duration lease, int maxRedeliveries, Clock clock) {
         this.store = store;
+        this.running = running;
         this.waiters = waiters;
         this.workSignal = workSignal;
         this.node = node;
@@ -46,7 +49,10 @@ public final class Leases {
 
     public void renew() {
         try {
-            store.renewLeases(node, clock.instant().plus(lease));
+            java.util.Set<String> mine = running.ids();
+            if (!mine.isEmpty()) {
+                store.renewLeases(node, mine, clock.instant().plus(lease));
+            }
         } catch (RuntimeException e) {
             log.error("Could not renew job leases; will try again at the next heartbeat", e);
         }

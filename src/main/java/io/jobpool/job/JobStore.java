@@ -42,8 +42,12 @@ public interface JobStore {
 
     long countQueued();
 
-    /** Extends the lease of every job {@code node} runs. */
-    int renewLeases(String node, Instant leaseUntil);
+    /**
+     * Extends the lease of the given jobs while {@code node} holds them. Only jobs the node still
+     * works on are renewed, so a job whose outcome could not be written loses its lease and is
+     * redelivered rather than staying RUNNING for ever.
+     */
+    int renewLeases(String node, java.util.Collection<String> jobIds, Instant leaseUntil);
 
     /** RUNNING jobs whose lease ran out, or (with {@code everyOtherNode}) that any other node holds. */
     List<Job> orphans(String node, Instant now, boolean everyOtherNode);

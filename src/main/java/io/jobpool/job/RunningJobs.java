@@ -20,4 +20,9 @@ public final class RunningJobs {
     public int size() {
         return jobs.size();
     }
+
+    /** Ids of the jobs this node works on now. */
+    public java.util.Set<String> ids() {
+        return java.util.Set.copyOf(jobs.keySet());
+    }
 }

@@ -151,7 +151,7 @@ public final class WorkerPool {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError e) {
                 log.error("Pool supervisor failed to handle an event; it will keep running", e);
             }
         }

@@ -293,9 +293,15 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public int renewLeases(String node, Instant leaseUntil) {
-        return jdbc.sql("UPDATE jobs SET lease_until = :lease WHERE owner_node = :node AND status = 'RUNNING'")
-                .param("lease", leaseUntil.toEpochMilli()).param("node", node).update();
+    public int renewLeases(String node, java.util.Collection<String> jobIds, Instant leaseUntil) {
+        int renewed = 0;
+        List<String> ids = List.copyOf(jobIds);
+        for (int from = 0; from < ids.size(); from += 500) {
+            renewed += jdbc.sql("UPDATE jobs SET lease_until = :lease WHERE owner_node = :node AND status = 'RUNNING' AND id IN (:ids)")
+                    .param("lease", leaseUntil.toEpochMilli()).param("node", node)
+                    .param("ids", ids.subList(from, Math.min(ids.size(), from + 500))).update();
+        }
+        return renewed;
     }
 
     @Override

@@ -204,7 +204,8 @@ abstract class JobStoreContract {
         assertThat(store.orphans("node-a", now, false)).isEmpty();
         assertThat(store.orphans("node-a", now.plusSeconds(10), false)).extracting(Job::id).containsExactly(theirs.id());
         assertThat(store.orphans("node-a", now, true)).extracting(Job::id).containsExactly(theirs.id());
-        assertThat(store.renewLeases("node-b", now.plusSeconds(60))).isEqualTo(1);
+        assertThat(store.renewLeases("node-a", List.of(theirs.id()), now.plusSeconds(60))).as("not node-a's job").isZero();
+        assertThat(store.renewLeases("node-b", List.of(theirs.id()), now.plusSeconds(60))).isEqualTo(1);
         assertThat(store.orphans("node-a", now.plusSeconds(10), false)).isEmpty();
         assertThat(store.transition(JobTransition.redelivered(theirs.id(), now))).isTrue();
         assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);

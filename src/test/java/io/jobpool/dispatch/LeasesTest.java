@@ -1,0 +1,97 @@
+package io.jobpool.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobIds;
+import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.NewJob;
+import io.jobpool.job.RunningJobs;
+import io.jobpool.store.JdbcJobStore;
+import io.jobpool.testing.SettableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Tests for {@link Leases}: heartbeats keep live jobs, lost ones are redelivered, up to a cap. */
+class LeasesTest {
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final RunningJobs running = new RunningJobs();
+    private JobStore store;
+
+    @BeforeEach
+    void store() {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL("jdbc:h2:mem:leases-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/h2").load().migrate();
+        store = new JdbcJobStore(JdbcClient.create(dataSource), new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                List.of(), true);
+    }
+
+    private Leases leases(String node, int maxRedeliveries) {
+        return new Leases(store, running, new JobWaiters(), () -> { }, node, LEASE, maxRedeliveries, clock);
+    }
+
+    private Job claimedBy(String node) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        store.insert(new NewJob(new JobIds(clock).next(), "echo", "[]", "{}", 0, Duration.ofMinutes(5), 0, now, now, null, null,
+                null, null, "h"));
+        return store.claim(node, 1, now, now.plus(LEASE)).getFirst();
+    }
+
+    @Test
+    void heartbeatsKeepTheJobsThisNodeStillRuns() {
+        Job job = claimedBy("node-a");
+        running.add(job);
+        Leases leases = leases("node-a", 3);
+        for (int beat = 0; beat < 5; beat++) {
+            clock.advance(LEASE.dividedBy(3));
+            leases.renew();
+            assertThat(leases.reapOrphans(false)).isZero();
+        }
+        assertThat(store.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void aJobWhoseOutcomeWasNeverWrittenLosesItsLeaseAndIsRedelivered() {
+        Job job = claimedBy("node-a");
+        Leases leases = leases("node-a", 3);
+        clock.advance(LEASE.dividedBy(2));
+        leases.renew(); // the job is no longer in RunningJobs: its outcome was being written and failed
+        clock.advance(LEASE);
+        assertThat(leases.reapOrphans(false)).isEqualTo(1);
+        Job redelivered = store.find(job.id()).orElseThrow();
+        assertThat(redelivered.status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(redelivered.redeliveries()).isEqualTo(1);
+    }
+
+    @Test
+    void aJobLostMoreThanMaxRedeliveriesFailsWithWorkerLostError() {
+        Job job = claimedBy("gone-node");
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(leases("node-a", 0).reapOrphans(false)).isEqualTo(1);
+        Job failed = store.find(job.id()).orElseThrow();
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().type()).isEqualTo("WorkerLostError");
+    }
+
+    @Test
+    void atStartOnTheEmbeddedStoreEveryRunningJobOfAnotherNodeIsAnOrphan() {
+        Job job = claimedBy("previous-run");
+        assertThat(leases("this-run", 3).reapOrphans(true)).isEqualTo(1);
+        assertThat(store.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
+}
