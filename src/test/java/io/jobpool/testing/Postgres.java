@@ -14,15 +14,34 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class Postgres {
 
     private static DataSource dataSource;
+    private static String url;
 
     private Postgres() {}
 
     public static synchronized DataSource dataSource() {
         if (dataSource == null) {
-            String url = System.getenv("JOBPOOL_TEST_POSTGRES_URL");
-            dataSource = url != null ? external(url) : embedded();
+            String external = System.getenv("JOBPOOL_TEST_POSTGRES_URL");
+            if (external != null) {
+                url = external;
+                dataSource = external(external);
+            } else {
+                dataSource = embedded();
+            }
         }
         return dataSource;
+    }
+
+    /**
+     * A JDBC URL for a whole service under test: the same server, but a schema of its own, so the
+     * store contract tests (which wipe the default schema) never touch its tables.
+     */
+    public static synchronized String serviceUrl(String schema) {
+        try (var connection = dataSource().getConnection(); var statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create schema " + schema, e);
+        }
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
     private static DataSource external(String url) {
@@ -34,6 +53,7 @@ public final class Postgres {
     private static DataSource embedded() {
         try {
             EmbeddedPostgres server = EmbeddedPostgres.builder().start();
+            url = server.getJdbcUrl("postgres", "postgres");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     server.close();
