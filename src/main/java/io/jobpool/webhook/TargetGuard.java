@@ -49,7 +49,9 @@ final class TargetGuard implements CallbackTargets {
     @Override
     public void check(String field, String url) {
         if (url != null) {
-            refusal(url).ifPresent(reason -> {
+            // A host that does not resolve now (no DNS yet, a record about to be created) is not
+            // known to be private; it is accepted here and checked again before every attempt.
+            refusal(url, false).ifPresent(reason -> {
                 throw new WebhookTargetRefusedException(field, url, reason);
             });
         }
@@ -57,6 +59,10 @@ final class TargetGuard implements CallbackTargets {
 
     /** Why {@code url} may not receive a webhook now, or empty if it may. Resolves the host each time. */
     Optional<String> refusal(String url) {
+        return refusal(url, true);
+    }
+
+    private Optional<String> refusal(String url, boolean refuseUnresolvable) {
         URI uri;
         try {
             uri = new URI(url);
@@ -77,7 +83,7 @@ final class TargetGuard implements CallbackTargets {
         try {
             addresses = resolver.resolve(uri.getHost());
         } catch (UnknownHostException e) {
-            return Optional.of("host " + uri.getHost() + " does not resolve");
+            return refuseUnresolvable ? Optional.of("host " + uri.getHost() + " does not resolve") : Optional.empty();
         }
         for (InetAddress address : addresses) {
             if (!isPublic(address)) {

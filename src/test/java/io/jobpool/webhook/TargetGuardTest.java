@@ -64,7 +64,8 @@ class TargetGuardTest {
     }
 
     @Test
-    void refusesAHostThatDoesNotResolve() {
+    void aHostThatDoesNotResolveIsAcceptedAtSubmitButNotSentTo() {
+        defaults.check("callbackUrl", "https://nowhere.example/");
         assertThat(defaults.refusal("https://nowhere.example/")).hasValue("host nowhere.example does not resolve");
     }
 
