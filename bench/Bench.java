@@ -52,6 +52,9 @@ public class Bench {
         server.environment().put("JOBPOOL_DATA_DIR", data.toString());
         server.environment().put("JOBPOOL_QUEUE_CAPACITY", Integer.toString(jobs * 2));
         server.environment().put("JOBPOOL_POOL_PREFETCH", System.getProperty("bench.prefetch", "0"));
+        if (System.getProperty("bench.datasource-url") != null) {
+            server.environment().put("SPRING_DATASOURCE_URL", System.getProperty("bench.datasource-url").replace("DATA", data.toString()));
+        }
         Process process = server.start();
         try {
             String base = "http://127.0.0.1:" + port;
