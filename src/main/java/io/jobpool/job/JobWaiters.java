@@ -28,8 +28,4 @@ public final class JobWaiters {
             future.complete(null);
         }
     }
-
-    public int size() {
-        return waiting.size();
-    }
 }

@@ -17,10 +17,6 @@ public final class RunningJobs {
         return Optional.ofNullable(jobs.remove(id));
     }
 
-    public int size() {
-        return jobs.size();
-    }
-
     /** Ids of the jobs this node works on now. */
     public java.util.Set<String> ids() {
         return java.util.Set.copyOf(jobs.keySet());

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public record PoolSnapshot(
         int size, boolean running, List<WorkerInfo> workers, String bootError,
-        List<Message.TaskInfo> catalogue, int backlog) {
+        List<Message.TaskInfo> catalogue) {
 
     /** One worker. */
     public record WorkerInfo(String id, Long pid, WorkerState state, String jobId, int tasksCompleted,

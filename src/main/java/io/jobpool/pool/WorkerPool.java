@@ -77,7 +77,7 @@ public final class WorkerPool {
         this.listener = listener;
         this.clock = clock;
         this.size = settings.size();
-        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of(), 0);
+        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of());
         this.supervisor = Thread.ofPlatform().name("jobpool-pool-supervisor").daemon().unstarted(this::superviseLoop);
     }
 
@@ -512,7 +512,7 @@ public final class WorkerPool {
     private void publish() {
         List<PoolSnapshot.WorkerInfo> infos = new ArrayList<>(workers.size());
         workers.values().forEach(w -> infos.add(w.info()));
-        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue, backlog.size());
+        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue);
     }
 
     private static String seconds(Duration duration) {

@@ -12,9 +12,6 @@ public final class ExitCodes {
      */
     public static final int BOOT_FAILURE = 78;
 
-    /** What the JVM exits with on OutOfMemoryError under {@code -XX:+ExitOnOutOfMemoryError}. */
-    public static final int OUT_OF_MEMORY = 3;
-
     /** Frames from the server could not be read: the pipe carries something else. */
     public static final int PROTOCOL_ERROR = 76;
 
