@@ -59,8 +59,9 @@ COPY --from=extract /extract/extracted/application/ ./
 #   (jobpool.pool.worker-heap) plus metaspace, code cache and thread stacks; the remaining 60 %
 #   is for them and for the server's own non-heap memory. Workers do not see this variable: the
 #   server starts them with a scrubbed environment and their own -Xmx.
-# -Djava.io.tmpdir=/tmp: workers write their class-data-sharing archive and extracted class path
-#   there; in Kubernetes /tmp is an emptyDir because the root filesystem is read-only.
+# -Djava.io.tmpdir=/tmp: the server writes the workers' ahead-of-time class cache (and, when run
+#   as a fat jar, their extracted class path) there; in Kubernetes /tmp is an emptyDir because the
+#   root filesystem is read-only.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Djava.io.tmpdir=/tmp" \
     JOBPOOL_DATA_DIR=/data \
     SERVER_PORT=8080 \

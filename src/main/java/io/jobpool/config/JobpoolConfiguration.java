@@ -107,7 +107,7 @@ class JobpoolConfiguration {
         Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
         List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
         String java = pool.javaCommand() != null ? pool.javaCommand() : WorkerLauncher.currentJava();
-        return new WorkerLauncher(java, workerJvmOptions(pool, cache), classpath, System.getenv(), pool.workerEnv());
+        return new WorkerLauncher(java, workerJvmOptions(pool), classpath, cache, System.getenv(), pool.workerEnv());
     }
 
     /**
@@ -115,7 +115,7 @@ class JobpoolConfiguration {
      * lost worker rather than a JVM limping on; all VM output goes to stderr, never into the
      * protocol on stdout.
      */
-    private static List<String> workerJvmOptions(JobpoolProperties.Pool pool, Path cache) {
+    private static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
         List<String> options = new ArrayList<>(List.of(
                 "-Xmx" + pool.workerHeap().toMegabytes() + "m",
                 "-Xms8m",

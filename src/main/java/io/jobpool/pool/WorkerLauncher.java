@@ -24,7 +24,11 @@ public final class WorkerLauncher {
     private final Map<String, String> environment;
     private final AotCache aotCache;
 
-    public WorkerLauncher(String javaCommand, List<String> jvmOptions, List<Path> classpath,
+    /**
+     * @param cacheDir a writable directory for the workers' class cache (the class path itself may
+     *     be read-only, as in a container)
+     */
+    public WorkerLauncher(String javaCommand, List<String> jvmOptions, List<Path> classpath, Path cacheDir,
             Map<String, String> serverEnvironment, List<String> passThrough) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaCommand);
@@ -34,15 +38,12 @@ public final class WorkerLauncher {
         cmd.add("io.jobpool.worker.WorkerMain");
         this.command = List.copyOf(cmd);
         this.environment = scrub(serverEnvironment, passThrough);
-        this.aotCache = classpath.isEmpty() ? null
-                : new AotCache(classpath.getFirst().toAbsolutePath().getParent(), this.command);
+        this.aotCache = new AotCache(cacheDir, this.command);
     }
 
     /** Starts making the workers' ahead-of-time class cache in the background, if it can be made. */
     public void prepareFastStart() {
-        if (aotCache != null) {
-            aotCache.trainInBackground(command, environment);
-        }
+        aotCache.trainInBackground(command, environment);
     }
 
     /** The java binary running this server. */
@@ -64,9 +65,7 @@ public final class WorkerLauncher {
 
     public Process launch() throws IOException {
         List<String> launch = new ArrayList<>(command);
-        if (aotCache != null) {
-            launch.addAll(1, aotCache.options());
-        }
+        launch.addAll(1, aotCache.options());
         ProcessBuilder builder = new ProcessBuilder(launch);
         builder.environment().clear();
         builder.environment().putAll(environment);

@@ -29,7 +29,7 @@ final class PoolHarness implements PoolListener, AutoCloseable {
         List<String> options = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
         options.addAll(extraJvmOptions);
         WorkerLauncher launcher = new WorkerLauncher(WorkerLauncher.currentJava(), options,
-                WorkerClasspath.resolve(cache, null), System.getenv(), List.of());
+                WorkerClasspath.resolve(cache, null), cache, System.getenv(), List.of());
         PoolSettings settings = new PoolSettings(size, prefetch, maxTasksPerWorker, 0, maxWorkerRssBytes, Duration.ofSeconds(1),
                 Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, "[0.01]", 1_000_000));
         pool = new WorkerPool(launcher, settings, this, Clock.systemUTC());
