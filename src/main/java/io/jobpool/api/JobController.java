@@ -35,6 +35,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/v1/jobs")
 class JobController {
 
+    /** A page stops growing past this much argument and result text; the cursor leads on. */
+    static final long MAX_PAGE_BYTES = 8L * 1024 * 1024;
+
     private final JobService jobs;
     private final Duration maxWait;
 
@@ -114,11 +117,10 @@ class JobController {
         if (pageSize < 1 || pageSize > 1000) {
             throw JobException.validation("limit", "must be between 1 and 1000");
         }
-        List<Job> page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize + 1));
-        boolean more = page.size() > pageSize;
-        List<Job> items = more ? page.subList(0, pageSize) : page;
-        String next = more ? encodeCursor(items.getLast().id()) : null;
-        return new JobPage(items.stream().map(this::view).toList(), next);
+        io.jobpool.job.JobPage page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize,
+                MAX_PAGE_BYTES));
+        String next = page.more() ? encodeCursor(page.jobs().getLast().id()) : null;
+        return new JobPage(page.jobs().stream().map(this::view).toList(), next);
     }
 
     private static JobStatus status(String status) {

@@ -207,7 +207,7 @@ public final class JobService {
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
     }
 
-    public List<Job> list(JobQuery query) {
+    public JobPage list(JobQuery query) {
         return store.list(query);
     }
 

@@ -38,7 +38,7 @@ public interface JobStore {
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);
 
-    List<Job> list(JobQuery query);
+    JobPage list(JobQuery query);
 
     long countQueued();
 

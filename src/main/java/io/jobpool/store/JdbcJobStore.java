@@ -2,6 +2,7 @@ package io.jobpool.store;
 
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
+import io.jobpool.job.JobPage;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
@@ -263,7 +264,7 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<Job> list(JobQuery query) {
+    public JobPage list(JobQuery query) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1 = 1");
         Map<String, Object> params = new LinkedHashMap<>();
         where(sql, params, "status", query.status() == null ? null : query.status().name(), "=");
@@ -276,8 +277,20 @@ public final class JdbcJobStore implements JobStore {
         String leading = query.status() != null ? "status DESC, " : query.task() != null ? "task DESC, "
                 : query.batchId() != null ? "batch_id DESC, " : "";
         sql.append(" ORDER BY ").append(leading).append("id DESC LIMIT :limit");
-        params.put("limit", query.limit());
-        return jdbc.sql(sql.toString()).params(params).query(JOB).list();
+        params.put("limit", query.limit() + 1);
+        return jdbc.sql(sql.toString()).params(params).query(rs -> {
+            List<Job> jobs = new ArrayList<>();
+            long bytes = 0;
+            while (rs.next()) {
+                if (jobs.size() == query.limit() || (bytes > query.maxBytes() && !jobs.isEmpty())) {
+                    return new JobPage(jobs, true);
+                }
+                Job job = mapJob(rs, jobs.size());
+                jobs.add(job);
+                bytes += size(job);
+            }
+            return new JobPage(jobs, false);
+        });
     }
 
     private static void where(StringBuilder sql, Map<String, Object> params, String column, Object value, String operator) {
@@ -324,6 +337,16 @@ public final class JdbcJobStore implements JobStore {
             deleted += deleteFinished(id) ? 1 : 0;
         }
         return deleted;
+    }
+
+    /** Roughly what a job weighs in a response: the JSON and text it carries. */
+    private static long size(Job job) {
+        long size = job.args().length() + job.kwargs().length() + (job.result() == null ? 0 : job.result().length());
+        if (job.error() != null) {
+            size += (job.error().message() == null ? 0 : job.error().message().length())
+                    + (job.error().trace() == null ? 0 : job.error().trace().length());
+        }
+        return size;
     }
 
     private static Job mapJob(ResultSet rs, int row) throws SQLException {

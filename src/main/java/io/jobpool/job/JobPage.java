@@ -1,0 +1,10 @@
+package io.jobpool.job;
+
+import java.util.List;
+
+/**
+ * One page of the job list.
+ *
+ * @param more whether jobs follow this page (the next page starts after its last id)
+ */
+public record JobPage(List<Job> jobs, boolean more) {}
