@@ -49,4 +49,6 @@ echo "$answer"
 echo "$answer" | grep -q '"status":"SUCCEEDED"' || { echo "FAIL: job did not succeed"; exit 1; }
 echo "$answer" | grep -q '"result":{"words":5,"counts":{"and":1,"cat":1,"hat":1,"the":2}}' \
     || { echo "FAIL: unexpected result"; exit 1; }
+echo "$answer" | grep -q '"progress":{"fraction":1.0,"message":"5 words counted"}' \
+    || { echo "FAIL: the plugin's progress report is missing"; exit 1; }
 echo "PASS: example plugin word-count ran through the API"

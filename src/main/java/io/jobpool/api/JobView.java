@@ -14,8 +14,8 @@ public record JobView(
         String id, String task, @JsonRawValue String args, @JsonRawValue String kwargs, JobStatus status,
         boolean ready, Boolean successful, @JsonRawValue String result, JobError error, int attempts,
         int maxRetries, int priority, double timeoutSeconds, Instant createdAt, Instant scheduledAt,
-        Instant startedAt, Instant finishedAt, String batchId, WorkerRef worker, String callbackUrl,
-        String errorCallbackUrl) {
+        Instant startedAt, Instant finishedAt, String batchId, WorkerRef worker, Job.Progress progress,
+        String callbackUrl, String errorCallbackUrl) {
 
     /** The worker process that runs or ran the job. */
     public record WorkerRef(long pid) {}
@@ -33,6 +33,6 @@ public record JobView(
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
-                job.batchId(), pid == null ? null : new WorkerRef(pid), job.callbackUrl(), job.errorCallbackUrl());
+                job.batchId(), pid == null ? null : new WorkerRef(pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
     }
 }

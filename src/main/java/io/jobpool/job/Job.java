@@ -11,7 +11,10 @@ public record Job(
         String id, String task, String args, String kwargs, JobStatus status, int priority,
         Duration timeout, int maxRetries, int attempts, int redeliveries, String result, JobError error,
         Instant createdAt, Instant scheduledAt, Instant startedAt, Instant finishedAt, String batchId,
-        Long workerPid, String callbackUrl, String errorCallbackUrl, String owner) {
+        Long workerPid, String callbackUrl, String errorCallbackUrl, String owner, Progress progress) {
+
+    /** What the task last reported through {@code TaskContext.progress}. */
+    public record Progress(double fraction, String message) {}
 
     public boolean ready() {
         return status.isTerminal();

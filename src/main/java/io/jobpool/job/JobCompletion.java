@@ -20,6 +20,13 @@ public final class JobCompletion implements PoolListener {
 
     private static final Logger log = LoggerFactory.getLogger(JobCompletion.class);
     private static final Duration MAX_BACKOFF = Duration.ofHours(1);
+    private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+
+    /** When progress was last stored, per running job; entries go with the job's outcome. */
+    private final java.util.Map<String, Long> lastProgress = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The latest report per running job, written with its final state so the last one always lands. */
+    private final java.util.Map<String, Job.Progress> latestProgress = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final JobStore store;
     private final RunningJobs running;
@@ -58,6 +65,29 @@ public final class JobCompletion implements PoolListener {
         });
     }
 
+    /**
+     * Stores progress at most every {@link #PROGRESS_INTERVAL} per job, so a task reporting in a
+     * tight loop costs no more than a few writes a second; the last report is written with the
+     * job's final state.
+     */
+    @Override
+    public void jobProgress(String jobId, double fraction, String message) {
+        latestProgress.put(jobId, new Job.Progress(fraction, message));
+        long now = System.nanoTime();
+        Long last = lastProgress.get(jobId);
+        if (last != null && now - last < PROGRESS_INTERVAL.toNanos()) {
+            return;
+        }
+        lastProgress.put(jobId, now);
+        writers.execute(() -> {
+            try {
+                store.reportProgress(jobId, fraction, message);
+            } catch (RuntimeException e) {
+                log.warn("Could not store progress of job {}; the next report will try again: {}", jobId, e.getMessage());
+            }
+        });
+    }
+
     @Override
     public void workerRestarted(String reason) {
         metrics.workerRestarted(reason);
@@ -69,6 +99,8 @@ public final class JobCompletion implements PoolListener {
     }
 
     private void record(JobOutcome outcome) {
+        lastProgress.remove(outcome.jobId());
+        Job.Progress progress = latestProgress.remove(outcome.jobId());
         Job job = running.remove(outcome.jobId()).orElse(null);
         if (job == null) {
             log.warn("Outcome for job {} which this node does not run; ignored", outcome.jobId());
@@ -79,14 +111,15 @@ public final class JobCompletion implements PoolListener {
         String pidText = outcome.pid() == 0 ? "none" : Long.toString(outcome.pid());
         switch (outcome) {
             case JobOutcome.Succeeded s -> {
-                if (store.transition(JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now))) {
+                if (store.transition(JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now).withProgress(progress))) {
                     metrics.completed(job.task(), "succeeded", runTime);
                     log.info("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
                 } else {
                     log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
                 }
             }
-            case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime);
+            case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime,
+                    progress);
             case JobOutcome.Cancelled c -> {
                 // JobService.cancel already moved the job to CANCELLED before asking for the kill.
                 metrics.completed(job.task(), "cancelled", runTime);
@@ -101,7 +134,7 @@ public final class JobCompletion implements PoolListener {
         waiters.signal(job.id());
     }
 
-    private void failed(Job job, JobError error, String logs, long pid, Instant now, Duration runTime) {
+    private void failed(Job job, JobError error, String logs, long pid, Instant now, Duration runTime, Job.Progress progress) {
         Long workerPid = pid == 0 ? null : pid;
         if (job.attempts() <= job.maxRetries()) {
             Duration delay = backoff(job.attempts());
@@ -112,7 +145,7 @@ public final class JobCompletion implements PoolListener {
             }
             return;
         }
-        if (store.transition(JobTransition.failed(job.id(), node, error, logs, workerPid, now))) {
+        if (store.transition(JobTransition.failed(job.id(), node, error, logs, workerPid, now).withProgress(progress))) {
             metrics.completed(job.task(), "failed", runTime);
             log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
                     millis(runTime), error.type(), error.message());

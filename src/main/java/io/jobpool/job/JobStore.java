@@ -35,6 +35,9 @@ public interface JobStore {
         void jobFinished(Job job);
     }
 
+    /** Records what a running task reported through {@code TaskContext.progress}. */
+    void reportProgress(String id, double fraction, String message);
+
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);
 

@@ -9,39 +9,47 @@ import java.time.Instant;
  * @param owner when set, the change only applies while this node holds the job
  * @param attemptsDelta added to {@code attempts} (a shutdown hands an attempt back)
  * @param redeliveriesDelta added to {@code redeliveries} (a lost node or worker)
+ * @param progress the task's last progress report, written with the change so it is never lost to a race
  */
 public record JobTransition(
         String id, JobStatus from, JobStatus to, String owner, String result, JobError error, String logs,
-        Long workerPid, Instant finishedAt, Instant scheduledAt, int attemptsDelta, int redeliveriesDelta) {
+        Long workerPid, Instant finishedAt, Instant scheduledAt, int attemptsDelta, int redeliveriesDelta,
+        Job.Progress progress) {
 
     public JobTransition {
         from.requireCanMoveTo(to);
     }
 
+    /** The same change, also recording the task's last progress report (if any). */
+    public JobTransition withProgress(Job.Progress last) {
+        return new JobTransition(id, from, to, owner, result, error, logs, workerPid, finishedAt, scheduledAt, attemptsDelta,
+                redeliveriesDelta, last);
+    }
+
     public static JobTransition succeeded(String id, String owner, String result, String logs, long pid, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0, null);
     }
 
     public static JobTransition failed(String id, String owner, JobError error, String logs, Long pid, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.FAILED, owner, null, error, logs, pid, now, null, 0, 0);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.FAILED, owner, null, error, logs, pid, now, null, 0, 0, null);
     }
 
     /** Back to the queue to run again at {@code at}; the error of this attempt is kept. */
     public static JobTransition retry(String id, String owner, JobError error, String logs, Long pid, Instant at) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0, null);
     }
 
     /** Back to the queue without counting the attempt: the service, not the job, stopped it. */
     public static JobTransition interrupted(String id, String owner, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0, null);
     }
 
     /** Back to the queue after its node or worker was lost. */
     public static JobTransition redelivered(String id, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, now, 0, 1);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, now, 0, 1, null);
     }
 
     public static JobTransition cancelled(String id, JobStatus from, String logs, Long pid, Instant now) {
-        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, null, logs, pid, now, null, 0, 0);
+        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, null, logs, pid, now, null, 0, 0, null);
     }
 }

@@ -8,6 +8,9 @@ public interface PoolListener {
     /** Exactly once per accepted assignment. */
     void jobFinished(JobOutcome outcome);
 
+    /** The running job reported progress (0 to 1) through its task context. */
+    default void jobProgress(String jobId, double fraction, String message) {}
+
     /** A worker went away and will be replaced; {@code reason} is a low-cardinality metric label. */
     default void workerRestarted(String reason) {}
 

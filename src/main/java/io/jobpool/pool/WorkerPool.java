@@ -177,7 +177,11 @@ public final class WorkerPool {
                     worker.appendLog(output.text(), settings.maxLogChars());
                 }
             }
-            case Message.Progress progress -> log.debug("Job {} progress {} {}", progress.jobId(), progress.fraction(), progress.message());
+            case Message.Progress progress -> {
+                if (worker.job != null && worker.job.jobId().equals(progress.jobId())) {
+                    listener.jobProgress(progress.jobId(), progress.fraction(), progress.message());
+                }
+            }
             case Message.Succeeded succeeded -> jobReturned(worker, succeeded.jobId(),
                     logs -> new JobOutcome.Succeeded(succeeded.jobId(), succeeded.result(), logs, worker.pid));
             case Message.Failed failed -> jobReturned(worker, failed.jobId(),

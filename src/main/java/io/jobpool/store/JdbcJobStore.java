@@ -31,7 +31,7 @@ public final class JdbcJobStore implements JobStore {
     private static final String COLUMNS = """
             id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, result,
             error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
-            worker_pid, callback_url, error_callback_url, owner\s""";
+            worker_pid, callback_url, error_callback_url, owner, progress, progress_message\s""";
 
     /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
@@ -111,7 +111,7 @@ public final class JdbcJobStore implements JobStore {
     private static Job queued(NewJob job) {
         return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.QUEUED, job.priority(), job.timeout(),
                 job.maxRetries(), 0, 0, null, null, job.createdAt(), job.scheduledAt(), null, null, null, null,
-                job.callbackUrl(), job.errorCallbackUrl(), job.owner());
+                job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null);
     }
 
     private Optional<Inserted> findByIdempotencyKey(String key) {
@@ -140,7 +140,8 @@ public final class JdbcJobStore implements JobStore {
             for (Job job : due) {
                 int rows = jdbc.sql("""
                         UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
-                            owner_node = :node, lease_until = :lease, worker_pid = NULL
+                            owner_node = :node, lease_until = :lease, worker_pid = NULL, progress = NULL,
+                            progress_message = NULL
                         WHERE id = :id AND status = 'QUEUED'""")
                         .param("now", now.toEpochMilli()).param("node", node)
                         .param("lease", leaseUntil.toEpochMilli()).param("id", job.id()).update();
@@ -180,7 +181,7 @@ public final class JdbcJobStore implements JobStore {
     private static Job withClaim(Job job, Instant now) {
         return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.RUNNING, job.priority(), job.timeout(),
                 job.maxRetries(), job.attempts() + 1, job.redeliveries(), null, job.error(), job.createdAt(),
-                job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner());
+                job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null);
     }
 
     @Override
@@ -211,6 +212,10 @@ public final class JdbcJobStore implements JobStore {
             set(sql, params, "error_trace", t.error().trace());
         }
         set(sql, params, "logs", t.logs());
+        if (t.progress() != null) {
+            set(sql, params, "progress", t.progress().fraction());
+            set(sql, params, "progress_message", t.progress().message());
+        }
         set(sql, params, "worker_pid", t.workerPid());
         set(sql, params, "finished_at", t.finishedAt() == null ? null : t.finishedAt().toEpochMilli());
         set(sql, params, "scheduled_at", t.scheduledAt() == null ? null : t.scheduledAt().toEpochMilli());
@@ -254,6 +259,16 @@ public final class JdbcJobStore implements JobStore {
             sql.append(", ").append(column).append(" = :").append(column);
             params.put(column, value);
         }
+    }
+
+    @Override
+    public void reportProgress(String id, double fraction, String message) {
+        // Only while it runs: the final state carries the last report itself, and a report that
+        // arrives late must not overwrite it with an older one.
+        jdbc.sql("UPDATE jobs SET progress = :fraction, progress_message = :message WHERE id = :id AND status = 'RUNNING'")
+                .param("fraction", fraction)
+                .param("message", message == null ? null : message.substring(0, Math.min(1000, message.length())))
+                .param("id", id).update();
     }
 
     @Override
@@ -361,7 +376,12 @@ public final class JdbcJobStore implements JobStore {
                 rs.getInt("redeliveries"), rs.getString("result"), error, instant(rs, "created_at"),
                 instant(rs, "scheduled_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
                 rs.getString("batch_id"), workerPid, rs.getString("callback_url"),
-                rs.getString("error_callback_url"), rs.getString("owner"));
+                rs.getString("error_callback_url"), rs.getString("owner"), progress(rs));
+    }
+
+    private static Job.Progress progress(ResultSet rs) throws SQLException {
+        double fraction = rs.getDouble("progress");
+        return rs.wasNull() ? null : new Job.Progress(fraction, rs.getString("progress_message"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -6,7 +6,8 @@ import io.jobpool.spi.TaskContext;
 
 /**
  * Counts the primes below {@code n} by trial division. Deliberately CPU-bound: it is the task for
- * measuring how the pool spreads work over cores, so it must not be clever.
+ * measuring how the pool spreads work over cores, so it must not be clever. Reports its progress
+ * every 5 % of the range.
  */
 public final class Primes implements Task {
 
@@ -30,11 +31,18 @@ public final class Primes implements Task {
             throw new IllegalArgumentException("n must be between 0 and " + MAX_N + ", got " + n);
         }
         long count = n > 2 ? 1 : 0;
+        long step = Math.max(1, n / 20);
+        long nextReport = step;
         for (long candidate = 3; candidate < n; candidate += 2) {
             if (isOddPrime(candidate)) {
                 count++;
             }
+            if (candidate >= nextReport) {
+                context.progress((double) candidate / n, count + " primes so far");
+                nextReport += step;
+            }
         }
+        context.progress(1, count + " primes below " + n);
         return count;
     }
 

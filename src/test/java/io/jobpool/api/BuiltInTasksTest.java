@@ -40,7 +40,24 @@ class BuiltInTasksTest extends ServiceTest {
     @Test
     void primesCountsPrimesBelowN() {
         assertThat(api.run("{\"task\":\"primes\",\"args\":[100]}", 10).get("result").asLong()).isEqualTo(25);
-        assertThat(api.run("{\"task\":\"primes\",\"kwargs\":{\"n\":100000}}", 30).get("result").asLong()).isEqualTo(9592);
+        JsonNode job = api.run("{\"task\":\"primes\",\"kwargs\":{\"n\":100000}}", 30);
+        assertThat(job.get("result").asLong()).isEqualTo(9592);
+        assertThat(job.get("progress").get("fraction").asDouble()).isEqualTo(1.0);
+        assertThat(job.get("progress").get("message").asString()).isEqualTo("9592 primes below 100000");
+    }
+
+    @Test
+    void progressOfARunningTaskIsVisibleWhileItRuns() {
+        String id = api.submit("{\"task\":\"primes\",\"args\":[60000000]}").get("id").asString();
+        try {
+            JsonNode running = io.jobpool.testing.Await.until("progress reported while running", java.time.Duration.ofSeconds(30),
+                    () -> api.get("/v1/jobs/" + id).json(), job -> !job.get("progress").isNull());
+            assertThat(running.get("status").asString()).isEqualTo("RUNNING");
+            assertThat(running.get("progress").get("fraction").asDouble()).isBetween(0.0, 1.0);
+            assertThat(running.get("progress").get("message").asString()).endsWith("primes so far");
+        } finally {
+            api.post("/v1/jobs/" + id + "/cancel", null);
+        }
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class WordCount implements Task {
             }
         }
         context.log("job " + context.jobId() + " counted " + words + " words");
+        context.progress(1, words + " words counted");
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("words", words);
         result.put("counts", counts);
