@@ -19,8 +19,9 @@ class PoolApiTest extends ServiceTest {
 
     @Test
     void poolListsItsWorkerProcesses() {
-        JsonNode pool = Await.until("two workers ready", Duration.ofSeconds(10), () -> api.get("/v1/pool").json(),
-                p -> p.get("workers").size() == 2 && p.get("workers").findValuesAsString("state").stream().noneMatch("STARTING"::equals));
+        JsonNode pool = Await.until("two live workers ready", Duration.ofSeconds(10), () -> api.get("/v1/pool").json(),
+                p -> p.get("workers").size() == 2 && p.get("workers").findValuesAsString("state").stream().noneMatch("STARTING"::equals)
+                        && p.get("workers").findValues("pid").stream().allMatch(pid -> ProcessHandle.of(pid.asLong()).isPresent()));
         assertThat(pool.get("size").asInt()).isEqualTo(2);
         assertThat(pool.get("authentication").asString()).isEqualTo("disabled");
         for (JsonNode worker : pool.get("workers")) {
@@ -61,8 +62,10 @@ class PoolApiTest extends ServiceTest {
 
     @Test
     void workersSeeAScrubbedEnvironment() throws Exception {
-        long pid = api.get("/v1/pool").json().get("workers").get(0).get("pid").asLong();
-        String environ = Files.readString(Path.of("/proc", Long.toString(pid), "environ"));
+        Path environment = Await.until("a live worker", Duration.ofSeconds(10),
+                () -> Path.of("/proc", api.get("/v1/pool").json().get("workers").get(0).get("pid").asString(), "environ"),
+                Files::isReadable);
+        String environ = Files.readString(environment);
         Set<String> names = Arrays.stream(environ.split("\u0000")).filter(e -> e.contains("="))
                 .map(e -> e.substring(0, e.indexOf('='))).collect(Collectors.toSet());
         assertThat(names).isSubsetOf("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER");
