@@ -35,6 +35,7 @@ final class AotCache {
     private final Path file;
     private final boolean usable;
     private final AtomicBoolean training = new AtomicBoolean();
+    private volatile Process trainingRun;
 
     AotCache(Path cacheDir, List<String> command) {
         this.file = cacheDir.resolve("worker-" + digest(String.join("\u0000", command)) + ".aot");
@@ -75,6 +76,7 @@ final class AotCache {
         // stdout carries protocol frames, which nobody reads here: discard them with stderr.
         long started = System.nanoTime();
         Process process = builder.start();
+        trainingRun = process;
         try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
             FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
             for (int i = 0; i < 50; i++) {
@@ -92,6 +94,15 @@ final class AotCache {
         Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it", 
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Files.size(file) / 1024);
+    }
+
+    /** Ends a training run still going (the pool is stopping): no process outlives the server. */
+    void stopTraining() {
+        Process process = trainingRun;
+        if (process != null && process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
     }
 
     private static boolean classpathHasOnlyJars(List<String> command) {

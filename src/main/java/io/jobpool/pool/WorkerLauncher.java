@@ -46,6 +46,11 @@ public final class WorkerLauncher {
         aotCache.trainInBackground(command, environment);
     }
 
+    /** Stops background work of the launcher (a class cache training run). */
+    public void close() {
+        aotCache.stopTraining();
+    }
+
     /** The java binary running this server. */
     public static String currentJava() {
         return ProcessHandle.current().info().command()

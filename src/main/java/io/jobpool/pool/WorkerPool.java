@@ -145,6 +145,7 @@ public final class WorkerPool {
                 manageWorkers();
                 publish();
                 if (draining && workers.isEmpty()) {
+                    launcher.close();
                     // After publish(), so whoever waits on the stop sees an empty pool.
                     stopped.complete(null);
                 }

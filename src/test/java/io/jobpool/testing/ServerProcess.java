@@ -89,8 +89,12 @@ public final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Pids of the server's worker processes (not of a class cache training run). */
     public List<Long> workerPids() {
-        return process.descendants().map(ProcessHandle::pid).toList();
+        return process.descendants()
+                .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains("io.jobpool.worker.WorkerMain"))
+                .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream().noneMatch(a -> a.startsWith("-XX:AOTCacheOutput") || a.startsWith("-XX:AOTMode")))
+                .map(ProcessHandle::pid).toList();
     }
 
     /** kill -9: the server gets no chance to clean up. */
