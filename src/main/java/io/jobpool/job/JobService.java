@@ -202,8 +202,21 @@ public final class JobService {
         }
     }
 
+    /** What the job printed: so far, while it runs on this node; all of it once it finished. */
     public String logs(String id, String owner) {
-        get(id, owner);
+        Job job = get(id, owner);
+        if (job.status() == JobStatus.RUNNING) {
+            try {
+                java.util.Optional<String> live = pool.runningLogs(id).get(2, TimeUnit.SECONDS);
+                if (live.isPresent()) {
+                    return live.get();
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("Could not read the live log of job {} ({}); answering with the stored one", id, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
     }
 

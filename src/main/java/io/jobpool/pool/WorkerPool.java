@@ -109,6 +109,16 @@ public final class WorkerPool {
         return found;
     }
 
+    /**
+     * What the job has printed so far, if a worker of this pool runs it now; the supervisor owns
+     * the log buffer, so it answers through an event like everything else.
+     */
+    public CompletableFuture<Optional<String>> runningLogs(String jobId) {
+        CompletableFuture<Optional<String>> logs = new CompletableFuture<>();
+        post(new PoolEvent.Logs(jobId, logs));
+        return logs;
+    }
+
     public void resize(int newSize) {
         if (newSize < 1) {
             throw new IllegalArgumentException("pool size must be at least 1");
@@ -165,6 +175,9 @@ public final class WorkerPool {
             case PoolEvent.WorkerExited exited -> handleExit(exited.worker(), exited.exitCode());
             case PoolEvent.Assign assign -> assign(assign.assignment());
             case PoolEvent.Cancel cancel -> cancel.found().complete(killJob(cancel.jobId(), WorkerHandle.StopReason.CANCEL));
+            case PoolEvent.Logs logs -> logs.logs().complete(workers.values().stream()
+                    .filter(w -> w.job != null && w.job.jobId().equals(logs.jobId()) && w.logs != null)
+                    .map(w -> w.logs.toString()).findFirst());
             case PoolEvent.Resize resize -> applyResize(resize.size());
             case PoolEvent.Shutdown shutdown -> beginShutdown(shutdown.grace(), shutdown.done());
         }
@@ -574,6 +587,8 @@ public final class WorkerPool {
         record Assign(Assignment assignment) implements PoolEvent {}
 
         record Cancel(String jobId, CompletableFuture<Boolean> found) implements PoolEvent {}
+
+        record Logs(String jobId, CompletableFuture<Optional<String>> logs) implements PoolEvent {}
 
         record Resize(int size) implements PoolEvent {}
 

@@ -4,7 +4,7 @@ import io.jobpool.spi.Task;
 import io.jobpool.spi.TaskArguments;
 import io.jobpool.spi.TaskContext;
 
-/** Sleeps for {@code seconds} (a float) and returns the seconds slept. */
+/** Sleeps for {@code seconds} (a float), saying so in the job's log, and returns the seconds slept. */
 public final class Sleep implements Task {
     @Override
     public String name() {
@@ -22,6 +22,7 @@ public final class Sleep implements Task {
         if (seconds < 0) {
             throw new IllegalArgumentException("seconds must not be negative, got " + seconds);
         }
+        context.log("sleeping for " + seconds + " s");
         Thread.sleep(java.time.Duration.ofNanos((long) (seconds * 1_000_000_000L)));
         return seconds;
     }

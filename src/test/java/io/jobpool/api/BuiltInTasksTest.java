@@ -61,6 +61,18 @@ class BuiltInTasksTest extends ServiceTest {
     }
 
     @Test
+    void theLogOfARunningJobShowsWhatItPrintedSoFar() {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[30]}").get("id").asString();
+        try {
+            io.jobpool.testing.Await.until("the running job's log", java.time.Duration.ofSeconds(15),
+                    () -> api.get("/v1/jobs/" + id + "/logs").body().contains("sleeping for 30.0 s"));
+            assertThat(api.get("/v1/jobs/" + id).json().get("status").asString()).isEqualTo("RUNNING");
+        } finally {
+            api.post("/v1/jobs/" + id + "/cancel", null);
+        }
+    }
+
+    @Test
     void sleepSleepsAtLeastTheGivenSeconds() {
         JsonNode job = api.run("{\"task\":\"sleep\",\"args\":[0.2]}", 10);
         assertThat(job.get("result").asDouble()).isEqualTo(0.2);
