@@ -6,6 +6,7 @@ import io.jobpool.job.JobException;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
+import io.jobpool.job.ListedJobs;
 import io.jobpool.pool.PoolSnapshot;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -117,7 +118,7 @@ class JobController {
         if (pageSize < 1 || pageSize > 1000) {
             throw JobException.validation("limit", "must be between 1 and 1000");
         }
-        io.jobpool.job.JobPage page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize,
+        ListedJobs page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize,
                 MAX_PAGE_BYTES));
         String next = page.more() ? encodeCursor(page.jobs().getLast().id()) : null;
         return new JobPage(page.jobs().stream().map(this::view).toList(), next);

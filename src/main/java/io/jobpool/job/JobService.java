@@ -220,7 +220,7 @@ public final class JobService {
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
     }
 
-    public JobPage list(JobQuery query) {
+    public ListedJobs list(JobQuery query) {
         return store.list(query);
     }
 

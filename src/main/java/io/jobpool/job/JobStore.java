@@ -41,7 +41,7 @@ public interface JobStore {
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);
 
-    JobPage list(JobQuery query);
+    ListedJobs list(JobQuery query);
 
     long countQueued();
 

@@ -2,7 +2,7 @@ package io.jobpool.store;
 
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
-import io.jobpool.job.JobPage;
+import io.jobpool.job.ListedJobs;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
@@ -279,7 +279,7 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public JobPage list(JobQuery query) {
+    public ListedJobs list(JobQuery query) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1 = 1");
         Map<String, Object> params = new LinkedHashMap<>();
         where(sql, params, "status", query.status() == null ? null : query.status().name(), "=");
@@ -298,13 +298,13 @@ public final class JdbcJobStore implements JobStore {
             long bytes = 0;
             while (rs.next()) {
                 if (jobs.size() == query.limit() || (bytes > query.maxBytes() && !jobs.isEmpty())) {
-                    return new JobPage(jobs, true);
+                    return new ListedJobs(jobs, true);
                 }
                 Job job = mapJob(rs, jobs.size());
                 jobs.add(job);
                 bytes += size(job);
             }
-            return new JobPage(jobs, false);
+            return new ListedJobs(jobs, false);
         });
     }
 

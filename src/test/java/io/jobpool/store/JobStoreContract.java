@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobIds;
-import io.jobpool.job.JobPage;
+import io.jobpool.job.ListedJobs;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
@@ -229,14 +229,14 @@ abstract class JobStoreContract {
         for (int i = 0; i < 5; i++) {
             inserted.add(insert(i % 2 == 0 ? "even" : "odd", 0).id());
         }
-        JobPage page = store.list(new JobQuery(null, null, null, null, null, 2, Long.MAX_VALUE));
+        ListedJobs page = store.list(new JobQuery(null, null, null, null, null, 2, Long.MAX_VALUE));
         assertThat(page.jobs()).extracting(Job::id).containsExactly(inserted.get(4), inserted.get(3));
         assertThat(page.more()).isTrue();
-        JobPage next = store.list(new JobQuery(null, null, null, null, page.jobs().get(1).id(), 10, Long.MAX_VALUE));
+        ListedJobs next = store.list(new JobQuery(null, null, null, null, page.jobs().get(1).id(), 10, Long.MAX_VALUE));
         assertThat(next.jobs()).extracting(Job::id).containsExactly(inserted.get(2), inserted.get(1), inserted.get(0));
         assertThat(next.more()).isFalse();
         assertThat(store.list(new JobQuery(JobStatus.QUEUED, "even", null, null, null, 10, Long.MAX_VALUE)).jobs()).hasSize(3);
-        JobPage bounded = store.list(new JobQuery(null, null, null, null, null, 10, 1));
+        ListedJobs bounded = store.list(new JobQuery(null, null, null, null, null, 10, 1));
         assertThat(bounded.jobs()).as("one job, then the budget is spent; the rest follow by cursor").hasSize(1);
         assertThat(bounded.more()).isTrue();
         assertThat(store.countQueued()).isEqualTo(5);

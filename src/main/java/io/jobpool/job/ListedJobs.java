@@ -7,4 +7,4 @@ import java.util.List;
  *
  * @param more whether jobs follow this page (the next page starts after its last id)
  */
-public record JobPage(List<Job> jobs, boolean more) {}
+public record ListedJobs(List<Job> jobs, boolean more) {}
