@@ -27,6 +27,18 @@ class ArchitectureTest {
                     "io.jobpool.pool..", "io.jobpool.dispatch..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
             .because("task code must never reach the server's internals");
 
+    /**
+     * Pool and worker-side code reads and writes process pipes, which block in native code: on a
+     * virtual thread that pins the carrier, and a few idle workers then starve every request.
+     */
+    @ArchTest
+    static final ArchRule processCodeStartsNoVirtualThreads = noClasses()
+            .that().resideInAnyPackage("io.jobpool.pool..", "io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.tasks..")
+            .should().callMethod(Thread.class, "ofVirtual")
+            .orShould().callMethod(Thread.class, "startVirtualThread", Runnable.class)
+            .orShould().callMethod(java.util.concurrent.Executors.class, "newVirtualThreadPerTaskExecutor")
+            .because("a pipe read or write on a virtual thread pins its carrier and starves the request threads");
+
     @ArchTest
     static final ArchRule poolKnowsNothingOfJobsOrTheStore = noClasses()
             .that().resideInAPackage("io.jobpool.pool..")

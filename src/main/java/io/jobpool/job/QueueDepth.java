@@ -15,6 +15,7 @@ public final class QueueDepth {
     private final JobStore store;
     private final long refreshMillis;
     private final AtomicLong added = new AtomicLong();
+    private final java.util.concurrent.locks.ReentrantLock refreshing = new java.util.concurrent.locks.ReentrantLock();
     private volatile long counted;
     private volatile long countedAtMillis;
 
@@ -26,11 +27,17 @@ public final class QueueDepth {
     public long current() {
         long now = System.currentTimeMillis();
         if (now - countedAtMillis >= refreshMillis) {
-            synchronized (this) {
-                if (now - countedAtMillis >= refreshMillis) {
-                    added.set(0);
-                    counted = store.countQueued();
-                    countedAtMillis = now;
+            // One caller recounts; the others go on with the estimate instead of queueing behind a
+            // database round trip (which, with a native driver, would hold their carriers too).
+            if (refreshing.tryLock()) {
+                try {
+                    if (now - countedAtMillis >= refreshMillis) {
+                        added.set(0);
+                        counted = store.countQueued();
+                        countedAtMillis = now;
+                    }
+                } finally {
+                    refreshing.unlock();
                 }
             }
         }
