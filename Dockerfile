@@ -42,6 +42,13 @@ RUN java -Djarmode=tools -jar app.jar extract --layers --destination extracted
 FROM eclipse-temurin:25-jre
 WORKDIR /application
 
+# tini, a real init for PID 1 (see ENTRYPOINT). setsid, which starts each worker in a session of its
+# own so a kill takes the worker's whole process tree, comes with util-linux, already in the base.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && command -v setsid
+
 # /data holds the embedded H2 store (jobpool.data-dir). It is the only writable path besides
 # /tmp; the application files stay root-owned and read-only to the runtime user, which is what
 # Kubernetes' readOnlyRootFilesystem enforces as well.
@@ -74,6 +81,8 @@ EXPOSE 8080 8081
 # Numeric, so Kubernetes can verify runAsNonRoot without an /etc/passwd entry.
 USER 10001:10001
 
-# java is PID 1 and handles SIGTERM itself (graceful drain: jobpool.shutdown.grace); it also reaps
-# its worker processes, which are its own children.
-ENTRYPOINT ["java", "-jar", "app.jar"]
+# tini is PID 1: it forwards SIGTERM to java (which drains: jobpool.shutdown.grace) and exits with
+# java's status, and it reaps every process re-parented to it. A task's detached child that exits
+# (or that jobpool kills when the job ends) is re-parented to PID 1; java would reap only its own
+# children, so each such exit would leave a zombie until the pod is deleted.
+ENTRYPOINT ["tini", "--", "java", "-jar", "app.jar"]

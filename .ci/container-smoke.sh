@@ -3,14 +3,19 @@
 #
 # It repeats what the Dockerfile does to the built jar: the same `jarmode=tools extract`, the four
 # layers copied in the Dockerfile's order into one directory, started with the Dockerfile's
-# ENTRYPOINT from that directory, with the image's JAVA_TOOL_OPTIONS and a clean environment.
+# ENTRYPOINT from that directory (tini as init, then java), with the image's JAVA_TOOL_OPTIONS and a
+# clean environment. No PID namespace here, so tini is not PID 1: TINI_SUBREAPER makes it a child
+# subreaper, which gives it PID 1's role for everything below it (orphans are re-parented to it).
 # When run as root it also drops to the image's numeric user 10001 and leaves the layout
 # read-only, as readOnlyRootFilesystem does in Kubernetes. Then: readiness within 60 s, one real
-# job ({"task":"square","args":[7]} -> 49) on a worker process, SIGTERM, exit within a bound, and
-# no worker process left behind.
+# job ({"task":"square","args":[7]} -> 49) on a worker process that leads its own session; a task's
+# detached child (the diagnostic task orphan), re-parented to the init and killed when its job
+# ends, is reaped: no zombie is left; SIGTERM through the init, exit within a bound, and no worker
+# process left behind.
 #
 # Usage: .ci/container-smoke.sh [path/to/jobpool.jar]
-# Uses bash, curl, grep, sed, awk and /proc only. Everything it starts is killed by PID on exit.
+# Uses bash, curl, grep, sed, awk, tini (apt-get install tini) and /proc only. Everything it starts
+# is killed by PID on exit.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,7 +35,8 @@ fi
 JAVA_BIN=$(dirname "$JAVA")
 
 PASSED=0
-SERVER_PID=""
+SERVER_PID=""  # the init (tini), as in the container
+JAVA_PID=""
 WORKER_PIDS=""
 W=""
 
@@ -65,12 +71,13 @@ alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 cleanup() {
     local pid
     if alive "$SERVER_PID"; then
-        WORKER_PIDS="$WORKER_PIDS $(workers_of "$SERVER_PID" | tr '\n' ' ')"
+        [ -n "$JAVA_PID" ] || JAVA_PID=$(workers_of "$SERVER_PID" | head -n 1)
+        [ -n "$JAVA_PID" ] && WORKER_PIDS="$WORKER_PIDS $(workers_of "$JAVA_PID" | tr '\n' ' ')"
         kill -TERM "$SERVER_PID" 2>/dev/null || true
         for _ in $(seq 1 20); do alive "$SERVER_PID" || break; sleep 0.5; done
         alive "$SERVER_PID" && kill -KILL "$SERVER_PID" 2>/dev/null || true
     fi
-    for pid in $WORKER_PIDS; do
+    for pid in $JAVA_PID $WORKER_PIDS; do
         alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
     done
     if [ -n "$W" ]; then
@@ -96,13 +103,14 @@ free_port() {
 
 [ -f "$JAR" ] || die "no jar at $JAR (build it first: ./mvnw -B -DskipTests package)"
 [ -x "$JAVA" ] || die "no java"
+command -v tini >/dev/null 2>&1 || die "no tini, the image's init (Debian/Ubuntu: apt-get install tini)"
 # (No `cmd | grep -q` under pipefail in these scripts: grep -q exits at the first match and the
 # writer's SIGPIPE would fail the pipeline. Here-strings instead.)
 grep -q 'version "2[5-9]' <<<"$("$JAVA" -version 2>&1)" || die "$JAVA is not Java 25+"
 
 # ---- 1. The Dockerfile is what this script mirrors: fail if the two drift apart.
 EXTRACT_CMD='java -Djarmode=tools -jar app.jar extract --layers --destination extracted'
-ENTRYPOINT='ENTRYPOINT ["java", "-jar", "app.jar"]'
+ENTRYPOINT='ENTRYPOINT ["tini", "--", "java", "-jar", "app.jar"]'
 grep -qF "RUN $EXTRACT_CMD" "$DOCKERFILE" || die "Dockerfile no longer runs: $EXTRACT_CMD"
 grep -qxF "$ENTRYPOINT" "$DOCKERFILE" || die "Dockerfile ENTRYPOINT is no longer: $ENTRYPOINT"
 DOCKER_LAYERS=$(sed -n 's#^COPY --from=extract /extract/extracted/\([a-z-]*\)/ \./$#\1#p' "$DOCKERFILE" | tr '\n' ' ')
@@ -167,7 +175,9 @@ TOOL_OPTIONS=${IMAGE_JAVA_TOOL_OPTIONS//-Djava.io.tmpdir=\/tmp/-Djava.io.tmpdir=
         SERVER_PORT="$PORT" \
         MANAGEMENT_SERVER_PORT="$MPORT" \
         LOGGING_STRUCTURED_FORMAT_CONSOLE=ecs \
-        "${RUN_AS[@]}" java -jar app.jar
+        JOBPOOL_TASKS_DIAGNOSTICS=true \
+        TINI_SUBREAPER=1 \
+        "${RUN_AS[@]}" tini -- java -jar app.jar
 ) >"$W/server.log" 2>&1 &
 SERVER_PID=$!
 
@@ -178,6 +188,8 @@ until grep -q '"status":"UP"' <<<"$(curl -fsS --max-time 2 "http://127.0.0.1:$MP
     sleep 1
 done
 grep -q '"status":"UP"' <<<"$(curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/actuator/health/liveness")" || die "liveness is not UP"
+JAVA_PID=$(workers_of "$SERVER_PID" | head -n 1)
+[ -n "$JAVA_PID" ] && [ "$(readlink "/proc/$JAVA_PID/exe")" = "$(readlink -f "$JAVA")" ] || die "the init's child is not the server's java"
 pass "ready on management port $MPORT after $((SECONDS - deadline + START_TIMEOUT))s (readiness and liveness UP)"
 
 # ---- 5. A real job through a real worker process.
@@ -193,13 +205,43 @@ pass "POST /v1/jobs?wait=10 square(7) -> 200 SUCCEEDED, result 49"
 code=$(curl -sS --max-time 10 -o "$W/pool.json" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/pool") || die "GET /v1/pool failed"
 [ "$code" = 200 ] || die "GET /v1/pool answered $code"
 grep -q '"workers"' "$W/pool.json" || die "GET /v1/pool has no workers: $(cat "$W/pool.json")"
-WORKER_PIDS=$(workers_of "$SERVER_PID" | tr '\n' ' ')
+WORKER_PIDS=$(workers_of "$JAVA_PID" | tr '\n' ' ')
 [ -n "${WORKER_PIDS// /}" ] || die "the server has no child worker processes"
 for pid in $WORKER_PIDS; do
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
     [ "$(dirname "$exe")" = "$(readlink -f "$JAVA_BIN")" ] || die "worker $pid runs $exe, not the server's java"
+    # The class cache training run (a worker JVM with -XX:AOTCacheOutput, no tasks of clients)
+    # may still be going; it is the server's helper, not a worker.
+    grep -q 'AOTCacheOutput' <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" && continue
+    stat=$(cat "/proc/$pid/stat")
+    set -- ${stat##*) } # state ppid pgrp session ...
+    [ "$4" = "$pid" ] || die "worker $pid is not the leader of its own session (session $4): no setsid?"
 done
-pass "GET /v1/pool 200; worker processes $WORKER_PIDS run the server's own java"
+pass "GET /v1/pool 200; worker processes $WORKER_PIDS run the server's own java, each leading its own session"
+
+# ---- 5b. A task's detached child (orphan: setsid --fork sleep) is re-parented to the init; jobpool
+# kills it when the job ends, and the init reaps it: its /proc entry goes, no zombie stays behind.
+# (java as PID 1 would reap only its own children, and the sleep would stay a zombie.)
+SECS=9$((RANDOM % 900 + 100)).$((RANDOM % 9000 + 1000))7
+code=$(curl -sS --max-time 30 -o "$W/orphan.json" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' --data "{\"task\":\"orphan\",\"args\":[$SECS]}" \
+    "http://127.0.0.1:$PORT/v1/jobs?wait=20") || die "POST orphan failed"
+body=$(cat "$W/orphan.json")
+[ "$code" = 200 ] && grep -Eq '"status" *: *"SUCCEEDED"' <<<"$body" || die "orphan job did not succeed ($code): $body"
+ORPHAN_ID=$(sed 's/.*"id" *: *"\([^"]*\)".*/\1/' <<<"$body")
+curl -fsS --max-time 10 "http://127.0.0.1:$PORT/v1/jobs/$ORPHAN_ID/logs" >"$W/orphan.log" || die "GET logs failed"
+ORPHAN_PID=$(sed -n "s/.*pid \([0-9]*\) (sleep $SECS).*/\1/p" "$W/orphan.log" | head -n 1)
+[ -n "$ORPHAN_PID" ] || die "the orphan job's log names no killed 'sleep $SECS': $(cat "$W/orphan.log")"
+for _ in $(seq 1 50); do [ -e "/proc/$ORPHAN_PID" ] || break; sleep 0.1; done
+if [ -e "/proc/$ORPHAN_PID" ]; then
+    die "the detached sleep $ORPHAN_PID is still there ($(awk '{print $3, "ppid", $4}' "/proc/$ORPHAN_PID/stat" 2>/dev/null))"
+fi
+zombies=""
+for pid in $(workers_of "$SERVER_PID"); do
+    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && zombies="$zombies $pid"
+done
+[ -z "$zombies" ] || die "zombies under the init:$zombies"
+pass "orphan: detached sleep $ORPHAN_PID killed at the job's end and reaped by the init (no zombie)"
 
 # ---- 6. What the chart relies on: ECS JSON logs, the H2 store in JOBPOOL_DATA_DIR, nothing written
 # into the application directory.
@@ -208,7 +250,8 @@ grep -Eq '"ecs\.version"|"ecs":\{"version"' "$W/server.log" || die "no ECS struc
 find "$APP" -type f | sort | cmp -s - "$W/layout.before" || die "the server wrote into its application directory"
 pass "ECS logs, store under JOBPOOL_DATA_DIR, application directory untouched"
 
-# ---- 7. SIGTERM: the JVM drains and exits by itself within the bound, and takes its workers along.
+# ---- 7. SIGTERM to the init (what the container runtime does): tini forwards it, the JVM drains and
+# exits by itself within the bound, takes its workers along, and tini exits with java's status.
 kill -TERM "$SERVER_PID"
 deadline=$((SECONDS + STOP_TIMEOUT))
 while alive "$SERVER_PID"; do

@@ -16,13 +16,15 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule workerSideUsesNoSpring = noClasses()
-            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..")
+            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..",
+                    "io.jobpool.process..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "io.micrometer..", "org.slf4j..")
             .because("worker processes start with only jobpool's classes and Jackson on their class path");
 
     @ArchTest
     static final ArchRule workerSideUsesNoServerCode = noClasses()
-            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..")
+            .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..",
+                    "io.jobpool.process..")
             .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.api..", "io.jobpool.job..", "io.jobpool.store..",
                     "io.jobpool.pool..", "io.jobpool.dispatch..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
             .because("task code must never reach the server's internals");

@@ -142,7 +142,7 @@ class JobpoolConfiguration {
         PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
                 pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                 pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
-                init);
+                init, pool.killLeftoverProcesses());
         return new WorkerPool(launcher, settings, completion, clock);
     }
 

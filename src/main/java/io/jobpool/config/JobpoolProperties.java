@@ -52,6 +52,10 @@ public record JobpoolProperties(
      * @param javaCommand java binary for workers; defaults to the one running the server
      * @param workerEnv names of extra environment variables passed through to workers (all others
      *     but a small safe set are scrubbed)
+     * @param killLeftoverProcesses when a job ends, in any state, kill the processes its task started
+     *     and left running (SIGTERM, then SIGKILL after {@code kill-grace}) before the worker takes
+     *     another job; the job's log lists them. With {@code false} they live on until their worker
+     *     stops, which always takes the worker's whole process tree along
      */
     public record Pool(
             Integer size,
@@ -67,7 +71,8 @@ public record JobpoolProperties(
             @DefaultValue("2s") Duration killGrace,
             @DefaultValue("60s") Duration bootBackoffMax,
             String javaCommand,
-            @DefaultValue List<String> workerEnv) {
+            @DefaultValue List<String> workerEnv,
+            @DefaultValue("true") boolean killLeftoverProcesses) {
 
         public int effectiveSize() {
             return size != null ? size : Runtime.getRuntime().availableProcessors();

@@ -94,6 +94,11 @@ public final class JobCompletion implements PoolListener {
     }
 
     @Override
+    public void leftoverProcessesKilled(String task, int count) {
+        metrics.leftoverProcessesKilled(task, count);
+    }
+
+    @Override
     public void workerReady(Duration startup) {
         metrics.workerStarted(startup);
     }

@@ -52,6 +52,13 @@ public final class JobMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
+    /** {@code jobpool_leftover_processes_killed_total{task}}: processes a job started, left running and the pool killed. */
+    public void leftoverProcessesKilled(String task, int count) {
+        Counter.builder("jobpool.leftover.processes.killed")
+                .description("Processes a job's task started that the pool killed: left running at the job's end, or with their worker")
+                .tag("task", task).register(registry).increment(count);
+    }
+
     /** {@code jobpool_worker_startup_seconds}: spawn to ready. */
     public void workerStarted(Duration startup) {
         Timer.builder("jobpool.worker.startup").description("Time from spawning a worker process to its ready message")

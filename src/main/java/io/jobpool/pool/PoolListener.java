@@ -14,6 +14,9 @@ public interface PoolListener {
     /** A worker went away and will be replaced; {@code reason} is a low-cardinality metric label. */
     default void workerRestarted(String reason) {}
 
+    /** The pool killed {@code count} processes a job of {@code task} started and left running. */
+    default void leftoverProcessesKilled(String task, int count) {}
+
     /** A new worker answered ready after {@code startup}. */
     default void workerReady(Duration startup) {}
 }

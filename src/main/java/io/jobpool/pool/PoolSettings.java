@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * @param prefetch jobs claimed ahead of a free worker, waiting in the pool's backlog
  * @param init the first frame every new worker receives
+ * @param killLeftoverProcesses kill the processes a job's task left running when the job ends
  */
 public record PoolSettings(
         int size, int prefetch, int maxTasksPerWorker, int maxTasksPerWorkerJitter, long maxWorkerRssBytes,
-        Duration killGrace, Duration bootBackoffMax, int maxLogChars, Message.Init init) {}
+        Duration killGrace, Duration bootBackoffMax, int maxLogChars, Message.Init init, boolean killLeftoverProcesses) {}

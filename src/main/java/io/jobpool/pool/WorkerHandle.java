@@ -23,6 +23,7 @@ final class WorkerHandle {
     final Instant startedAt;
     final long spawnNanos;
     final int taskLimit;
+    final WorkerProcesses processes;
     private final DataOutputStream stdin;
     private final Deque<String> stderrTail = new ArrayDeque<>();
 
@@ -34,11 +35,20 @@ final class WorkerHandle {
     boolean logsTruncated;
     StopReason stopReason;
     long forceKillAtNanos;
+    /** A job that returned while the processes it left behind are being killed; its outcome waits. */
+    PendingReturn pendingReturn;
 
-    WorkerHandle(String id, Process process, Instant startedAt, long spawnNanos, int taskLimit) {
+    /**
+     * The job's outcome is reported once its leftover processes are gone, so a client that sees it
+     * finished never finds the job's processes still running.
+     */
+    record PendingReturn(Assignment job, java.util.function.Function<String, JobOutcome> outcome, TreeKill kill) {}
+
+    WorkerHandle(String id, Process process, String marker, Instant startedAt, long spawnNanos, int taskLimit) {
         this.id = id;
         this.process = process;
         this.pid = process.pid();
+        this.processes = new WorkerProcesses(io.jobpool.process.ProcessTree.of(pid, marker));
         this.startedAt = startedAt;
         this.spawnNanos = spawnNanos;
         this.taskLimit = taskLimit;

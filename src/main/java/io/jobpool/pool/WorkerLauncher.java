@@ -1,5 +1,6 @@
 package io.jobpool.pool;
 
+import io.jobpool.process.ProcessTree;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -7,12 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts worker processes: the same {@code java} binary as the server, a small heap, the worker
  * class path, and a scrubbed environment.
+ *
+ * <p>Each worker starts through {@code setsid} (util-linux), so it leads a session and process
+ * group of its own and everything its tasks start can be found and killed with it (see
+ * {@link ProcessTree}). {@code setsid} runs without {@code --fork}: the child of a JVM is never a
+ * group leader, so {@code setsid} calls setsid(2) and execs {@code java} in place, and the pid the
+ * pool holds is the worker's own. Each worker also carries a marker of its own in
+ * {@link ProcessTree#MARKER_VARIABLE}.
  */
 public final class WorkerLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerLauncher.class);
 
     /**
      * Variables a worker may inherit. Everything else is dropped: the server's environment carries
@@ -23,6 +35,7 @@ public final class WorkerLauncher {
     private final List<String> command;
     private final Map<String, String> environment;
     private final AotCache aotCache;
+    private final List<String> sessionPrefix = sessionPrefix();
 
     /**
      * @param cacheDir a writable directory for the workers' class cache (the class path itself may
@@ -68,13 +81,34 @@ public final class WorkerLauncher {
         return Map.copyOf(kept);
     }
 
-    public Process launch() throws IOException {
+    /**
+     * Starts a worker in a session of its own with {@code marker} as its {@link ProcessTree#MARKER_VARIABLE}.
+     */
+    public Process launch(String marker) throws IOException {
         List<String> launch = new ArrayList<>(command);
         launch.addAll(1, aotCache.options());
+        launch.addAll(0, sessionPrefix);
         ProcessBuilder builder = new ProcessBuilder(launch);
         builder.environment().clear();
         builder.environment().putAll(environment);
+        builder.environment().put(ProcessTree.MARKER_VARIABLE, marker);
         return builder.start();
+    }
+
+    /**
+     * {@code setsid} if the system has it (every Linux with util-linux, and the image). Without it
+     * (macOS) workers share the server's session; their descendants and marked processes are still
+     * found, only orphans that cleared the marker are not.
+     */
+    private static List<String> sessionPrefix() {
+        for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (new File(candidate).canExecute()) {
+                return List.of(candidate);
+            }
+        }
+        log.warn("No setsid found (util-linux); workers run in the server's session and a task's orphaned "
+                + "processes are found only by their environment marker");
+        return List.of();
     }
 
     public List<String> command() {

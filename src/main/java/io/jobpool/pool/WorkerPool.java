@@ -1,5 +1,7 @@
 package io.jobpool.pool;
 
+import io.jobpool.process.ProcessTable;
+import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
@@ -32,8 +34,14 @@ import org.slf4j.LoggerFactory;
  * <p>One supervisor thread owns every {@link WorkerHandle}. Pipe readers and process exits only
  * {@link #post} events; the loop handles them and then, like gunicorn's arbiter, runs its
  * checklist: {@link #murderOverdue()} (kill jobs past their deadline, escalating to a forced
- * kill), {@link #manageWorkers()} (replace the dead, with back-off for workers that cannot boot)
+ * kill), {@link #finishKills()} (escalate or close the kills of processes a job or a worker left
+ * behind), {@link #manageWorkers()} (replace the dead, with back-off for workers that cannot boot)
  * and {@link #publish()} (a snapshot for readers).
+ *
+ * <p>Every kill takes the worker's whole process tree ({@link io.jobpool.process.ProcessTree}):
+ * the worker and what its tasks started get SIGTERM together and, after the grace, a fresh scan of
+ * the tree gets SIGKILL. When a job ends, the processes its task left running are killed before
+ * its outcome is reported and before the worker takes another job.
  *
  * <p>The dispatcher learns of idle workers through {@link #slots()}: a permit is released each
  * time a worker becomes idle, and taken for each job claimed. With {@code prefetch} above zero,
@@ -57,6 +65,10 @@ public final class WorkerPool {
 
     // Supervisor-owned state.
     private final Map<String, WorkerHandle> workers = new LinkedHashMap<>();
+    /** Processes left by workers that exited, being killed; the pool has not stopped until they are gone. */
+    private final List<TreeKill> reaping = new ArrayList<>();
+    /** Makes each worker's marker unique beyond this pool, so two servers on one host never mix theirs up. */
+    private final String markerPrefix = "jobpool-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     private final Deque<Assignment> backlog = new ArrayDeque<>();
     private int size;
     private int nextWorkerNumber = 1;
@@ -152,9 +164,10 @@ public final class WorkerPool {
                     event = events.poll();
                 }
                 murderOverdue();
+                finishKills();
                 manageWorkers();
                 publish();
-                if (draining && workers.isEmpty()) {
+                if (draining && workers.isEmpty() && reaping.isEmpty()) {
                     launcher.close();
                     // After publish(), so whoever waits on the stop sees an empty pool.
                     stopped.complete(null);
@@ -211,6 +224,13 @@ public final class WorkerPool {
         log.info("Worker {} (pid {}) ready in {} ms", worker.id, worker.pid, startup.toMillis());
         consecutiveBootFailures = 0;
         bootError = null;
+        if (settings.killLeftoverProcesses()) {
+            List<ProcessTable.Entry> own = worker.processes.rememberBaseline();
+            if (!own.isEmpty()) {
+                log.info("Worker {} (pid {}) keeps {} process(es) its initializer started, until it stops: {}", worker.id,
+                        worker.pid, own.size(), WorkerProcesses.describe(own));
+            }
+        }
         catalogue = List.copyOf(ready.tasks());
         listener.workerReady(startup);
         becomeIdle(worker);
@@ -221,8 +241,21 @@ public final class WorkerPool {
             // A worker being killed (timeout, cancel) may still get its answer out; the kill wins.
             return;
         }
-        listener.jobFinished(outcome.apply(worker.takeLogs()));
+        Assignment job = worker.job;
         worker.job = null;
+        List<ProcessTable.Entry> leftovers = settings.killLeftoverProcesses() ? worker.processes.leftovers() : List.of();
+        if (leftovers.isEmpty()) {
+            jobDone(worker, outcome.apply(worker.takeLogs()));
+            return;
+        }
+        // The worker stays BUSY without a job until they are gone; the outcome waits with it.
+        report(worker, job, leftovers, "the task left running; terminating (SIGTERM)");
+        worker.pendingReturn = new WorkerHandle.PendingReturn(job, outcome,
+                TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos()));
+    }
+
+    private void jobDone(WorkerHandle worker, JobOutcome outcome) {
+        listener.jobFinished(outcome);
         worker.tasksCompleted++;
         WorkerHandle.StopReason retire = retirementReason(worker);
         if (retire != null) {
@@ -329,6 +362,12 @@ public final class WorkerPool {
         }
         String description = ExitCodes.describe(exitCode);
         String hint = ExitCodes.hint(exitCode, worker.stderrTail());
+        reapLeftBehind(worker);
+        if (worker.pendingReturn != null) {
+            // The job had returned; only its leftovers were being killed, now with the rest of the tree.
+            listener.jobFinished(worker.pendingReturn.outcome().apply(worker.takeLogs()));
+            worker.pendingReturn = null;
+        }
         if (previous == WorkerState.STARTING && worker.stopReason == null) {
             bootFailed(worker, description + hint);
             return;
@@ -346,6 +385,43 @@ public final class WorkerPool {
                     previous == WorkerState.BUSY ? "while running a job" : "while idle", hint);
         } else {
             log.info("Worker {} (pid {}) stopped ({}), {}", worker.id, worker.pid, worker.stopReason.name().toLowerCase(), description);
+        }
+    }
+
+    /**
+     * The worker is gone; what its tree still holds (orphans in its session, marked daemons) gets
+     * SIGTERM, or SIGKILL if the worker's own kill was already past its grace, and SIGKILL after the grace.
+     */
+    private void reapLeftBehind(WorkerHandle worker) {
+        List<ProcessTable.Entry> left = worker.processes.members();
+        if (left.isEmpty()) {
+            return;
+        }
+        Assignment job = worker.job != null ? worker.job : worker.pendingReturn != null ? worker.pendingReturn.job() : null;
+        report(worker, job, left, "left running by worker " + worker.id + " (pid " + worker.pid + ") when it exited; killing");
+        long deadline = worker.forceKillAtNanos != 0 ? worker.forceKillAtNanos : System.nanoTime() + settings.killGrace().toNanos();
+        reaping.add(TreeKill.start(worker.processes, true, left, deadline));
+        if (worker.pendingReturn != null) {
+            reaping.add(worker.pendingReturn.kill());
+        }
+    }
+
+    /**
+     * Says which processes of a job are being killed: in the server's log, in the job's log (if a
+     * job is attributed and its log is still being collected) and in
+     * {@code jobpool_leftover_processes_killed_total}. Each process is reported once.
+     */
+    private void report(WorkerHandle worker, Assignment job, List<ProcessTable.Entry> found, String what) {
+        List<ProcessTable.Entry> fresh = worker.processes.unreported(found);
+        if (fresh.isEmpty()) {
+            return;
+        }
+        String list = WorkerProcesses.describe(fresh);
+        String jobText = job == null ? "no job" : "job " + job.jobId();
+        log.info("Worker {} (pid {}), {}: {} process(es) {}: {}", worker.id, worker.pid, jobText, fresh.size(), what, list);
+        if (job != null) {
+            worker.appendLog("[jobpool] " + fresh.size() + " process(es) " + what + ": " + list + "\n", settings.maxLogChars());
+            listener.leftoverProcessesKilled(job.task(), fresh.size());
         }
     }
 
@@ -408,11 +484,11 @@ public final class WorkerPool {
             } else if (worker.stopReason == null && worker.state == WorkerState.STARTING
                     && now - worker.spawnNanos > BOOT_TIMEOUT.toNanos()) {
                 log.warn("Worker {} (pid {}) not ready after {} s; killing it", worker.id, worker.pid, BOOT_TIMEOUT.toSeconds());
-                worker.process.destroyForcibly();
+                forceKill(worker);
             } else if (worker.forceKillAtNanos != 0 && now - worker.forceKillAtNanos > 0 && worker.process.isAlive()) {
-                log.warn("Worker {} (pid {}) did not exit within {} ms; killing it forcibly", worker.id, worker.pid,
-                        settings.killGrace().toMillis());
-                worker.process.destroyForcibly();
+                log.warn("Worker {} (pid {}) did not exit within {} ms; killing it and its processes forcibly", worker.id,
+                        worker.pid, settings.killGrace().toMillis());
+                forceKill(worker);
                 worker.forceKillAtNanos = 0;
             }
         }
@@ -425,6 +501,50 @@ public final class WorkerPool {
                 }
             }
         }
+    }
+
+    /**
+     * Reports the jobs whose leftover processes are gone, escalating to SIGKILL those past the
+     * grace; the same for what exited workers left behind.
+     */
+    private void finishKills() {
+        long now = System.nanoTime();
+        for (WorkerHandle worker : List.copyOf(workers.values())) {
+            WorkerHandle.PendingReturn pending = worker.pendingReturn;
+            if (pending == null) {
+                continue;
+            }
+            if (!pending.kill().finished() && pending.kill().due(now) && !pending.kill().forced()) {
+                List<ProcessTable.Entry> added = pending.kill().force(settings.killGrace());
+                report(worker, pending.job(), added, "started meanwhile; killing (SIGKILL)");
+                log.warn("Job {}: leftover processes did not exit within {} ms of SIGTERM; killed with SIGKILL",
+                        pending.job().jobId(), settings.killGrace().toMillis());
+                worker.appendLog("[jobpool] still running after " + settings.killGrace().toMillis()
+                        + " ms: killed with SIGKILL\n", settings.maxLogChars());
+            } else if (pending.kill().finished() || pending.kill().due(now)) {
+                if (!pending.kill().finished()) {
+                    log.error("Job {}: processes {} survive SIGKILL (stuck in the kernel?); the worker goes on without them",
+                            pending.job().jobId(), WorkerProcesses.describe(pending.kill().running()));
+                }
+                worker.pendingReturn = null;
+                jobDone(worker, pending.outcome().apply(worker.takeLogs()));
+            }
+        }
+        reaping.removeIf(kill -> {
+            if (kill.finished()) {
+                return true;
+            }
+            if (!kill.due(now)) {
+                return false;
+            }
+            if (!kill.forced()) {
+                kill.force(settings.killGrace());
+                return false;
+            }
+            log.error("Processes {} survive SIGKILL (stuck in the kernel?); no longer waiting for them",
+                    WorkerProcesses.describe(kill.running()));
+            return true;
+        });
     }
 
     /** Starts workers until the pool has {@code size} live ones, unless boots are backing off. */
@@ -450,9 +570,10 @@ public final class WorkerPool {
     private boolean spawn() {
         String id = "w-" + nextWorkerNumber++;
         long spawnNanos = System.nanoTime();
+        String marker = markerPrefix + "-" + id;
         Process process;
         try {
-            process = launcher.launch();
+            process = launcher.launch(marker);
         } catch (IOException e) {
             consecutiveBootFailures++;
             nextSpawnAllowedNanos = System.nanoTime() + settings.bootBackoffMax().toNanos() / 4;
@@ -462,7 +583,7 @@ public final class WorkerPool {
         }
         int limit = settings.maxTasksPerWorker() <= 0 ? 0
                 : settings.maxTasksPerWorker() + ThreadLocalRandom.current().nextInt(settings.maxTasksPerWorkerJitter() + 1);
-        WorkerHandle worker = new WorkerHandle(id, process, clock.instant(), spawnNanos, limit);
+        WorkerHandle worker = new WorkerHandle(id, process, marker, clock.instant(), spawnNanos, limit);
         workers.put(id, worker);
         // Platform threads, never virtual: a read from a process pipe blocks in native code and
         // pins its carrier, so two idle workers would pin both carriers of a 2-CPU server and no
@@ -523,12 +644,26 @@ public final class WorkerPool {
         worker.forceKillAtNanos = System.nanoTime() + settings.killGrace().toNanos();
     }
 
-    /** Two-stage kill like gunicorn: {@code destroy()} now, {@code destroyForcibly()} after the grace. */
+    /**
+     * Two-stage kill like gunicorn: SIGTERM now to the worker and every process of its tree, SIGKILL
+     * after the grace ({@link #forceKill}).
+     */
     private void kill(WorkerHandle worker, WorkerHandle.StopReason reason) {
         worker.state = WorkerState.STOPPING;
         worker.stopReason = reason;
+        List<ProcessTable.Entry> members = worker.processes.members();
+        report(worker, worker.job, members, "killed with the worker (SIGTERM)");
         worker.process.destroy();
+        ProcessTree.signal(members, false);
         worker.forceKillAtNanos = System.nanoTime() + settings.killGrace().toNanos();
+    }
+
+    /** SIGKILL to the worker and to its tree as it is now, including what was forked since the SIGTERM. */
+    private void forceKill(WorkerHandle worker) {
+        List<ProcessTable.Entry> members = worker.processes.members();
+        report(worker, worker.job, members, "killed with the worker (SIGKILL)");
+        worker.process.destroyForcibly();
+        ProcessTree.signal(members, true);
     }
 
     private void publish() {

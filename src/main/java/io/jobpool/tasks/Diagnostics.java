@@ -122,4 +122,81 @@ public final class Diagnostics {
             }
         }
     }
+
+    /** The {@code seconds} argument as {@code sleep} takes it, written as the client wrote it (987.6 stays 987.6). */
+    private static String sleepSeconds(TaskArguments arguments) {
+        JsonNode seconds = arguments.number(0, "seconds");
+        if (seconds.decimalValue().signum() < 0) {
+            throw new IllegalArgumentException("seconds must not be negative, got " + seconds);
+        }
+        return seconds.decimalValue().toPlainString();
+    }
+
+    /**
+     * Starts a child OS process {@code sleep <seconds>}, then hangs like {@link Hang}: only a timeout
+     * or a cancel ends it, and the kill must take the child along.
+     */
+    public static final class Spawn implements Task {
+        @Override
+        public String name() {
+            return "spawn";
+        }
+
+        @Override
+        public String description() {
+            return "Diagnostic: starts a child process 'sleep <seconds>', then never returns.";
+        }
+
+        @Override
+        public boolean diagnostic() {
+            return true;
+        }
+
+        @Override
+        public Object run(TaskArguments arguments, TaskContext context) throws Exception {
+            String seconds = sleepSeconds(arguments);
+            // Its output is discarded: inherited, it would write into the worker's protocol pipe.
+            Process child = new ProcessBuilder("sleep", seconds).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            context.log("started child process sleep " + seconds + " (pid " + child.pid() + "); hanging");
+            return new Hang().run(arguments, context);
+        }
+    }
+
+    /**
+     * Starts {@code sleep <seconds>} detached, as a daemon does: {@code setsid --fork} forks, the
+     * child makes a session of its own and the parent exits, so the sleep is re-parented to init,
+     * neither a descendant of the worker nor in its session. Returns at once; the pool must still
+     * find it (by the worker's environment marker) and kill it when the job ends.
+     */
+    public static final class Orphan implements Task {
+        @Override
+        public String name() {
+            return "orphan";
+        }
+
+        @Override
+        public String description() {
+            return "Diagnostic: starts a detached 'sleep <seconds>' in its own session and returns at once.";
+        }
+
+        @Override
+        public boolean diagnostic() {
+            return true;
+        }
+
+        @Override
+        public Object run(TaskArguments arguments, TaskContext context) throws Exception {
+            String seconds = sleepSeconds(arguments);
+            Process launcher = new ProcessBuilder("setsid", "--fork", "sleep", seconds)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            int status = launcher.waitFor();
+            if (status != 0) {
+                throw new IllegalStateException("setsid --fork sleep " + seconds + " exited with " + status);
+            }
+            context.log("started detached sleep " + seconds + " in its own session");
+            return new java.math.BigDecimal(seconds);
+        }
+    }
 }

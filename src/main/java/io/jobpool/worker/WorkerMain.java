@@ -1,5 +1,6 @@
 package io.jobpool.worker;
 
+import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
@@ -11,6 +12,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,13 +24,21 @@ import tools.jackson.databind.json.JsonMapper;
  * / {@code System.err} are replaced by capturing streams, so nothing a task prints can corrupt a
  * frame. A reader thread takes frames off stdin; when stdin ends the server is gone and the worker
  * halts at once, even mid-job, so no worker outlives its server.
+ *
+ * <p>Whenever the worker ends itself (stdin closed, shutdown, protocol error, boot failure) it first
+ * kills its own process tree ({@link ProcessTree}: its descendants, its session, and what carries
+ * its marker), so no process a task started outlives the worker either. This is what covers a
+ * kill -9 of the server, when nobody else is left to clean up.
  */
 public final class WorkerMain {
+
+    private static final Duration EXIT_GRACE = Duration.ofSeconds(1);
+    private static final PrintStream REAL_ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
 
     private WorkerMain() {}
 
     public static void main(String[] argv) {
-        PrintStream realErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        PrintStream realErr = REAL_ERR;
         ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(new FileOutputStream(FileDescriptor.out)));
         CapturedOutput captured = new CapturedOutput(channel, realErr);
         System.setOut(captured.printStream());
@@ -48,12 +58,12 @@ public final class WorkerMain {
             }
             channel.send(new Message.Ready(ProcessHandle.current().pid(), registry.catalogue()));
         } catch (EOFException serverGone) {
-            Runtime.getRuntime().halt(ExitCodes.OK);
+            exit(ExitCodes.OK, realErr);
             return;
         } catch (Throwable bootFailure) {
             realErr.println("jobpool worker could not boot: " + bootFailure);
             bootFailure.printStackTrace(realErr);
-            Runtime.getRuntime().halt(ExitCodes.BOOT_FAILURE);
+            exit(ExitCodes.BOOT_FAILURE, realErr);
             return;
         }
 
@@ -68,12 +78,30 @@ public final class WorkerMain {
             try {
                 inbox.add(FrameCodec.read(in));
             } catch (EOFException serverGone) {
-                Runtime.getRuntime().halt(ExitCodes.OK);
+                exit(ExitCodes.OK, realErr);
             } catch (IOException e) {
                 realErr.println("jobpool worker: protocol error, exiting: " + e.getMessage());
-                Runtime.getRuntime().halt(ExitCodes.PROTOCOL_ERROR);
+                exit(ExitCodes.PROTOCOL_ERROR, realErr);
             }
         }
+    }
+
+    /**
+     * Kills what the worker's tasks left running (SIGTERM, a short grace, SIGKILL), then halts. The
+     * grace is short because whoever waits for this worker (a server stopping it, or nobody) should
+     * not wait long.
+     */
+    private static void exit(int status, PrintStream realErr) {
+        try {
+            var killed = ProcessTree.ofCurrentProcess().kill(EXIT_GRACE);
+            if (!killed.isEmpty()) {
+                realErr.println("jobpool worker: exiting; killed " + killed.size() + " process(es) its tasks left running: "
+                        + killed.stream().map(e -> Long.toString(e.pid())).toList());
+            }
+        } catch (RuntimeException e) {
+            realErr.println("jobpool worker: could not kill its processes before exiting: " + e);
+        }
+        Runtime.getRuntime().halt(status);
     }
 
     private static void loop(JobRunner runner, BlockingQueue<Message> inbox) {
@@ -88,7 +116,7 @@ public final class WorkerMain {
                 case Message.Run run -> runner.run(run);
                 case Message.Shutdown shutdown -> {
                     System.out.flush();
-                    Runtime.getRuntime().halt(ExitCodes.OK);
+                    exit(ExitCodes.OK, REAL_ERR);
                 }
                 case Message.Init init -> throw new IllegalStateException("init received twice");
                 case Message.ToServer wrongWay -> throw new IllegalStateException("unexpected " + wrongWay);

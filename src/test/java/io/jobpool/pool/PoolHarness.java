@@ -17,6 +17,8 @@ final class PoolHarness implements PoolListener, AutoCloseable {
     final BlockingQueue<JobOutcome> outcomes = new LinkedBlockingQueue<>();
     final List<String> restarts = new CopyOnWriteArrayList<>();
     final List<Long> bootFailureNanos = new CopyOnWriteArrayList<>();
+    /** The task of each leftover process the pool reported killed. */
+    final List<String> leftoversKilled = new CopyOnWriteArrayList<>();
     final WorkerPool pool;
 
     PoolHarness(int size, int maxTasksPerWorker, long maxWorkerRssBytes, String initializer, List<String> extraJvmOptions) {
@@ -31,7 +33,7 @@ final class PoolHarness implements PoolListener, AutoCloseable {
         WorkerLauncher launcher = new WorkerLauncher(WorkerLauncher.currentJava(), options,
                 WorkerClasspath.resolve(cache, null), cache, System.getenv(), List.of());
         PoolSettings settings = new PoolSettings(size, prefetch, maxTasksPerWorker, 0, maxWorkerRssBytes, Duration.ofSeconds(1),
-                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, "[0.01]", 1_000_000));
+                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, "[0.01]", 1_000_000), true);
         pool = new WorkerPool(launcher, settings, this, Clock.systemUTC());
         pool.start();
     }
@@ -39,6 +41,13 @@ final class PoolHarness implements PoolListener, AutoCloseable {
     @Override
     public void jobFinished(JobOutcome outcome) {
         outcomes.add(outcome);
+    }
+
+    @Override
+    public void leftoverProcessesKilled(String task, int count) {
+        for (int i = 0; i < count; i++) {
+            leftoversKilled.add(task);
+        }
     }
 
     @Override

@@ -1,0 +1,75 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.Await;
+import io.jobpool.testing.OsProcesses;
+import io.jobpool.testing.ServerProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tests, on the built jar as a real server process, that the server's own exit takes every worker
+ * and every process a task started along: on SIGTERM (the pool stops them) and on kill -9 (each
+ * worker sees its stdin close and kills its own process tree).
+ */
+class ProcessTreeIT {
+
+    private final Path data = Path.of("target", "it-data", "process-tree-" + System.nanoTime());
+    private final Map<String, String> environment = Map.of("JOBPOOL_POOL_SIZE", "1", "JOBPOOL_TASKS_DIAGNOSTICS", "true",
+            "JOBPOOL_SHUTDOWN_GRACE", "1s", "JOBPOOL_POOL_KILL_GRACE", "1s");
+    private final String seconds = OsProcesses.uniqueSeconds();
+
+    @AfterEach
+    void leaveNothingBehind() {
+        OsProcesses.killSleeping(seconds);
+    }
+
+    @Test
+    void killMinus9OfTheServerLeavesNoWorkerAndNoTaskChildRunning() throws Exception {
+        List<Long> workers;
+        ProcessHandle child;
+        try (ServerProcess server = ServerProcess.start(data, environment)) {
+            startSpawn(server);
+            child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
+            workers = server.workerPids();
+            assertThat(workers).isNotEmpty();
+            server.killHard();
+        }
+        // The worker's own grace for its processes is 1 s; allow the rest for a loaded machine.
+        for (long pid : workers) {
+            OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
+        }
+        OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(10));
+        assertThat(OsProcesses.sleeping(seconds)).isEmpty();
+    }
+
+    @Test
+    void sigtermOfTheServerKillsARunningTaskAndItsChild() throws Exception {
+        List<Long> workers;
+        ProcessHandle child;
+        try (ServerProcess server = ServerProcess.start(data, environment)) {
+            startSpawn(server);
+            child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
+            workers = server.workerPids();
+            assertThat(server.terminate(Duration.ofSeconds(60))).isIn(0, 143);
+        }
+        // The server waits for its pool, and the pool for the tree: gone within the kill grace plus a second.
+        for (long pid : workers) {
+            OsProcesses.awaitGone(pid, Duration.ofSeconds(2));
+        }
+        OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(2));
+    }
+
+    private void startSpawn(ServerProcess server) {
+        ApiClient api = new ApiClient(server.port());
+        String id = api.submit("{\"task\":\"spawn\",\"args\":[" + seconds + "]}").get("id").asString();
+        Await.until("the spawn job running", Duration.ofSeconds(15),
+                () -> api.get("/v1/jobs/" + id).json().get("status").asString().equals("RUNNING"));
+    }
+}
