@@ -16,7 +16,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Refuses, before anything parses them, requests that the server's own parsers would choke on:
  * a query string with an empty parameter name, bad %-encoding or invalid UTF-8, too many
  * parameters, and form or multipart bodies (the API speaks JSON only; parsing those would read
- * and decode a body nobody asked for). Runs first, ahead of authentication, so such a request
+ * and decode a body nobody asked for; without a body the content type is ignored, as on any GET). Runs first, ahead of authentication, so such a request
  * costs nothing and is answered with a problem, never a 500.
  */
 final class RequestScreeningFilter extends OncePerRequestFilter {
@@ -34,7 +34,8 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             return;
         }
         String contentType = request.getContentType();
-        if (contentType != null) {
+        boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+        if (contentType != null && hasBody) {
             String type = contentType.toLowerCase(Locale.ROOT).strip();
             if (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded")) {
                 Problems.write(response, 415, "unsupported-media-type", "Unsupported media type",

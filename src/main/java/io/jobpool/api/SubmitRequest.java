@@ -44,6 +44,8 @@ public record SubmitRequest(
         checkText(errors, "task", task == null || !task.isString() ? null : task.stringValue());
         checkText(errors, "args", argsJson);
         checkText(errors, "kwargs", kwargsJson);
+        checkFiniteNumbers(errors, "args", args);
+        checkFiniteNumbers(errors, "kwargs", kwargs);
         if (!errors.isEmpty()) {
             throw JobException.validation(errors);
         }
@@ -67,6 +69,25 @@ public record SubmitRequest(
         if (text != null && hasLoneSurrogate(text)) {
             errors.add(new JobException.FieldError(field, "contains an unpaired UTF-16 surrogate (not valid Unicode text)"));
         }
+    }
+
+    /** A number beyond a double's range is read as infinity, which JSON cannot carry: refused, not changed. */
+    private static void checkFiniteNumbers(List<JobException.FieldError> errors, String field, JsonNode node) {
+        if (node != null && !allFinite(node)) {
+            errors.add(new JobException.FieldError(field, "contains a number too large to represent"));
+        }
+    }
+
+    private static boolean allFinite(JsonNode node) {
+        if (node.isFloatingPointNumber()) {
+            return Double.isFinite(node.doubleValue());
+        }
+        for (JsonNode child : node) {
+            if (!allFinite(child)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean hasLoneSurrogate(String text) {
