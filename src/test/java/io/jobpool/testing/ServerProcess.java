@@ -33,6 +33,17 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts the jar on free ports with {@code dataDir} as its store and waits until it is ready. */
     public static ServerProcess start(Path dataDir, Map<String, String> environment) throws IOException {
+        return start(dataDir, environment, List.of());
+    }
+
+    /** As {@link #start(Path, Map)}, with extra JVM options for the server ({@code -Dname=value}). */
+    public static ServerProcess start(Path dataDir, Map<String, String> environment, List<String> jvmOptions) throws IOException {
+        return start(dataDir, environment, jvmOptions, Duration.ofSeconds(60));
+    }
+
+    /** As {@link #start(Path, Map, List)}, waiting up to {@code startup} for readiness (slow with DEBUG logs). */
+    public static ServerProcess start(Path dataDir, Map<String, String> environment, List<String> jvmOptions, Duration startup)
+            throws IOException {
         String jar = System.getProperty("jobpool.test.jar");
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("the built jar is missing (" + jar + "); run through 'mvnw verify'");
@@ -41,14 +52,16 @@ public final class ServerProcess implements AutoCloseable {
         int managementPort = freePort();
         Files.createDirectories(dataDir);
         Path log = dataDir.resolve("server-" + System.nanoTime() + ".log");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m", "-jar", jar));
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         builder.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(managementPort));
         builder.environment().put("JOBPOOL_DATA_DIR", dataDir.toAbsolutePath().toString());
         builder.environment().putAll(environment);
         ServerProcess server = new ServerProcess(builder.start(), port, managementPort, log);
-        server.awaitReady(Duration.ofSeconds(60));
+        server.awaitReady(startup);
         return server;
     }
 
@@ -79,6 +92,15 @@ public final class ServerProcess implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    /** Everything the server has written to its standard output and error so far. */
+    public String log() throws IOException {
+        return Files.readString(log, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public int port() {
