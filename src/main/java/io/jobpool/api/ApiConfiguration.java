@@ -1,13 +1,25 @@
 package io.jobpool.api;
 
 import io.jobpool.config.JobpoolProperties;
+import org.apache.catalina.core.StandardHost;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 /** Wires what the HTTP API needs besides its controllers. */
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
+
+    /** Refuses unparseable query strings and form bodies first, before any other filter reads them. */
+    @Bean
+    FilterRegistrationBean<RequestScreeningFilter> requestScreeningFilter() {
+        FilterRegistrationBean<RequestScreeningFilter> registration = new FilterRegistrationBean<>(new RequestScreeningFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
 
     /** Bounds every request body of the API ({@code jobpool.jobs.max-request-bytes}). */
     @Bean
@@ -15,6 +27,23 @@ class ApiConfiguration {
         FilterRegistrationBean<RequestSizeFilter> registration =
                 new FilterRegistrationBean<>(new RequestSizeFilter(properties.jobs().maxRequestBytes().toBytes()));
         registration.addUrlPatterns("/v1/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
         return registration;
+    }
+
+    /** Bounds the waiting requests each caller may have open. */
+    @Bean
+    LongPolls longPolls(JobpoolProperties properties) {
+        return new LongPolls(properties.security().maxLongPollsPerKey());
+    }
+
+    /** Tomcat's error report for requests it refuses itself is a problem detail too. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        return factory -> factory.addContextCustomizers(context -> {
+            if (context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+            }
+        });
     }
 }

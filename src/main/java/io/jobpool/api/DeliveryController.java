@@ -1,6 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobService;
+import io.jobpool.security.Caller;
 import io.jobpool.webhook.DeliveryHistory;
 import io.jobpool.webhook.DeliveryStatus;
 import io.jobpool.webhook.WebhookDeliveries;
@@ -27,13 +28,13 @@ class DeliveryController {
 
     @GetMapping
     DeliveryList list(@PathVariable String id) {
-        jobs.get(id, null);
+        jobs.get(id, Caller.current().visibleOwner());
         return new DeliveryList(deliveries.forJob(id).stream().map(DeliveryView::of).toList());
     }
 
     @PostMapping("/{deliveryId}/retry")
     DeliveryView retry(@PathVariable String id, @PathVariable String deliveryId) {
-        jobs.get(id, null);
+        jobs.get(id, Caller.current().visibleOwner());
         return DeliveryView.of(deliveries.retry(id, deliveryId));
     }
 

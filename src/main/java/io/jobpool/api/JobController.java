@@ -8,6 +8,7 @@ import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.ListedJobs;
 import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.security.Caller;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,10 +41,12 @@ class JobController {
     static final long MAX_PAGE_BYTES = 8L * 1024 * 1024;
 
     private final JobService jobs;
+    private final LongPolls longPolls;
     private final Duration maxWait;
 
-    JobController(JobService jobs, JobpoolProperties properties) {
+    JobController(JobService jobs, LongPolls longPolls, JobpoolProperties properties) {
         this.jobs = jobs;
+        this.longPolls = longPolls;
         this.maxWait = properties.jobs().maxWait();
     }
 
@@ -51,9 +54,18 @@ class JobController {
     ResponseEntity<JobView> submit(@RequestBody SubmitRequest request, @RequestParam(required = false) Double wait,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         Duration waitFor = waitParameter("wait", wait);
-        Job job = jobs.submit(request.toSubmission(null, idempotencyKey)).job();
-        if (!waitFor.isZero() && !job.ready()) {
-            job = jobs.await(job.id(), null, waitFor);
+        Caller caller = Caller.current();
+        Job job;
+        if (waitFor.isZero()) {
+            job = jobs.submit(request.toSubmission(caller.owner(), idempotencyKey)).job();
+        } else {
+            // The permit is taken before the job is created, so a refused wait creates nothing.
+            try (var permit = longPolls.acquire(caller)) {
+                job = jobs.submit(request.toSubmission(caller.owner(), idempotencyKey)).job();
+                if (!job.ready()) {
+                    job = jobs.await(job.id(), caller.visibleOwner(), waitFor);
+                }
+            }
         }
         return ResponseEntity.status(job.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED)
                 .location(URI.create("/v1/jobs/" + job.id()))
@@ -62,18 +74,17 @@ class JobController {
 
     @GetMapping("/{id}")
     JobView get(@PathVariable String id, @RequestParam(required = false) Double wait) {
-        Duration waitFor = waitParameter("wait", wait);
-        return view(waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor));
+        return view(getOrAwait(id, waitParameter("wait", wait)));
     }
 
     @GetMapping("/{id}/ready")
     Map<String, Boolean> ready(@PathVariable String id) {
-        return Map.of("ready", jobs.get(id, null).ready());
+        return Map.of("ready", jobs.get(id, visibleOwner()).ready());
     }
 
     @GetMapping("/{id}/successful")
     Map<String, Boolean> successful(@PathVariable String id) {
-        Job job = jobs.get(id, null);
+        Job job = jobs.get(id, visibleOwner());
         if (!job.ready()) {
             throw JobException.notReady(id);
         }
@@ -83,8 +94,7 @@ class JobController {
     /** {@code AsyncResult.get(timeout)}: the result, 202 while not ready, 424 when it failed. */
     @GetMapping("/{id}/result")
     ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) Double timeout) {
-        Duration waitFor = waitParameter("timeout", timeout);
-        Job job = waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor);
+        Job job = getOrAwait(id, waitParameter("timeout", timeout));
         return switch (job.status()) {
             case SUCCEEDED -> ResponseEntity.ok(new ResultView(job.result()));
             case FAILED, CANCELLED -> throw new JobOutcomeException(job);
@@ -95,19 +105,19 @@ class JobController {
 
     @PostMapping("/{id}/cancel")
     JobView cancel(@PathVariable String id) {
-        return view(jobs.cancel(id, null));
+        return view(jobs.cancel(id, visibleOwner()));
     }
 
     @DeleteMapping("/{id}")
     ResponseEntity<Void> forget(@PathVariable String id) {
-        jobs.forget(id, null);
+        jobs.forget(id, visibleOwner());
         return ResponseEntity.noContent().build();
     }
 
     @GetMapping(value = "/{id}/logs", produces = MediaType.TEXT_PLAIN_VALUE)
     ResponseEntity<String> logs(@PathVariable String id) {
         return ResponseEntity.ok().contentType(new MediaType(MediaType.TEXT_PLAIN, StandardCharsets.UTF_8))
-                .body(jobs.logs(id, null));
+                .body(jobs.logs(id, visibleOwner()));
     }
 
     @GetMapping
@@ -118,10 +128,26 @@ class JobController {
         if (pageSize < 1 || pageSize > 1000) {
             throw JobException.validation("limit", "must be between 1 and 1000");
         }
-        ListedJobs page = jobs.list(new JobQuery(status(status), task, batch, null, decodeCursor(cursor), pageSize,
+        ListedJobs page = jobs.list(new JobQuery(status(status), task, batch, visibleOwner(), decodeCursor(cursor), pageSize,
                 MAX_PAGE_BYTES));
         String next = page.more() ? encodeCursor(page.jobs().getLast().id()) : null;
         return new JobPage(page.jobs().stream().map(this::view).toList(), next);
+    }
+
+    /** The job now, or once it is ready or {@code waitFor} has passed (one of the caller's long-polls). */
+    private Job getOrAwait(String id, Duration waitFor) {
+        Caller caller = Caller.current();
+        if (waitFor.isZero()) {
+            return jobs.get(id, caller.visibleOwner());
+        }
+        try (var permit = longPolls.acquire(caller)) {
+            return jobs.await(id, caller.visibleOwner(), waitFor);
+        }
+    }
+
+    /** Another key's job is answered as unknown: 404, and absent from lists. */
+    private static String visibleOwner() {
+        return Caller.current().visibleOwner();
     }
 
     private static JobStatus status(String status) {

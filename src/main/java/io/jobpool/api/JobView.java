@@ -9,12 +9,15 @@ import java.time.Instant;
 /**
  * A job as the API shows it. {@code args}, {@code kwargs} and {@code result} are written as the
  * JSON they were stored as, without a parse and re-serialise round trip.
+ *
+ * @param owner name of the API key that submitted the job; {@code null} when submitted to an open
+ *     service
  */
 public record JobView(
         String id, String task, @JsonRawValue String args, @JsonRawValue String kwargs, JobStatus status,
         boolean ready, Boolean successful, @JsonRawValue String result, JobError error, int attempts,
         int maxRetries, int priority, double timeoutSeconds, Instant createdAt, Instant scheduledAt,
-        Instant startedAt, Instant finishedAt, String batchId, WorkerRef worker, Job.Progress progress,
+        Instant startedAt, Instant finishedAt, String batchId, String owner, WorkerRef worker, Job.Progress progress,
         String callbackUrl, String errorCallbackUrl) {
 
     /** The worker process that runs or ran the job. */
@@ -33,6 +36,6 @@ public record JobView(
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
-                job.batchId(), pid == null ? null : new WorkerRef(pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
+                job.batchId(), job.owner(), pid == null ? null : new WorkerRef(pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
     }
 }

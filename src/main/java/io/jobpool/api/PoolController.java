@@ -1,12 +1,12 @@
 package io.jobpool.api;
 
-import io.jobpool.config.JobpoolProperties;
 import io.jobpool.job.JobException;
 import io.jobpool.job.JobService;
 import io.jobpool.pool.PoolSnapshot;
 import io.jobpool.pool.ProcessMemory;
 import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.WorkerState;
+import io.jobpool.security.ApiKeys;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,10 +25,10 @@ class PoolController {
     private final WorkerPool pool;
     private final boolean authenticated;
 
-    PoolController(JobService jobs, WorkerPool pool, JobpoolProperties properties) {
+    PoolController(JobService jobs, WorkerPool pool, ApiKeys keys) {
         this.jobs = jobs;
         this.pool = pool;
-        this.authenticated = !properties.security().apiKeys().isEmpty();
+        this.authenticated = keys.enforced();
     }
 
     @GetMapping

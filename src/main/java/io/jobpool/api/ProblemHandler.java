@@ -12,6 +12,8 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -34,13 +36,35 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(e.status()), e.getMessage());
         problem.setType(URI.create(e.type()));
         problem.setTitle(e.title());
-        problem.setInstance(URI.create(request.getRequestURI()));
+        problem.setInstance(instance(request.getRequestURI()));
         e.extensions().forEach(problem::setProperty);
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.status() == 429) {
             response.header(HttpHeaders.RETRY_AFTER, "1");
         }
         return response.body(problem);
+    }
+
+    /** No valid API key: 401 with the scheme a client should use. */
+    @ExceptionHandler(AuthenticationException.class)
+    ResponseEntity<ProblemDetail> unauthorized(AuthenticationException e, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, e.getMessage());
+        problem.setType(URI.create("unauthorized"));
+        problem.setTitle("Unauthorized");
+        problem.setInstance(instance(request.getRequestURI()));
+        return ResponseEntity.status(HttpStatus.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"jobpool\"")
+                .body(problem);
+    }
+
+    /** A valid key without the role the endpoint needs. */
+    @ExceptionHandler(AccessDeniedException.class)
+    ResponseEntity<ProblemDetail> forbidden(AccessDeniedException e, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN,
+                "this API key lacks the role " + request.getMethod() + " " + request.getRequestURI() + " needs");
+        problem.setType(URI.create("forbidden"));
+        problem.setTitle("Forbidden");
+        problem.setInstance(instance(request.getRequestURI()));
+        return ResponseEntity.status(HttpStatus.FORBIDDEN).body(problem);
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
@@ -82,18 +106,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
             problem.setType(URI.create(typeFor(statusCode.value())));
             if (request instanceof ServletWebRequest servlet) {
-                problem.setInstance(URI.create(servlet.getRequest().getRequestURI()));
+                problem.setInstance(instance(servlet.getRequest().getRequestURI()));
             }
         }
         return response;
     }
 
-    private static final Map<Integer, String> TYPES = Map.of(
-            400, "validation", 404, "not-found", 405, "method-not-allowed", 406, "not-acceptable",
-            413, "payload-too-large", 415, "unsupported-media-type", 401, "unauthorized", 403, "forbidden");
-
     private static String typeFor(int status) {
-        return TYPES.getOrDefault(status, status >= 500 ? "internal" : "validation");
+        return Problems.typeFor(status);
+    }
+
+    /** The request path as a problem's {@code instance}; a path that is no valid URI is left out. */
+    static URI instance(String path) {
+        try {
+            return path == null ? null : URI.create(Problems.instance(path));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -13,6 +13,9 @@ public record SubmitRequest(
         JsonNode task, JsonNode args, JsonNode kwargs, Double timeoutSeconds, Integer priority, Double delaySeconds,
         Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
 
+    /** Longest callback URL (the store keeps 2,048 characters; browsers and proxies agree on about that). */
+    static final int MAX_URL_LENGTH = 2048;
+
     /** Checks shape and types; range checks against configuration happen in the job service. */
     Submission toSubmission(String owner, String idempotencyKey) {
         List<JobException.FieldError> errors = new ArrayList<>();
@@ -36,11 +39,17 @@ public record SubmitRequest(
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
             errors.add(new JobException.FieldError("Idempotency-Key", "must be 1 to 200 characters"));
         }
+        String argsJson = args == null || args.isNull() ? "[]" : args.toString();
+        String kwargsJson = kwargs == null || kwargs.isNull() ? "{}" : kwargs.toString();
+        checkText(errors, "task", task == null || !task.isString() ? null : task.stringValue());
+        checkText(errors, "args", argsJson);
+        checkText(errors, "kwargs", kwargsJson);
+        checkFiniteNumbers(errors, "args", args);
+        checkFiniteNumbers(errors, "kwargs", kwargs);
         if (!errors.isEmpty()) {
             throw JobException.validation(errors);
         }
-        return new Submission(task.stringValue(), args == null || args.isNull() ? "[]" : args.toString(),
-                kwargs == null || kwargs.isNull() ? "{}" : kwargs.toString(),
+        return new Submission(task.stringValue(), argsJson, kwargsJson,
                 timeoutSeconds == null ? null : seconds(timeoutSeconds), priority == null ? 0 : priority,
                 delaySeconds == null ? Duration.ZERO : seconds(delaySeconds), maxRetries == null ? 0 : maxRetries,
                 callbackUrl, errorCallbackUrl, owner, idempotencyKey);
@@ -52,8 +61,57 @@ public record SubmitRequest(
         }
     }
 
+    /**
+     * JSON escapes can spell a lone UTF-16 surrogate ({@code "\\ud800"}), which no UTF-8 store can
+     * keep: it would be saved as "?" and the job would run with an argument the client never sent.
+     */
+    static void checkText(List<JobException.FieldError> errors, String field, String text) {
+        if (text != null && hasLoneSurrogate(text)) {
+            errors.add(new JobException.FieldError(field, "contains an unpaired UTF-16 surrogate (not valid Unicode text)"));
+        }
+    }
+
+    /** A number beyond a double's range is read as infinity, which JSON cannot carry: refused, not changed. */
+    private static void checkFiniteNumbers(List<JobException.FieldError> errors, String field, JsonNode node) {
+        if (node != null && !allFinite(node)) {
+            errors.add(new JobException.FieldError(field, "contains a number too large to represent"));
+        }
+    }
+
+    private static boolean allFinite(JsonNode node) {
+        if (node.isFloatingPointNumber()) {
+            return Double.isFinite(node.doubleValue());
+        }
+        for (JsonNode child : node) {
+            if (!allFinite(child)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void checkUrl(List<JobException.FieldError> errors, String field, String url) {
         if (url == null) {
+            return;
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            errors.add(new JobException.FieldError(field, "must be at most " + MAX_URL_LENGTH + " characters"));
+            return;
+        }
+        if (hasLoneSurrogate(url)) {
+            errors.add(new JobException.FieldError(field, "contains an unpaired UTF-16 surrogate (not valid Unicode text)"));
             return;
         }
         try {

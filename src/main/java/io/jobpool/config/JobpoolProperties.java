@@ -143,9 +143,37 @@ public record JobpoolProperties(
     /**
      * Access control.
      *
-     * @param apiKeys API keys with their roles; none configured means the service runs open
+     * @param apiKeys API keys with their roles; none configured means the service runs open (and
+     *     says so). Each key presented as {@code Authorization: Bearer <key>} is checked against the
+     *     SHA-256 hashes configured here.
+     * @param maxLongPollsPerKey how many requests that wait ({@code ?wait=}, {@code ?timeout=}) one
+     *     key (or, in open mode, everyone together) may have open at once; more get 429
      */
-    public record Security(@DefaultValue List<String> apiKeys) {}
+    public record Security(@DefaultValue List<ApiKey> apiKeys, @DefaultValue("200") int maxLongPollsPerKey) {
+
+        /** Whether requests must present a key: as soon as one key is configured. */
+        public boolean enforced() {
+            return !apiKeys.isEmpty();
+        }
+    }
+
+    /**
+     * One API key. The key itself is never configured, only its hash:
+     * {@code printf %s "$KEY" | sha256sum}.
+     *
+     * @param name who holds the key; jobs submitted with it are owned by this name and show it as
+     *     {@code owner}
+     * @param sha256 hex SHA-256 of the key (64 hex digits)
+     * @param roles what the key may do: {@code submit} (submit, cancel and forget its own jobs),
+     *     {@code read} (read its own jobs), {@code admin} (the pool endpoints, and every job of
+     *     every key)
+     */
+    public record ApiKey(String name, String sha256, @DefaultValue List<Role> roles) {}
+
+    /** What an API key may do. */
+    public enum Role {
+        SUBMIT, READ, ADMIN
+    }
 
     /**
      * Webhook callbacks ({@code callbackUrl}, {@code errorCallbackUrl}), sent the Standard Webhooks

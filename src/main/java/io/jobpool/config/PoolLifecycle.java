@@ -56,8 +56,9 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
 
     @Override
     public void start() {
-        if (properties.security().apiKeys().isEmpty()) {
-            log.warn("No API keys configured (jobpool.security.api-keys): the API is open to anyone who can reach it");
+        if (!properties.security().enforced()) {
+            log.warn("No API keys configured (jobpool.security.api-keys): the API is open to anyone who can reach it;"
+                    + " GET /v1/pool reports \"authentication\": \"disabled\"");
         }
         int recovered = leases.reapOrphans(node.embedded());
         if (recovered > 0) {

@@ -56,6 +56,13 @@ public class JobException extends RuntimeException {
                 "the queue holds its capacity of " + capacity + " jobs; retry later", Map.of());
     }
 
+    /** A caller already has as many waiting requests open as it may ({@code jobpool.security.max-long-polls-per-key}). */
+    public static JobException tooManyWaits(int limit) {
+        return new JobException("too-many-waits", 429, "Too many waiting requests",
+                "this caller already has " + limit + " waiting requests open (jobpool.security.max-long-polls-per-key);"
+                        + " retry when one has answered", Map.of());
+    }
+
     public static JobException poolClosed() {
         return new JobException("pool-closed", 503, "Pool closed",
                 "the pool is closed to new work (POST /v1/pool/open reopens it); queued jobs still run", Map.of());

@@ -199,4 +199,35 @@ public final class Diagnostics {
             return new java.math.BigDecimal(seconds);
         }
     }
+
+    /**
+     * Returns what task code can see of its process: the environment, the system properties and
+     * the JVM's command line. Proves that none of the server's secrets reach a worker.
+     */
+    public static final class Environment implements Task {
+        @Override
+        public String name() {
+            return "environment";
+        }
+
+        @Override
+        public String description() {
+            return "Diagnostic: returns the worker's environment variables, system properties and JVM arguments.";
+        }
+
+        @Override
+        public boolean diagnostic() {
+            return true;
+        }
+
+        @Override
+        public Object run(TaskArguments arguments, TaskContext context) {
+            java.util.Map<String, String> properties = new java.util.TreeMap<>();
+            System.getProperties().forEach((name, value) -> properties.put(String.valueOf(name), String.valueOf(value)));
+            return java.util.Map.of(
+                    "environment", new java.util.TreeMap<>(System.getenv()),
+                    "properties", properties,
+                    "jvmArguments", ProcessHandle.current().info().arguments().map(List::of).orElse(List.of()));
+        }
+    }
 }

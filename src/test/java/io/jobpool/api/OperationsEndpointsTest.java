@@ -10,7 +10,10 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 
-/** Tests for what operators use: health probes (with their /livez and /readyz aliases) and the metric names dashboards read. */
+/**
+ * Tests for what operators use: health probes and the metric names dashboards read, on the
+ * management port only; the API port serves no Actuator endpoint at all.
+ */
 class OperationsEndpointsTest extends ServiceTest {
 
     @LocalManagementPort
@@ -19,13 +22,32 @@ class OperationsEndpointsTest extends ServiceTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void probesAnswerOnTheManagementPortAndTheirAliasesOnTheApiPort() throws Exception {
+    void probesAnswerOnTheManagementPort() throws Exception {
         assertThat(fetch(managementPort, "/actuator/health/liveness").statusCode()).isEqualTo(200);
         HttpResponse<String> readiness = fetch(managementPort, "/actuator/health/readiness");
         assertThat(readiness.statusCode()).isEqualTo(200);
         assertThat(readiness.body()).contains("\"pool\"", "\"db\"");
-        assertThat(fetch(port, "/livez").statusCode()).isEqualTo(200);
-        assertThat(fetch(port, "/readyz").statusCode()).isEqualTo(200);
+        assertThat(fetch(managementPort, "/actuator/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theManagementPortExposesHealthAndPrometheusOnly() throws Exception {
+        for (String endpoint : new String[] {"info", "metrics", "env", "beans", "configprops", "loggers", "heapdump",
+                "threaddump", "mappings", "conditions", "scheduledtasks", "shutdown"}) {
+            assertThat(fetch(managementPort, "/actuator/" + endpoint).statusCode()).as(endpoint).isEqualTo(404);
+        }
+        assertThat(fetch(managementPort, "/actuator").body()).contains("health", "prometheus")
+                .doesNotContain("\"info\"", "\"metrics\"", "\"env\"");
+    }
+
+    @Test
+    void theApiPortServesNoActuator() throws Exception {
+        for (String path : new String[] {"/actuator", "/actuator/health", "/actuator/health/readiness", "/actuator/prometheus",
+                "/actuator/info", "/actuator/metrics", "/actuator/env", "/livez", "/readyz"}) {
+            HttpResponse<String> response = fetch(port, path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.headers().firstValue("content-type").orElse("")).as(path).startsWith("application/problem+json");
+        }
     }
 
     @Test

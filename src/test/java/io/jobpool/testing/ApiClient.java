@@ -83,6 +83,11 @@ public final class ApiClient {
         return send("DELETE", path, null, Map.of(), true);
     }
 
+    /** Sends a request with headers (an API key, say); request and response are checked. */
+    public Response exchange(String method, String path, String body, Map<String, String> headers) {
+        return send(method, path, body, headers, true);
+    }
+
     /** Sends a request the specification may not allow (a bad one on purpose); checks only the response. */
     public Response raw(String method, String path, String body, Map<String, String> headers) {
         return send(method, path, body, headers, false);

@@ -36,8 +36,14 @@ public final class ServerProcess implements AutoCloseable {
         return start(dataDir, environment, List.of());
     }
 
-    /** The same, with extra options for the server's JVM (not its workers'). */
+    /** As {@link #start(Path, Map)}, with extra JVM options for the server ({@code -Dname=value}). */
     public static ServerProcess start(Path dataDir, Map<String, String> environment, List<String> jvmOptions) throws IOException {
+        return start(dataDir, environment, jvmOptions, Duration.ofSeconds(120));
+    }
+
+    /** As {@link #start(Path, Map, List)}, waiting up to {@code startup} for readiness (slow with DEBUG logs). */
+    public static ServerProcess start(Path dataDir, Map<String, String> environment, List<String> jvmOptions, Duration startup)
+            throws IOException {
         String jar = System.getProperty("jobpool.test.jar");
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("the built jar is missing (" + jar + "); run through 'mvnw verify'");
@@ -55,7 +61,7 @@ public final class ServerProcess implements AutoCloseable {
         builder.environment().put("JOBPOOL_DATA_DIR", dataDir.toAbsolutePath().toString());
         builder.environment().putAll(environment);
         ServerProcess server = new ServerProcess(builder.start(), port, managementPort, log);
-        server.awaitReady(Duration.ofSeconds(120));
+        server.awaitReady(startup);
         return server;
     }
 
@@ -88,12 +94,17 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    public int port() {
-        return port;
-    }
-
     public int managementPort() {
         return managementPort;
+    }
+
+    /** Everything the server has written to its standard output and error so far. */
+    public String log() throws IOException {
+        return Files.readString(log, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public int port() {
+        return port;
     }
 
     public long pid() {

@@ -1,0 +1,52 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobException;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The error page of the servlet container ({@code /error}): errors that happened outside Spring
+ * MVC's handlers (in a filter, or the container itself) become the same problem details as
+ * everything else. Called directly, {@code /error} is an unknown path like any other.
+ */
+@RestController
+class ProblemErrorController implements ErrorController {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemErrorController.class);
+
+    @RequestMapping("${server.error.path:/error}")
+    ResponseEntity<String> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        String uri = (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+        if (!(code instanceof Integer status)) {
+            return problem(404, "not-found", "Not found", "no such endpoint: " + request.getRequestURI(), request.getRequestURI());
+        }
+        Throwable error = (Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JobException e) {
+                return problem(e.status(), e.type(), e.title(), e.getMessage(), uri);
+            }
+        }
+        if (status >= 500) {
+            log.error("Unexpected error answering {} {} (status {})", request.getMethod(), uri, status, error);
+            return problem(status, "internal", "Internal error",
+                    "the service failed to answer this request; the error is in its log", uri);
+        }
+        HttpStatus known = HttpStatus.resolve(status);
+        String title = known == null ? "Error" : known.getReasonPhrase();
+        return problem(status, Problems.typeFor(status), title, "the request was refused: " + title.toLowerCase(java.util.Locale.ROOT), uri);
+    }
+
+    private static ResponseEntity<String> problem(int status, String type, String title, String detail, String uri) {
+        return ResponseEntity.status(status).contentType(MediaType.parseMediaType(Problems.MEDIA_TYPE))
+                .body(Problems.json(status, type, title, detail, Problems.instance(uri)));
+    }
+}

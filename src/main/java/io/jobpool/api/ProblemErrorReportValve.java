@@ -1,0 +1,52 @@
+package io.jobpool.api;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Tomcat's own error report, for requests it refuses before any application code sees them
+ * (a malformed request line or path, an unsupported {@code Expect}): a problem detail instead of
+ * Tomcat's HTML page, and nothing about the server's version.
+ */
+public final class ProblemErrorReportValve extends ErrorReportValve {
+
+    public ProblemErrorReportValve() {
+        setShowReport(false);
+        setShowServerInfo(false);
+    }
+
+    @Override
+    protected void report(Request request, Response response, Throwable throwable) {
+        int status = response.getStatus();
+        if (status < 400 || response.getContentWritten() > 0) {
+            return;
+        }
+        AtomicBoolean ioAllowed = new AtomicBoolean(true);
+        response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
+        if (!ioAllowed.get()) {
+            return;
+        }
+        HttpStatus known = HttpStatus.resolve(status);
+        String title = known == null ? "Error" : known.getReasonPhrase();
+        String detail = status >= 500 ? "the service failed to answer this request; the error is in its log"
+                : "the request was refused before it reached the API: " + title.toLowerCase(java.util.Locale.ROOT);
+        String uri = request.getDecodedRequestURI();
+        try {
+            response.setContentType(Problems.MEDIA_TYPE);
+            response.setCharacterEncoding("UTF-8");
+            Writer writer = response.getReporter();
+            if (writer != null) {
+                writer.write(Problems.json(status, Problems.typeFor(status), title, detail, Problems.instance(uri)));
+                response.finishResponse();
+            }
+        } catch (IOException | IllegalStateException e) {
+            // The connection is gone or the response already started: nothing more can be said.
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.jobpool.api;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Problem details written where Spring MVC does not answer: servlet filters and the server's own
+ * error reports. Same shape and type names as {@link ProblemHandler}'s.
+ */
+final class Problems {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final Map<Integer, String> TYPES = Map.ofEntries(
+            Map.entry(400, "validation"), Map.entry(401, "unauthorized"), Map.entry(403, "forbidden"),
+            Map.entry(404, "not-found"), Map.entry(405, "method-not-allowed"), Map.entry(406, "not-acceptable"),
+            Map.entry(408, "request-timeout"), Map.entry(413, "payload-too-large"), Map.entry(414, "uri-too-long"),
+            Map.entry(415, "unsupported-media-type"), Map.entry(417, "expectation-failed"),
+            Map.entry(431, "headers-too-large"), Map.entry(505, "http-version-not-supported"));
+
+    private Problems() {}
+
+    /** The stable problem type of an HTTP status that has no more specific one. */
+    static String typeFor(int status) {
+        return TYPES.getOrDefault(status, status >= 500 ? "internal" : "validation");
+    }
+
+    static String json(int status, String type, String title, String detail, String instance) {
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", type);
+        problem.put("title", title);
+        problem.put("status", status);
+        problem.put("detail", detail);
+        if (instance != null) {
+            problem.put("instance", instance);
+        }
+        return JSON.writeValueAsString(problem);
+    }
+
+    /** Writes a problem as the whole response; the caller stops the request there. */
+    static void write(HttpServletResponse response, int status, String type, String title, String detail, String instance)
+            throws IOException {
+        response.resetBuffer();
+        response.setStatus(status);
+        response.setContentType(MEDIA_TYPE);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.getOutputStream().write(json(status, type, title, detail, instance).getBytes(StandardCharsets.UTF_8));
+        response.flushBuffer();
+    }
+
+    /** A request URI as a problem's {@code instance}: only the path, at most 200 characters. */
+    static String instance(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        return uri.length() > 200 ? uri.substring(0, 200) : uri;
+    }
+}

@@ -1,0 +1,116 @@
+package io.jobpool.api;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses, before anything parses them, requests that the server's own parsers would choke on:
+ * a query string with an empty parameter name, bad %-encoding or invalid UTF-8, too many
+ * parameters, and form or multipart bodies (the API speaks JSON only; parsing those would read
+ * and decode a body nobody asked for; without a body the content type is ignored, as on any GET). Runs first, ahead of authentication, so such a request
+ * costs nothing and is answered with a problem, never a 500.
+ */
+final class RequestScreeningFilter extends OncePerRequestFilter {
+
+    /** No endpoint takes more than a handful of parameters. */
+    static final int MAX_PARAMETERS = 32;
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String problem = queryProblem(request.getQueryString());
+        if (problem != null) {
+            Problems.write(response, 400, "validation", "Invalid request", "the query string " + problem,
+                    Problems.instance(request.getRequestURI()));
+            return;
+        }
+        String contentType = request.getContentType();
+        boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+        if (contentType != null && hasBody) {
+            String type = contentType.toLowerCase(Locale.ROOT).strip();
+            if (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded")) {
+                Problems.write(response, 415, "unsupported-media-type", "Unsupported media type",
+                        "request bodies are application/json; '" + abbreviate(contentType) + "' is not accepted",
+                        Problems.instance(request.getRequestURI()));
+                return;
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    @Override
+    protected boolean shouldNotFilterErrorDispatch() {
+        return true;
+    }
+
+    /** What is wrong with the query string, or {@code null} when every parameter decodes. */
+    static String queryProblem(String query) {
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        String[] pairs = query.split("&", -1);
+        if (pairs.length > MAX_PARAMETERS) {
+            return "has more than " + MAX_PARAMETERS + " parameters";
+        }
+        for (String pair : pairs) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            if (name.isEmpty()) {
+                return "has a parameter without a name";
+            }
+            if (!decodes(name) || (equals >= 0 && !decodes(pair.substring(equals + 1)))) {
+                return "has a parameter that is not valid %-encoded UTF-8";
+            }
+        }
+        return null;
+    }
+
+    private static boolean decodes(String encoded) {
+        byte[] bytes = new byte[encoded.length()];
+        int length = 0;
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= encoded.length()) {
+                    return false;
+                }
+                int high = Character.digit(encoded.charAt(i + 1), 16);
+                int low = Character.digit(encoded.charAt(i + 2), 16);
+                if (high < 0 || low < 0) {
+                    return false;
+                }
+                bytes[length++] = (byte) (high << 4 | low);
+                i += 2;
+            } else if (c > 0xff) {
+                return false;
+            } else {
+                // Tomcat hands the query string over as ISO-8859-1 decoded bytes; a raw byte above
+                // 0x7f is part of an unencoded UTF-8 sequence, checked with the rest below.
+                bytes[length++] = (byte) c;
+            }
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, length));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() > 100 ? value.substring(0, 100) + "..." : value;
+    }
+}

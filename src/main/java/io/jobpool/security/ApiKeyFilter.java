@@ -1,0 +1,82 @@
+package io.jobpool.security;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Reads {@code Authorization: Bearer <key>} and, when the key is a configured one, makes its
+ * {@link Caller} the request's authentication. A missing or wrong key leaves the request anonymous;
+ * the authorization rules then answer 401 wherever a key is needed, so this filter never decides
+ * alone and never says which part was wrong.
+ */
+final class ApiKeyFilter extends OncePerRequestFilter {
+
+    /** Request attribute set when a key was presented but is not a configured one. */
+    static final String REJECTED_KEY = ApiKeyFilter.class.getName() + ".rejected";
+
+    private final ApiKeys keys;
+
+    ApiKeyFilter(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader("Authorization");
+        if (header != null) {
+            String key = bearer(header);
+            var caller = keys.authenticate(key);
+            if (caller.isPresent()) {
+                var context = SecurityContextHolder.createEmptyContext();
+                context.setAuthentication(new KeyAuthentication(caller.get()));
+                SecurityContextHolder.setContext(context);
+            } else {
+                request.setAttribute(REJECTED_KEY, Boolean.TRUE);
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    private static String bearer(String header) {
+        // RFC 9110: the scheme is case-insensitive; the key itself is taken as sent.
+        if (header.length() > 7 && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip();
+        }
+        return null;
+    }
+
+    /** An authenticated API key; the key itself is not kept. */
+    static final class KeyAuthentication extends AbstractAuthenticationToken {
+
+        private final Caller caller;
+
+        KeyAuthentication(Caller caller) {
+            super(AuthorityUtils.createAuthorityList(caller.authorities()));
+            this.caller = caller;
+            setAuthenticated(true);
+        }
+
+        @Override
+        public Object getCredentials() {
+            return null;
+        }
+
+        @Override
+        public Object getPrincipal() {
+            return caller;
+        }
+
+        @Override
+        public String getName() {
+            return caller.name();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.RawHttp;
+import io.jobpool.testing.ServiceTest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Tests that hostile requests, including those the server's own parsers refuse before the API
+ * sees them, get a problem detail with the expected type, never a 500 or an HTML page, and that a
+ * refused submission creates no job.
+ */
+class HostileInputTest extends ServiceTest {
+
+    private static final String ECHO = "{\"task\":\"echo\",\"args\":[1]}";
+
+    @ParameterizedTest(name = "{0} {1} -> {2} {3}")
+    @CsvSource(delimiter = '|', value = {
+            "GET|/v1/jobs?x=%zz|400|validation",
+            "GET|/v1/jobs?cursor=%ff%fe|400|validation",
+            "GET|/v1/jobs?=1|400|validation",
+            "GET|/v1/jobs?status=%c3|400|validation",
+            "GET|/v1/jobs/01a1fd74-0000-7000-8000-000000000000?wait=%zz|400|validation",
+            "GET|/v1/jobs/%zz|400|validation",
+            "GET|/v1/jobs/%ff%fe|400|validation",
+            "GET|/v1/jobs?limit=100000|400|validation",
+            "GET|/v1/jobs?limit=abc|400|validation",
+            "GET|/v1/jobs/01a1fd74-0000-7000-8000-000000000000?wait=NaN|400|validation",
+            "GET|/v1/jobs/01a1fd74-0000-7000-8000-000000000000?wait=1e308|400|validation",
+            "GET|/error|404|not-found",
+            "POST|/error|404|not-found",
+            "PUT|/error|404|not-found",
+            "DELETE|/error|404|not-found",
+            "PATCH|/error|404|not-found",
+            "GET|/nowhere|404|not-found",
+            "BREW|/v1/jobs|400|validation",
+            "PATCH|/v1/jobs|405|method-not-allowed"})
+    void malformedRequestsAreProblems(String method, String target, int status, String type) throws IOException {
+        RawHttp.Response response = RawHttp.send(port, method + " " + target + " HTTP/1.1", null);
+        assertProblem(response, status, type);
+    }
+
+    @Test
+    void aQueryStringWithTooManyParametersIsRefused() throws IOException {
+        String query = "a=1" + "&a=1".repeat(40);
+        assertProblem(RawHttp.send(port, "GET /v1/jobs?" + query + " HTTP/1.1", null), 400, "validation");
+    }
+
+    @Test
+    void aSubmissionWithABrokenQueryStringCreatesNoJob() throws IOException {
+        long before = countJobs();
+        RawHttp.Response response = RawHttp.send(port, "POST /v1/jobs?wait=%zz HTTP/1.1\r\nContent-Type: application/json",
+                ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 400, "validation");
+        assertThat(countJobs()).isEqualTo(before);
+    }
+
+    @Test
+    void multipartWithoutABoundaryIsNeverParsed() throws IOException {
+        RawHttp.Response get = RawHttp.send(port, "GET /v1/tasks HTTP/1.1\r\nContent-Type: multipart/form-data", null);
+        assertThat(get.status()).as(get.text()).isEqualTo(200);
+        RawHttp.Response post = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: multipart/form-data",
+                ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(post, 415, "unsupported-media-type");
+        RawHttp.Response form = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
+                "task=%zz&=1".getBytes(StandardCharsets.UTF_8));
+        assertProblem(form, 415, "unsupported-media-type");
+    }
+
+    @Test
+    void anUnsupportedExpectationIsAProblem() throws IOException {
+        RawHttp.Response response = RawHttp.send(port,
+                "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nExpect: 100-fail", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 417, "expectation-failed");
+    }
+
+    @Test
+    void oversizeHeadersAreAProblem() throws IOException {
+        RawHttp.Response response = RawHttp.send(port, "GET /v1/tasks HTTP/1.1\r\nX-Big: " + "x".repeat(20_000), null);
+        assertProblem(response, 400, "validation");
+    }
+
+    @Test
+    void aTenThousandCharacterIdempotencyKeyIsRefused() {
+        long before = countJobs();
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", ECHO,
+                Map.of("Content-Type", "application/json", "Idempotency-Key", "k".repeat(10_000)));
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("errors").get(0).get("field").asString()).isEqualTo("Idempotency-Key");
+        assertThat(countJobs()).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+            "{\"task\":\"echo\",\"args\":[\"\\ud800\"]}",
+            "{\"task\":\"echo\",\"args\":[\"\\udfff x\"]}",
+            "{\"task\":\"echo\",\"kwargs\":{\"\\ud800\":1}}",
+            "{\"task\":\"echo\\ud800\"}",
+            "{\"task\":\"echo\",\"args\":[NaN]}",
+            "{\"task\":\"echo\",\"args\":[Infinity]}",
+            "{\"task\":\"echo\",\"args\":[-Infinity]}",
+            "{\"task\":\"echo\",\"timeoutSeconds\":NaN}",
+            "{\"task\":\"echo\",\"args\":[1e999999]}"})
+    void textAndNumbersNoStoreCanKeepAreRefusedAndCreateNoJob(String body) {
+        long before = countJobs();
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", body, Map.of("Content-Type", "application/json"));
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asString()).isEqualTo("validation");
+        assertThat(countJobs()).as("a refused submission stores nothing").isEqualTo(before);
+    }
+
+    @Test
+    void aCallbackUrlLongerThan2048CharactersIsAValidationProblem() {
+        String url = "https://example.com/" + "a".repeat(2100);
+        ApiClient.Response response = api.raw("POST", "/v1/jobs", "{\"task\":\"echo\",\"callbackUrl\":\"" + url + "\"}",
+                Map.of("Content-Type", "application/json"));
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("errors").get(0).get("field").asString()).isEqualTo("callbackUrl");
+    }
+
+    @Test
+    void hugeNumbersDeepNestingAndLongNamesAreValidationProblems() {
+        String digits = "{\"task\":\"echo\",\"args\":[" + "9".repeat(10_000) + "]}";
+        String nested = "{\"task\":\"echo\",\"args\":" + "[".repeat(1_000) + "]".repeat(1_000) + "}";
+        String longTask = "{\"task\":\"" + "t".repeat(10_000) + "\"}";
+        String longName = "{\"task\":\"echo\",\"kwargs\":{\"" + "n".repeat(5_000) + "\":1}}";
+        for (String body : new String[] {digits, nested, longTask, longName}) {
+            long before = countJobs();
+            ApiClient.Response response = api.raw("POST", "/v1/jobs", body, Map.of("Content-Type", "application/json"));
+            assertThat(response.status()).as(body.substring(0, 40)).isEqualTo(400);
+            assertThat(response.json().get("type").asString()).isEqualTo("validation");
+            assertThat(countJobs()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void invalidUtf8InABodyIsAValidationProblem() throws IOException {
+        byte[] body = {'{', '"', 't', 'a', 's', 'k', '"', ':', '"', 'e', 'c', 'h', 'o', '"', ',', '"', 'a', 'r', 'g', 's', '"', ':',
+                '[', '"', (byte) 0xff, (byte) 0xfe, (byte) 0xc3, '"', ']', '}'};
+        assertProblem(RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json", body), 400, "validation");
+    }
+
+    @Test
+    void anOversizeBodyWithoutALengthIsRefusedWhileItIsRead() throws IOException {
+        byte[] chunk = ("{\"task\":\"echo\",\"args\":[\"" + "x".repeat(200_000) + "\"]}").getBytes(StandardCharsets.UTF_8);
+        String chunked = Integer.toHexString(chunk.length) + "\r\n" + new String(chunk, StandardCharsets.ISO_8859_1) + "\r\n0\r\n\r\n";
+        RawHttp.Response response = RawHttp.send(port,
+                "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                chunked.getBytes(StandardCharsets.ISO_8859_1));
+        assertProblem(response, 413, "payload-too-large");
+    }
+
+    @Test
+    void unicodeInEveryStringRoundTrips() {
+        String body = "{\"task\":\"echo\",\"args\":[\"héllo\",\"日本語\",\"😀\",\"\\u0000\",\"\\u202e\"],"
+                + "\"kwargs\":{\"ключ\":\"значение\",\"😀\":\"𝄞\"}}";
+        JsonNode job = api.run(body, 30);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("args").toString()).isEqualTo(ApiClient.JSON.readTree(body).get("args").toString());
+        assertThat(job.get("kwargs").get("ключ").asString()).isEqualTo("значение");
+        assertThat(job.get("kwargs").get("😀").asString()).isEqualTo("𝄞");
+    }
+
+    private static void assertProblem(RawHttp.Response response, int status, String type) {
+        assertThat(response.status()).as(response.text()).isEqualTo(status);
+        assertThat(response.contentType()).as(response.text()).startsWith("application/problem+json");
+        JsonNode problem = ApiClient.JSON.readTree(response.text());
+        assertThat(problem.get("type").asString()).isEqualTo(type);
+        assertThat(problem.get("status").asInt()).isEqualTo(status);
+    }
+
+    private long countJobs() {
+        long count = 0;
+        String cursor = null;
+        do {
+            JsonNode page = api.get("/v1/jobs?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            count += page.get("items").size();
+            cursor = page.get("next").isNull() ? null : page.get("next").asString();
+        } while (cursor != null);
+        return count;
+    }
+}

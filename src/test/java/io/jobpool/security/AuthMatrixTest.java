@@ -1,0 +1,243 @@
+package io.jobpool.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.Await;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Tests for API keys: every endpoint called with no key, a wrong key, a key of each role, the
+ * owner's key and another owner's key, against a table of the statuses each must get. Every
+ * exchange is validated against {@code openapi.yaml}.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "jobpool.pool.size=1",
+        "jobpool.security.max-long-polls-per-key=2",
+        "management.server.port=0"})
+class AuthMatrixTest {
+
+    /** The callers of the table's columns; the owner submitted every job the table reads. */
+    enum Who {
+        NONE(null), WRONG("not-a-key-of-this-service"), SUBMIT("key-submit-only"), READ("key-read-only"),
+        ADMIN("key-admin"), OWNER("key-owner"), OTHER("key-other-owner");
+
+        final String key;
+
+        Who(String key) {
+            this.key = key;
+        }
+
+        Map<String, String> headers() {
+            return key == null ? Map.of() : Map.of("Authorization", "Bearer " + key);
+        }
+    }
+
+    private static final Path DATA = Path.of("target", "test-data", "auth-" + ProcessHandle.current().pid());
+
+    @DynamicPropertySource
+    static void keys(DynamicPropertyRegistry registry) {
+        registry.add("jobpool.data-dir", () -> DATA.toAbsolutePath().toString());
+        key(registry, 0, "submitter", Who.SUBMIT, "submit");
+        key(registry, 1, "reader", Who.READ, "read");
+        key(registry, 2, "admin", Who.ADMIN, "admin");
+        key(registry, 3, "owner", Who.OWNER, "submit,read");
+        key(registry, 4, "other", Who.OTHER, "submit,read");
+    }
+
+    private static void key(DynamicPropertyRegistry registry, int i, String name, Who who, String roles) {
+        registry.add("jobpool.security.api-keys[" + i + "].name", () -> name);
+        registry.add("jobpool.security.api-keys[" + i + "].sha256", () -> sha256(who.key));
+        registry.add("jobpool.security.api-keys[" + i + "].roles", () -> roles);
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    ApiClient api;
+
+    @BeforeEach
+    void client() {
+        api = new ApiClient(port);
+    }
+
+    /**
+     * One endpoint and the status each caller gets, in {@link Who} order. The path's {@code {id}}
+     * is a finished job of the owner, made fresh for each call that changes it.
+     */
+    record Row(String method, String path, String body, boolean freshJob, int... expected) {
+        @Override
+        public String toString() {
+            return method + " " + path;
+        }
+    }
+
+    static Stream<Row> table() {
+        String echo = "{\"task\":\"echo\",\"args\":[1]}";
+        //                                                    NONE WRONG SUBMIT READ ADMIN OWNER OTHER
+        return Stream.of(
+                new Row("POST", "/v1/jobs", echo, false, 401, 401, 202, 403, 202, 202, 202),
+                new Row("GET", "/v1/jobs", null, false, 401, 401, 403, 200, 200, 200, 200),
+                new Row("GET", "/v1/jobs/{id}", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/jobs/{id}/ready", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/jobs/{id}/successful", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/jobs/{id}/result", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/jobs/{id}/logs", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/jobs/{id}/deliveries", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("POST", "/v1/jobs/{id}/deliveries/01a1fd74-0000-7000-8000-000000000000/retry", null, false,
+                        401, 401, 404, 403, 404, 404, 404),
+                new Row("POST", "/v1/jobs/{id}/cancel", null, false, 401, 401, 404, 403, 409, 409, 404),
+                new Row("DELETE", "/v1/jobs/{id}", null, true, 401, 401, 404, 403, 204, 204, 404),
+                new Row("GET", "/v1/tasks", null, false, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/v1/pool", null, false, 401, 401, 403, 403, 200, 403, 403),
+                new Row("PUT", "/v1/pool", "{\"size\":1}", false, 401, 401, 403, 403, 200, 403, 403),
+                new Row("POST", "/v1/pool/open", null, false, 401, 401, 403, 403, 200, 403, 403),
+                new Row("POST", "/v1/pool/close", null, false, 401, 401, 403, 403, 200, 403, 403));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void everyCallerGetsTheStatusOfTheTable(Row row) {
+        Supplier<String> finishedJob = () -> api.exchange("POST", "/v1/jobs?wait=30", "{\"task\":\"echo\",\"args\":[\"mine\"]}",
+                Who.OWNER.headers()).json().get("id").asString();
+        String shared = row.freshJob() ? null : finishedJob.get();
+        List<String> mismatches = new ArrayList<>();
+        for (Who who : Who.values()) {
+            String path = row.path().replace("{id}", shared != null ? shared : finishedJob.get());
+            ApiClient.Response response = api.exchange(row.method(), path, row.body(), who.headers());
+            int expected = row.expected()[who.ordinal()];
+            if (response.status() != expected) {
+                mismatches.add(who + " got " + response.status() + " (want " + expected + "): " + response.body());
+            }
+            if (response.status() >= 400) {
+                assertThat(response.header("content-type")).as("%s %s as %s", row.method(), path, who)
+                        .startsWith("application/problem+json");
+            }
+            if (response.status() == 401) {
+                assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
+                assertThat(response.json().get("type").asString()).isEqualTo("unauthorized");
+            }
+            if (response.status() == 403) {
+                assertThat(response.json().get("type").asString()).isEqualTo("forbidden");
+            }
+            if (row.path().equals("/v1/pool/close") && response.status() == 200) {
+                api.exchange("POST", "/v1/pool/open", null, Who.ADMIN.headers());
+            }
+        }
+        assertThat(mismatches).as(row.toString()).isEmpty();
+    }
+
+    @Test
+    void aJobShowsItsOwnerAndOnlyItsOwnerAndAdminsListIt() {
+        String mine = submit(Who.OWNER);
+        String theirs = submit(Who.OTHER);
+        assertThat(api.exchange("GET", "/v1/jobs/" + mine, null, Who.OWNER.headers()).json().get("owner").asString())
+                .isEqualTo("owner");
+        assertThat(listedIds(Who.OWNER)).contains(mine).doesNotContain(theirs);
+        assertThat(listedIds(Who.OTHER)).contains(theirs).doesNotContain(mine);
+        assertThat(listedIds(Who.READ)).doesNotContain(mine, theirs);
+        assertThat(listedIds(Who.ADMIN)).contains(mine, theirs);
+    }
+
+    @Test
+    void anIdempotencyKeyIsScopedToItsOwner() {
+        Map<String, String> owner = new LinkedHashMap<>(Who.OWNER.headers());
+        owner.put("Idempotency-Key", "same-key");
+        Map<String, String> other = new LinkedHashMap<>(Who.OTHER.headers());
+        other.put("Idempotency-Key", "same-key");
+        String body = "{\"task\":\"echo\",\"args\":[\"idem\"]}";
+        String first = api.exchange("POST", "/v1/jobs", body, owner).json().get("id").asString();
+        String again = api.exchange("POST", "/v1/jobs", body, owner).json().get("id").asString();
+        String others = api.exchange("POST", "/v1/jobs", body, other).json().get("id").asString();
+        assertThat(again).isEqualTo(first);
+        assertThat(others).as("another key's job with the same Idempotency-Key is its own").isNotEqualTo(first);
+    }
+
+    @Test
+    void thePoolSaysKeysAreEnforced() {
+        JsonNode pool = api.exchange("GET", "/v1/pool", null, Who.ADMIN.headers()).json();
+        assertThat(pool.get("authentication").asString()).isEqualTo("api-keys");
+    }
+
+    @Test
+    void theSchemeOfTheHeaderIsCaseInsensitiveAndAnythingElseIsRefused() {
+        assertThat(api.exchange("GET", "/v1/tasks", null, Map.of("Authorization", "bearer " + Who.READ.key)).status())
+                .isEqualTo(200);
+        for (String header : List.of("Basic " + Who.READ.key, Who.READ.key, "Bearer", "Bearer " + Who.READ.key + "x",
+                "Bearer " + "k".repeat(5000))) {
+            ApiClient.Response response = api.exchange("GET", "/v1/tasks", null, Map.of("Authorization", header));
+            assertThat(response.status()).as(header).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aKeyMayHoldOnlySoManyLongPollsAtOnce() throws Exception {
+        String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[20]}", Who.OWNER.headers())
+                .json().get("id").asString();
+        List<CompletableFuture<ApiClient.Response>> waits = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                waits.add(CompletableFuture.supplyAsync(
+                        () -> api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=20", null, Who.OWNER.headers())));
+            }
+            Await.until("the owner's two waits are open", Duration.ofSeconds(30), () ->
+                    api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=0.01", null, Who.OWNER.headers()).status() == 429);
+            assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "/result?timeout=20", null, Who.OWNER.headers()).status())
+                    .isEqualTo(429);
+            ApiClient.Response refused = api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=20", null, Who.OWNER.headers());
+            assertThat(refused.status()).isEqualTo(429);
+            assertThat(refused.json().get("type").asString()).isEqualTo("too-many-waits");
+            assertThat(refused.header("Retry-After")).isNotNull();
+            // Another key has its own allowance.
+            assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=0.1", null, Who.ADMIN.headers()).status())
+                    .isEqualTo(200);
+        } finally {
+            api.exchange("POST", "/v1/jobs/" + sleeping + "/cancel", null, Who.OWNER.headers());
+        }
+        for (CompletableFuture<ApiClient.Response> wait : waits) {
+            assertThat(wait.get().status()).isEqualTo(200);
+        }
+        assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=1", null, Who.OWNER.headers()).status())
+                .as("the permits are returned once the waits answered").isEqualTo(200);
+    }
+
+    private String submit(Who who) {
+        return api.exchange("POST", "/v1/jobs", "{\"task\":\"echo\",\"args\":[\"" + who + "\"]}", who.headers())
+                .json().get("id").asString();
+    }
+
+    private List<String> listedIds(Who who) {
+        JsonNode page = api.exchange("GET", "/v1/jobs?limit=1000", null, who.headers()).json();
+        List<String> ids = new ArrayList<>();
+        page.get("items").forEach(job -> ids.add(job.get("id").asString()));
+        return ids;
+    }
+}
