@@ -24,7 +24,7 @@ class ArchitectureTest {
     static final ArchRule workerSideUsesNoServerCode = noClasses()
             .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..")
             .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.api..", "io.jobpool.job..", "io.jobpool.store..",
-                    "io.jobpool.pool..", "io.jobpool.dispatch..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
+                    "io.jobpool.pool..", "io.jobpool.node..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
             .because("task code must never reach the server's internals");
 
     @ArchTest

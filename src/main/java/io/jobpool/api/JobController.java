@@ -6,6 +6,7 @@ import io.jobpool.job.JobException;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobView;
 import io.jobpool.job.ListedJobs;
 import io.jobpool.pool.PoolSnapshot;
 import java.net.URI;

@@ -1,5 +1,6 @@
-package io.jobpool.job;
+package io.jobpool.node;
 
+import io.jobpool.job.Job;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

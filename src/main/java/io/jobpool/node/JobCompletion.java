@@ -1,5 +1,11 @@
-package io.jobpool.job;
+package io.jobpool.node;
 
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobTransition;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.WorkSignal;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.JobOutcome;
 import io.jobpool.pool.PoolListener;

@@ -1,11 +1,10 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
-import io.jobpool.job.RunningJobs;
 import io.jobpool.job.WorkSignal;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,8 @@
-package io.jobpool.config;
+package io.jobpool.node;
 
-import io.jobpool.dispatch.Dispatcher;
-import io.jobpool.dispatch.Leases;
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.config.NodeIdentity;
+import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import io.jobpool.pool.WorkerPool;
 import java.time.Clock;
@@ -26,7 +27,7 @@ import org.springframework.context.event.ContextClosedEvent;
  * running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed and go back
  * to the queue; last, the outcome writes finish before the store closes.
  */
-final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
 
@@ -42,7 +43,7 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
 
-    PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
+    public PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
             NodeIdentity node, JobpoolProperties properties, Clock clock) {
         this.pool = pool;
         this.dispatcher = dispatcher;

@@ -1,9 +1,6 @@
-package io.jobpool.api;
+package io.jobpool.job;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
-import io.jobpool.job.Job;
-import io.jobpool.job.JobError;
-import io.jobpool.job.JobStatus;
 import java.time.Instant;
 
 /**
@@ -28,7 +25,7 @@ public record JobView(
         return of(job, null);
     }
 
-    static JobView of(Job job, Long runningPid) {
+    public static JobView of(Job job, Long runningPid) {
         Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),

@@ -1,4 +1,4 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.WorkSignal;
 import java.time.Duration;

@@ -1,8 +1,8 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
-import io.jobpool.job.RunningJobs;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.Assignment;
 import io.jobpool.pool.WorkerPool;
