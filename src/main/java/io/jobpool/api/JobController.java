@@ -8,7 +8,7 @@ import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobView;
 import io.jobpool.job.ListedJobs;
-import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.job.LocalNode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,10 +41,12 @@ class JobController {
     static final long MAX_PAGE_BYTES = 8L * 1024 * 1024;
 
     private final JobService jobs;
+    private final LocalNode node;
     private final Duration maxWait;
 
-    JobController(JobService jobs, JobpoolProperties properties) {
+    JobController(JobService jobs, LocalNode node, JobpoolProperties properties) {
         this.jobs = jobs;
+        this.node = node;
         this.maxWait = properties.jobs().maxWait();
     }
 
@@ -168,8 +170,7 @@ class JobController {
     private JobView view(Job job) {
         Long pid = null;
         if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
-            pid = jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
-                    .map(PoolSnapshot.WorkerInfo::pid).findFirst().orElse(null);
+            pid = node.workerPid(job.id()).orElse(null);
         }
         return JobView.of(job, pid);
     }

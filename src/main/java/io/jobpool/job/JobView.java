@@ -14,8 +14,11 @@ public record JobView(
         Instant startedAt, Instant finishedAt, String batchId, WorkerRef worker, Job.Progress progress,
         String callbackUrl, String errorCallbackUrl) {
 
-    /** The worker process that runs or ran the job. */
-    public record WorkerRef(long pid) {}
+    /**
+     * The worker process that runs or ran the job: the replica ({@code node}) and the process id
+     * there ({@code pid}, unknown while it runs on another replica).
+     */
+    public record WorkerRef(String node, Long pid) {}
 
     /**
      * A job as {@code GET /v1/jobs/{id}} shows it, without looking up the pid of a live worker:
@@ -30,6 +33,6 @@ public record JobView(
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
-                job.batchId(), pid == null ? null : new WorkerRef(pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
+                job.batchId(), pid == null && job.workerNode() == null ? null : new WorkerRef(job.workerNode(), pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
     }
 }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims due jobs for idle workers. It takes one permit per idle worker from the pool, claims that
  * many jobs in one transaction, and hands them over; permits it could not fill go back. With
- * nothing due it sleeps until {@link Wakeups} rings or the poll interval (delayed jobs and
- * retries become due without anyone signalling).
+ * nothing due it sleeps until {@link Wakeups} rings (any replica queued or finished jobs), until
+ * the next delayed job or retry is due, or at most the poll interval, a fallback for a lost message.
  */
 public final class Dispatcher {
 
@@ -79,7 +79,7 @@ public final class Dispatcher {
                     slots.release(wanted - claimed);
                 }
                 if (claimed == 0) {
-                    wakeups.await(pollInterval);
+                    wakeups.await(idleWait());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -101,6 +101,16 @@ public final class Dispatcher {
             pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout()));
         }
         return jobs.size();
+    }
+
+    /** Until the next queued job is due, at most the poll interval. */
+    private Duration idleWait() {
+        Instant now = clock.instant();
+        return store.nextDue()
+                .filter(due -> due.isAfter(now))
+                .map(due -> Duration.between(now, due))
+                .filter(untilDue -> untilDue.compareTo(pollInterval) < 0)
+                .orElse(pollInterval);
     }
 
     private static void sleepQuietly(Duration duration) {

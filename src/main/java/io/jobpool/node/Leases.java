@@ -71,7 +71,7 @@ public final class Leases {
                         waiters.signal(job.id());
                         reaped++;
                     }
-                } else if (store.transition(JobTransition.redelivered(job.id(), now))) {
+                } else if (store.transition(JobTransition.redelivered(job.id()))) {
                     log.warn("Job {} (task {}) was RUNNING on a node that is gone; back in the queue (redelivery {})",
                             job.id(), job.task(), job.redeliveries() + 1);
                     reaped++;

@@ -14,6 +14,14 @@ public final class RunningJobs {
         jobs.put(job.id(), job);
     }
 
+    public Optional<Job> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    public boolean contains(String id) {
+        return jobs.containsKey(id);
+    }
+
     public Optional<Job> remove(String id) {
         return Optional.ofNullable(jobs.remove(id));
     }

@@ -38,7 +38,7 @@ class LeasesTest {
         dataSource.setURL("jdbc:h2:mem:leases-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/h2").load().migrate();
         store = new JdbcJobStore(JdbcClient.create(dataSource), new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                List.of(), true);
+                List.of(), new io.jobpool.store.LocalBroadcast(), true);
     }
 
     private Leases leases(String node, int maxRedeliveries) {
