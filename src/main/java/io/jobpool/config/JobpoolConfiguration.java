@@ -91,6 +91,11 @@ class JobpoolConfiguration {
     }
 
     @Bean
+    JobWaiters jobWaiters() {
+        return new JobWaiters();
+    }
+
+    @Bean
     QueueDepth queueDepth(JobStore store) {
         return new QueueDepth(store, 250);
     }

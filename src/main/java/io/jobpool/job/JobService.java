@@ -241,7 +241,9 @@ public final class JobService {
             if (local.isPresent()) {
                 return local.get();
             }
-            awaitStoredLiveLog(id);
+            if (job.workerNode() != null && !job.workerNode().equals(node.id())) {
+                awaitStoredLiveLog(id);
+            }
         }
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
     }

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** Pause after a failed claim (the store unreachable), independent of the long fallback poll. */
+    private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
     private final JobStore store;
     private final WorkerPool pool;
@@ -74,9 +76,14 @@ public final class Dispatcher {
                     continue;
                 }
                 int wanted = 1 + slots.drainPermits();
-                int claimed = stopping ? 0 : claim(wanted);
-                if (claimed < wanted) {
-                    slots.release(wanted - claimed);
+                int claimed = 0;
+                try {
+                    claimed = stopping ? 0 : claim(wanted);
+                } finally {
+                    // Also when the claim failed: the workers are still free.
+                    if (claimed < wanted) {
+                        slots.release(wanted - claimed);
+                    }
                 }
                 if (claimed == 0) {
                     wakeups.await(idleWait());
@@ -85,8 +92,8 @@ public final class Dispatcher {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | LinkageError | AssertionError e) {
-                log.error("Claiming jobs failed; retrying in {} ms", pollInterval.toMillis(), e);
-                sleepQuietly(pollInterval);
+                log.error("Claiming jobs failed; retrying in {} ms", ERROR_BACKOFF.toMillis(), e);
+                sleepQuietly(ERROR_BACKOFF);
             }
         }
         log.info("Dispatcher stopped claiming jobs");

@@ -67,7 +67,7 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
         deliver(topic, payload);
         try {
             jdbc.sql("SELECT pg_notify(:channel, :payload)").param("channel", channel(topic))
-                    .param("payload", node + "|" + payload).query(Object.class).single();
+                    .param("payload", node + "|" + payload).query(rs -> null);
         } catch (RuntimeException e) {
             log.warn("Could not send {} to other replicas; they see the change at their next poll: {}", topic, e.toString());
         }

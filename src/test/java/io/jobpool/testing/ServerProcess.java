@@ -85,6 +85,10 @@ public final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    public int managementPort() {
+        return managementPort;
+    }
+
     public long pid() {
         return process.pid();
     }
