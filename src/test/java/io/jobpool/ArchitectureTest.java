@@ -1,6 +1,7 @@
 package io.jobpool;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -26,7 +27,7 @@ class ArchitectureTest {
             .that().resideInAnyPackage("io.jobpool.worker..", "io.jobpool.protocol..", "io.jobpool.spi..", "io.jobpool.tasks..",
                     "io.jobpool.process..")
             .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.api..", "io.jobpool.job..", "io.jobpool.store..",
-                    "io.jobpool.pool..", "io.jobpool.dispatch..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
+                    "io.jobpool.pool..", "io.jobpool.node..", "io.jobpool.config..", "io.jobpool.metrics..", "io.jobpool.webhook..")
             .because("task code must never reach the server's internals");
 
     /**
@@ -46,4 +47,21 @@ class ArchitectureTest {
             .that().resideInAPackage("io.jobpool.pool..")
             .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.job..", "io.jobpool.store..", "io.jobpool.api..")
             .because("the pool runs assignments; what a job is belongs to the job service");
+
+    @ArchTest
+    static final ArchRule jobCoreNeverReachesALocalPool = noClasses()
+            .that().resideInAPackage("io.jobpool.job..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.jobpool.pool..", "io.jobpool.node..", "io.jobpool.store..",
+                    "io.jobpool.api..", "io.jobpool.webhook..", "org.springframework.web..", "org.springframework.http..")
+            .because("a command for the process running a job goes through the store to whichever replica runs it, "
+                    + "and HTTP statuses are the API layer's business");
+
+    @ArchTest
+    static final ArchRule onlyTheNodeHoldsTheWorkerPool = noClasses()
+            .that().resideOutsideOfPackages("io.jobpool.node..", "io.jobpool.pool..")
+            .should().dependOnClassesThat().haveFullyQualifiedName("io.jobpool.pool.WorkerPool")
+            .because("the worker pool belongs to one replica, and only the node package holds it");
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("io.jobpool.(*)..").should().beFreeOfCycles();
 }

@@ -6,8 +6,9 @@ import io.jobpool.job.JobException;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobView;
 import io.jobpool.job.ListedJobs;
-import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.job.LocalNode;
 import io.jobpool.security.Caller;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -42,11 +43,13 @@ class JobController {
 
     private final JobService jobs;
     private final LongPolls longPolls;
+    private final LocalNode node;
     private final Duration maxWait;
 
-    JobController(JobService jobs, LongPolls longPolls, JobpoolProperties properties) {
+    JobController(JobService jobs, LongPolls longPolls, LocalNode node, JobpoolProperties properties) {
         this.jobs = jobs;
         this.longPolls = longPolls;
+        this.node = node;
         this.maxWait = properties.jobs().maxWait();
     }
 
@@ -193,8 +196,7 @@ class JobController {
     private JobView view(Job job) {
         Long pid = null;
         if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
-            pid = jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
-                    .map(PoolSnapshot.WorkerInfo::pid).findFirst().orElse(null);
+            pid = node.workerPid(job.id()).orElse(null);
         }
         return JobView.of(job, pid);
     }

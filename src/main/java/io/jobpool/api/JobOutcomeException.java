@@ -10,7 +10,7 @@ import java.util.Map;
 final class JobOutcomeException extends JobException {
 
     JobOutcomeException(Job job) {
-        super(job.status() == JobStatus.CANCELLED ? "job-cancelled" : "job-failed", 424,
+        super(job.status() == JobStatus.CANCELLED ? "job-cancelled" : "job-failed",
                 job.status() == JobStatus.CANCELLED ? "Job cancelled" : "Job failed",
                 job.status() == JobStatus.CANCELLED ? "job " + job.id() + " was cancelled"
                         : "job " + job.id() + " failed: " + job.error().type() + ": " + job.error().message(),

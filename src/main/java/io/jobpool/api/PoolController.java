@@ -1,34 +1,51 @@
 package io.jobpool.api;
 
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.job.ClusterNode;
 import io.jobpool.job.JobException;
 import io.jobpool.job.JobService;
+import io.jobpool.node.NodeRuntime;
 import io.jobpool.pool.PoolSnapshot;
 import io.jobpool.pool.ProcessMemory;
-import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.WorkerState;
 import io.jobpool.security.ApiKeys;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /v1/pool}: the workers, live resizing, and {@code close()} / reopen. */
+/**
+ * {@code /v1/pool}: this replica's workers and live resizing; and Python's pool verbs, which act on
+ * every replica: {@code close()} / reopen, {@code join()}, {@code terminate()}.
+ */
 @RestController
 @RequestMapping("/v1/pool")
 class PoolController {
 
     private final JobService jobs;
-    private final WorkerPool pool;
+    private final NodeRuntime node;
     private final boolean authenticated;
+    private final Duration maxWait;
+    private final Duration lease;
+    private final Clock clock;
 
-    PoolController(JobService jobs, WorkerPool pool, ApiKeys keys) {
+    PoolController(JobService jobs, NodeRuntime node, ApiKeys keys, JobpoolProperties properties, Clock clock) {
         this.jobs = jobs;
-        this.pool = pool;
+        this.node = node;
         this.authenticated = keys.enforced();
+        this.maxWait = properties.jobs().maxWait();
+        this.lease = properties.jobs().lease();
+        this.clock = clock;
     }
 
     @GetMapping
@@ -41,7 +58,7 @@ class PoolController {
         if (request.size() == null || request.size() < 1 || request.size() > 1024) {
             throw JobException.validation("size", "must be between 1 and 1024");
         }
-        pool.resize(request.size());
+        node.resize(request.size());
         return view(request.size());
     }
 
@@ -57,28 +74,66 @@ class PoolController {
         return view();
     }
 
+    /** {@code Pool.join()}: 200 once nothing is queued or running on any replica, 202 at the timeout. */
+    @PostMapping("/join")
+    ResponseEntity<PoolView> join(@RequestParam(required = false) Double timeout) {
+        if (timeout != null && (timeout.isNaN() || timeout < 0 || timeout > maxWait.toSeconds())) {
+            throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
+        }
+        Duration wait = timeout == null ? maxWait : SubmitRequest.seconds(timeout);
+        if (jobs.join(wait)) {
+            return ResponseEntity.ok(view());
+        }
+        return ResponseEntity.status(HttpStatus.ACCEPTED).header(HttpHeaders.RETRY_AFTER, "1").body(view());
+    }
+
+    /** {@code Pool.terminate()}: close, then cancel every queued and running job on every replica. */
+    @PostMapping("/terminate")
+    PoolView terminate() {
+        jobs.terminate();
+        return view();
+    }
+
     private PoolView view() {
-        return view(pool.snapshot().size());
+        return view(node.snapshot().size());
     }
 
     private PoolView view(int size) {
-        PoolSnapshot snapshot = pool.snapshot();
+        PoolSnapshot snapshot = node.snapshot();
         List<WorkerView> workers = snapshot.workers().stream()
                 .map(w -> new WorkerView(w.id(), w.pid(), w.state(), w.jobId(), w.tasksCompleted(), w.startedAt(),
                         w.pid() == null ? null : ProcessMemory.rssBytes(w.pid())))
                 .toList();
-        return new PoolView(size, jobs.accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
-                snapshot.count(WorkerState.BUSY), snapshot.bootError(), workers);
+        Instant now = clock.instant();
+        List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
+        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
+                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootError(), node.id(), workers, nodes);
     }
 
     /** Body of {@code PUT /v1/pool}. */
     record ResizeRequest(Integer size) {}
 
-    /** The pool as {@code GET /v1/pool} shows it. */
-    record PoolView(int size, boolean accepting, String authentication, long queued, long running, String bootError,
-            List<WorkerView> workers) {}
+    /**
+     * The pool as {@code GET /v1/pool} shows it: {@code accepting}, {@code queued} and
+     * {@code running} are the whole service's; {@code size}, {@code busy} and {@code workers} this
+     * replica's ({@code node}); {@code nodes} every replica by its last heartbeat.
+     */
+    record PoolView(int size, boolean accepting, String authentication, long queued, long running, long busy,
+            String bootError, String node, List<WorkerView> workers, List<NodeView> nodes) {}
 
     /** One worker process. */
     record WorkerView(String id, Long pid, WorkerState state, String jobId, int tasksCompleted, Instant startedAt,
             Long rssBytes) {}
+
+    /**
+     * One replica. {@code alive} while its last heartbeat is younger than a job lease: older, its
+     * jobs are being taken back by the others.
+     */
+    record NodeView(String id, Instant startedAt, Instant lastHeartbeat, int size, int running, boolean alive) {
+
+        static NodeView of(ClusterNode node, Instant now, Duration lease) {
+            return new NodeView(node.id(), node.startedAt(), node.heartbeatAt(), node.poolSize(), node.running(),
+                    node.heartbeatAt().plus(lease).isAfter(now));
+        }
+    }
 }

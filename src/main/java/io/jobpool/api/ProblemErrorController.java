@@ -32,7 +32,7 @@ class ProblemErrorController implements ErrorController {
         Throwable error = (Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof JobException e) {
-                return problem(e.status(), e.type(), e.title(), e.getMessage(), uri);
+                return problem(ProblemHandler.statusOf(e), e.type(), e.title(), e.getMessage(), uri);
             }
         }
         if (status >= 500) {

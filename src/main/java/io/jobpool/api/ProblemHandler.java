@@ -31,15 +31,28 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
+    /** The HTTP status of each domain error; the job core names what went wrong, this decides how it is answered. */
+    private static final Map<String, Integer> STATUS_BY_TYPE = Map.ofEntries(
+            Map.entry("validation", 400), Map.entry("not-found", 404), Map.entry("job-not-ready", 409),
+            Map.entry("job-finished", 409), Map.entry("queue-full", 429), Map.entry("pool-closed", 503),
+            Map.entry("unknown-task", 422), Map.entry("idempotency-conflict", 422), Map.entry("payload-too-large", 413),
+            Map.entry("webhook-target-refused", 422), Map.entry("job-failed", 424), Map.entry("job-cancelled", 424),
+            Map.entry("too-many-waits", 429));
+
+    static int statusOf(JobException e) {
+        return STATUS_BY_TYPE.getOrDefault(e.type(), 400);
+    }
+
     @ExceptionHandler(JobException.class)
     ResponseEntity<ProblemDetail> jobException(JobException e, HttpServletRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(e.status()), e.getMessage());
+        int status = statusOf(e);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(status), e.getMessage());
         problem.setType(URI.create(e.type()));
         problem.setTitle(e.title());
         problem.setInstance(instance(request.getRequestURI()));
         e.extensions().forEach(problem::setProperty);
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
-        if (e.status() == 429) {
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+        if (status == 429 || status == 503) {
             response.header(HttpHeaders.RETRY_AFTER, "1");
         }
         return response.body(problem);

@@ -1,6 +1,6 @@
 package io.jobpool.api;
 
-import io.jobpool.pool.WorkerPool;
+import io.jobpool.job.LocalNode;
 import io.jobpool.protocol.Message;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -10,15 +10,15 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class TaskController {
 
-    private final WorkerPool pool;
+    private final LocalNode node;
 
-    TaskController(WorkerPool pool) {
-        this.pool = pool;
+    TaskController(LocalNode node) {
+        this.node = node;
     }
 
     @GetMapping("/v1/tasks")
     TaskList tasks() {
-        return new TaskList(pool.snapshot().catalogue());
+        return new TaskList(node.catalogue());
     }
 
     /** The task catalogue. */

@@ -1,25 +1,22 @@
 package io.jobpool.config;
 
-import io.jobpool.dispatch.Dispatcher;
-import io.jobpool.dispatch.Leases;
-import io.jobpool.dispatch.Wakeups;
+import io.jobpool.job.Broadcast;
 import io.jobpool.job.CallbackTargets;
-import io.jobpool.job.JobCompletion;
+import io.jobpool.job.LocalNode;
+import io.jobpool.job.PoolGate;
+import io.jobpool.job.WorkSignal;
 import io.jobpool.job.JobIds;
 import io.jobpool.job.JobLimits;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.QueueDepth;
-import io.jobpool.job.RunningJobs;
 import io.jobpool.metrics.JobMetrics;
-import io.jobpool.pool.PoolSettings;
-import io.jobpool.pool.WorkerClasspath;
-import io.jobpool.pool.WorkerLauncher;
-import io.jobpool.pool.WorkerPool;
-import io.jobpool.pool.WorkerState;
-import io.jobpool.protocol.Message;
 import io.jobpool.store.JdbcJobStore;
+import io.jobpool.store.LocalBroadcast;
+import io.jobpool.store.PostgresBroadcast;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.DriverManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -37,7 +34,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Wires the path of a job: store, pool, dispatcher and service. Each bean is created here, explicitly. */
+/** Wires the job core: store, broadcast between replicas, and the job service. This replica's own parts are in {@code NodeConfiguration}. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(JobpoolProperties.class)
 class JobpoolConfiguration {
@@ -62,10 +59,30 @@ class JobpoolConfiguration {
         return new NodeIdentity(id, NodeIdentity.isEmbedded(dataSource));
     }
 
+    /**
+     * In-process on the embedded store (one replica only); {@code LISTEN/NOTIFY} on PostgreSQL,
+     * listening on a connection of its own, opened like the pool's.
+     */
+    @Bean
+    Broadcast broadcast(NodeIdentity node, DataSource dataSource, JdbcClient jdbc) {
+        if (node.embedded()) {
+            return new LocalBroadcast();
+        }
+        if (!(dataSource instanceof HikariDataSource hikari)) {
+            throw new IllegalStateException("PostgreSQL needs the default (Hikari) data source to open its listening connection");
+        }
+        String schema = jdbc.sql("SELECT current_schema()").query(String.class).single();
+        PostgresBroadcast broadcast = new PostgresBroadcast(jdbc,
+                () -> DriverManager.getConnection(hikari.getJdbcUrl(), hikari.getUsername(), hikari.getPassword()),
+                node.id(), schema);
+        broadcast.start();
+        return broadcast;
+    }
+
     @Bean
     JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions, ObjectProvider<JobStore.FinishedHook> finishedHooks,
-            NodeIdentity node) {
-        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList(), node.embedded());
+            Broadcast broadcast, NodeIdentity node) {
+        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList(), broadcast, node.embedded());
     }
 
     @Bean
@@ -74,83 +91,8 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    RunningJobs runningJobs() {
-        return new RunningJobs();
-    }
-
-    @Bean
     JobWaiters jobWaiters() {
         return new JobWaiters();
-    }
-
-    @Bean
-    Wakeups wakeups() {
-        return new Wakeups();
-    }
-
-    @Bean(destroyMethod = "close")
-    ExecutorService outcomeWriters() {
-        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
-    }
-
-    @Bean
-    JobCompletion jobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups,
-            JobMetrics metrics, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties,
-            Clock clock) {
-        return new JobCompletion(store, running, waiters, wakeups, metrics, outcomeWriters, node.id(),
-                properties.jobs().retryBackoff(), clock);
-    }
-
-    @Bean
-    WorkerLauncher workerLauncher(JobpoolProperties properties) {
-        JobpoolProperties.Pool pool = properties.pool();
-        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
-        List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
-        String java = pool.javaCommand() != null ? pool.javaCommand() : WorkerLauncher.currentJava();
-        return new WorkerLauncher(java, workerJvmOptions(pool), classpath, cache, System.getenv(), pool.workerEnv());
-    }
-
-    /**
-     * Small heap and serial GC keep an idle worker small; ExitOnOutOfMemoryError turns an OOM into a
-     * lost worker rather than a JVM limping on; all VM output goes to stderr, never into the
-     * protocol on stdout.
-     */
-    private static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
-        List<String> options = new ArrayList<>(List.of(
-                "-Xmx" + pool.workerHeap().toMegabytes() + "m",
-                "-Xms8m",
-                "-Xss512k",
-                "-XX:+UseSerialGC",
-                "-XX:+UseCompactObjectHeaders",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-XX:-UsePerfData",
-                "-XX:+DisplayVMOutputToStderr",
-                "-Xlog:disable",
-                "-Xlog:all=warning:stderr",
-                "-Dfile.encoding=UTF-8",
-                "-Dstdout.encoding=UTF-8",
-                "-Dstderr.encoding=UTF-8"));
-        options.addAll(pool.workerJvmOptions());
-        return options;
-    }
-
-    @Bean
-    WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobpoolProperties properties, Clock clock) {
-        JobpoolProperties.Pool pool = properties.pool();
-        Message.Init init = new Message.Init(properties.tasks().diagnostics(), pool.initializer(), pool.initializerArgs(),
-                properties.jobs().maxResultBytes().toBytes());
-        PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
-                pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
-                pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
-                init, pool.killLeftoverProcesses());
-        return new WorkerPool(launcher, settings, completion, clock);
-    }
-
-    @Bean
-    Dispatcher dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
-            NodeIdentity node, JobpoolProperties properties, Clock clock) {
-        return new Dispatcher(store, pool, running, metrics, wakeups, node.id(), properties.jobs().lease(),
-                Duration.ofMillis(250), clock);
     }
 
     @Bean
@@ -159,34 +101,19 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    JobService jobService(JobStore store, WorkerPool pool, JobWaiters waiters, Wakeups wakeups, QueueDepth queueDepth,
-            JobMetrics metrics, CallbackTargets callbackTargets, JobpoolProperties properties, Clock clock) {
+    PoolGate poolGate(JobStore store, Broadcast broadcast, JobpoolProperties properties) {
+        return new PoolGate(store, broadcast, properties.cluster().pollInterval());
+    }
+
+    @Bean
+    JobService jobService(JobStore store, LocalNode node, Broadcast broadcast, PoolGate gate, JobWaiters waiters,
+            WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
+            JobpoolProperties properties, Clock clock) {
         JobpoolProperties.Jobs jobs = properties.jobs();
         JobLimits limits = new JobLimits(jobs.defaultTimeout(), jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
                 jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
         metrics.queueDepth(queueDepth::current);
-        for (WorkerState state : WorkerState.values()) {
-            metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
-        }
-        return new JobService(store, pool, limits, new JobIds(clock), waiters, wakeups, queueDepth, metrics,
-                callbackTargets, clock);
-    }
-
-    @Bean
-    Leases leases(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups, NodeIdentity node,
-            JobpoolProperties properties, Clock clock) {
-        return new Leases(store, running, waiters, wakeups, node.id(), properties.jobs().lease(),
-                properties.jobs().maxRedeliveries(), clock);
-    }
-
-    @Bean
-    PoolLifecycle poolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store,
-            ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
-        return new PoolLifecycle(pool, dispatcher, leases, store, outcomeWriters, node, properties, clock);
-    }
-
-    @Bean
-    PoolHealthIndicator poolHealthIndicator(WorkerPool pool) {
-        return new PoolHealthIndicator(pool);
+        return new JobService(store, node, broadcast, gate, limits, new JobIds(clock), waiters, workSignal, queueDepth,
+                metrics, callbackTargets, properties.cluster().pollInterval(), clock);
     }
 }

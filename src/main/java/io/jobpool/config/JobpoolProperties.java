@@ -14,6 +14,7 @@ import org.springframework.util.unit.DataSize;
  * @param dataDir directory of the embedded H2 store when no PostgreSQL URL is configured
  * @param nodeId name of this replica in job leases; defaults to host name and pid
  * @param webhooks signed callbacks to {@code callbackUrl} and {@code errorCallbackUrl}
+ * @param cluster how replicas sharing one PostgreSQL database keep in step
  */
 @ConfigurationProperties("jobpool")
 public record JobpoolProperties(
@@ -26,7 +27,8 @@ public record JobpoolProperties(
         @DefaultValue Tasks tasks,
         @DefaultValue Shutdown shutdown,
         @DefaultValue Security security,
-        @DefaultValue Webhooks webhooks) {
+        @DefaultValue Webhooks webhooks,
+        @DefaultValue Cluster cluster) {
 
     /**
      * The worker processes.
@@ -201,4 +203,18 @@ public record JobpoolProperties(
             @DefaultValue("8") int concurrency,
             @DefaultValue("false") boolean allowPrivateTargets,
             @DefaultValue List<String> allowedHosts) {}
+
+    /**
+     * Several replicas on one store. They tell each other about queued, finished and cancelled
+     * jobs and pool state changes at once (PostgreSQL {@code LISTEN/NOTIFY}); polling the store is
+     * only the fallback for a message lost while a connection was down.
+     *
+     * @param pollInterval how often an idle dispatcher, a long-poll or {@code join} re-reads the
+     *     store when no message woke it, and how long a replica trusts its copy of the pool state
+     * @param nodeExpiry a replica whose heartbeat is older than this is dropped from
+     *     {@code GET /v1/pool}
+     */
+    public record Cluster(
+            @DefaultValue("5s") Duration pollInterval,
+            @DefaultValue("1h") Duration nodeExpiry) {}
 }

@@ -5,13 +5,14 @@ import java.time.Instant;
 
 /**
  * A job as stored. {@code args}, {@code kwargs} and {@code result} are JSON text: the service
- * stores and returns them without interpreting them.
+ * stores and returns them without interpreting them. {@code workerNode} is the replica that ran
+ * (or runs) the latest attempt.
  */
 public record Job(
         String id, String task, String args, String kwargs, JobStatus status, int priority,
         Duration timeout, int maxRetries, int attempts, int redeliveries, String result, JobError error,
         Instant createdAt, Instant scheduledAt, Instant startedAt, Instant finishedAt, String batchId,
-        Long workerPid, String callbackUrl, String errorCallbackUrl, String owner, Progress progress) {
+        Long workerPid, String callbackUrl, String errorCallbackUrl, String owner, Progress progress, String workerNode) {
 
     /** What the task last reported through {@code TaskContext.progress}. */
     public record Progress(double fraction, String message) {}

@@ -4,30 +4,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A request the service refuses, with the RFC 9457 problem type and HTTP status it maps to. The
- * type names are part of the API contract.
+ * A request the service refuses, named by its stable problem {@code type} (part of the API
+ * contract). Which HTTP status a type answers with is the API layer's decision, not the job core's.
  */
 public class JobException extends RuntimeException {
 
     private final String type;
-    private final int status;
     private final String title;
     private final Map<String, Object> extensions;
 
-    protected JobException(String type, int status, String title, String detail, Map<String, Object> extensions) {
+    protected JobException(String type, String title, String detail, Map<String, Object> extensions) {
         super(detail);
         this.type = type;
-        this.status = status;
         this.title = title;
         this.extensions = extensions;
     }
 
     public String type() {
         return type;
-    }
-
-    public int status() {
-        return status;
     }
 
     public String title() {
@@ -39,54 +33,55 @@ public class JobException extends RuntimeException {
     }
 
     public static JobException notFound(String id) {
-        return new JobException("not-found", 404, "Not found", "no job with id '" + id + "'", Map.of());
+        return new JobException("not-found", "Not found", "no job with id '" + id + "'", Map.of());
     }
 
     public static JobException notReady(String id) {
-        return new JobException("job-not-ready", 409, "Job not ready", "job " + id + " has not finished yet", Map.of("jobId", id));
+        return new JobException("job-not-ready", "Job not ready", "job " + id + " has not finished yet", Map.of("jobId", id));
     }
 
     public static JobException finished(Job job) {
-        return new JobException("job-finished", 409, "Job already finished",
+        return new JobException("job-finished", "Job already finished",
                 "job " + job.id() + " already finished with status " + job.status(), Map.of("jobId", job.id()));
     }
 
     public static JobException queueFull(int capacity) {
-        return new JobException("queue-full", 429, "Queue full",
+        return new JobException("queue-full", "Queue full",
                 "the queue holds its capacity of " + capacity + " jobs; retry later", Map.of());
     }
 
     /** A caller already has as many waiting requests open as it may ({@code jobpool.security.max-long-polls-per-key}). */
     public static JobException tooManyWaits(int limit) {
-        return new JobException("too-many-waits", 429, "Too many waiting requests",
+        return new JobException("too-many-waits", "Too many waiting requests",
                 "this caller already has " + limit + " waiting requests open (jobpool.security.max-long-polls-per-key);"
                         + " retry when one has answered", Map.of());
     }
 
     public static JobException poolClosed() {
-        return new JobException("pool-closed", 503, "Pool closed",
-                "the pool is closed to new work (POST /v1/pool/open reopens it); queued jobs still run", Map.of());
+        return new JobException("pool-closed", "Pool closed",
+                "the pool is closed to new work on every replica (POST /v1/pool/open reopens it); queued jobs still run",
+                Map.of());
     }
 
     public static JobException unknownTask(String task, List<String> known) {
-        return new JobException("unknown-task", 422, "Unknown task",
+        return new JobException("unknown-task", "Unknown task",
                 "no task named '" + task + "' is registered; known tasks: " + String.join(", ", known), Map.of());
     }
 
     public static JobException idempotencyConflict(String key, String jobId) {
-        return new JobException("idempotency-conflict", 422, "Idempotency key reused",
+        return new JobException("idempotency-conflict", "Idempotency key reused",
                 "Idempotency-Key '" + key + "' was used for a different request (job " + jobId + ")", Map.of("jobId", jobId));
     }
 
     public static JobException payloadTooLarge(String what, long size, long limit, String setting) {
-        return new JobException("payload-too-large", 413, "Payload too large",
+        return new JobException("payload-too-large", "Payload too large",
                 what + " is " + size + " bytes; the limit is " + limit + " (" + setting + ")", Map.of());
     }
 
     /** One or more fields are invalid; {@code errors} lists {@code {field, message}} pairs. */
     public static JobException validation(List<FieldError> errors) {
         String detail = errors.stream().map(e -> e.field() + ": " + e.message()).reduce((a, b) -> a + "; " + b).orElse("invalid request");
-        return new JobException("validation", 400, "Invalid request", detail, Map.of("errors", errors));
+        return new JobException("validation", "Invalid request", detail, Map.of("errors", errors));
     }
 
     public static JobException validation(String field, String message) {

@@ -1,8 +1,6 @@
 package io.jobpool.job;
 
 import io.jobpool.metrics.JobMetrics;
-import io.jobpool.pool.PoolSnapshot;
-import io.jobpool.pool.WorkerPool;
 import io.jobpool.protocol.Message;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +21,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the API does with jobs: submit ({@code apply_async}), read, wait ({@code AsyncResult.wait}),
- * cancel, forget. The store is the truth; this class never keeps job state of its own.
+ * cancel, forget; and the pool verbs that act on every replica ({@code close}, {@code join},
+ * {@code terminate}). The store is the truth; this class never keeps job state of its own, and it
+ * reaches worker processes only through {@link LocalNode} (this replica's) or {@link Broadcast}
+ * (whichever replica runs the job).
  */
 public final class JobService {
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
-    /** Waiters re-read the store at least this often, so a job finished by another replica is seen. */
-    private static final Duration RECHECK = Duration.ofSeconds(1);
+    /** How long a request for a running job's log waits for the replica running it to store it. */
+    private static final Duration LIVE_LOG_WAIT = Duration.ofSeconds(2);
 
     private final JobStore store;
-    private final WorkerPool pool;
+    private final LocalNode node;
+    private final Broadcast broadcast;
+    private final PoolGate gate;
+    private final Duration recheck;
     private final JobLimits limits;
     private final JobIds ids;
     private final JobWaiters waiters;
@@ -41,13 +46,19 @@ public final class JobService {
     private final JobMetrics metrics;
     private final CallbackTargets callbackTargets;
     private final Clock clock;
-    private volatile boolean accepting = true;
 
-    public JobService(JobStore store, WorkerPool pool, JobLimits limits, JobIds ids, JobWaiters waiters,
-            WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
-            Clock clock) {
+    /**
+     * @param recheck how often a waiter re-reads the store if no message woke it: only a fallback
+     *     for a lost {@link Broadcast} message, so it can be long
+     */
+    public JobService(JobStore store, LocalNode node, Broadcast broadcast, PoolGate gate, JobLimits limits, JobIds ids,
+            JobWaiters waiters, WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics,
+            CallbackTargets callbackTargets, Duration recheck, Clock clock) {
         this.store = store;
-        this.pool = pool;
+        this.node = node;
+        this.broadcast = broadcast;
+        this.gate = gate;
+        this.recheck = recheck;
         this.limits = limits;
         this.ids = ids;
         this.waiters = waiters;
@@ -56,6 +67,9 @@ public final class JobService {
         this.metrics = metrics;
         this.callbackTargets = callbackTargets;
         this.clock = clock;
+        broadcast.subscribe(Broadcast.Topic.JOBS_FINISHED, payload -> Broadcast.ids(payload).forEach(waiters::signal));
+        broadcast.subscribe(Broadcast.Topic.LOGS_STORED, payload -> Broadcast.ids(payload).forEach(id -> waiters.signal(logsKey(id))));
+        broadcast.onResync(waiters::signalAll);
     }
 
     /** Result of a submission; {@code created} is false when an idempotent retry returned the first job. */
@@ -63,7 +77,7 @@ public final class JobService {
 
     public Submitted submit(Submission submission) {
         NewJob job = validate(submission);
-        if (!accepting) {
+        if (!gate.accepting()) {
             throw JobException.poolClosed();
         }
         if (queueDepth.current() >= limits.queueCapacity()) {
@@ -108,7 +122,7 @@ public final class JobService {
         if (payload > limits.maxPayloadBytes()) {
             throw JobException.payloadTooLarge("args and kwargs", payload, limits.maxPayloadBytes(), "jobpool.jobs.max-payload-bytes");
         }
-        List<String> known = pool.snapshot().catalogue().stream().map(Message.TaskInfo::name).toList();
+        List<String> known = node.catalogue().stream().map(Message.TaskInfo::name).toList();
         // Before any worker has booted the catalogue is unknown; the worker then reports the task as unknown.
         if (!known.isEmpty() && !known.contains(s.task())) {
             throw JobException.unknownTask(s.task(), known);
@@ -156,7 +170,7 @@ public final class JobService {
                 return job;
             }
             try {
-                finished.get(Math.min(remaining, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
+                finished.get(Math.min(remaining, recheck.toNanos()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 waiters.unregister(id, finished);
             } catch (ExecutionException e) {
@@ -168,27 +182,41 @@ public final class JobService {
         }
     }
 
-    /** Cancels a queued job, or kills the worker of a running one. */
+    /**
+     * Cancels a queued job, or a running one wherever it runs: the store records CANCELLED first
+     * (so a late result can never overwrite it), then the replica holding the job kills its worker.
+     */
     public Job cancel(String id, String owner) {
+        return cancel(id, owner, null);
+    }
+
+    private Job cancel(String id, String owner, JobError reason) {
         while (true) {
             Job job = get(id, owner);
             if (job.ready()) {
                 throw JobException.finished(job);
             }
-            Instant now = clock.instant();
-            if (store.transition(JobTransition.cancelled(id, job.status(), null, null, now))) {
-                if (job.status() == JobStatus.RUNNING) {
-                    // The worker's exit reports JobOutcome.Cancelled, which logs and counts it.
-                    pool.cancel(id);
-                } else {
-                    metrics.completed(job.task(), "cancelled", null);
-                    log.info("Job {} CANCELLED while queued: task {}", id, job.task());
-                }
+            if (cancelUnfinished(job, reason)) {
                 waiters.signal(id);
                 return get(id, owner);
             }
             // It changed state under us (claimed or finished): look again.
         }
+    }
+
+    private boolean cancelUnfinished(Job job, JobError reason) {
+        if (!store.transition(JobTransition.cancelled(job.id(), job.status(), reason, clock.instant()))) {
+            return false;
+        }
+        if (job.status() == JobStatus.RUNNING) {
+            // The killed worker's outcome is counted and logged by the node that ran it.
+            broadcast.publishIds(Broadcast.Topic.CANCEL, List.of(job.id()));
+            log.info("Job {} CANCELLED while running on node {}; its worker is being killed", job.id(), job.workerNode());
+        } else {
+            metrics.completed(job.task(), "cancelled", null);
+            log.info("Job {} CANCELLED while queued: task {}", job.id(), job.task());
+        }
+        return true;
     }
 
     /** {@code AsyncResult.forget()}: deletes a finished job and its result. */
@@ -202,48 +230,164 @@ public final class JobService {
         }
     }
 
-    /** What the job printed: so far, while it runs on this node; all of it once it finished. */
+    /**
+     * What the job printed: so far while it runs (on this replica, or stored on request by the
+     * replica running it), all of it once it finished.
+     */
     public String logs(String id, String owner) {
         Job job = get(id, owner);
         if (job.status() == JobStatus.RUNNING) {
-            try {
-                java.util.Optional<String> live = pool.runningLogs(id).get(2, TimeUnit.SECONDS);
-                if (live.isPresent()) {
-                    return live.get();
-                }
-            } catch (ExecutionException | TimeoutException e) {
-                log.warn("Could not read the live log of job {} ({}); answering with the stored one", id, e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            Optional<String> local = liveLogHere(id);
+            if (local.isPresent()) {
+                return local.get();
+            }
+            if (job.workerNode() != null && !job.workerNode().equals(node.id())) {
+                awaitStoredLiveLog(id);
             }
         }
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
+    }
+
+    private Optional<String> liveLogHere(String id) {
+        try {
+            return node.liveLogs(id).get(LIVE_LOG_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Could not read the live log of job {} ({}); answering with the stored one", id, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Optional.empty();
+    }
+
+    /** Asks the replica running the job to store its log so far, and waits (bounded) until it did. */
+    private void awaitStoredLiveLog(String id) {
+        CompletableFuture<Void> stored = waiters.register(logsKey(id));
+        broadcast.publishIds(Broadcast.Topic.LOGS_REQUESTED, List.of(id));
+        try {
+            stored.get(LIVE_LOG_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            waiters.unregister(logsKey(id), stored);
+            log.info("No replica stored the live log of job {} within {} ms; answering with what the store has",
+                    id, LIVE_LOG_WAIT.toMillis());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String logsKey(String id) {
+        return "logs:" + id;
     }
 
     public ListedJobs list(JobQuery query) {
         return store.list(query);
     }
 
-    /** {@code Pool.close()}: refuse new submissions, keep running what is queued. */
+    /** {@code Pool.close()}: every replica refuses new submissions; queued jobs keep running. */
     public void closePool() {
-        accepting = false;
-        log.info("Pool closed to new jobs; queued jobs keep running");
+        setAccepting(false);
+        log.info("Pool closed to new jobs on every replica; queued jobs keep running");
     }
 
     public void openPool() {
-        accepting = true;
-        log.info("Pool open to new jobs");
+        setAccepting(true);
+        log.info("Pool open to new jobs on every replica");
     }
 
-    public boolean accepting() {
-        return accepting;
+    private void setAccepting(boolean accepting) {
+        store.setAccepting(accepting, node.id(), clock.instant());
+        gate.invalidate();
+        broadcast.publish(Broadcast.Topic.POOL_STATE, "");
     }
 
+    /**
+     * {@code Pool.join()}: waits until no job is queued or running anywhere (after {@code close}
+     * nothing new arrives); false if {@code timeout} passed first.
+     */
+    public boolean join(Duration timeout) {
+        Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
+        long deadline = System.nanoTime() + bounded.toNanos();
+        while (true) {
+            CompletableFuture<Void> anyFinished = waiters.registerAny();
+            if (store.countQueued() == 0 && store.countRunning() == 0) {
+                return true;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            try {
+                anyFinished.get(Math.min(remaining, recheck.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                waiters.unregisterAny(anyFinished);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /**
+     * {@code Pool.terminate()}: closes the pool, then cancels every queued and running job on
+     * every replica; running workers are killed. Returns how many jobs it cancelled.
+     */
+    public int terminate() {
+        closePool();
+        JobError reason = new JobError("CancelledError",
+                "cancelled by POST /v1/pool/terminate: the pool was terminated while the job was unfinished", null);
+        int cancelled = 0;
+        for (JobStatus status : List.of(JobStatus.QUEUED, JobStatus.RUNNING)) {
+            String after = null;
+            while (true) {
+                ListedJobs page = store.list(new JobQuery(status, null, null, null, after, 500, Long.MAX_VALUE));
+                for (Job job : page.jobs()) {
+                    // A job that moved on meanwhile (claimed, finished) is looked at again by id.
+                    if (cancelUnfinished(job, reason) || cancelIfStillUnfinished(job.id(), reason)) {
+                        cancelled++;
+                    }
+                }
+                if (page.jobs().isEmpty() || !page.more()) {
+                    break;
+                }
+                after = page.jobs().getLast().id();
+            }
+        }
+        log.info("Pool terminated: {} queued or running job(s) cancelled on every replica; the pool stays closed", cancelled);
+        return cancelled;
+    }
+
+    private boolean cancelIfStillUnfinished(String id, JobError reason) {
+        for (int tries = 0; tries < 3; tries++) {
+            Optional<Job> now = store.find(id);
+            if (now.isEmpty() || now.get().ready()) {
+                return false;
+            }
+            if (cancelUnfinished(now.get(), reason)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public PoolState poolState() {
+        return gate.state();
+    }
+
+    /** Queued jobs in the whole service (an estimate refreshed every fraction of a second). */
     public long queued() {
         return queueDepth.current();
     }
 
-    public PoolSnapshot pool() {
-        return pool.snapshot();
+    /** Running jobs in the whole service. */
+    public long running() {
+        return store.countRunning();
+    }
+
+    /** The replicas that share the store, by their last heartbeat. */
+    public List<ClusterNode> nodes() {
+        return store.nodes();
     }
 }

@@ -12,7 +12,7 @@ public interface JobStore {
 
     Optional<Job> find(String id);
 
-    /** What the job printed; empty while it runs. */
+    /** What the job printed; while it runs, what its replica last stored on request (or empty). */
     Optional<String> logs(String id);
 
     /**
@@ -44,6 +44,32 @@ public interface JobStore {
     ListedJobs list(JobQuery query);
 
     long countQueued();
+
+    long countRunning();
+
+    /** When the earliest QUEUED job is (or was) due; empty with nothing queued. */
+    java.util.Optional<Instant> nextDue();
+
+    /** Of {@code jobIds}, those still RUNNING under {@code node}'s lease (the others were cancelled or taken back). */
+    java.util.Set<String> held(String node, java.util.Collection<String> jobIds);
+
+    /** Stores the log so far of a job {@code node} runs, for readers on other replicas; false if it no longer does. */
+    boolean storeLiveLogs(String id, String node, String logs);
+
+    /** The service-wide pool state; open if it was never changed. */
+    PoolState poolState();
+
+    /** {@code close()} / {@code open()} for every replica. */
+    void setAccepting(boolean accepting, String node, Instant now);
+
+    /** Records that the replica is alive (inserted on its first heartbeat). */
+    void heartbeat(ClusterNode node);
+
+    /** Every replica with a recorded heartbeat, by id. */
+    List<ClusterNode> nodes();
+
+    /** Removes the replica {@code id} (may be {@code null}) and every replica silent since {@code heartbeatBefore}. */
+    int forgetNodes(String id, Instant heartbeatBefore);
 
     /**
      * Extends the lease of the given jobs while {@code node} holds them. Only jobs the node still

@@ -39,17 +39,21 @@ public record JobTransition(
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0, null);
     }
 
-    /** Back to the queue without counting the attempt: the service, not the job, stopped it. */
-    public static JobTransition interrupted(String id, String owner, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0, null);
+    /**
+     * Back to the queue without counting the attempt: the service, not the job, stopped it. It
+     * keeps its place (priority, then original schedule) ahead of jobs that came later.
+     */
+    public static JobTransition interrupted(String id, String owner) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, null, -1, 0, null);
     }
 
-    /** Back to the queue after its node or worker was lost. */
-    public static JobTransition redelivered(String id, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, now, 0, 1, null);
+    /** Back to the queue after its node or worker was lost, keeping its place in the queue. */
+    public static JobTransition redelivered(String id) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, null, 0, 1, null);
     }
 
-    public static JobTransition cancelled(String id, JobStatus from, String logs, Long pid, Instant now) {
-        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, null, logs, pid, now, null, 0, 0, null);
+    /** @param reason why, when not a client's own cancel (a pool terminate); {@code null} otherwise */
+    public static JobTransition cancelled(String id, JobStatus from, JobError reason, Instant now) {
+        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, reason, null, null, now, null, 0, 0, null);
     }
 }

@@ -12,6 +12,9 @@ public final class JobWaiters {
 
     private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
 
+    /** Waiters for any job at all ({@code Pool.join()}), completed by the next signal of any id. */
+    private final java.util.Set<CompletableFuture<Void>> waitingForAny = ConcurrentHashMap.newKeySet();
+
     /** A future completed when {@code jobId} is next signalled. Register before checking the store. */
     public CompletableFuture<Void> register(String jobId) {
         return waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
@@ -27,5 +30,25 @@ public final class JobWaiters {
         if (future != null) {
             future.complete(null);
         }
+        if (!waitingForAny.isEmpty()) {
+            waitingForAny.removeIf(any -> any.complete(null) || true);
+        }
+    }
+
+    /** A future completed when any job is next signalled. Register before checking the store. */
+    public CompletableFuture<Void> registerAny() {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        waitingForAny.add(future);
+        return future;
+    }
+
+    public void unregisterAny(CompletableFuture<Void> future) {
+        waitingForAny.remove(future);
+    }
+
+    /** Wakes every waiter, to re-read the store after signals may have been missed. */
+    public void signalAll() {
+        waiting.keySet().forEach(this::signal);
+        waitingForAny.removeIf(any -> any.complete(null) || true);
     }
 }

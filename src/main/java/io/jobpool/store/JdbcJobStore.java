@@ -1,5 +1,7 @@
 package io.jobpool.store;
 
+import io.jobpool.job.Broadcast;
+import io.jobpool.job.ClusterNode;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.ListedJobs;
@@ -8,6 +10,7 @@ import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.NewJob;
+import io.jobpool.job.PoolState;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -24,14 +27,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * {@link JobStore} on plain SQL that H2 and PostgreSQL both run. Every state change is
- * {@code UPDATE ... WHERE id = ? AND status = ?} and its row count is checked.
+ * {@code UPDATE ... WHERE id = ? AND status = ?} and its row count is checked. After each commit it
+ * tells every replica what changed through the {@link Broadcast}: jobs queued (idle dispatchers
+ * claim) and jobs finished (long-polls answer).
  */
 public final class JdbcJobStore implements JobStore {
 
     private static final String COLUMNS = """
             id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, result,
             error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
-            worker_pid, callback_url, error_callback_url, owner, progress, progress_message\s""";
+            worker_pid, callback_url, error_callback_url, owner, progress, progress_message, worker_node\s""";
 
     /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
@@ -45,6 +50,7 @@ public final class JdbcJobStore implements JobStore {
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final List<FinishedHook> finishedHooks;
+    private final Broadcast broadcast;
     private final boolean lockCandidatesSeparately;
     private final GroupCommit<NewJob, Inserted> inserts;
     private final GroupCommit<JobTransition, Boolean> transitions;
@@ -53,8 +59,9 @@ public final class JdbcJobStore implements JobStore {
      * @param lockCandidatesSeparately true on H2, whose {@code FOR UPDATE} locks before it limits
      */
     public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
-            boolean lockCandidatesSeparately) {
+            Broadcast broadcast, boolean lockCandidatesSeparately) {
         this.jdbc = jdbc;
+        this.broadcast = broadcast;
         this.transactions = transactions;
         this.lockCandidatesSeparately = lockCandidatesSeparately;
         this.inserts = new GroupCommit<>("insert", 256, this::insertAll);
@@ -69,6 +76,14 @@ public final class JdbcJobStore implements JobStore {
 
     /** Inserts a batch in one transaction; a duplicate idempotency key fails it (then each is retried alone). */
     private List<Inserted> insertAll(List<NewJob> jobs) {
+        List<Inserted> inserted = insertInOneTransaction(jobs);
+        if (inserted.stream().anyMatch(Inserted::created)) {
+            broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
+        }
+        return inserted;
+    }
+
+    private List<Inserted> insertInOneTransaction(List<NewJob> jobs) {
         if (jobs.size() == 1) {
             // Alone and outside a transaction: after a duplicate key PostgreSQL still answers the lookup.
             return List.of(insertOne(jobs.getFirst(), true));
@@ -111,7 +126,7 @@ public final class JdbcJobStore implements JobStore {
     private static Job queued(NewJob job) {
         return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.QUEUED, job.priority(), job.timeout(),
                 job.maxRetries(), 0, 0, null, null, job.createdAt(), job.scheduledAt(), null, null, null, null,
-                job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null);
+                job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null, null);
     }
 
     private Optional<Inserted> findByIdempotencyKey(String key) {
@@ -140,14 +155,14 @@ public final class JdbcJobStore implements JobStore {
             for (Job job : due) {
                 int rows = jdbc.sql("""
                         UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
-                            owner_node = :node, lease_until = :lease, worker_pid = NULL, progress = NULL,
-                            progress_message = NULL
+                            owner_node = :node, worker_node = :node, lease_until = :lease, worker_pid = NULL,
+                            progress = NULL, progress_message = NULL
                         WHERE id = :id AND status = 'QUEUED'""")
                         .param("now", now.toEpochMilli()).param("node", node)
                         .param("lease", leaseUntil.toEpochMilli()).param("id", job.id()).update();
                 switch (rows) {
                     case 0 -> { } // cancelled between the select and the update: not ours to run
-                    case 1 -> claimed.add(withClaim(job, now));
+                    case 1 -> claimed.add(withClaim(job, node, now));
                     default -> throw new IllegalStateException(rows + " rows claimed for job id " + job.id());
                 }
             }
@@ -178,10 +193,11 @@ public final class JdbcJobStore implements JobStore {
                 .toList();
     }
 
-    private static Job withClaim(Job job, Instant now) {
+    private static Job withClaim(Job job, String node, Instant now) {
         return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.RUNNING, job.priority(), job.timeout(),
                 job.maxRetries(), job.attempts() + 1, job.redeliveries(), null, job.error(), job.createdAt(),
-                job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null);
+                job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null,
+                node);
     }
 
     @Override
@@ -192,13 +208,43 @@ public final class JdbcJobStore implements JobStore {
 
     /** Applies a batch of transitions in one transaction, each a compare-and-set with its hooks. */
     private List<Boolean> transitionAll(List<JobTransition> batch) {
-        return transactions.execute(status -> {
-            List<Boolean> changed = new ArrayList<>(batch.size());
+        List<Boolean> changed = transactions.execute(status -> {
+            List<Boolean> results = new ArrayList<>(batch.size());
             for (JobTransition t : batch) {
-                changed.add(transitionOne(t));
+                results.add(transitionOne(t));
             }
-            return changed;
+            return results;
         });
+        announce(batch, changed);
+        return changed;
+    }
+
+    /** Tells every replica what the committed batch changed. */
+    private void announce(List<JobTransition> batch, List<Boolean> changed) {
+        List<String> finished = new ArrayList<>();
+        boolean queued = false;
+        for (int i = 0; i < batch.size(); i++) {
+            if (changed.get(i)) {
+                JobTransition t = batch.get(i);
+                if (t.to().isTerminal()) {
+                    finished.add(t.id());
+                } else if (t.to() == JobStatus.QUEUED) {
+                    queued = true;
+                }
+            }
+        }
+        try {
+            broadcast.publishIds(Broadcast.Topic.JOBS_FINISHED, finished);
+            if (queued || !finished.isEmpty()) {
+                // A finished job may free a capacity someone waits on; a re-queued one is due work.
+                broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
+            }
+        } catch (RuntimeException e) {
+            // Committed already: waiters and dispatchers find the change at their next fallback poll.
+            org.slf4j.LoggerFactory.getLogger(JdbcJobStore.class)
+                    .warn("Could not announce {} job change(s) to other replicas; they see them at their next poll: {}",
+                            finished.size(), e.toString());
+        }
     }
 
     private boolean transitionOne(JobTransition t) {
@@ -316,6 +362,78 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public long countRunning() {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING'").query(Long.class).single();
+    }
+
+    @Override
+    public Optional<Instant> nextDue() {
+        return jdbc.sql("SELECT MIN(scheduled_at) FROM jobs WHERE status = 'QUEUED'")
+                .query(rs -> rs.next() ? Optional.ofNullable(instant(rs, 1)) : Optional.<Instant>empty());
+    }
+
+    @Override
+    public java.util.Set<String> held(String node, java.util.Collection<String> jobIds) {
+        java.util.Set<String> held = new java.util.HashSet<>();
+        List<String> ids = List.copyOf(jobIds);
+        for (int from = 0; from < ids.size(); from += 500) {
+            held.addAll(jdbc.sql("SELECT id FROM jobs WHERE owner_node = :node AND status = 'RUNNING' AND id IN (:ids)")
+                    .param("node", node).param("ids", ids.subList(from, Math.min(ids.size(), from + 500)))
+                    .query(String.class).list());
+        }
+        return held;
+    }
+
+    @Override
+    public boolean storeLiveLogs(String id, String node, String logs) {
+        return jdbc.sql("UPDATE jobs SET logs = :logs WHERE id = :id AND status = 'RUNNING' AND owner_node = :node")
+                .param("logs", logs).param("id", id).param("node", node).update() == 1;
+    }
+
+    @Override
+    public PoolState poolState() {
+        return jdbc.sql("SELECT accepting, changed_at, changed_by FROM pool_state WHERE id = 1")
+                .query((rs, n) -> new PoolState(rs.getBoolean("accepting"), instant(rs, "changed_at"), rs.getString("changed_by")))
+                .optional().orElse(new PoolState(true, null, null));
+    }
+
+    @Override
+    public void setAccepting(boolean accepting, String node, Instant now) {
+        int rows = jdbc.sql("UPDATE pool_state SET accepting = :accepting, changed_at = :now, changed_by = :node WHERE id = 1")
+                .param("accepting", accepting).param("now", now.toEpochMilli()).param("node", node).update();
+        if (rows != 1) {
+            throw new IllegalStateException("pool_state holds " + rows + " rows for id 1; the migration creates exactly one");
+        }
+    }
+
+    @Override
+    public void heartbeat(ClusterNode node) {
+        int rows = jdbc.sql("UPDATE nodes SET heartbeat_at = :heartbeat, pool_size = :size, running = :running WHERE id = :id")
+                .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
+                .param("running", node.running()).param("id", node.id()).update();
+        if (rows == 0) {
+            jdbc.sql("INSERT INTO nodes (id, started_at, heartbeat_at, pool_size, running) VALUES (:id, :started, :heartbeat, :size, :running)")
+                    .param("id", node.id()).param("started", node.startedAt().toEpochMilli())
+                    .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
+                    .param("running", node.running()).update();
+        }
+    }
+
+    @Override
+    public List<ClusterNode> nodes() {
+        return jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running FROM nodes ORDER BY id")
+                .query((rs, n) -> new ClusterNode(rs.getString("id"), instant(rs, "started_at"), instant(rs, "heartbeat_at"),
+                        rs.getInt("pool_size"), rs.getInt("running")))
+                .list();
+    }
+
+    @Override
+    public int forgetNodes(String id, Instant heartbeatBefore) {
+        return jdbc.sql("DELETE FROM nodes WHERE id = :id OR heartbeat_at < :before")
+                .param("id", id == null ? "" : id).param("before", heartbeatBefore.toEpochMilli()).update();
+    }
+
+    @Override
     public long countQueued() {
         return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'").query(Long.class).single();
     }
@@ -376,12 +494,17 @@ public final class JdbcJobStore implements JobStore {
                 rs.getInt("redeliveries"), rs.getString("result"), error, instant(rs, "created_at"),
                 instant(rs, "scheduled_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
                 rs.getString("batch_id"), workerPid, rs.getString("callback_url"),
-                rs.getString("error_callback_url"), rs.getString("owner"), progress(rs));
+                rs.getString("error_callback_url"), rs.getString("owner"), progress(rs), rs.getString("worker_node"));
     }
 
     private static Job.Progress progress(ResultSet rs) throws SQLException {
         double fraction = rs.getDouble("progress");
         return rs.wasNull() ? null : new Job.Progress(fraction, rs.getString("progress_message"));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

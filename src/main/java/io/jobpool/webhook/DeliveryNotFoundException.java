@@ -7,6 +7,6 @@ import java.util.Map;
 final class DeliveryNotFoundException extends JobException {
 
     DeliveryNotFoundException(String jobId, String deliveryId) {
-        super("not-found", 404, "Not found", "job " + jobId + " has no delivery '" + deliveryId + "'", Map.of("jobId", jobId));
+        super("not-found", "Not found", "job " + jobId + " has no delivery '" + deliveryId + "'", Map.of("jobId", jobId));
     }
 }

@@ -1,6 +1,6 @@
 package io.jobpool.webhook;
 
-import io.jobpool.api.JobView;
+import io.jobpool.job.JobView;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import java.time.Clock;

@@ -8,7 +8,7 @@ import java.util.Map;
 final class WebhookTargetRefusedException extends JobException {
 
     WebhookTargetRefusedException(String field, String url, String reason) {
-        super("webhook-target-refused", 422, "Webhook target refused", field + " " + url + " is refused: " + reason,
+        super("webhook-target-refused", "Webhook target refused", field + " " + url + " is refused: " + reason,
                 Map.of("errors", List.of(new FieldError(field, reason))));
     }
 }

@@ -61,6 +61,72 @@ class PoolApiTest extends ServiceTest {
     }
 
     @Test
+    void closeThenJoinAnswersOnceTheQueuedJobsAreDone() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                ids.add(api.submit("{\"task\":\"sleep\",\"args\":[0.5]}").get("id").asString());
+            }
+            api.post("/v1/pool/close", null);
+            ApiClient.Response notYet = api.post("/v1/pool/join?timeout=0", null);
+            assertThat(notYet.status()).as("three half-second jobs on two workers are not done at once").isEqualTo(202);
+            assertThat(notYet.header("Retry-After")).isNotNull();
+            ApiClient.Response joined = api.post("/v1/pool/join?timeout=60", null);
+            assertThat(joined.status()).isEqualTo(200);
+            assertThat(joined.json().get("queued").asLong()).isZero();
+            assertThat(joined.json().get("running").asLong()).isZero();
+            for (String id : ids) {
+                assertThat(api.get("/v1/jobs/" + id).json().get("status").asString()).as("job %s when join answered", id)
+                        .isEqualTo("SUCCEEDED");
+            }
+        } finally {
+            api.post("/v1/pool/open", null);
+        }
+        assertThat(api.raw("POST", "/v1/pool/join?timeout=-1", null, java.util.Map.of()).status()).isEqualTo(400);
+    }
+
+    @Test
+    void terminateKillsRunningWorkersAndCancelsEveryUnfinishedJob() {
+        try {
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(api.submit("{\"task\":\"sleep\",\"args\":[60]}").get("id").asString());
+            }
+            java.util.List<Long> pids = Await.until("two sleeps running on their workers", Duration.ofSeconds(20),
+                    () -> ids.stream().map(id -> api.get("/v1/jobs/" + id).json().get("worker"))
+                            .filter(w -> w != null && !w.isNull() && !w.get("pid").isNull())
+                            .map(w -> w.get("pid").asLong()).toList(),
+                    found -> found.size() == 2);
+            JsonNode terminated = api.post("/v1/pool/terminate", null).json();
+            assertThat(terminated.get("accepting").asBoolean()).isFalse();
+            for (String id : ids) {
+                JsonNode job = api.get("/v1/jobs/" + id).json();
+                assertThat(job.get("status").asString()).isEqualTo("CANCELLED");
+                assertThat(job.get("error").get("type").asString()).isEqualTo("CancelledError");
+                assertThat(job.get("error").get("message").asString()).contains("terminate");
+            }
+            for (long pid : pids) {
+                Await.until("worker " + pid + " killed", Duration.ofSeconds(10),
+                        () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+            }
+            assertThat(api.post("/v1/jobs", "{\"task\":\"echo\"}").json().get("type").asString()).isEqualTo("pool-closed");
+        } finally {
+            api.post("/v1/pool/open", null);
+        }
+        assertThat(api.run("{\"task\":\"echo\"}", 20).get("status").asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void poolListsThisReplicaAmongTheNodesAndJobsNameTheirNode() {
+        JsonNode pool = api.get("/v1/pool").json();
+        String node = pool.get("node").asString();
+        assertThat(pool.get("nodes").findValuesAsString("id")).contains(node);
+        JsonNode done = api.run("{\"task\":\"echo\"}", 20);
+        assertThat(done.get("worker").get("node").asString()).isEqualTo(node);
+        assertThat(done.get("worker").get("pid").asLong()).isPositive();
+    }
+
+    @Test
     void workersSeeAScrubbedEnvironment() throws Exception {
         Path environment = Await.until("a live worker", Duration.ofSeconds(10),
                 () -> Path.of("/proc", api.get("/v1/pool").json().get("workers").get(0).get("pid").asString(), "environ"),

@@ -43,6 +43,7 @@ abstract class JobStoreContract {
     private final JobIds ids = new JobIds(Clock.systemUTC());
     private final AtomicReference<RuntimeException> failingHook = new AtomicReference<>();
     private final List<String> hookSaw = new ArrayList<>();
+    private final List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
     private JdbcClient jdbc;
     JobStore store;
 
@@ -65,7 +66,12 @@ abstract class JobStoreContract {
             if (failingHook.get() != null) {
                 throw failingHook.get();
             }
-        }), embedded());
+        }), new LocalBroadcast() {
+            @Override
+            public void publish(Topic topic, String payload) {
+                announced.add(topic + ":" + payload);
+            }
+        }, embedded());
     }
 
     private NewJob newJob(String task, int priority, Instant scheduledAt, String idempotencyKey) {
@@ -163,7 +169,7 @@ abstract class JobStoreContract {
 
     @Test
     void theStateTableRefusesIllegalTransitions() {
-        assertThatThrownBy(() -> JobTransition.cancelled("x", JobStatus.SUCCEEDED, null, null, now))
+        assertThatThrownBy(() -> JobTransition.cancelled("x", JobStatus.SUCCEEDED, null, now))
                 .isInstanceOf(JobStatus.IllegalTransitionException.class);
         assertThat(JobStatus.QUEUED.canMoveTo(JobStatus.SUCCEEDED)).isFalse();
         assertThat(JobStatus.RUNNING.canMoveTo(JobStatus.QUEUED)).isTrue();
@@ -192,7 +198,7 @@ abstract class JobStoreContract {
         assertThat(retried.error().type()).isEqualTo("E");
         assertThat(store.claim("node-a", 1, now, now.plusSeconds(30))).as("not due yet").isEmpty();
         assertThat(store.claim("node-a", 1, now.plusSeconds(2), now.plusSeconds(30))).hasSize(1);
-        assertThat(store.transition(JobTransition.interrupted(job.id(), "node-a", now))).isTrue();
+        assertThat(store.transition(JobTransition.interrupted(job.id(), "node-a"))).isTrue();
         assertThat(store.find(job.id()).orElseThrow().attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
     }
 
@@ -208,9 +214,103 @@ abstract class JobStoreContract {
         assertThat(store.renewLeases("node-a", List.of(theirs.id()), now.plusSeconds(60))).as("not node-a's job").isZero();
         assertThat(store.renewLeases("node-b", List.of(theirs.id()), now.plusSeconds(60))).isEqualTo(1);
         assertThat(store.orphans("node-a", now.plusSeconds(10), false)).isEmpty();
-        assertThat(store.transition(JobTransition.redelivered(theirs.id(), now))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(theirs.id()))).isTrue();
         assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);
         assertThat(store.find(mine.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void aRequeuedJobKeepsItsPlaceAheadOfLaterJobs() {
+        Job early = store.insert(newJob("early", 0, now.minusSeconds(10), null)).job();
+        store.claim("node-a", 1, now, now.plusSeconds(5));
+        Job later = insert("later", 0);
+        assertThat(store.transition(JobTransition.redelivered(early.id()))).isTrue();
+        assertThat(store.find(early.id()).orElseThrow().scheduledAt()).isEqualTo(early.scheduledAt());
+        assertThat(store.claim("node-b", 1, now.plusSeconds(1), now.plusSeconds(30))).extracting(Job::id)
+                .as("the re-queued job is claimed before the one submitted after it").containsExactly(early.id());
+        assertThat(store.transition(JobTransition.interrupted(early.id(), "node-b"))).isTrue();
+        assertThat(store.claim("node-b", 1, now.plusSeconds(1), now.plusSeconds(30))).extracting(Job::id)
+                .containsExactly(early.id());
+        assertThat(store.find(later.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
+
+    @Test
+    void theNodeThatRanAJobStaysOnItAfterItFinished() {
+        Job job = insert("echo", 0);
+        assertThat(store.claim("node-a", 1, now, now.plusSeconds(30))).extracting(Job::workerNode).containsExactly("node-a");
+        assertThat(store.find(job.id()).orElseThrow().workerNode()).isEqualTo("node-a");
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now))).isTrue();
+        Job done = store.find(job.id()).orElseThrow();
+        assertThat(done.workerNode()).isEqualTo("node-a");
+        assertThat(done.workerPid()).isEqualTo(42L);
+    }
+
+    @Test
+    void aCancelledRunningJobIsNoLongerHeldAndALateResultDoesNotOverwriteIt() {
+        Job job = insert("sleep", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.held("node-a", List.of(job.id()))).containsExactly(job.id());
+        assertThat(store.countRunning()).isEqualTo(1);
+        JobError reason = new JobError("CancelledError", "terminated", null);
+        assertThat(store.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, reason, now))).isTrue();
+        assertThat(store.held("node-a", List.of(job.id()))).isEmpty();
+        assertThat(store.countRunning()).isZero();
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now))).as("late result").isFalse();
+        Job cancelled = store.find(job.id()).orElseThrow();
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.error()).isEqualTo(reason);
+    }
+
+    @Test
+    void everyReplicaIsToldOfQueuedAndFinishedJobs() {
+        Job job = insert("echo", 0);
+        assertThat(announced).contains("JOBS_AVAILABLE:");
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        announced.clear();
+        store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now));
+        assertThat(announced).contains("JOBS_FINISHED:" + job.id());
+    }
+
+    @Test
+    void aRunningJobsLiveLogIsStoredOnlyByTheNodeHoldingIt() {
+        Job job = insert("print", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.storeLiveLogs(job.id(), "node-b", "not mine")).isFalse();
+        assertThat(store.storeLiveLogs(job.id(), "node-a", "so far")).isTrue();
+        assertThat(store.logs(job.id())).contains("so far");
+        store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "all of it", 42L, now));
+        assertThat(store.storeLiveLogs(job.id(), "node-a", "late")).isFalse();
+        assertThat(store.logs(job.id())).contains("all of it");
+    }
+
+    @Test
+    void thePoolStateIsOneRowForEveryReplica() {
+        assertThat(store.poolState().accepting()).isTrue();
+        store.setAccepting(false, "node-a", now);
+        assertThat(store.poolState()).isEqualTo(new io.jobpool.job.PoolState(false, now, "node-a"));
+        store.setAccepting(true, "node-c", now.plusSeconds(1));
+        assertThat(store.poolState().accepting()).isTrue();
+        assertThat(store.poolState().changedBy()).isEqualTo("node-c");
+    }
+
+    @Test
+    void nodesAreListedByHeartbeatAndForgotten() {
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-b", now, now, 1, 0));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3));
+        assertThat(store.nodes()).containsExactly(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3),
+                new io.jobpool.job.ClusterNode("node-b", now, now, 1, 0));
+        assertThat(store.forgetNodes(null, now.plusSeconds(1))).as("node-b is silent").isEqualTo(1);
+        assertThat(store.forgetNodes("node-a", now)).isEqualTo(1);
+        assertThat(store.nodes()).isEmpty();
+    }
+
+    @Test
+    void nextDueIsTheEarliestQueuedSchedule() {
+        assertThat(store.nextDue()).isEmpty();
+        store.insert(newJob("later", 0, now.plusSeconds(60), null));
+        store.insert(newJob("sooner", 0, now.plusSeconds(5), null));
+        assertThat(store.nextDue()).contains(now.plusSeconds(5));
     }
 
     @Test
@@ -246,7 +346,7 @@ abstract class JobStoreContract {
     void onlyFinishedJobsAreDeleted() {
         Job queued = insert("echo", 0);
         assertThat(store.deleteFinished(queued.id())).isFalse();
-        assertThat(store.transition(JobTransition.cancelled(queued.id(), JobStatus.QUEUED, null, null, now))).isTrue();
+        assertThat(store.transition(JobTransition.cancelled(queued.id(), JobStatus.QUEUED, null, now))).isTrue();
         assertThat(store.deleteFinishedBefore(now, 10)).as("finished at now, not before").isZero();
         assertThat(store.deleteFinishedBefore(now.plusSeconds(1), 10)).isEqualTo(1);
         assertThat(store.find(queued.id())).isEmpty();

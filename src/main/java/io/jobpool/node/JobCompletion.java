@@ -1,5 +1,11 @@
-package io.jobpool.job;
+package io.jobpool.node;
 
+import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobTransition;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.WorkSignal;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.JobOutcome;
 import io.jobpool.pool.PoolListener;
@@ -14,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns what the pool reports into the job's next state: final, or back to the queue for a retry
  * or after a shutdown. The supervisor must never wait on the database, so each outcome is written
- * on its own virtual thread.
+ * on its own virtual thread. A write that fails (the database is briefly unreachable) is retried
+ * while this node's lease on the job can still be valid, so a short outage neither loses the
+ * result nor runs the job twice; the job stays in {@link RunningJobs} until its outcome is stored.
  */
 public final class JobCompletion implements PoolListener {
 
@@ -36,10 +44,12 @@ public final class JobCompletion implements PoolListener {
     private final ExecutorService writers;
     private final String node;
     private final Duration retryBackoff;
+    private final Duration lease;
     private final Clock clock;
 
     public JobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal,
-            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Clock clock) {
+            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Duration lease, Clock clock) {
+        this.lease = lease;
         this.store = store;
         this.running = running;
         this.waiters = waiters;
@@ -53,16 +63,40 @@ public final class JobCompletion implements PoolListener {
 
     @Override
     public void jobFinished(JobOutcome outcome) {
-        writers.execute(() -> {
+        writers.execute(() -> recordRetrying(outcome));
+    }
+
+    private void recordRetrying(JobOutcome outcome) {
+        long giveUpAt = System.nanoTime() + lease.multipliedBy(2).toNanos();
+        long backoffMillis = 100;
+        while (true) {
             try {
                 record(outcome);
+                return;
             } catch (RuntimeException e) {
-                // The job stays RUNNING with this node's lease; if the store is down the lease runs
-                // out and the reaper redelivers it, so nothing is lost.
-                log.error("Could not record the outcome of job {}; its lease will expire and it will be redelivered",
-                        outcome.jobId(), e);
+                if (System.nanoTime() > giveUpAt || Thread.currentThread().isInterrupted()) {
+                    // Past the lease another node may have taken the job back; if not, the reaper will.
+                    forget(outcome.jobId());
+                    log.error("Could not record the outcome of job {}; giving up, its lease expires and it will be redelivered",
+                            outcome.jobId(), e);
+                    return;
+                }
+                log.warn("Could not record the outcome of job {} ({}); retrying in {} ms", outcome.jobId(), e.toString(),
+                        backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 2000);
             }
-        });
+        }
+    }
+
+    private void forget(String jobId) {
+        lastProgress.remove(jobId);
+        latestProgress.remove(jobId);
+        running.remove(jobId);
     }
 
     /**
@@ -104,9 +138,8 @@ public final class JobCompletion implements PoolListener {
     }
 
     private void record(JobOutcome outcome) {
-        lastProgress.remove(outcome.jobId());
-        Job.Progress progress = latestProgress.remove(outcome.jobId());
-        Job job = running.remove(outcome.jobId()).orElse(null);
+        Job.Progress progress = latestProgress.get(outcome.jobId());
+        Job job = running.get(outcome.jobId()).orElse(null);
         if (job == null) {
             log.warn("Outcome for job {} which this node does not run; ignored", outcome.jobId());
             return;
@@ -131,11 +164,12 @@ public final class JobCompletion implements PoolListener {
                 log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
             }
             case JobOutcome.Interrupted i -> {
-                if (store.transition(JobTransition.interrupted(job.id(), node, now))) {
+                if (store.transition(JobTransition.interrupted(job.id(), node))) {
                     log.info("Job {} put back in the queue: interrupted by shutdown on worker pid {}", job.id(), pidText);
                 }
             }
         }
+        forget(job.id());
         waiters.signal(job.id());
     }
 

@@ -1,8 +1,8 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
-import io.jobpool.job.RunningJobs;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.Assignment;
 import io.jobpool.pool.WorkerPool;
@@ -18,12 +18,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims due jobs for idle workers. It takes one permit per idle worker from the pool, claims that
  * many jobs in one transaction, and hands them over; permits it could not fill go back. With
- * nothing due it sleeps until {@link Wakeups} rings or the poll interval (delayed jobs and
- * retries become due without anyone signalling).
+ * nothing due it sleeps until {@link Wakeups} rings (any replica queued or finished jobs), until
+ * the next delayed job or retry is due, or at most the poll interval, a fallback for a lost message.
  */
 public final class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** Pause after a failed claim (the store unreachable), independent of the long fallback poll. */
+    private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
     private final JobStore store;
     private final WorkerPool pool;
@@ -74,19 +76,24 @@ public final class Dispatcher {
                     continue;
                 }
                 int wanted = 1 + slots.drainPermits();
-                int claimed = stopping ? 0 : claim(wanted);
-                if (claimed < wanted) {
-                    slots.release(wanted - claimed);
+                int claimed = 0;
+                try {
+                    claimed = stopping ? 0 : claim(wanted);
+                } finally {
+                    // Also when the claim failed: the workers are still free.
+                    if (claimed < wanted) {
+                        slots.release(wanted - claimed);
+                    }
                 }
                 if (claimed == 0) {
-                    wakeups.await(pollInterval);
+                    wakeups.await(idleWait());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | LinkageError | AssertionError e) {
-                log.error("Claiming jobs failed; retrying in {} ms", pollInterval.toMillis(), e);
-                sleepQuietly(pollInterval);
+                log.error("Claiming jobs failed; retrying in {} ms", ERROR_BACKOFF.toMillis(), e);
+                sleepQuietly(ERROR_BACKOFF);
             }
         }
         log.info("Dispatcher stopped claiming jobs");
@@ -101,6 +108,16 @@ public final class Dispatcher {
             pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout()));
         }
         return jobs.size();
+    }
+
+    /** Until the next queued job is due, at most the poll interval. */
+    private Duration idleWait() {
+        Instant now = clock.instant();
+        return store.nextDue()
+                .filter(due -> due.isAfter(now))
+                .map(due -> Duration.between(now, due))
+                .filter(untilDue -> untilDue.compareTo(pollInterval) < 0)
+                .orElse(pollInterval);
     }
 
     private static void sleepQuietly(Duration duration) {

@@ -1,11 +1,14 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.WorkSignal;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-/** The dispatcher's doorbell: rung when jobs are submitted or re-queued, waited on when idle. */
+/**
+ * The dispatcher's doorbell: rung when any replica submits, re-queues or finishes jobs (through
+ * {@link io.jobpool.job.Broadcast}), waited on when idle.
+ */
 public final class Wakeups implements WorkSignal {
 
     private final Semaphore bell = new Semaphore(0);

@@ -1,4 +1,4 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.NewJob;
-import io.jobpool.job.RunningJobs;
+import io.jobpool.node.RunningJobs;
 import io.jobpool.store.JdbcJobStore;
 import io.jobpool.testing.SettableClock;
 import java.time.Duration;
@@ -38,7 +38,7 @@ class LeasesTest {
         dataSource.setURL("jdbc:h2:mem:leases-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/h2").load().migrate();
         store = new JdbcJobStore(JdbcClient.create(dataSource), new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                List.of(), true);
+                List.of(), new io.jobpool.store.LocalBroadcast(), true);
     }
 
     private Leases leases(String node, int maxRedeliveries) {

@@ -1,4 +1,4 @@
-package io.jobpool.config;
+package io.jobpool.node;
 
 import io.jobpool.pool.PoolSnapshot;
 import io.jobpool.pool.WorkerPool;
@@ -10,11 +10,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * Part of readiness: the pool keeps at least one worker alive. Down while workers fail to boot
  * (the pool is backing off) or before the first one is ready.
  */
-final class PoolHealthIndicator implements HealthIndicator {
+public final class PoolHealthIndicator implements HealthIndicator {
 
     private final WorkerPool pool;
 
-    PoolHealthIndicator(WorkerPool pool) {
+    public PoolHealthIndicator(WorkerPool pool) {
         this.pool = pool;
     }
 

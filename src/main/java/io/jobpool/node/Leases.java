@@ -1,11 +1,10 @@
-package io.jobpool.dispatch;
+package io.jobpool.node;
 
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
-import io.jobpool.job.RunningJobs;
 import io.jobpool.job.WorkSignal;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,7 +71,7 @@ public final class Leases {
                         waiters.signal(job.id());
                         reaped++;
                     }
-                } else if (store.transition(JobTransition.redelivered(job.id(), now))) {
+                } else if (store.transition(JobTransition.redelivered(job.id()))) {
                     log.warn("Job {} (task {}) was RUNNING on a node that is gone; back in the queue (redelivery {})",
                             job.id(), job.task(), job.redeliveries() + 1);
                     reaped++;

@@ -1,5 +1,6 @@
-package io.jobpool.job;
+package io.jobpool.node;
 
+import io.jobpool.job.Job;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +12,14 @@ public final class RunningJobs {
 
     public void add(Job job) {
         jobs.put(job.id(), job);
+    }
+
+    public Optional<Job> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    public boolean contains(String id) {
+        return jobs.containsKey(id);
     }
 
     public Optional<Job> remove(String id) {

@@ -1,7 +1,8 @@
-package io.jobpool.config;
+package io.jobpool.node;
 
-import io.jobpool.dispatch.Dispatcher;
-import io.jobpool.dispatch.Leases;
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.config.NodeIdentity;
+import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import io.jobpool.pool.WorkerPool;
 import java.time.Clock;
@@ -21,18 +22,19 @@ import org.springframework.context.event.ContextClosedEvent;
  * Starts and stops the pool with the application.
  *
  * <p>Start: re-queue what a previous run left RUNNING, prefork the workers, start claiming, start
- * the housekeeping (lease heartbeat, orphan reaper, expiry of old results). Stop, on SIGTERM: as
+ * the housekeeping (lease and node heartbeat, orphan reaper, expiry of old results and of silent nodes). Stop, on SIGTERM: as
  * soon as the context starts closing no new job is claimed; once the web server has stopped,
  * running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed and go back
  * to the queue; last, the outcome writes finish before the store closes.
  */
-final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
 
     private final WorkerPool pool;
     private final Dispatcher dispatcher;
     private final Leases leases;
+    private final ClusterCommands commands;
     private final JobStore store;
     private final ExecutorService outcomeWriters;
     private final NodeIdentity node;
@@ -42,8 +44,9 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
 
-    PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
-            NodeIdentity node, JobpoolProperties properties, Clock clock) {
+    public PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
+            ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        this.commands = commands;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.leases = leases;
@@ -64,12 +67,19 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
         if (recovered > 0) {
             log.info("Re-queued {} job(s) left RUNNING by a previous run", recovered);
         }
+        try {
+            commands.heartbeat();
+        } catch (RuntimeException e) {
+            log.warn("Could not record this node's first heartbeat; the next one will try again: {}", e.toString());
+        }
         pool.start();
         dispatcher.start();
         Duration lease = properties.jobs().lease();
         every(lease.dividedBy(3), leases::renew);
+        every(lease.dividedBy(3), commands::heartbeat);
         every(lease.dividedBy(2), () -> leases.reapOrphans(false));
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
+        every(Duration.ofMinutes(1), () -> commands.forget(properties.cluster().nodeExpiry(), false));
         running = true;
         log.info("jobpool node {} started: {} workers, store {}", node.id(), properties.pool().effectiveSize(),
                 node.embedded() ? "embedded H2 in " + properties.dataDir().toAbsolutePath() : "external database");
@@ -121,6 +131,12 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
             log.error("Stopping the worker pool failed", e);
         }
         housekeeping.shutdownNow();
+        try {
+            commands.forget(properties.cluster().nodeExpiry(), true);
+        } catch (RuntimeException e) {
+            log.warn("Could not remove this node from the cluster's list; it drops out after jobpool.cluster.node-expiry: {}",
+                    e.toString());
+        }
         outcomeWriters.shutdown();
         try {
             if (!outcomeWriters.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -1,9 +1,6 @@
-package io.jobpool.api;
+package io.jobpool.job;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
-import io.jobpool.job.Job;
-import io.jobpool.job.JobError;
-import io.jobpool.job.JobStatus;
 import java.time.Instant;
 
 /**
@@ -20,8 +17,11 @@ public record JobView(
         Instant startedAt, Instant finishedAt, String batchId, String owner, WorkerRef worker, Job.Progress progress,
         String callbackUrl, String errorCallbackUrl) {
 
-    /** The worker process that runs or ran the job. */
-    public record WorkerRef(long pid) {}
+    /**
+     * The worker process that runs or ran the job: the replica ({@code node}) and the process id
+     * there ({@code pid}, unknown while it runs on another replica).
+     */
+    public record WorkerRef(String node, Long pid) {}
 
     /**
      * A job as {@code GET /v1/jobs/{id}} shows it, without looking up the pid of a live worker:
@@ -31,11 +31,11 @@ public record JobView(
         return of(job, null);
     }
 
-    static JobView of(Job job, Long runningPid) {
+    public static JobView of(Job job, Long runningPid) {
         Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
-                job.batchId(), job.owner(), pid == null ? null : new WorkerRef(pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
+                job.batchId(), job.owner(), pid == null && job.workerNode() == null ? null : new WorkerRef(job.workerNode(), pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
     }
 }

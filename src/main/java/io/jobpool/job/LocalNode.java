@@ -1,0 +1,29 @@
+package io.jobpool.job;
+
+import io.jobpool.protocol.Message;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What only the replica that answers a request can do: the job core reaches this node's worker
+ * processes through here and nowhere else. Commands for "the process running job X" go through
+ * the store and {@link Broadcast}, because X may run on another replica.
+ */
+public interface LocalNode {
+
+    /** This replica's id, as written in leases and shown as {@code worker.node}. */
+    String id();
+
+    /** The tasks this node's workers registered; empty before the first worker booted. */
+    List<Message.TaskInfo> catalogue();
+
+    /** What the job printed so far, if a worker of this node runs it now. */
+    CompletableFuture<Optional<String>> liveLogs(String jobId);
+
+    /** The pid of this node's worker running the job, if any. */
+    Optional<Long> workerPid(String jobId);
+
+    /** Kills this node's worker of the job, if it runs here; the job's state is the store's business. */
+    void kill(String jobId);
+}

@@ -1,0 +1,116 @@
+package io.jobpool.node;
+
+import io.jobpool.job.Broadcast;
+import io.jobpool.job.ClusterNode;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.LocalNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out, on this replica, what any replica recorded in the store for the jobs this one runs:
+ * a cancel kills the worker, a request for a running job's log stores it. Messages make it
+ * immediate; {@link #heartbeat()} is the fallback that also catches a missed message, because
+ * whatever the store says this node no longer holds is killed.
+ */
+public final class ClusterCommands {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterCommands.class);
+
+    /** A job's live log is stored at most this often however many readers ask. */
+    private static final Duration LOG_INTERVAL = Duration.ofMillis(250);
+
+    private final JobStore store;
+    private final LocalNode node;
+    private final RunningJobs running;
+    private final Broadcast broadcast;
+    private final ExecutorService executor;
+    private final int poolSize;
+    private final Clock clock;
+    private final Instant startedAt;
+    private final Map<String, Long> logsStoredAt = new ConcurrentHashMap<>();
+
+    public ClusterCommands(JobStore store, LocalNode node, RunningJobs running, Broadcast broadcast,
+            ExecutorService executor, int poolSize, Clock clock) {
+        this.store = store;
+        this.node = node;
+        this.running = running;
+        this.broadcast = broadcast;
+        this.executor = executor;
+        this.poolSize = poolSize;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+        broadcast.subscribe(Broadcast.Topic.CANCEL, payload -> Broadcast.ids(payload).forEach(this::killIfHere));
+        // Storing a log reads the worker and writes the store: never on the thread delivering messages.
+        broadcast.subscribe(Broadcast.Topic.LOGS_REQUESTED,
+                payload -> Broadcast.ids(payload).forEach(id -> executor.execute(() -> storeLiveLog(id))));
+        broadcast.onResync(() -> executor.execute(this::killLostClaims));
+    }
+
+    private void killIfHere(String jobId) {
+        if (running.contains(jobId)) {
+            log.info("Job {} was cancelled; killing its worker on this node", jobId);
+            node.kill(jobId);
+        }
+    }
+
+    private void storeLiveLog(String jobId) {
+        if (!running.contains(jobId)) {
+            return;
+        }
+        long now = System.nanoTime();
+        Long last = logsStoredAt.get(jobId);
+        try {
+            if (last == null || now - last >= LOG_INTERVAL.toNanos()) {
+                logsStoredAt.put(jobId, now);
+                Optional<String> logs = node.liveLogs(jobId).get(2, TimeUnit.SECONDS);
+                if (logs.isEmpty() || !store.storeLiveLogs(jobId, node.id(), logs.get())) {
+                    return;
+                }
+            }
+            broadcast.publishIds(Broadcast.Topic.LOGS_STORED, java.util.List.of(jobId));
+        } catch (Exception e) {
+            log.warn("Could not store the live log of job {} for another replica; the reader gets what was stored before: {}",
+                    jobId, e.toString());
+        }
+    }
+
+    /**
+     * Records this node as alive and kills the workers of jobs the store says it no longer holds
+     * (cancelled, or taken back after its lease ran out).
+     */
+    public void heartbeat() {
+        store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), poolSize, running.ids().size()));
+        killLostClaims();
+        logsStoredAt.keySet().retainAll(running.ids());
+    }
+
+    private void killLostClaims() {
+        Set<String> mine = running.ids();
+        if (mine.isEmpty()) {
+            return;
+        }
+        Set<String> held = store.held(node.id(), mine);
+        for (String jobId : mine) {
+            // Still in RunningJobs after the read: its outcome is not being written, so it really was taken away.
+            if (!held.contains(jobId) && running.contains(jobId)) {
+                log.warn("Job {} is no longer this node's in the store (cancelled or taken back); killing its worker", jobId);
+                node.kill(jobId);
+            }
+        }
+    }
+
+    /** Removes this node from the cluster's list, and any node silent for {@code silentFor}. */
+    public void forget(Duration silentFor, boolean includingThisNode) {
+        store.forgetNodes(includingThisNode ? node.id() : null, clock.instant().minus(silentFor));
+    }
+}

@@ -1,0 +1,139 @@
+package io.jobpool.node;
+
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.config.NodeIdentity;
+import io.jobpool.job.Broadcast;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.pool.PoolSettings;
+import io.jobpool.pool.WorkerClasspath;
+import io.jobpool.pool.WorkerLauncher;
+import io.jobpool.pool.WorkerPool;
+import io.jobpool.pool.WorkerState;
+import io.jobpool.protocol.Message;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires what belongs to this replica: its worker pool, dispatcher, leases, completion and housekeeping. */
+@Configuration(proxyBeanMethods = false)
+class NodeConfiguration {
+
+    @Bean
+    RunningJobs runningJobs() {
+        return new RunningJobs();
+    }
+
+    @Bean
+    Wakeups wakeups(Broadcast broadcast) {
+        Wakeups wakeups = new Wakeups();
+        broadcast.subscribe(Broadcast.Topic.JOBS_AVAILABLE, payload -> wakeups.jobsAvailable());
+        broadcast.onResync(wakeups::jobsAvailable);
+        return wakeups;
+    }
+
+    @Bean(destroyMethod = "close")
+    ExecutorService outcomeWriters() {
+        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
+    }
+
+    @Bean
+    JobCompletion jobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups,
+            JobMetrics metrics, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties,
+            Clock clock) {
+        return new JobCompletion(store, running, waiters, wakeups, metrics, outcomeWriters, node.id(),
+                properties.jobs().retryBackoff(), properties.jobs().lease(), clock);
+    }
+
+    @Bean
+    WorkerLauncher workerLauncher(JobpoolProperties properties) {
+        JobpoolProperties.Pool pool = properties.pool();
+        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+        List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
+        String java = pool.javaCommand() != null ? pool.javaCommand() : WorkerLauncher.currentJava();
+        return new WorkerLauncher(java, workerJvmOptions(pool), classpath, cache, System.getenv(), pool.workerEnv());
+    }
+
+    /**
+     * Small heap and serial GC keep an idle worker small; ExitOnOutOfMemoryError turns an OOM into a
+     * lost worker rather than a JVM limping on; all VM output goes to stderr, never into the
+     * protocol on stdout.
+     */
+    private static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
+        List<String> options = new ArrayList<>(List.of(
+                "-Xmx" + pool.workerHeap().toMegabytes() + "m",
+                "-Xms8m",
+                "-Xss512k",
+                "-XX:+UseSerialGC",
+                "-XX:+UseCompactObjectHeaders",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-UsePerfData",
+                "-XX:+DisplayVMOutputToStderr",
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr",
+                "-Dfile.encoding=UTF-8",
+                "-Dstdout.encoding=UTF-8",
+                "-Dstderr.encoding=UTF-8"));
+        options.addAll(pool.workerJvmOptions());
+        return options;
+    }
+
+    @Bean
+    WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobpoolProperties properties, JobMetrics metrics,
+            Clock clock) {
+        JobpoolProperties.Pool pool = properties.pool();
+        Message.Init init = new Message.Init(properties.tasks().diagnostics(), pool.initializer(), pool.initializerArgs(),
+                properties.jobs().maxResultBytes().toBytes());
+        PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
+                pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
+                pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
+                init, pool.killLeftoverProcesses());
+        WorkerPool workers = new WorkerPool(launcher, settings, completion, clock);
+        for (WorkerState state : WorkerState.values()) {
+            metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), workers, p -> p.snapshot().count(state));
+        }
+        return workers;
+    }
+
+    @Bean
+    NodeRuntime nodeRuntime(NodeIdentity node, WorkerPool pool) {
+        return new NodeRuntime(node.id(), pool);
+    }
+
+    @Bean
+    ClusterCommands clusterCommands(JobStore store, NodeRuntime node, RunningJobs running, Broadcast broadcast,
+            ExecutorService outcomeWriters, JobpoolProperties properties, Clock clock) {
+        return new ClusterCommands(store, node, running, broadcast, outcomeWriters, properties.pool().effectiveSize(), clock);
+    }
+
+    @Bean
+    Dispatcher dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+            NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        return new Dispatcher(store, pool, running, metrics, wakeups, node.id(), properties.jobs().lease(),
+                properties.cluster().pollInterval(), clock);
+    }
+
+    @Bean
+    Leases leases(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups, NodeIdentity node,
+            JobpoolProperties properties, Clock clock) {
+        return new Leases(store, running, waiters, wakeups, node.id(), properties.jobs().lease(),
+                properties.jobs().maxRedeliveries(), clock);
+    }
+
+    @Bean
+    PoolLifecycle poolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands,
+            JobStore store, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
+        return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, node, properties, clock);
+    }
+
+    @Bean
+    PoolHealthIndicator poolHealthIndicator(WorkerPool pool) {
+        return new PoolHealthIndicator(pool);
+    }
+}

@@ -1,0 +1,85 @@
+package io.jobpool.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.job.Broadcast;
+import io.jobpool.testing.Await;
+import io.jobpool.testing.Postgres;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Tests for {@link PostgresBroadcast} on a real PostgreSQL: replicas hear each other, each
+ * handles its own messages once, services in other schemas are not heard, and a listener whose
+ * connection is cut reconnects, listens again and asks its listeners to resync.
+ */
+class PostgresBroadcastTest {
+
+    private final DataSource dataSource = Postgres.dataSource();
+
+    private PostgresBroadcast broadcast(String node, String schema, String applicationName) throws Exception {
+        String url;
+        try (Connection connection = dataSource.getConnection()) {
+            url = connection.getMetaData().getURL();
+        }
+        PGSimpleDataSource own = new PGSimpleDataSource();
+        own.setURL(url);
+        if (own.getUser() == null) {
+            own.setUser("postgres");
+            own.setPassword("postgres");
+        }
+        own.setApplicationName(applicationName);
+        PostgresBroadcast broadcast = new PostgresBroadcast(JdbcClient.create(dataSource), own::getConnection, node, schema);
+        broadcast.start();
+        Await.until(node + " listening", Duration.ofSeconds(10), broadcast::listening);
+        return broadcast;
+    }
+
+    @Test
+    void replicasHearEachOtherAndThemselvesOnce() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a");
+                PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b");
+                PostgresBroadcast otherService = broadcast("node-x", "another_schema", "broadcast-x")) {
+            List<String> heardByA = new CopyOnWriteArrayList<>();
+            List<String> heardByB = new CopyOnWriteArrayList<>();
+            List<String> heardElsewhere = new CopyOnWriteArrayList<>();
+            a.subscribe(Broadcast.Topic.JOBS_FINISHED, heardByA::add);
+            b.subscribe(Broadcast.Topic.JOBS_FINISHED, heardByB::add);
+            otherService.subscribe(Broadcast.Topic.JOBS_FINISHED, heardElsewhere::add);
+            a.publishIds(Broadcast.Topic.JOBS_FINISHED, List.of("j1", "j2"));
+            Await.until("node-b heard node-a", Duration.ofSeconds(10), () -> heardByB.contains("j1,j2"));
+            b.publish(Broadcast.Topic.JOBS_FINISHED, "marker");
+            Await.until("node-a heard node-b", Duration.ofSeconds(10), () -> heardByA.contains("marker"));
+            assertThat(heardByA).as("its own message once, delivered locally").containsExactly("j1,j2", "marker");
+            assertThat(heardElsewhere).as("a service in another schema").isEmpty();
+        }
+    }
+
+    @Test
+    void aCutConnectionIsReopenedAndListenersResync() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a2");
+                PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b2")) {
+            AtomicInteger resyncs = new AtomicInteger();
+            List<String> heardByB = new CopyOnWriteArrayList<>();
+            b.onResync(resyncs::incrementAndGet);
+            b.subscribe(Broadcast.Topic.CANCEL, heardByB::add);
+            try (Connection admin = dataSource.getConnection(); Statement statement = admin.createStatement()) {
+                statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'broadcast-b2'");
+            }
+            Await.until("node-b told its listeners to resync", Duration.ofSeconds(10), () -> resyncs.get() > 0);
+            Await.until("node-b listening again", Duration.ofSeconds(20), b::listening);
+            Await.until("node-b hears node-a after reconnecting", Duration.ofSeconds(20), () -> {
+                a.publish(Broadcast.Topic.CANCEL, "after");
+                return heardByB.contains("after");
+            });
+        }
+    }
+}
