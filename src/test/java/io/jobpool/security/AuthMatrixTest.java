@@ -203,10 +203,12 @@ class AuthMatrixTest {
         String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[20]}", Who.OWNER.headers())
                 .json().get("id").asString();
         List<CompletableFuture<ApiClient.Response>> waits = new ArrayList<>();
+        // Their own threads: the common pool has a single thread on 2 CPUs, so it would run the waits one after another.
+        java.util.concurrent.ExecutorService waiting = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             for (int i = 0; i < 2; i++) {
                 waits.add(CompletableFuture.supplyAsync(
-                        () -> api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=20", null, Who.OWNER.headers())));
+                        () -> api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=20", null, Who.OWNER.headers()), waiting));
             }
             Await.until("the owner's two waits are open", Duration.ofSeconds(30), () ->
                     api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=0.01", null, Who.OWNER.headers()).status() == 429);
@@ -225,6 +227,7 @@ class AuthMatrixTest {
         for (CompletableFuture<ApiClient.Response> wait : waits) {
             assertThat(wait.get().status()).isEqualTo(200);
         }
+        waiting.shutdown();
         assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=1", null, Who.OWNER.headers()).status())
                 .as("the permits are returned once the waits answered").isEqualTo(200);
     }
