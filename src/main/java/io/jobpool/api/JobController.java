@@ -63,7 +63,8 @@ class JobController {
     @GetMapping("/{id}")
     JobView get(@PathVariable String id, @RequestParam(required = false) Double wait) {
         Duration waitFor = waitParameter("wait", wait);
-        return view(waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor));
+        Job job = waitFor.isZero() ? jobs.get(id, null) : jobs.await(id, null, waitFor);
+        return JobView.of(job, runningPid(job), jobs.attemptErrors(job.id()));
     }
 
     @GetMapping("/{id}/ready")
@@ -165,12 +166,15 @@ class JobController {
     }
 
     private JobView view(Job job) {
-        Long pid = null;
+        return JobView.of(job, runningPid(job));
+    }
+
+    private Long runningPid(Job job) {
         if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
-            pid = jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
+            return jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
                     .map(PoolSnapshot.WorkerInfo::pid).findFirst().orElse(null);
         }
-        return JobView.of(job, pid);
+        return null;
     }
 
     /** {@code {"result": ...}} with the stored JSON written as is. */

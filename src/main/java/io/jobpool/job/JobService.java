@@ -84,7 +84,8 @@ public final class JobService {
         return new Submitted(inserted.job(), true);
     }
 
-    private NewJob validate(Submission s) {
+    /** Checks a submission against the configured bounds; batches check their job options here too. */
+    NewJob validate(Submission s) {
         List<JobException.FieldError> errors = new ArrayList<>();
         Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
         if (s.timeout() != null && (s.timeout().isNegative() || s.timeout().isZero())) {
@@ -218,6 +219,11 @@ public final class JobService {
             }
         }
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
+    }
+
+    /** Every failed attempt's error, oldest first (the job's {@code error} is the last of them). */
+    public List<AttemptError> attemptErrors(String id) {
+        return store.attemptErrors(id);
     }
 
     public ListedJobs list(JobQuery query) {

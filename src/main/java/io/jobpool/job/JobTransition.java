@@ -39,6 +39,15 @@ public record JobTransition(
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0, null);
     }
 
+    /**
+     * A batch chunk some of whose items failed goes back to the queue; its per-item outcomes are
+     * kept as its result so the next attempt runs only the items that failed.
+     */
+    public static JobTransition retryChunk(String id, String owner, JobError error, String outcomes, String logs, Long pid,
+            Instant at) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, outcomes, error, logs, pid, null, at, 0, 0, null);
+    }
+
     /** Back to the queue without counting the attempt: the service, not the job, stopped it. */
     public static JobTransition interrupted(String id, String owner, Instant now) {
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0, null);

@@ -1,0 +1,50 @@
+package io.jobpool.config;
+
+import io.jobpool.job.BatchService;
+import io.jobpool.job.JobIds;
+import io.jobpool.job.JobLimits;
+import io.jobpool.job.JobService;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.QueueDepth;
+import io.jobpool.dispatch.Wakeups;
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.store.JdbcBatchStore;
+import io.jobpool.job.BatchStore;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Wires batches ({@code map} / {@code starmap}): their store, which counts finished chunks, and their service. */
+@Configuration(proxyBeanMethods = false)
+class BatchConfiguration {
+
+    @Bean
+    JdbcBatchStore batchStore(JdbcClient jdbc, JdbcTemplate template, TransactionTemplate transactions,
+            ObjectProvider<BatchStore.FinishedHook> finishedHooks, JobWaiters waiters, Clock clock) {
+        return new JdbcBatchStore(jdbc, template, transactions, finishedHooks.orderedStream().toList(), waiters::signal, clock);
+    }
+
+    @Bean
+    BatchService batchService(JdbcBatchStore store, JobService jobs, JobWaiters waiters, Wakeups wakeups,
+            QueueDepth queueDepth, JobMetrics metrics, JobpoolProperties properties, Clock clock) {
+        JobpoolProperties.Jobs limits = properties.jobs();
+        if (limits.maxBatchItems() < 1) {
+            throw new IllegalArgumentException("jobpool.jobs.max-batch-items must be at least 1, not " + limits.maxBatchItems());
+        }
+        return new BatchService(store, jobs, new JobIds(clock), waiters, wakeups, queueDepth, metrics,
+                new JobLimits(limits.defaultTimeout(), limits.maxTimeout(), limits.maxPayloadBytes().toBytes(),
+                        limits.maxRetries(), limits.maxDelay(), limits.maxWait(), properties.queue().capacity()),
+                limits.maxBatchItems(), clock);
+    }
+
+    /** Finished batches and their chunks go after {@code jobpool.results.ttl}, like jobs. */
+    @Bean
+    BatchExpiry batchExpiry(JdbcBatchStore store, JobpoolProperties properties, Clock clock) {
+        return new BatchExpiry(store, properties.results().ttl(), Duration.ofMinutes(1), clock);
+    }
+}
