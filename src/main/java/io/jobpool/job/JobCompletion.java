@@ -114,7 +114,10 @@ public final class JobCompletion implements PoolListener {
                 JobError itemFailures = job.batchId() == null ? null : ChunkItems.failures(s.result());
                 if (itemFailures != null && job.attempts() <= job.maxRetries()) {
                     retryChunk(job, itemFailures, s, now);
-                } else if (store.transition(JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now).withProgress(progress))) {
+                } else if (store.transition((itemFailures == null
+                        ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
+                        : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, s.logs(), s.pid(), now))
+                        .withProgress(progress))) {
                     metrics.completed(job.task(), "succeeded", runTime);
                     log.info("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
                 } else {

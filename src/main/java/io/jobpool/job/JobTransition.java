@@ -48,6 +48,16 @@ public record JobTransition(
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, outcomes, error, logs, pid, null, at, 0, 0, null);
     }
 
+    /**
+     * A batch chunk ran every item; {@code itemFailures} (or {@code null}) sums up the items that
+     * failed, which keeps that attempt's error in the job's history.
+     */
+    public static JobTransition chunkDone(String id, String owner, String outcomes, JobError itemFailures, String logs, long pid,
+            Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, outcomes, itemFailures, logs, pid, now, null,
+                0, 0, null);
+    }
+
     /** Back to the queue without counting the attempt: the service, not the job, stopped it. */
     public static JobTransition interrupted(String id, String owner, Instant now) {
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, now, -1, 0, null);

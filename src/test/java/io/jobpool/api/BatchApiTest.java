@@ -223,9 +223,9 @@ class BatchApiTest extends ServiceTest {
         assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"items\":5}", json()), 400)).isEqualTo("validation");
         assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"add\",\"starmap\":true,\"items\":[1]}", json()), 400))
                 .isEqualTo("validation");
-        assertThat(problem(api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":0}"), 400))
+        assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":0}", json()), 400))
                 .isEqualTo("validation");
-        assertThat(problem(api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"maxRetries\":-1}"), 400))
+        assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1],\"maxRetries\":-1}", json()), 400))
                 .isEqualTo("validation");
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"no-such-task\",\"items\":[1]}"), 422)).isEqualTo("unknown-task");
         String big = "\"" + "a".repeat(20_000) + "\"";
