@@ -25,7 +25,8 @@ class ApiConfiguration {
     @Bean
     FilterRegistrationBean<RequestSizeFilter> requestSizeFilter(JobpoolProperties properties) {
         FilterRegistrationBean<RequestSizeFilter> registration =
-                new FilterRegistrationBean<>(new RequestSizeFilter(properties.jobs().maxRequestBytes().toBytes()));
+                new FilterRegistrationBean<>(new RequestSizeFilter(properties.jobs().maxRequestBytes().toBytes(),
+                        properties.jobs().maxBatchRequestBytes().toBytes()));
         registration.addUrlPatterns("/v1/*");
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
         return registration;

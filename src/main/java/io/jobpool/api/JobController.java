@@ -77,7 +77,8 @@ class JobController {
 
     @GetMapping("/{id}")
     JobView get(@PathVariable String id, @RequestParam(required = false) Double wait) {
-        return view(getOrAwait(id, waitParameter("wait", wait)));
+        Job job = getOrAwait(id, waitParameter("wait", wait));
+        return JobView.of(job, runningPid(job), jobs.attemptErrors(job.id()));
     }
 
     @GetMapping("/{id}/ready")
@@ -194,11 +195,14 @@ class JobController {
     }
 
     private JobView view(Job job) {
-        Long pid = null;
+        return JobView.of(job, runningPid(job));
+    }
+
+    private Long runningPid(Job job) {
         if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
-            pid = node.workerPid(job.id()).orElse(null);
+            return node.workerPid(job.id()).orElse(null);
         }
-        return JobView.of(job, pid);
+        return null;
     }
 
     /** {@code {"result": ...}} with the stored JSON written as is. */

@@ -18,15 +18,23 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 final class RequestSizeFilter extends OncePerRequestFilter {
 
-    private final long maxBytes;
+    private static final String BATCHES = "/v1/batches";
 
-    RequestSizeFilter(long maxBytes) {
-        this.maxBytes = maxBytes;
+    private final long maxRequestBytes;
+    private final long maxBatchRequestBytes;
+
+    /** @param maxBatchRequestBytes the bound of {@code POST /v1/batches}, whose items may be many */
+    RequestSizeFilter(long maxRequestBytes, long maxBatchRequestBytes) {
+        this.maxRequestBytes = maxRequestBytes;
+        this.maxBatchRequestBytes = maxBatchRequestBytes;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        boolean batch = BATCHES.equals(request.getRequestURI());
+        long maxBytes = batch ? maxBatchRequestBytes : maxRequestBytes;
+        String setting = batch ? "jobpool.jobs.max-batch-request-bytes" : "jobpool.jobs.max-request-bytes";
         long declared = request.getContentLengthLong();
         if (declared > maxBytes) {
             response.setStatus(413);
@@ -34,20 +42,22 @@ final class RequestSizeFilter extends OncePerRequestFilter {
             response.setHeader("Connection", "close");
             response.getOutputStream().write(("{\"type\":\"payload-too-large\",\"title\":\"Payload too large\",\"status\":413,"
                     + "\"detail\":\"request body is " + declared + " bytes; the limit is " + maxBytes
-                    + " (jobpool.jobs.max-request-bytes)\",\"instance\":\"" + request.getRequestURI().replace("\"", "") + "\"}")
+                    + " (" + setting + ")\",\"instance\":\"" + request.getRequestURI().replace("\"", "") + "\"}")
                     .getBytes(StandardCharsets.UTF_8));
             return;
         }
-        chain.doFilter(declared >= 0 ? request : new Bounded(request, maxBytes), response);
+        chain.doFilter(declared >= 0 ? request : new Bounded(request, maxBytes, setting), response);
     }
 
     /** Counts bytes of a body sent without Content-Length and stops at the limit. */
     private static final class Bounded extends HttpServletRequestWrapper {
         private final long maxBytes;
+        private final String setting;
 
-        Bounded(HttpServletRequest request, long maxBytes) {
+        Bounded(HttpServletRequest request, long maxBytes, String setting) {
             super(request);
             this.maxBytes = maxBytes;
+            this.setting = setting;
         }
 
         @Override
@@ -77,7 +87,7 @@ final class RequestSizeFilter extends OncePerRequestFilter {
                 private void count(int n) {
                     read += n;
                     if (read > maxBytes) {
-                        throw JobException.payloadTooLarge("request body", read, maxBytes, "jobpool.jobs.max-request-bytes");
+                        throw JobException.payloadTooLarge("request body", read, maxBytes, setting);
                     }
                 }
 

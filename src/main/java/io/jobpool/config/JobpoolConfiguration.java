@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -81,8 +82,23 @@ class JobpoolConfiguration {
 
     @Bean
     JobStore jobStore(JdbcClient jdbc, TransactionTemplate transactions, ObjectProvider<JobStore.FinishedHook> finishedHooks,
-            Broadcast broadcast, NodeIdentity node) {
-        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList(), broadcast, node.embedded());
+            Broadcast broadcast, NodeIdentity node, org.springframework.core.env.Environment environment) {
+        java.util.Map<String, Integer> maxConcurrency = new java.util.TreeMap<>();
+        JobpoolProperties.TaskSettings.bind(environment).forEach((task, settings) -> {
+            if (settings != null && settings.maxConcurrency() != null) {
+                if (settings.maxConcurrency() < 1) {
+                    throw new IllegalArgumentException("jobpool.tasks." + task + ".max-concurrency must be at least 1, not "
+                            + settings.maxConcurrency());
+                }
+                maxConcurrency.put(task, settings.maxConcurrency());
+            }
+        });
+        if (!maxConcurrency.isEmpty()) {
+            LoggerFactory.getLogger(JobpoolConfiguration.class).info("Per-task concurrency caps across all replicas: {}",
+                    maxConcurrency);
+        }
+        return new JdbcJobStore(jdbc, transactions, finishedHooks.orderedStream().toList(), broadcast, node.embedded(),
+                maxConcurrency);
     }
 
     @Bean

@@ -97,6 +97,10 @@ public record JobpoolProperties(
      *     fails with WorkerLostError
      * @param lease how long a node's claim on a running job lasts without a heartbeat
      * @param retryBackoff base delay of the exponential backoff between retries
+     * @param maxBatchItems most items one {@code POST /v1/batches} may carry; more is refused with
+     *     413 payload-too-large
+     * @param maxBatchRequestBytes largest body of {@code POST /v1/batches} (other requests are
+     *     bounded by {@code max-request-bytes})
      */
     public record Jobs(
             @DefaultValue("300s") Duration defaultTimeout,
@@ -110,7 +114,9 @@ public record JobpoolProperties(
             @DefaultValue("300s") Duration maxWait,
             @DefaultValue("3") int maxRedeliveries,
             @DefaultValue("30s") Duration lease,
-            @DefaultValue("1s") Duration retryBackoff) {}
+            @DefaultValue("1s") Duration retryBackoff,
+            @DefaultValue("1000000") int maxBatchItems,
+            @DefaultValue("64MB") DataSize maxBatchRequestBytes) {}
 
     /**
      * The queue of jobs waiting for a worker.
@@ -133,6 +139,26 @@ public record JobpoolProperties(
      *     on purpose
      */
     public record Tasks(@DefaultValue("false") boolean diagnostics) {}
+
+    /**
+     * Settings of one task, {@code jobpool.tasks.<name>.*} (beside {@code jobpool.tasks.diagnostics}),
+     * read by {@link TaskSettings#bind}. From the environment:
+     * {@code JOBPOOL_TASKS_SLEEP_MAXCONCURRENCY=1}.
+     *
+     * @param maxConcurrency most jobs of this task running at once across every worker of every
+     *     replica (like a semaphore around the task); jobs of other tasks run past waiting ones.
+     *     Unset: no cap
+     */
+    public record TaskSettings(Integer maxConcurrency) {
+
+        /** {@code jobpool.tasks.<name>.*} by task name; keys that are not task settings are skipped. */
+        public static java.util.Map<String, TaskSettings> bind(org.springframework.core.env.Environment environment) {
+            return org.springframework.boot.context.properties.bind.Binder.get(environment)
+                    .bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
+                            TaskSettings.class), new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler())
+                    .orElse(java.util.Map.of());
+        }
+    }
 
     /**
      * Graceful shutdown.

@@ -72,6 +72,16 @@ public final class JobService {
         broadcast.onResync(waiters::signalAll);
     }
 
+    /** Whether the service (every replica) accepts new work: false after {@code close}. */
+    public boolean accepting() {
+        return gate.accepting();
+    }
+
+    /** Workers of this replica's pool, for choosing a batch's chunk size as {@code Pool.map} does. */
+    public int localPoolSize() {
+        return node.poolSize();
+    }
+
     /** Result of a submission; {@code created} is false when an idempotent retry returned the first job. */
     public record Submitted(Job job, boolean created) {}
 
@@ -98,7 +108,8 @@ public final class JobService {
         return new Submitted(inserted.job(), true);
     }
 
-    private NewJob validate(Submission s) {
+    /** Checks a submission against the configured bounds; batches check their job options here too. */
+    NewJob validate(Submission s) {
         List<JobException.FieldError> errors = new ArrayList<>();
         Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
         if (s.timeout() != null && (s.timeout().isNegative() || s.timeout().isZero())) {
@@ -278,6 +289,11 @@ public final class JobService {
 
     private static String logsKey(String id) {
         return "logs:" + id;
+    }
+
+    /** Every failed attempt's error, oldest first (the job's {@code error} is the last of them). */
+    public List<AttemptError> attemptErrors(String id) {
+        return store.attemptErrors(id);
     }
 
     public ListedJobs list(JobQuery query) {

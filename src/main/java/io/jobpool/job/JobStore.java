@@ -35,6 +35,9 @@ public interface JobStore {
         void jobFinished(Job job);
     }
 
+    /** Every failed attempt of the job, oldest first: a retried job keeps each attempt's error. */
+    List<AttemptError> attemptErrors(String id);
+
     /** Records what a running task reported through {@code TaskContext.progress}. */
     void reportProgress(String id, double fraction, String message);
 

@@ -40,6 +40,25 @@ public record JobTransition(
     }
 
     /**
+     * A batch chunk some of whose items failed goes back to the queue; its per-item outcomes are
+     * kept as its result so the next attempt runs only the items that failed.
+     */
+    public static JobTransition retryChunk(String id, String owner, JobError error, String outcomes, String logs, Long pid,
+            Instant at) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, outcomes, error, logs, pid, null, at, 0, 0, null);
+    }
+
+    /**
+     * A batch chunk ran every item; {@code itemFailures} (or {@code null}) sums up the items that
+     * failed, which keeps that attempt's error in the job's history.
+     */
+    public static JobTransition chunkDone(String id, String owner, String outcomes, JobError itemFailures, String logs, long pid,
+            Instant now) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, outcomes, itemFailures, logs, pid, now, null,
+                0, 0, null);
+    }
+
+    /**
      * Back to the queue without counting the attempt: the service, not the job, stopped it. It
      * keeps its place (priority, then original schedule) ahead of jobs that came later.
      */

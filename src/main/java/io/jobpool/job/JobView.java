@@ -2,6 +2,7 @@ package io.jobpool.job;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A job as the API shows it. {@code args}, {@code kwargs} and {@code result} are written as the
@@ -15,7 +16,9 @@ public record JobView(
         boolean ready, Boolean successful, @JsonRawValue String result, JobError error, int attempts,
         int maxRetries, int priority, double timeoutSeconds, Instant createdAt, Instant scheduledAt,
         Instant startedAt, Instant finishedAt, String batchId, String owner, WorkerRef worker, Job.Progress progress,
-        String callbackUrl, String errorCallbackUrl) {
+        String callbackUrl, String errorCallbackUrl,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        List<AttemptError> errors) {
 
     /**
      * The worker process that runs or ran the job: the replica ({@code node}) and the process id
@@ -32,10 +35,16 @@ public record JobView(
     }
 
     public static JobView of(Job job, Long runningPid) {
+        return of(job, runningPid, null);
+    }
+
+    /** @param errors every failed attempt's error (only {@code GET /v1/jobs/{id}} reads them) */
+    public static JobView of(Job job, Long runningPid, List<AttemptError> errors) {
         Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
                 job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
-                job.batchId(), job.owner(), pid == null && job.workerNode() == null ? null : new WorkerRef(job.workerNode(), pid), job.progress(), job.callbackUrl(), job.errorCallbackUrl());
+                job.batchId(), job.owner(), pid == null && job.workerNode() == null ? null : new WorkerRef(job.workerNode(), pid), job.progress(),
+                job.callbackUrl(), job.errorCallbackUrl(), errors);
     }
 }

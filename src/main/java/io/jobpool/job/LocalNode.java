@@ -24,6 +24,9 @@ public interface LocalNode {
     /** The pid of this node's worker running the job, if any. */
     Optional<Long> workerPid(String jobId);
 
+    /** How many workers this node's pool keeps (the {@code processes} of Python's Pool). */
+    int poolSize();
+
     /** Kills this node's worker of the job, if it runs here; the job's state is the store's business. */
     void kill(String jobId);
 }

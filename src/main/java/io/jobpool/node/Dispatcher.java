@@ -105,7 +105,9 @@ public final class Dispatcher {
         for (Job job : jobs) {
             running.add(job);
             metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));
-            pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout()));
+            // A batch's chunk carries its previous attempt's per-item outcomes, so items that succeeded are not re-run.
+            pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout(),
+                    job.batchId() != null, job.batchId() != null ? job.result() : null));
         }
         return jobs.size();
     }

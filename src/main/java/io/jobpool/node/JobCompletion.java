@@ -1,5 +1,6 @@
 package io.jobpool.node;
 
+import io.jobpool.job.ChunkItems;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
@@ -149,7 +150,13 @@ public final class JobCompletion implements PoolListener {
         String pidText = outcome.pid() == 0 ? "none" : Long.toString(outcome.pid());
         switch (outcome) {
             case JobOutcome.Succeeded s -> {
-                if (store.transition(JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now).withProgress(progress))) {
+                JobError itemFailures = job.batchId() == null ? null : ChunkItems.failures(s.result());
+                if (itemFailures != null && job.attempts() <= job.maxRetries()) {
+                    retryChunk(job, itemFailures, s, now);
+                } else if (store.transition((itemFailures == null
+                        ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
+                        : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, s.logs(), s.pid(), now))
+                        .withProgress(progress))) {
                     metrics.completed(job.task(), "succeeded", runTime);
                     log.info("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
                 } else {
@@ -188,6 +195,17 @@ public final class JobCompletion implements PoolListener {
             metrics.completed(job.task(), "failed", runTime);
             log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
                     millis(runTime), error.type(), error.message());
+        }
+    }
+
+    /** Runs the failed items of a chunk again after the back-off; the items that succeeded keep their results. */
+    private void retryChunk(Job job, JobError error, JobOutcome.Succeeded outcome, Instant now) {
+        Duration delay = backoff(job.attempts());
+        if (store.transition(JobTransition.retryChunk(job.id(), node, error, outcome.result(), outcome.logs(), outcome.pid(),
+                now.plus(delay)))) {
+            log.info("Chunk job {} of batch {}: {} on attempt {} of {}; retrying those items in {} ms", job.id(), job.batchId(),
+                    error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
+            workSignal.jobsAvailable();
         }
     }
 

@@ -44,6 +44,11 @@ public final class NodeRuntime implements LocalNode {
     }
 
     @Override
+    public int poolSize() {
+        return pool.snapshot().size();
+    }
+
+    @Override
     public void kill(String jobId) {
         pool.cancel(jobId);
     }

@@ -328,7 +328,8 @@ public final class WorkerPool {
         log.info("Job {} RUNNING: task {} on worker {} (pid {}), attempt {}", assignment.jobId(), assignment.task(), worker.id,
                 worker.pid, assignment.attempt());
         // If the send fails the worker is dying; its exit event reports the job as lost.
-        worker.send(new Message.Run(assignment.jobId(), assignment.task(), assignment.args(), assignment.kwargs(), assignment.attempt()));
+        worker.send(new Message.Run(assignment.jobId(), assignment.task(), assignment.args(), assignment.kwargs(), assignment.attempt(),
+                assignment.chunk(), assignment.previous()));
     }
 
     private boolean killJob(String jobId, WorkerHandle.StopReason reason) {

@@ -36,8 +36,24 @@ public sealed interface Message {
     record Init(boolean diagnostics, String initializer, String initializerArgs, long maxResultBytes)
             implements ToWorker {}
 
-    /** Run one job. {@code args} and {@code kwargs} are JSON text. */
-    record Run(String jobId, String task, String args, String kwargs, int attempt) implements ToWorker {}
+    /**
+     * Run one job. {@code args} and {@code kwargs} are JSON text.
+     *
+     * <p>With {@code chunk} set the job is a chunk of a batch ({@code Pool.map} with a chunksize):
+     * {@code args} is a JSON array of argument arrays, one per item, and the answer is one
+     * {@link Succeeded} whose result is an array of per-item outcomes, {@code {"result": value}} or
+     * {@code {"error": {"type", "message", "trace"}}}, in item order, with {@code "attempts"} when
+     * an item ran more than once. {@code previous} holds the outcomes of the chunk's last attempt
+     * (or {@code null}): items that succeeded then are not run again.
+     */
+    record Run(String jobId, String task, String args, String kwargs, int attempt, boolean chunk, String previous)
+            implements ToWorker {
+
+        /** A single job, not a chunk. */
+        public Run(String jobId, String task, String args, String kwargs, int attempt) {
+            this(jobId, task, args, kwargs, attempt, false, null);
+        }
+    }
 
     /** Finish the current job, if any, then exit with status 0. */
     record Shutdown() implements ToWorker {}

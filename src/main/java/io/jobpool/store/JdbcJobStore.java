@@ -45,6 +45,10 @@ public final class JdbcJobStore implements JobStore {
     private static final String CLAIM_ORDER = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
             + " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
 
+    /** The same, leaving out tasks at their concurrency cap so jobs of other tasks flow past them. */
+    private static final String CLAIM_ORDER_EXCLUDING = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
+            + " AND task NOT IN (:full) ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
+
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
 
     private final JdbcClient jdbc;
@@ -54,12 +58,22 @@ public final class JdbcJobStore implements JobStore {
     private final boolean lockCandidatesSeparately;
     private final GroupCommit<NewJob, Inserted> inserts;
     private final GroupCommit<JobTransition, Boolean> transitions;
+    private final AttemptErrors attemptErrors;
+    private final TaskCaps taskCaps;
 
     /**
      * @param lockCandidatesSeparately true on H2, whose {@code FOR UPDATE} locks before it limits
      */
     public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
             Broadcast broadcast, boolean lockCandidatesSeparately) {
+        this(jdbc, transactions, finishedHooks, broadcast, lockCandidatesSeparately, java.util.Map.of());
+    }
+
+    /**
+     * @param maxConcurrency per task name, how many of its jobs may run at once across every node
+     */
+    public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
+            Broadcast broadcast, boolean lockCandidatesSeparately, java.util.Map<String, Integer> maxConcurrency) {
         this.jdbc = jdbc;
         this.broadcast = broadcast;
         this.transactions = transactions;
@@ -67,6 +81,8 @@ public final class JdbcJobStore implements JobStore {
         this.inserts = new GroupCommit<>("insert", 256, this::insertAll);
         this.transitions = new GroupCommit<>("transition", 256, this::transitionAll);
         this.finishedHooks = List.copyOf(finishedHooks);
+        this.attemptErrors = new AttemptErrors(jdbc);
+        this.taskCaps = new TaskCaps(jdbc, maxConcurrency);
     }
 
     @Override
@@ -150,7 +166,11 @@ public final class JdbcJobStore implements JobStore {
     public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
         return transactions.execute(status -> {
-            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit) : lockDue(now, limit);
+            java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
+            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit, full) : lockDue(now, limit, full);
+            if (taskCaps.active()) {
+                due = taskCaps.admit(due);
+            }
             List<Job> claimed = new ArrayList<>(due.size());
             for (Job job : due) {
                 int rows = jdbc.sql("""
@@ -171,9 +191,8 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
-    private List<Job> lockDue(Instant now, int limit) {
-        return jdbc.sql("SELECT " + COLUMNS + CLAIM_ORDER + " FOR UPDATE SKIP LOCKED")
-                .param("now", now.toEpochMilli()).param("limit", limit).query(JOB).list();
+    private List<Job> lockDue(Instant now, int limit, java.util.Set<String> full) {
+        return candidates("SELECT " + COLUMNS, " FOR UPDATE SKIP LOCKED", now, limit, full).query(JOB).list();
     }
 
     /**
@@ -181,9 +200,8 @@ public final class JdbcJobStore implements JobStore {
      * makes a claim cost the whole queue. So the due ids are read in index order first (cheap:
      * H2 stops after {@code limit} rows), then only those rows are locked.
      */
-    private List<Job> lockDueCandidates(Instant now, int limit) {
-        List<String> ids = jdbc.sql("SELECT id" + CLAIM_ORDER)
-                .param("now", now.toEpochMilli()).param("limit", limit).query(String.class).list();
+    private List<Job> lockDueCandidates(Instant now, int limit, java.util.Set<String> full) {
+        List<String> ids = candidates("SELECT id", "", now, limit, full).query(String.class).list();
         if (ids.isEmpty()) {
             return List.of();
         }
@@ -193,9 +211,18 @@ public final class JdbcJobStore implements JobStore {
                 .toList();
     }
 
+    /** The claim's candidate query, leaving out the tasks in {@code full}. */
+    private JdbcClient.StatementSpec candidates(String select, String suffix, Instant now, int limit,
+            java.util.Set<String> full) {
+        JdbcClient.StatementSpec spec = jdbc.sql(select + (full.isEmpty() ? CLAIM_ORDER : CLAIM_ORDER_EXCLUDING) + suffix)
+                .param("now", now.toEpochMilli()).param("limit", limit);
+        return full.isEmpty() ? spec : spec.param("full", full);
+    }
+
+    /** A queued job has no result, except a batch chunk being retried: its last attempt's per-item outcomes. */
     private static Job withClaim(Job job, String node, Instant now) {
         return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.RUNNING, job.priority(), job.timeout(),
-                job.maxRetries(), job.attempts() + 1, job.redeliveries(), null, job.error(), job.createdAt(),
+                job.maxRetries(), job.attempts() + 1, job.redeliveries(), job.result(), job.error(), job.createdAt(),
                 job.scheduledAt(), now, null, job.batchId(), null, job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null,
                 node);
     }
@@ -284,6 +311,9 @@ public final class JdbcJobStore implements JobStore {
             params.put("owner", t.owner());
         }
         boolean changed = compareAndSet(t, sql.toString(), params);
+        if (changed && t.error() != null) {
+            attemptErrors.record(t.id(), t.error());
+        }
         if (changed && t.to().isTerminal() && !finishedHooks.isEmpty()) {
             Job finished = find(t.id()).orElseThrow();
             finishedHooks.forEach(hook -> hook.jobFinished(finished));
@@ -308,6 +338,11 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public List<io.jobpool.job.AttemptError> attemptErrors(String id) {
+        return attemptErrors.of(id);
+    }
+
+    @Override
     public void reportProgress(String id, double fraction, String message) {
         // Only while it runs: the final state carries the last report itself, and a report that
         // arrives late must not overwrite it with an older one.
@@ -321,6 +356,9 @@ public final class JdbcJobStore implements JobStore {
     public boolean deleteFinished(String id) {
         int rows = jdbc.sql("DELETE FROM jobs WHERE id = :id AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")
                 .param("id", id).update();
+        if (rows == 1) {
+            attemptErrors.delete(id);
+        }
         return rows == 1;
     }
 

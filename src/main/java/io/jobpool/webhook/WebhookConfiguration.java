@@ -91,6 +91,11 @@ class WebhookConfiguration {
     }
 
     @Bean
+    BatchEvents batchEvents(Outbox outbox, Clock clock) {
+        return new BatchEvents(outbox, clock);
+    }
+
+    @Bean
     WebhookDeliveries webhookDeliveries(DeliveryStore store, DeliveryWorker worker, Clock clock) {
         return new WebhookDeliveries(store, worker::wake, clock);
     }

@@ -18,6 +18,7 @@ final class JobRunner {
     private final CapturedOutput output;
     private final JsonMapper json;
     private final long maxResultBytes;
+    private final ChunkRunner chunks;
 
     JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, JsonMapper json,
             long maxResultBytes) {
@@ -26,6 +27,7 @@ final class JobRunner {
         this.output = output;
         this.json = json;
         this.maxResultBytes = maxResultBytes;
+        this.chunks = new ChunkRunner(json, maxResultBytes);
     }
 
     void run(Message.Run job) {
@@ -55,6 +57,9 @@ final class JobRunner {
         if (task == null) {
             return new Message.Failed(job.jobId(), "UnknownTaskError",
                     "no task named '" + job.task() + "' is registered in this worker", null);
+        }
+        if (job.chunk()) {
+            return chunks.run(task, job, new Context(job.jobId(), job.attempt()));
         }
         JsonNode args = json.readTree(job.args() == null ? "[]" : job.args());
         JsonNode kwargs = json.readTree(job.kwargs() == null ? "{}" : job.kwargs());

@@ -8,7 +8,9 @@ import io.jobpool.testing.ServiceTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,40 @@ class PoolApiTest extends ServiceTest {
             Await.until("two workers again", Duration.ofSeconds(15), () -> readyWorkers() == 2);
         }
         assertThat(api.raw("PUT", "/v1/pool", "{\"size\":0}", java.util.Map.of("Content-Type", "application/json")).status()).isEqualTo(400);
+    }
+
+    @Test
+    void resizingWhileJobsRunLosesNoJob() {
+        Set<Long> before = pids(Await.until("two ready workers", Duration.ofSeconds(30), () -> api.get("/v1/pool").json(),
+                p -> readyWorkers() == 2));
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            jobs.add(api.submit("{\"task\":\"sleep\",\"args\":[0.4]}").get("id").asString());
+        }
+        try {
+            api.put("/v1/pool", "{\"size\":4}");
+            JsonNode grown = Await.until("four ready workers", Duration.ofSeconds(60), () -> api.get("/v1/pool").json(),
+                    p -> readyWorkers() == 4);
+            Set<Long> four = pids(grown);
+            assertThat(four).as("growing keeps the workers there were and starts two more").containsAll(before).hasSize(4);
+
+            api.put("/v1/pool", "{\"size\":1}");
+            JsonNode shrunk = Await.until("one worker left", Duration.ofSeconds(60), () -> api.get("/v1/pool").json(),
+                    p -> p.get("workers").size() == 1);
+            assertThat(four).as("shrinking retires workers, it starts none").containsAll(pids(shrunk));
+            for (String id : jobs) {
+                JsonNode job = api.awaitReady(id, 60);
+                assertThat(job.get("status").asString()).as("job %s", id).isEqualTo("SUCCEEDED");
+                assertThat(job.get("attempts").asInt()).as("job %s ran once", id).isEqualTo(1);
+            }
+        } finally {
+            api.put("/v1/pool", "{\"size\":2}");
+            Await.until("two workers again", Duration.ofSeconds(60), () -> readyWorkers() == 2);
+        }
+    }
+
+    private static Set<Long> pids(JsonNode pool) {
+        return pool.get("workers").findValues("pid").stream().map(JsonNode::asLong).collect(Collectors.toSet());
     }
 
     @Test

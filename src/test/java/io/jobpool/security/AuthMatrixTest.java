@@ -120,7 +120,13 @@ class AuthMatrixTest {
                 new Row("GET", "/v1/pool", null, false, 401, 401, 403, 403, 200, 403, 403),
                 new Row("PUT", "/v1/pool", "{\"size\":1}", false, 401, 401, 403, 403, 200, 403, 403),
                 new Row("POST", "/v1/pool/open", null, false, 401, 401, 403, 403, 200, 403, 403),
-                new Row("POST", "/v1/pool/close", null, false, 401, 401, 403, 403, 200, 403, 403));
+                new Row("POST", "/v1/pool/close", null, false, 401, 401, 403, 403, 200, 403, 403),
+                new Row("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1,2]}", false, 401, 401, 202, 403, 202, 202, 202),
+                new Row("GET", "/v1/batches/{batch}", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/batches/{batch}/results", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("POST", "/v1/batches/{batch}/cancel", null, false, 401, 401, 404, 403, 409, 409, 404),
+                new Row("DELETE", "/v1/batches/{batch}", null, true, 401, 401, 404, 403, 204, 204, 404),
+                new Row("GET", "/v1/jobs?batch={batch}", null, false, 401, 401, 403, 200, 200, 200, 200));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,10 +134,20 @@ class AuthMatrixTest {
     void everyCallerGetsTheStatusOfTheTable(Row row) {
         Supplier<String> finishedJob = () -> api.exchange("POST", "/v1/jobs?wait=30", "{\"task\":\"echo\",\"args\":[\"mine\"]}",
                 Who.OWNER.headers()).json().get("id").asString();
-        String shared = row.freshJob() ? null : finishedJob.get();
+        Supplier<String> finishedBatch = () -> {
+            String id = api.exchange("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1,2,3]}", Who.OWNER.headers())
+                    .json().get("id").asString();
+            assertThat(api.exchange("GET", "/v1/batches/" + id + "/results?timeout=30", null, Who.OWNER.headers()).status())
+                    .isEqualTo(200);
+            return id;
+        };
+        String placeholder = row.path().contains("{batch}") ? "{batch}" : "{id}";
+        Supplier<String> subject = placeholder.equals("{batch}") ? finishedBatch : finishedJob;
+        String shared = row.freshJob() || !row.path().contains(placeholder) ? null : subject.get();
         List<String> mismatches = new ArrayList<>();
         for (Who who : Who.values()) {
-            String path = row.path().replace("{id}", shared != null ? shared : finishedJob.get());
+            String path = !row.path().contains(placeholder) ? row.path()
+                    : row.path().replace(placeholder, shared != null ? shared : subject.get());
             ApiClient.Response response = api.exchange(row.method(), path, row.body(), who.headers());
             int expected = row.expected()[who.ordinal()];
             if (response.status() != expected) {
@@ -153,6 +169,18 @@ class AuthMatrixTest {
             }
         }
         assertThat(mismatches).as(row.toString()).isEmpty();
+    }
+
+    /** Join and terminate act on the whole service: only the keys without {@code admin} are tried here. */
+    @Test
+    void poolVerbsThatWaitOrCancelNeedAdmin() {
+        for (String path : List.of("/v1/pool/join?timeout=0", "/v1/pool/terminate")) {
+            for (Who who : List.of(Who.NONE, Who.WRONG, Who.SUBMIT, Who.READ, Who.OWNER, Who.OTHER)) {
+                ApiClient.Response response = api.exchange("POST", path, null, who.headers());
+                assertThat(response.status()).as("%s as %s", path, who).isEqualTo(who.key == null || who == Who.WRONG ? 401 : 403);
+                assertThat(response.header("content-type")).startsWith("application/problem+json");
+            }
+        }
     }
 
     @Test

@@ -67,6 +67,10 @@ public final class ApiClient {
         return send("GET", path, null, Map.of(), true);
     }
 
+    public Response get(String path, Map<String, String> headers) {
+        return send("GET", path, null, headers, true);
+    }
+
     public Response post(String path, String json) {
         return send("POST", path, json, Map.of(), true);
     }

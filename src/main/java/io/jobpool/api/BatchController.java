@@ -1,0 +1,214 @@
+package io.jobpool.api;
+
+import io.jobpool.config.JobpoolProperties;
+import io.jobpool.job.Batch;
+import io.jobpool.job.BatchService;
+import io.jobpool.job.ItemOutcome;
+import io.jobpool.job.JobException;
+import io.jobpool.security.Caller;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code /v1/batches}: Python's {@code map_async} / {@code starmap_async} with a chunksize, their
+ * results in order ({@code map}) or as they complete ({@code imap_unordered}, NDJSON). Results are
+ * written from the store chunk by chunk as the client reads them, so neither a large batch nor a
+ * slow reader holds more than one chunk in server memory.
+ */
+@RestController
+@RequestMapping("/v1/batches")
+class BatchController {
+
+    static final String NDJSON = "application/x-ndjson";
+    private static final Logger log = LoggerFactory.getLogger(BatchController.class);
+    private static final Duration STREAM_RECHECK = Duration.ofSeconds(1);
+
+    private final BatchService batches;
+    private final JsonMapper json;
+    private final Duration maxWait;
+    private final LongPolls longPolls;
+
+    BatchController(BatchService batches, JsonMapper json, LongPolls longPolls, JobpoolProperties properties) {
+        this.longPolls = longPolls;
+        this.batches = batches;
+        this.json = json;
+        this.maxWait = properties.jobs().maxWait();
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<BatchView> submit(@RequestBody BatchRequest request) {
+        Batch batch = batches.submit(request.toSubmission(Caller.current().owner()));
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/batches/" + batch.id()))
+                .body(view(batch));
+    }
+
+    @GetMapping("/{id}")
+    BatchView get(@PathVariable String id) {
+        return view(batches.get(id, visibleOwner()));
+    }
+
+    /** {@code map()}: every result in item order; 202 while not done; 424 listing the failed items. */
+    @GetMapping(value = "/{id}/results", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
+    ResponseEntity<?> results(@PathVariable String id, @RequestParam(required = false) Double timeout,
+            HttpServletResponse response) throws IOException {
+        Duration waitFor = waitParameter(timeout);
+        Batch batch;
+        if (waitFor.isZero()) {
+            batch = batches.get(id, visibleOwner());
+        } else {
+            // A wait is one of the caller's long-polls, bounded per key like a job's.
+            try (var permit = longPolls.acquire(Caller.current())) {
+                batch = batches.await(id, visibleOwner(), waitFor);
+            }
+        }
+        if (!batch.ready()) {
+            return ResponseEntity.status(HttpStatus.ACCEPTED).header(HttpHeaders.RETRY_AFTER, "1").body(view(batch));
+        }
+        if (batch.failed() > 0 || batch.cancelled() > 0) {
+            throw new BatchOutcomeException(batch, failures(batch));
+        }
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        OutputStream out = response.getOutputStream();
+        out.write("{\"results\":[".getBytes(StandardCharsets.UTF_8));
+        boolean[] first = {true};
+        batches.items(batch, item -> {
+            write(out, (first[0] ? "" : ",") + item.result());
+            first[0] = false;
+        });
+        out.write("]}".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return null;
+    }
+
+    private List<BatchOutcomeException.Failure> failures(Batch batch) {
+        List<BatchOutcomeException.Failure> failures = new ArrayList<>();
+        batches.items(batch, item -> {
+            if (!item.succeeded() && failures.size() < BatchOutcomeException.MAX_LISTED
+                    && !"CancelledError".equals(item.error().type())) {
+                failures.add(new BatchOutcomeException.Failure(item.index(),
+                        new BatchOutcomeException.ItemError(item.error().type(), item.error().message())));
+            }
+        });
+        return failures;
+    }
+
+    /**
+     * {@code imap_unordered()}: one line per item as its chunk completes, each index exactly once,
+     * then the stream closes. Lines are written straight from the store; a reader that stops reading
+     * only blocks this request's own (virtual) thread, never the batch.
+     */
+    @GetMapping(value = "/{id}/results", produces = NDJSON)
+    void stream(@PathVariable String id, HttpServletResponse response) throws IOException {
+        String owner = visibleOwner();
+        Batch batch = batches.get(id, owner);
+        // The stream stays open until the batch is done: one of the caller's long-polls.
+        try (var permit = longPolls.acquire(Caller.current())) {
+            streamItems(id, owner, batch, response);
+        }
+    }
+
+    private void streamItems(String id, String owner, Batch batch, HttpServletResponse response) throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(NDJSON);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        OutputStream out = response.getOutputStream();
+        out.flush();
+        BitSet sent = new BitSet(batch.chunkCount());
+        try {
+            while (true) {
+                CompletableFuture<Void> progressed = batches.progressSignal(id);
+                batch = batches.get(id, owner);
+                for (int chunk : batches.finishedChunks(id)) {
+                    if (!sent.get(chunk)) {
+                        sent.set(chunk);
+                        batches.chunkItems(batch, chunk, item -> write(out, line(item)));
+                        out.flush();
+                    }
+                }
+                if (batch.ready() && sent.cardinality() == batch.chunkCount()) {
+                    return;
+                }
+                batches.awaitProgress(id, progressed, STREAM_RECHECK.toNanos());
+            }
+        } catch (UncheckedIOException | IOException clientGone) {
+            log.info("Result stream of batch {} ended by its client after {} chunk(s): {}", id, sent.cardinality(),
+                    clientGone.getMessage());
+        } catch (JobException forgotten) {
+            log.info("Result stream of batch {} ended: the batch was forgotten", id);
+        }
+    }
+
+    private String line(ItemOutcome item) {
+        if (item.succeeded()) {
+            return "{\"index\":" + item.index() + ",\"result\":" + item.result() + "}\n";
+        }
+        return json.writeValueAsString(new ErrorLine(item.index(), item.error())) + "\n";
+    }
+
+    /** An NDJSON line of an item that failed or was cancelled. */
+    record ErrorLine(int index, io.jobpool.job.JobError error) {}
+
+    private static void write(OutputStream out, String text) {
+        try {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @PostMapping("/{id}/cancel")
+    BatchView cancel(@PathVariable String id) {
+        return view(batches.cancel(id, visibleOwner()));
+    }
+
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> forget(@PathVariable String id) {
+        batches.forget(id, visibleOwner());
+        return ResponseEntity.noContent().build();
+    }
+
+    /** Another key's batch is answered as unknown: 404. */
+    private static String visibleOwner() {
+        return Caller.current().visibleOwner();
+    }
+
+    private BatchView view(Batch batch) {
+        return batch.ready() ? BatchView.finished(batch) : BatchView.of(batch, batches.counts(batch));
+    }
+
+    private Duration waitParameter(Double seconds) {
+        if (seconds == null) {
+            return Duration.ZERO;
+        }
+        if (seconds.isNaN() || seconds < 0 || seconds > maxWait.toSeconds()) {
+            throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
+        }
+        return SubmitRequest.seconds(seconds);
+    }
+}

@@ -1,0 +1,27 @@
+package io.jobpool.api;
+
+import io.jobpool.job.BatchSubmission;
+import io.jobpool.job.JobException;
+import io.jobpool.job.Submission;
+import tools.jackson.databind.JsonNode;
+
+/** Body of {@code POST /v1/batches}; unknown fields are refused by the JSON reader. */
+record BatchRequest(
+        JsonNode task, JsonNode items, Boolean starmap, Integer chunksize, Double timeoutSeconds, Integer priority,
+        Double delaySeconds, Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
+
+    /** Checks shape and types; the job options are checked exactly as a job's are. */
+    BatchSubmission toSubmission(String owner) {
+        if (items == null || items.isNull()) {
+            throw JobException.validation("items", "is required");
+        }
+        if (!items.isArray()) {
+            throw JobException.validation("items", "must be an array");
+        }
+        Submission options = new SubmitRequest(task, null, null, timeoutSeconds, priority, delaySeconds, maxRetries,
+                callbackUrl, errorCallbackUrl).toSubmission(owner, null);
+        return new BatchSubmission(options.task(), items, Boolean.TRUE.equals(starmap), chunksize, options.timeout(),
+                options.priority(), options.delay(), options.maxRetries(), options.callbackUrl(), options.errorCallbackUrl(),
+                owner);
+    }
+}

@@ -1,0 +1,64 @@
+package io.jobpool.config;
+
+import io.jobpool.job.BatchStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/** Deletes batches (with their chunk jobs) that finished longer than the results TTL ago. */
+final class BatchExpiry implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchExpiry.class);
+    private static final int PER_ROUND = 100;
+
+    private final BatchStore store;
+    private final Duration ttl;
+    private final Duration period;
+    private final Clock clock;
+    private ScheduledExecutorService schedule;
+
+    BatchExpiry(BatchStore store, Duration ttl, Duration period, Clock clock) {
+        this.store = store;
+        this.ttl = ttl;
+        this.period = period;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        schedule = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("jobpool-batch-expiry").daemon().factory());
+        schedule.scheduleWithFixedDelay(this::deleteExpired, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void deleteExpired() {
+        try {
+            int deleted;
+            do {
+                deleted = store.deleteFinishedBefore(clock.instant().minus(ttl), PER_ROUND);
+                if (deleted > 0) {
+                    log.info("Deleted {} finished batch(es) older than jobpool.results.ttl={}", deleted, ttl);
+                }
+            } while (deleted == PER_ROUND);
+        } catch (RuntimeException e) {
+            log.error("Deleting expired batches failed; trying again in {} s", period.toSeconds(), e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+            schedule = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return schedule != null;
+    }
+}

@@ -1,0 +1,30 @@
+package io.jobpool.job;
+
+import java.util.Map;
+
+/** A batch request the service refuses; the problem types are the jobs' own. */
+public final class BatchException extends JobException {
+
+    private BatchException(String type, String title, String detail, Map<String, Object> extensions) {
+        super(type, title, detail, extensions);
+    }
+
+    public static BatchException notFound(String id) {
+        return new BatchException("not-found", "Not found", "no batch with id '" + id + "'", Map.of());
+    }
+
+    public static BatchException notReady(String id) {
+        return new BatchException("job-not-ready", "Batch not ready", "batch " + id + " has not finished yet",
+                Map.of("batchId", id));
+    }
+
+    public static BatchException finished(Batch batch) {
+        return new BatchException("job-finished", "Batch already finished",
+                "batch " + batch.id() + " already finished with status " + batch.status(), Map.of("batchId", batch.id()));
+    }
+
+    public static BatchException tooManyItems(long items, long limit) {
+        return new BatchException("payload-too-large", "Payload too large",
+                "the batch has " + items + " items; the limit is " + limit + " (jobpool.jobs.max-batch-items)", Map.of());
+    }
+}

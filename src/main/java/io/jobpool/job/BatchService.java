@@ -1,0 +1,219 @@
+package io.jobpool.job;
+
+import io.jobpool.metrics.JobMetrics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What the API does with batches: {@code map_async} / {@code starmap_async} with a chunksize, their
+ * counts, results in item order or as they complete, cancel and forget. Each chunk is one job, so a
+ * batch runs, retries and is cancelled through the same path as any job.
+ */
+public final class BatchService {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchService.class);
+    private static final Duration RECHECK = Duration.ofSeconds(1);
+
+    private final BatchStore store;
+    private final JobService jobs;
+    private final JobIds ids;
+    private final JobWaiters waiters;
+    private final WorkSignal workSignal;
+    private final QueueDepth queueDepth;
+    private final JobMetrics metrics;
+    private final JobLimits limits;
+    private final int maxBatchItems;
+    private final Clock clock;
+
+    public BatchService(BatchStore store, JobService jobs, JobIds ids, JobWaiters waiters, WorkSignal workSignal,
+            QueueDepth queueDepth, JobMetrics metrics, JobLimits limits, int maxBatchItems, Clock clock) {
+        this.store = store;
+        this.jobs = jobs;
+        this.ids = ids;
+        this.waiters = waiters;
+        this.workSignal = workSignal;
+        this.queueDepth = queueDepth;
+        this.metrics = metrics;
+        this.limits = limits;
+        this.maxBatchItems = maxBatchItems;
+        this.clock = clock;
+    }
+
+    public Batch submit(BatchSubmission s) {
+        int items = s.items().size();
+        if (items > maxBatchItems) {
+            throw BatchException.tooManyItems(items, maxBatchItems);
+        }
+        if (s.chunksize() != null && (s.chunksize() < 1 || s.chunksize() > maxBatchItems)) {
+            throw JobException.validation("chunksize", "must be between 1 and " + maxBatchItems);
+        }
+        // The job options are checked exactly as for a single job; its args are checked per item below.
+        NewJob options = jobs.validate(new Submission(s.task(), "[]", "{}", s.timeout(), s.priority(), s.delay(),
+                s.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), null));
+        if (!jobs.accepting()) {
+            throw JobException.poolClosed();
+        }
+        int chunksize = s.chunksize() != null ? s.chunksize() : defaultChunksize(items, jobs.localPoolSize());
+        int chunkCount = items == 0 ? 0 : (items + chunksize - 1) / chunksize;
+        if (queueDepth.current() + chunkCount > limits.queueCapacity()) {
+            throw JobException.queueFull(limits.queueCapacity());
+        }
+        String id = ids.next();
+        Instant now = clock.instant();
+        List<NewJob> chunks = new ArrayList<>(chunkCount);
+        for (int chunk = 0; chunk < chunkCount; chunk++) {
+            String args = chunkArgs(s, chunk * chunksize, Math.min(items, (chunk + 1) * chunksize));
+            chunks.add(new NewJob(ids.next(), s.task(), args, "{}", options.priority(), options.timeout(),
+                    options.maxRetries(), now, options.scheduledAt(), null, null, s.owner(), null, null));
+        }
+        Batch batch = new Batch(id, s.task(), s.starmap(), items, chunksize, chunkCount, 0, 0, 0, 0, 0, options.priority(),
+                options.timeout(), options.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), now, null,
+                chunkCount == 0 ? now : null);
+        store.insert(new NewBatch(batch, chunks));
+        for (int chunk = 0; chunk < chunkCount; chunk++) {
+            queueDepth.jobQueued();
+            metrics.submitted(s.task());
+        }
+        log.info("Batch {} QUEUED: {} of task {} over {} items in {} chunks of {}", id, s.starmap() ? "starmap" : "map",
+                s.task(), items, chunkCount, chunksize);
+        workSignal.jobsAvailable();
+        return batch;
+    }
+
+    /** {@code Pool.map}'s choice: about four chunks per worker. */
+    static int defaultChunksize(int items, int workers) {
+        int perRound = 4 * Math.max(1, workers);
+        return Math.max(1, (items + perRound - 1) / perRound);
+    }
+
+    private String chunkArgs(BatchSubmission s, int from, int to) {
+        StringBuilder args = new StringBuilder("[");
+        for (int i = from; i < to; i++) {
+            JsonNode item = s.items().get(i);
+            if (s.starmap() && !item.isArray()) {
+                throw JobException.validation("items[" + i + "]", "must be an array of arguments (starmap)");
+            }
+            String json = item.toString();
+            long bytes = json.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > limits.maxPayloadBytes()) {
+                throw JobException.payloadTooLarge("items[" + i + "]", bytes, limits.maxPayloadBytes(),
+                        "jobpool.jobs.max-payload-bytes");
+            }
+            args.append(i == from ? "" : ",");
+            if (s.starmap()) {
+                args.append(json);
+            } else {
+                args.append('[').append(json).append(']');
+            }
+        }
+        return args.append(']').toString();
+    }
+
+    public Batch get(String id, String owner) {
+        return store.find(id).filter(batch -> owner == null || owner.equals(batch.owner()))
+                .orElseThrow(() -> BatchException.notFound(id));
+    }
+
+    public BatchCounts counts(Batch batch) {
+        int[] unfinished = store.unfinishedItems(batch);
+        return new BatchCounts(batch.itemCount(), unfinished[0], unfinished[1], batch.succeeded(), batch.failed(),
+                batch.cancelled(), batch.retried());
+    }
+
+    /** Waits up to {@code timeout} for every chunk of the batch to finish; returns the batch as it then is. */
+    public Batch await(String id, String owner, Duration timeout) {
+        Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
+        long deadline = System.nanoTime() + bounded.toNanos();
+        while (true) {
+            CompletableFuture<Void> progressed = waiters.register(id);
+            Batch batch = get(id, owner);
+            long remaining = deadline - System.nanoTime();
+            if (batch.ready() || remaining <= 0) {
+                return batch;
+            }
+            awaitProgress(id, progressed, Math.min(remaining, RECHECK.toNanos()));
+        }
+    }
+
+    /**
+     * Waits until another chunk of the batch finishes (on this node; other replicas' are seen
+     * within {@link #RECHECK}) or {@code nanos} pass.
+     */
+    public void awaitProgress(String id, CompletableFuture<Void> progressed, long nanos) {
+        try {
+            progressed.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            waiters.unregister(id, progressed);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for batch " + id, e);
+        }
+    }
+
+    /** A future completed when the next chunk of the batch finishes on this node. */
+    public CompletableFuture<Void> progressSignal(String id) {
+        return waiters.register(id);
+    }
+
+    /**
+     * Cancels what has not finished: queued chunks never run, and running ones are killed through
+     * the jobs' own cancel path (the node that runs each chunk kills its worker).
+     */
+    public Batch cancel(String id, String owner) {
+        Batch batch = get(id, owner);
+        if (batch.ready()) {
+            throw BatchException.finished(batch);
+        }
+        store.requestCancel(id, clock.instant());
+        List<String> unfinished = store.unfinishedChunkIds(id);
+        int cancelled = 0;
+        for (String chunk : unfinished) {
+            try {
+                jobs.cancel(chunk, null);
+                cancelled++;
+            } catch (JobException finishedMeanwhile) {
+                // It finished (or was forgotten) between the listing and the cancel: nothing to stop.
+            }
+        }
+        log.info("Batch {} CANCELLED by its client: {} unfinished chunk(s) cancelled", id, cancelled);
+        return get(id, owner);
+    }
+
+    /** Forgets a finished batch and its chunks. */
+    public void forget(String id, String owner) {
+        Batch batch = get(id, owner);
+        if (!batch.ready()) {
+            throw BatchException.notReady(id);
+        }
+        if (!store.deleteFinished(id)) {
+            throw BatchException.notFound(id);
+        }
+    }
+
+    /** Every item of a finished batch, in item order, one chunk in memory at a time. */
+    public void items(Batch batch, Consumer<ItemOutcome> each) {
+        store.readItems(batch, each);
+    }
+
+    public List<Integer> finishedChunks(String id) {
+        return store.finishedChunks(id);
+    }
+
+    public void chunkItems(Batch batch, int chunk, Consumer<ItemOutcome> each) {
+        store.readChunk(batch, chunk, each);
+    }
+}

@@ -1,0 +1,45 @@
+package io.jobpool.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** Where batches live: one row per batch, one job row per chunk. One contract for H2 and PostgreSQL. */
+public interface BatchStore {
+
+    /** Runs inside the transaction in which a batch's last chunk finished (or an empty batch was stored). */
+    @FunctionalInterface
+    interface FinishedHook {
+        void batchFinished(Batch batch);
+    }
+
+    /** Stores the batch and its chunk jobs (QUEUED) in one transaction. */
+    void insert(NewBatch batch);
+
+    Optional<Batch> find(String id);
+
+    /** Items in chunks that are QUEUED and RUNNING now: {@code [queued, running]}. */
+    int[] unfinishedItems(Batch batch);
+
+    /** Marks the batch as cancelled by its client; false if it is unknown or already finished. */
+    boolean requestCancel(String id, Instant now);
+
+    /** Ids of the batch's chunk jobs that are not final yet. */
+    List<String> unfinishedChunkIds(String id);
+
+    /** Chunk numbers of the batch's final chunks, in chunk order. */
+    List<Integer> finishedChunks(String id);
+
+    /** One final chunk of the batch, as its items' outcomes; nothing if it is not final. */
+    void readChunk(Batch batch, int chunk, Consumer<ItemOutcome> items);
+
+    /** Every item of a finished batch in item order, read chunk by chunk (never all at once). */
+    void readItems(Batch batch, Consumer<ItemOutcome> items);
+
+    /** Deletes a finished batch and its chunk jobs; false if it is unknown or not finished. */
+    boolean deleteFinished(String id);
+
+    /** Deletes batches finished before the instant, with their chunks; returns how many. */
+    int deleteFinishedBefore(Instant finishedBefore, int limit);
+}

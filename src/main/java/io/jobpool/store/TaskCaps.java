@@ -1,0 +1,97 @@
+package io.jobpool.store;
+
+import io.jobpool.job.Job;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Per-task concurrency caps ({@code jobpool.tasks.<name>.max-concurrency}), enforced inside the
+ * claim transaction so they hold across every node. Tasks at their cap are left out of the claim's
+ * candidates, so other tasks' jobs flow past them; a claim that would start a capped task first
+ * locks that task's row in {@code task_claim_locks} (always in name order, so claimers never
+ * deadlock) and counts its RUNNING jobs again under the lock, so two nodes never both take the
+ * last place.
+ */
+final class TaskCaps {
+
+    private final JdbcClient jdbc;
+    private final Map<String, Integer> caps;
+
+    TaskCaps(JdbcClient jdbc, Map<String, Integer> caps) {
+        this.jdbc = jdbc;
+        this.caps = Map.copyOf(caps);
+        for (String task : caps.keySet()) {
+            try {
+                long present = jdbc.sql("SELECT COUNT(*) FROM task_claim_locks WHERE task = :task").param("task", task)
+                        .query(Long.class).single();
+                if (present == 0) {
+                    jdbc.sql("INSERT INTO task_claim_locks (task) VALUES (:task)").param("task", task).update();
+                }
+            } catch (DuplicateKeyException anotherNodeAddedIt) {
+                // The row exists: that is all this needs.
+            }
+        }
+    }
+
+    boolean active() {
+        return !caps.isEmpty();
+    }
+
+    /** Capped tasks that have no free place now (read without locks: a hint to filter candidates). */
+    Set<String> full() {
+        Set<String> full = new HashSet<>();
+        running(caps.keySet()).forEach((task, running) -> {
+            if (running >= caps.get(task)) {
+                full.add(task);
+            }
+        });
+        return full;
+    }
+
+    /**
+     * Of the locked candidates, in order, those that may start: every uncapped job, and capped ones
+     * up to the places left, counted under the task's lock.
+     */
+    List<Job> admit(List<Job> candidates) {
+        Set<String> capped = new TreeSet<>();
+        candidates.stream().map(Job::task).filter(caps::containsKey).forEach(capped::add);
+        if (capped.isEmpty()) {
+            return candidates;
+        }
+        jdbc.sql("SELECT task FROM task_claim_locks WHERE task IN (:tasks) ORDER BY task FOR UPDATE")
+                .param("tasks", capped).query(String.class).list();
+        Map<String, Integer> places = new HashMap<>();
+        Map<String, Long> running = running(capped);
+        for (String task : capped) {
+            places.put(task, (int) Math.max(0, caps.get(task) - running.getOrDefault(task, 0L)));
+        }
+        List<Job> admitted = new ArrayList<>(candidates.size());
+        for (Job job : candidates) {
+            Integer left = places.get(job.task());
+            if (left == null) {
+                admitted.add(job);
+            } else if (left > 0) {
+                places.put(job.task(), left - 1);
+                admitted.add(job);
+            }
+        }
+        return admitted;
+    }
+
+    private Map<String, Long> running(Set<String> tasks) {
+        Map<String, Long> running = new HashMap<>();
+        jdbc.sql("SELECT task, COUNT(*) AS n FROM jobs WHERE status = 'RUNNING' AND task IN (:tasks) GROUP BY task")
+                .param("tasks", tasks)
+                .query(rs -> {
+                    running.put(rs.getString("task"), rs.getLong("n"));
+                });
+        return running;
+    }
+}

@@ -1,0 +1,84 @@
+package io.jobpool.worker;
+
+import io.jobpool.protocol.Message;
+import io.jobpool.spi.Task;
+import io.jobpool.spi.TaskArguments;
+import io.jobpool.spi.TaskContext;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs the items of a batch chunk one after another in this worker, like a {@code Pool.map}
+ * worker runs its chunk. Each item's failure is caught and recorded at its own index, so one bad
+ * item never costs the others of its chunk; the whole chunk answers in one frame.
+ */
+final class ChunkRunner {
+
+    /** Longest stack trace kept per failed item: a chunk of thousands of failures stays small. */
+    private static final int MAX_ITEM_TRACE_CHARS = 4000;
+
+    private final JsonMapper json;
+    private final long maxResultBytes;
+
+    ChunkRunner(JsonMapper json, long maxResultBytes) {
+        this.json = json;
+        this.maxResultBytes = maxResultBytes;
+    }
+
+    Message.ToServer run(Task task, Message.Run chunk, TaskContext context) {
+        JsonNode items = json.readTree(chunk.args());
+        JsonNode previous = chunk.previous() == null ? null : json.readTree(chunk.previous());
+        ArrayNode outcomes = json.createArrayNode();
+        int reportedPercent = 0;
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode before = previous == null ? null : previous.get(i);
+            if (before != null && before.has("result")) {
+                outcomes.add(before);
+                continue;
+            }
+            ObjectNode outcome = outcomes.addObject();
+            runItem(task, items.get(i), context, outcome);
+            int attempts = before == null ? 1 : before.path("attempts").asInt(1) + 1;
+            if (attempts > 1) {
+                outcome.put("attempts", attempts);
+            }
+            int percent = (int) ((i + 1) * 100L / items.size());
+            if (percent >= reportedPercent + 5) {
+                reportedPercent = percent;
+                context.progress(percent / 100.0, (i + 1) + " of " + items.size() + " items");
+            }
+        }
+        return new Message.Succeeded(chunk.jobId(), json.writeValueAsString(outcomes));
+    }
+
+    private void runItem(Task task, JsonNode args, TaskContext context, ObjectNode outcome) {
+        try {
+            JsonNode value = json.valueToTree(task.run(new TaskArguments(args, json.createObjectNode()), context));
+            long size = json.writeValueAsBytes(value).length;
+            if (size > maxResultBytes) {
+                error(outcome, "ResultTooLargeError", "result is " + size + " bytes; the limit is " + maxResultBytes
+                        + " (jobpool.jobs.max-result-bytes)", null);
+            } else {
+                outcome.set("result", value);
+            }
+        } catch (Exception | StackOverflowError | LinkageError | AssertionError failure) {
+            // OutOfMemoryError is left alone: the worker exits on it and the chunk is lost as a whole.
+            StringWriter trace = new StringWriter();
+            failure.printStackTrace(new PrintWriter(trace));
+            String text = trace.toString();
+            error(outcome, failure.getClass().getName(), failure.getMessage(),
+                    text.length() > MAX_ITEM_TRACE_CHARS ? text.substring(0, MAX_ITEM_TRACE_CHARS) : text);
+        }
+    }
+
+    private static void error(ObjectNode outcome, String type, String message, String trace) {
+        ObjectNode error = outcome.putObject("error");
+        error.put("type", type);
+        error.put("message", message);
+        error.put("trace", trace);
+    }
+}
