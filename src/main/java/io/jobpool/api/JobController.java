@@ -167,7 +167,7 @@ class JobController {
     private JobView view(Job job) {
         Long pid = null;
         if (job.workerPid() == null && job.status() == JobStatus.RUNNING) {
-            pid = jobs.pool().workers().stream().filter(w -> job.id().equals(w.jobId()))
+            pid = jobs.workers().stream().filter(w -> job.id().equals(w.jobId()))
                     .map(PoolSnapshot.WorkerInfo::pid).findFirst().orElse(null);
         }
         return JobView.of(job, pid);

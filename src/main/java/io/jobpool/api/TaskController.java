@@ -1,26 +1,28 @@
 package io.jobpool.api;
 
-import io.jobpool.pool.WorkerPool;
-import io.jobpool.protocol.Message;
+import io.jobpool.pool.Pools;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code GET /v1/tasks}: the tasks the workers registered (the server itself loads no task code). */
+/**
+ * {@code GET /v1/tasks}: the tasks the workers of each runtime registered (the server itself loads
+ * no task code).
+ */
 @RestController
 class TaskController {
 
-    private final WorkerPool pool;
+    private final Pools pools;
 
-    TaskController(WorkerPool pool) {
-        this.pool = pool;
+    TaskController(Pools pools) {
+        this.pools = pools;
     }
 
     @GetMapping("/v1/tasks")
     TaskList tasks() {
-        return new TaskList(pool.snapshot().catalogue());
+        return new TaskList(pools.catalogue());
     }
 
-    /** The task catalogue. */
-    record TaskList(List<Message.TaskInfo> tasks) {}
+    /** The task catalogue: name, description and runtime ({@code java} or {@code python}). */
+    record TaskList(List<Pools.RuntimeTask> tasks) {}
 }

@@ -14,6 +14,9 @@ import io.jobpool.job.QueueDepth;
 import io.jobpool.job.RunningJobs;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.PoolSettings;
+import io.jobpool.pool.Pools;
+import io.jobpool.pool.PythonLauncher;
+import io.jobpool.pool.PythonRuntime;
 import io.jobpool.pool.WorkerClasspath;
 import io.jobpool.pool.WorkerLauncher;
 import io.jobpool.pool.WorkerPool;
@@ -135,7 +138,8 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobpoolProperties properties, Clock clock) {
+    WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobMetrics metrics, JobpoolProperties properties,
+            Clock clock) {
         JobpoolProperties.Pool pool = properties.pool();
         Message.Init init = new Message.Init(properties.tasks().diagnostics(), pool.initializer(), pool.initializerArgs(),
                 properties.jobs().maxResultBytes().toBytes());
@@ -143,11 +147,40 @@ class JobpoolConfiguration {
                 pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                 pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
                 init);
-        return new WorkerPool(launcher, settings, completion, clock);
+        return new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock);
+    }
+
+    /**
+     * The Java pool, then the Python pool when there is a tasks directory and a size above 0. The
+     * Python runtime is extracted from the jar next to the Java worker's class path cache.
+     */
+    @Bean
+    Pools pools(WorkerPool javaPool, JobCompletion completion, JobMetrics metrics, JobpoolProperties properties, Clock clock) {
+        List<WorkerPool> pools = new ArrayList<>(List.of(javaPool));
+        JobpoolProperties.Python python = properties.python();
+        if (python.effectiveSize() > 0) {
+            JobpoolProperties.PythonPool pool = python.pool();
+            Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+            PythonLauncher launcher = new PythonLauncher(python.executable(), PythonRuntime.extract(cache), python.tasksDir(),
+                    pool.workerMemoryLimit() == null ? 0 : pool.workerMemoryLimit().toBytes(), System.getenv(), pool.workerEnv());
+            Message.Init init = new Message.Init(false, pool.initializer(), pool.initializerArgs(),
+                    properties.jobs().maxResultBytes().toBytes());
+            PoolSettings settings = new PoolSettings(python.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
+                    pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
+                    pool.killGrace(), pool.bootBackoffMax(),
+                    (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()), init);
+            pools.add(new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock));
+        }
+        for (WorkerPool pool : pools) {
+            for (WorkerState state : WorkerState.values()) {
+                metrics.workers(pool.runtime(), state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
+            }
+        }
+        return new Pools(pools);
     }
 
     @Bean
-    Dispatcher dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+    Dispatcher dispatcher(JobStore store, Pools pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
             NodeIdentity node, JobpoolProperties properties, Clock clock) {
         return new Dispatcher(store, pool, running, metrics, wakeups, node.id(), properties.jobs().lease(),
                 Duration.ofMillis(250), clock);
@@ -159,15 +192,12 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    JobService jobService(JobStore store, WorkerPool pool, JobWaiters waiters, Wakeups wakeups, QueueDepth queueDepth,
+    JobService jobService(JobStore store, Pools pool, JobWaiters waiters, Wakeups wakeups, QueueDepth queueDepth,
             JobMetrics metrics, CallbackTargets callbackTargets, JobpoolProperties properties, Clock clock) {
         JobpoolProperties.Jobs jobs = properties.jobs();
         JobLimits limits = new JobLimits(jobs.defaultTimeout(), jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
                 jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
         metrics.queueDepth(queueDepth::current);
-        for (WorkerState state : WorkerState.values()) {
-            metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
-        }
         return new JobService(store, pool, limits, new JobIds(clock), waiters, wakeups, queueDepth, metrics,
                 callbackTargets, clock);
     }
@@ -180,13 +210,13 @@ class JobpoolConfiguration {
     }
 
     @Bean
-    PoolLifecycle poolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store,
+    PoolLifecycle poolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, JobStore store,
             ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
         return new PoolLifecycle(pool, dispatcher, leases, store, outcomeWriters, node, properties, clock);
     }
 
     @Bean
-    PoolHealthIndicator poolHealthIndicator(WorkerPool pool) {
+    PoolHealthIndicator poolHealthIndicator(Pools pool) {
         return new PoolHealthIndicator(pool);
     }
 }

@@ -3,7 +3,7 @@ package io.jobpool.config;
 import io.jobpool.dispatch.Dispatcher;
 import io.jobpool.dispatch.Leases;
 import io.jobpool.job.JobStore;
-import io.jobpool.pool.WorkerPool;
+import io.jobpool.pool.Pools;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -29,8 +29,9 @@ import org.springframework.context.event.ContextClosedEvent;
 final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
+    private static final Duration CATALOGUE_WAIT = Duration.ofSeconds(60);
 
-    private final WorkerPool pool;
+    private final Pools pool;
     private final Dispatcher dispatcher;
     private final Leases leases;
     private final JobStore store;
@@ -42,7 +43,7 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
 
-    PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
+    PoolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, JobStore store, ExecutorService outcomeWriters,
             NodeIdentity node, JobpoolProperties properties, Clock clock) {
         this.pool = pool;
         this.dispatcher = dispatcher;
@@ -64,14 +65,44 @@ final class PoolLifecycle implements SmartLifecycle, ApplicationListener<Context
             log.info("Re-queued {} job(s) left RUNNING by a previous run", recovered);
         }
         pool.start();
+        refuseTasksInTwoRuntimes();
         dispatcher.start();
         Duration lease = properties.jobs().lease();
         every(lease.dividedBy(3), leases::renew);
         every(lease.dividedBy(2), () -> leases.reapOrphans(false));
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
         running = true;
-        log.info("jobpool node {} started: {} workers, store {}", node.id(), properties.pool().effectiveSize(),
+        log.info("jobpool node {} started: {} Java and {} Python workers, store {}", node.id(), properties.pool().effectiveSize(),
+                properties.python().effectiveSize(),
                 node.embedded() ? "embedded H2 in " + properties.dataDir().toAbsolutePath() : "external database");
+    }
+
+    /**
+     * A task name registered by both the Java and the Python workers would run in whichever pool
+     * claimed it first: the service refuses to start. With more than one runtime this waits until
+     * each pool has had a worker ready (or has failed to boot), which the readiness probe waits for
+     * anyway.
+     */
+    private void refuseTasksInTwoRuntimes() {
+        if (pool.all().size() < 2) {
+            return;
+        }
+        long deadline = System.nanoTime() + CATALOGUE_WAIT.toNanos();
+        while (pool.all().stream().anyMatch(p -> p.snapshot().catalogue().isEmpty() && p.snapshot().bootError() == null)
+                && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20); // polling the supervisors' published snapshots; there is no event to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        java.util.Map<String, java.util.List<String>> duplicates = pool.duplicateTasks();
+        if (!duplicates.isEmpty()) {
+            pool.shutdown(Duration.ZERO);
+            throw new IllegalStateException("task names registered by more than one runtime: " + duplicates
+                    + "; rename the Python task (@task(name=...)) or remove one of them");
+        }
     }
 
     private void every(Duration period, Runnable duty) {

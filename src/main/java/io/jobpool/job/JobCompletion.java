@@ -88,16 +88,6 @@ public final class JobCompletion implements PoolListener {
         });
     }
 
-    @Override
-    public void workerRestarted(String reason) {
-        metrics.workerRestarted(reason);
-    }
-
-    @Override
-    public void workerReady(Duration startup) {
-        metrics.workerStarted(startup);
-    }
-
     private void record(JobOutcome outcome) {
         lastProgress.remove(outcome.jobId());
         Job.Progress progress = latestProgress.remove(outcome.jobId());

@@ -2,8 +2,7 @@ package io.jobpool.job;
 
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.PoolSnapshot;
-import io.jobpool.pool.WorkerPool;
-import io.jobpool.protocol.Message;
+import io.jobpool.pool.Pools;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,7 +31,7 @@ public final class JobService {
     private static final Duration RECHECK = Duration.ofSeconds(1);
 
     private final JobStore store;
-    private final WorkerPool pool;
+    private final Pools pool;
     private final JobLimits limits;
     private final JobIds ids;
     private final JobWaiters waiters;
@@ -43,7 +42,7 @@ public final class JobService {
     private final Clock clock;
     private volatile boolean accepting = true;
 
-    public JobService(JobStore store, WorkerPool pool, JobLimits limits, JobIds ids, JobWaiters waiters,
+    public JobService(JobStore store, Pools pool, JobLimits limits, JobIds ids, JobWaiters waiters,
             WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
             Clock clock) {
         this.store = store;
@@ -108,10 +107,11 @@ public final class JobService {
         if (payload > limits.maxPayloadBytes()) {
             throw JobException.payloadTooLarge("args and kwargs", payload, limits.maxPayloadBytes(), "jobpool.jobs.max-payload-bytes");
         }
-        List<String> known = pool.snapshot().catalogue().stream().map(Message.TaskInfo::name).toList();
-        // Before any worker has booted the catalogue is unknown; the worker then reports the task as unknown.
-        if (!known.isEmpty() && !known.contains(s.task())) {
-            throw JobException.unknownTask(s.task(), known);
+        // Until every runtime's pool has had a worker ready its tasks are unknown; a job for a task
+        // that no runtime registers then fails in a worker with UnknownTaskError.
+        java.util.Optional<java.util.Set<String>> known = pool.knownTasks();
+        if (known.isPresent() && !known.get().contains(s.task())) {
+            throw JobException.unknownTask(s.task(), known.get().stream().sorted().toList());
         }
         // Last: it may resolve host names, the slowest check.
         callbackTargets.check("callbackUrl", s.callbackUrl());
@@ -243,7 +243,8 @@ public final class JobService {
         return queueDepth.current();
     }
 
-    public PoolSnapshot pool() {
-        return pool.snapshot();
+    /** The workers of every runtime's pool on this node. */
+    public List<PoolSnapshot.WorkerInfo> workers() {
+        return pool.workers();
     }
 }

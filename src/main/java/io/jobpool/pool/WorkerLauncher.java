@@ -12,7 +12,7 @@ import java.util.Set;
  * Starts worker processes: the same {@code java} binary as the server, a small heap, the worker
  * class path, and a scrubbed environment.
  */
-public final class WorkerLauncher {
+public final class WorkerLauncher implements ProcessLauncher {
 
     /**
      * Variables a worker may inherit. Everything else is dropped: the server's environment carries
@@ -41,12 +41,19 @@ public final class WorkerLauncher {
         this.aotCache = new AotCache(cacheDir, this.command);
     }
 
+    @Override
+    public String runtime() {
+        return "java";
+    }
+
     /** Starts making the workers' ahead-of-time class cache in the background, if it can be made. */
+    @Override
     public void prepareFastStart() {
         aotCache.trainInBackground(command, environment);
     }
 
     /** Stops background work of the launcher (a class cache training run). */
+    @Override
     public void close() {
         aotCache.stopTraining();
     }
@@ -68,6 +75,7 @@ public final class WorkerLauncher {
         return Map.copyOf(kept);
     }
 
+    @Override
     public Process launch() throws IOException {
         List<String> launch = new ArrayList<>(command);
         launch.addAll(1, aotCache.options());

@@ -1,5 +1,6 @@
 package io.jobpool.store;
 
+import io.jobpool.job.ClaimFilter;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.ListedJobs;
@@ -35,10 +36,11 @@ public final class JdbcJobStore implements JobStore {
 
     /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
-     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit.
+     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit;
+     * a pool's task filter goes between the two parts and only skips rows on that walk.
      */
-    private static final String CLAIM_ORDER = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
-            + " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
+    private static final String CLAIM_DUE = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now";
+    private static final String CLAIM_ORDER = " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
 
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
 
@@ -132,10 +134,13 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
+    public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
+        if (filter.matchesNothing()) {
+            return List.of();
+        }
         return transactions.execute(status -> {
-            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit) : lockDue(now, limit);
+            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit, filter) : lockDue(now, limit, filter);
             List<Job> claimed = new ArrayList<>(due.size());
             for (Job job : due) {
                 int rows = jdbc.sql("""
@@ -156,9 +161,21 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
-    private List<Job> lockDue(Instant now, int limit) {
-        return jdbc.sql("SELECT " + COLUMNS + CLAIM_ORDER + " FOR UPDATE SKIP LOCKED")
+    private List<Job> lockDue(Instant now, int limit, ClaimFilter filter) {
+        return withTasks(jdbc.sql("SELECT " + COLUMNS + CLAIM_DUE + taskClause(filter) + CLAIM_ORDER + " FOR UPDATE SKIP LOCKED"), filter)
                 .param("now", now.toEpochMilli()).param("limit", limit).query(JOB).list();
+    }
+
+    /** Restricts a claim to the tasks a pool can run; nothing when the filter excludes nothing. */
+    private static String taskClause(ClaimFilter filter) {
+        if (filter.tasks().isEmpty()) {
+            return "";
+        }
+        return filter.excluding() ? " AND task NOT IN (:tasks)" : " AND task IN (:tasks)";
+    }
+
+    private static JdbcClient.StatementSpec withTasks(JdbcClient.StatementSpec statement, ClaimFilter filter) {
+        return filter.tasks().isEmpty() ? statement : statement.param("tasks", List.copyOf(filter.tasks()));
     }
 
     /**
@@ -166,8 +183,8 @@ public final class JdbcJobStore implements JobStore {
      * makes a claim cost the whole queue. So the due ids are read in index order first (cheap:
      * H2 stops after {@code limit} rows), then only those rows are locked.
      */
-    private List<Job> lockDueCandidates(Instant now, int limit) {
-        List<String> ids = jdbc.sql("SELECT id" + CLAIM_ORDER)
+    private List<Job> lockDueCandidates(Instant now, int limit, ClaimFilter filter) {
+        List<String> ids = withTasks(jdbc.sql("SELECT id" + CLAIM_DUE + taskClause(filter) + CLAIM_ORDER), filter)
                 .param("now", now.toEpochMilli()).param("limit", limit).query(String.class).list();
         if (ids.isEmpty()) {
             return List.of();
