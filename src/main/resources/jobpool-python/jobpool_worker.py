@@ -31,6 +31,8 @@ EXIT_BOOT_FAILURE = 78
 EXIT_OUT_OF_MEMORY = 3
 
 MAX_FRAME_BYTES = 256 * 1024 * 1024
+# Longest trace kept per failed item of a batch chunk: a chunk of thousands of failures stays small.
+MAX_ITEM_TRACE_CHARS = 4000
 FLUSH_CHARS = 8 * 1024
 _THIS_FILE = __file__
 
@@ -252,6 +254,8 @@ class Runner:
         if entry is None:
             return {"kind": "failed", "jobId": job_id, "type": "UnknownTaskError",
                     "message": "no task named '%s' is registered in this worker" % job["task"], "trace": None}
+        if job.get("chunk"):
+            return self._execute_chunk(job, entry)
         args = json.loads(job.get("args") or "[]")
         kwargs = json.loads(job.get("kwargs") or "{}")
         if not isinstance(args, list):
@@ -270,6 +274,53 @@ class Runner:
                     "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"
                                % (size, self._max_result_bytes), "trace": None}
         return {"kind": "succeeded", "jobId": job_id, "result": result}
+
+    def _execute_chunk(self, job, entry):
+        """A batch chunk (Pool.map with a chunksize): each item runs here in turn; one item's failure is
+        recorded at its index and never costs the others. Items that succeeded in the chunk's previous
+        attempt are not run again. The answer is one frame with every item's outcome, in order."""
+        job_id = job["jobId"]
+        items = json.loads(job.get("args") or "[]")
+        previous = json.loads(job["previous"]) if job.get("previous") else None
+        outcomes = []
+        reported_percent = 0
+        for index, args in enumerate(items):
+            before = previous[index] if previous is not None and index < len(previous) else None
+            if before is not None and "result" in before:
+                outcomes.append(before)
+                continue
+            outcome = self._run_item(entry, job_id, job.get("attempt", 1), args)
+            attempts = 1 if before is None else int(before.get("attempts", 1)) + 1
+            if attempts > 1:
+                outcome["attempts"] = attempts
+            outcomes.append(outcome)
+            percent = (index + 1) * 100 // len(items)
+            if percent >= reported_percent + 5:
+                reported_percent = percent
+                self._channel.send({"kind": "progress", "jobId": job_id, "fraction": percent / 100.0,
+                                    "message": "%d of %d items" % (index + 1, len(items))})
+        return {"kind": "succeeded", "jobId": job_id,
+                "result": json.dumps(outcomes, separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
+
+    def _run_item(self, entry, job_id, attempt, args):
+        try:
+            value = self._call(entry, job_id, attempt, args if isinstance(args, list) else [args], {})
+        except MemoryError:
+            raise  # the worker exits on it and the chunk is lost as a whole, as on the Java side
+        except Exception as error:  # noqa: B902 - one item's failure is that item's outcome
+            return {"error": {"type": type_name(error), "message": str(error) or None,
+                              "trace": format_trace(error)[:MAX_ITEM_TRACE_CHARS]}}
+        try:
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            return {"error": {"type": "ResultNotSerializableError", "trace": None,
+                              "message": "the task returned a value that is not JSON: %s" % error}}
+        size = len(text.encode("utf-8"))
+        if size > self._max_result_bytes:
+            return {"error": {"type": "ResultTooLargeError", "trace": None,
+                              "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"
+                                         % (size, self._max_result_bytes)}}
+        return {"result": value}
 
     def _call(self, entry, job_id, attempt, args, kwargs):
         function, bind, _ = entry
