@@ -11,7 +11,6 @@ from Python or from C, can corrupt a frame. Exit codes are the Java worker's (Ex
 Standard library only; CPython 3.9 or later.
 """
 
-import argparse
 import gc
 import importlib
 import io
@@ -387,15 +386,19 @@ def take_over_standard_streams():
 
 
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(prog="jobpool_worker")
-    parser.add_argument("--tasks-dir", default=None)
-    parser.add_argument("--memory-limit", type=int, default=0,
-                        help="address space limit in bytes (RLIMIT_AS); 0 leaves it unlimited")
-    return parser.parse_args(argv)
+    """``--tasks-dir DIR`` and ``--memory-limit BYTES`` (RLIMIT_AS; 0 leaves it unlimited).
+    Parsed by hand: argparse alone costs a noticeable part of the worker's start."""
+    options = {"--tasks-dir": None, "--memory-limit": "0"}
+    pairs = iter(argv)
+    for name in pairs:
+        if name not in options:
+            raise SystemExit("jobpool_worker: unknown option %s" % name)
+        options[name] = next(pairs, None)
+    return options["--tasks-dir"], int(options["--memory-limit"] or 0)
 
 
 def main(argv):
-    options = parse_arguments(argv)
+    tasks_dir, memory_limit = parse_arguments(argv)
     sys.dont_write_bytecode = True
     frames_in, frames_out, real_err = take_over_standard_streams()
     channel = Channel(frames_out)
@@ -409,10 +412,10 @@ def main(argv):
             os._exit(EXIT_OK)
         if init.get("kind") != "init":
             raise RuntimeError("first frame was not init but %r" % init.get("kind"))
-        if options.memory_limit > 0:
+        if memory_limit > 0:
             import resource
-            resource.setrlimit(resource.RLIMIT_AS, (options.memory_limit, options.memory_limit))
-        registry = load_tasks(options.tasks_dir)
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        registry = load_tasks(tasks_dir)
         runner = Runner(registry, channel, captured, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
         initializer = init.get("initializer")
         if initializer:
