@@ -54,6 +54,12 @@ RUN apt-get update \
 # Kubernetes' readOnlyRootFilesystem enforces as well.
 RUN mkdir -p /data && chown 10001:10001 /data && chmod 0750 /data
 
+# python3 (standard library only) runs the Python worker pool when jobpool.python.tasks-dir is set;
+# the runtime itself ships inside the jar and is extracted under /tmp at startup.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 \
+ && rm -rf /var/lib/apt/lists/*
+
 # Least-changing layer first so a code change only replaces the last, small layer.
 COPY --from=extract /extract/extracted/dependencies/ ./
 COPY --from=extract /extract/extracted/spring-boot-loader/ ./

@@ -199,3 +199,15 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- fail "jobpool.data-dir is fixed by the chart to the mounted volume /data; remove it." }}
 {{- end }}
 {{- end }}
+
+{{/*
+The ConfigMap holding Python task modules: the chart's own (pythonTasks.files) or an existing one;
+empty when Python tasks come from elsewhere (extraVolumes) or not at all.
+*/}}
+{{- define "jobpool.pythonTasks.configMap" -}}
+{{- if .Values.pythonTasks.files -}}
+{{ include "jobpool.fullname" . }}-python-tasks
+{{- else if .Values.pythonTasks.existingConfigMap -}}
+{{ .Values.pythonTasks.existingConfigMap }}
+{{- end -}}
+{{- end }}

@@ -6,6 +6,7 @@ import io.jobpool.job.JobException;
 import io.jobpool.job.JobService;
 import io.jobpool.node.NodeRuntime;
 import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.ProcessMemory;
 import io.jobpool.pool.WorkerState;
 import io.jobpool.security.ApiKeys;
@@ -58,8 +59,10 @@ class PoolController {
         if (request.size() == null || request.size() < 1 || request.size() > 1024) {
             throw JobException.validation("size", "must be between 1 and 1024");
         }
-        node.resize(request.size());
-        return view(request.size());
+        WorkerPool target = node.pool(request.runtime()).orElseThrow(() -> JobException.validation("runtime",
+                "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes()));
+        target.resize(request.size());
+        return target == node.primary() ? view(request.size()) : view();
     }
 
     @PostMapping("/close")
@@ -100,26 +103,41 @@ class PoolController {
 
     private PoolView view(int size) {
         PoolSnapshot snapshot = node.snapshot();
-        List<WorkerView> workers = snapshot.workers().stream()
+        Instant now = clock.instant();
+        List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
+        List<RuntimePoolView> pools = node.pools().stream()
+                .map(p -> runtimeView(p, p == node.primary() ? size : p.snapshot().size())).toList();
+        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
+                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootError(), node.id(), workers(snapshot), nodes,
+                pools);
+    }
+
+    private static RuntimePoolView runtimeView(WorkerPool pool, int size) {
+        PoolSnapshot snapshot = pool.snapshot();
+        return new RuntimePoolView(pool.runtime(), size, snapshot.count(WorkerState.BUSY), snapshot.bootError(), workers(snapshot));
+    }
+
+    private static List<WorkerView> workers(PoolSnapshot snapshot) {
+        return snapshot.workers().stream()
                 .map(w -> new WorkerView(w.id(), w.pid(), w.state(), w.jobId(), w.tasksCompleted(), w.startedAt(),
                         w.pid() == null ? null : ProcessMemory.rssBytes(w.pid())))
                 .toList();
-        Instant now = clock.instant();
-        List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
-        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
-                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootError(), node.id(), workers, nodes);
     }
 
-    /** Body of {@code PUT /v1/pool}. */
-    record ResizeRequest(Integer size) {}
+    /** Body of {@code PUT /v1/pool}; {@code runtime} (default {@code java}) names the pool to resize. */
+    record ResizeRequest(Integer size, String runtime) {}
 
     /**
      * The pool as {@code GET /v1/pool} shows it: {@code accepting}, {@code queued} and
      * {@code running} are the whole service's; {@code size}, {@code busy} and {@code workers} this
-     * replica's ({@code node}); {@code nodes} every replica by its last heartbeat.
+     * replica's Java pool ({@code node}); {@code nodes} every replica by its last heartbeat;
+     * {@code pools} each runtime's pool on this replica.
      */
     record PoolView(int size, boolean accepting, String authentication, long queued, long running, long busy,
-            String bootError, String node, List<WorkerView> workers, List<NodeView> nodes) {}
+            String bootError, String node, List<WorkerView> workers, List<NodeView> nodes, List<RuntimePoolView> pools) {}
+
+    /** One runtime's pool on this replica. */
+    record RuntimePoolView(String runtime, int size, long running, String bootError, List<WorkerView> workers) {}
 
     /** One worker process. */
     record WorkerView(String id, Long pid, WorkerState state, String jobId, int tasksCompleted, Instant startedAt,

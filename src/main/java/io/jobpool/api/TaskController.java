@@ -1,26 +1,29 @@
 package io.jobpool.api;
 
-import io.jobpool.job.LocalNode;
-import io.jobpool.protocol.Message;
+import io.jobpool.node.NodeRuntime;
+import io.jobpool.pool.Pools;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code GET /v1/tasks}: the tasks the workers registered (the server itself loads no task code). */
+/**
+ * {@code GET /v1/tasks}: the tasks the workers of each runtime registered (the server itself loads
+ * no task code).
+ */
 @RestController
 class TaskController {
 
-    private final LocalNode node;
+    private final NodeRuntime node;
 
-    TaskController(LocalNode node) {
+    TaskController(NodeRuntime node) {
         this.node = node;
     }
 
     @GetMapping("/v1/tasks")
     TaskList tasks() {
-        return new TaskList(node.catalogue());
+        return new TaskList(node.tasks());
     }
 
-    /** The task catalogue. */
-    record TaskList(List<Message.TaskInfo> tasks) {}
+    /** The task catalogue: name, description and runtime ({@code java} or {@code python}). */
+    record TaskList(List<Pools.RuntimeTask> tasks) {}
 }

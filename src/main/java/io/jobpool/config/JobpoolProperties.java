@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param nodeId name of this replica in job leases; defaults to host name and pid
  * @param webhooks signed callbacks to {@code callbackUrl} and {@code errorCallbackUrl}
  * @param cluster how replicas sharing one PostgreSQL database keep in step
+ * @param python Python tasks and the pool of Python worker processes that runs them
  */
 @ConfigurationProperties("jobpool")
 public record JobpoolProperties(
@@ -28,7 +29,8 @@ public record JobpoolProperties(
         @DefaultValue Shutdown shutdown,
         @DefaultValue Security security,
         @DefaultValue Webhooks webhooks,
-        @DefaultValue Cluster cluster) {
+        @DefaultValue Cluster cluster,
+        @DefaultValue Python python) {
 
     /**
      * The worker processes.
@@ -243,4 +245,61 @@ public record JobpoolProperties(
     public record Cluster(
             @DefaultValue("5s") Duration pollInterval,
             @DefaultValue("1h") Duration nodeExpiry) {}
+
+    /**
+     * Python tasks: functions marked {@code @task} in the modules of a directory, run by a pool of
+     * Python worker processes with the same supervisor and semantics as the Java pool.
+     *
+     * @param executable the Python interpreter workers are started with (CPython 3.9 or later)
+     * @param tasksDir directory whose modules and packages the workers import; without one there is
+     *     no Python pool
+     * @param pool the Python worker processes
+     */
+    public record Python(
+            @DefaultValue("python3") String executable,
+            Path tasksDir,
+            @DefaultValue PythonPool pool) {
+
+        /** Python workers to keep: none without a tasks directory. */
+        public int effectiveSize() {
+            if (tasksDir == null) {
+                return 0;
+            }
+            return pool.size() != null ? pool.size() : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /**
+     * The Python worker processes; each key means what it means under {@code jobpool.pool}.
+     *
+     * @param size number of Python worker processes; defaults to the number of CPUs when a tasks
+     *     directory is set, and is 0 without one
+     * @param prefetch jobs claimed ahead of a free Python worker
+     * @param maxTasksPerWorker recycle a worker after this many jobs (0: never)
+     * @param maxTasksPerWorkerJitter add up to this many to each worker's limit
+     * @param maxWorkerRss recycle a worker whose resident memory exceeds this after a job
+     * @param workerMemoryLimit address space limit of each worker ({@code RLIMIT_AS}), the Python
+     *     counterpart of the Java workers' heap limit: a task that allocates past it gets a
+     *     {@code MemoryError}, its worker exits and the job fails with {@code WorkerLostError};
+     *     unset means no limit
+     * @param initializer Python task each new worker runs once before taking jobs
+     * @param initializerArgs JSON array of arguments for the initializer
+     * @param killGrace how long a worker may take to exit after SIGTERM before it is killed
+     * @param bootBackoffMax longest wait between attempts to start a worker that keeps failing to
+     *     boot (a task module that does not import)
+     * @param workerEnv names of extra environment variables passed through to Python workers (all
+     *     others but a small safe set are scrubbed)
+     */
+    public record PythonPool(
+            Integer size,
+            @DefaultValue("0") int prefetch,
+            @DefaultValue("0") int maxTasksPerWorker,
+            @DefaultValue("0") int maxTasksPerWorkerJitter,
+            DataSize maxWorkerRss,
+            DataSize workerMemoryLimit,
+            String initializer,
+            @DefaultValue("[]") String initializerArgs,
+            @DefaultValue("2s") Duration killGrace,
+            @DefaultValue("60s") Duration bootBackoffMax,
+            @DefaultValue List<String> workerEnv) {}
 }

@@ -133,10 +133,11 @@ public final class JobService {
         if (payload > limits.maxPayloadBytes()) {
             throw JobException.payloadTooLarge("args and kwargs", payload, limits.maxPayloadBytes(), "jobpool.jobs.max-payload-bytes");
         }
-        List<String> known = node.catalogue().stream().map(Message.TaskInfo::name).toList();
-        // Before any worker has booted the catalogue is unknown; the worker then reports the task as unknown.
-        if (!known.isEmpty() && !known.contains(s.task())) {
-            throw JobException.unknownTask(s.task(), known);
+        // Until every runtime's pool has had a worker ready its tasks are unknown; a job for a task
+        // that no runtime registers then fails in a worker with UnknownTaskError.
+        java.util.Optional<java.util.Set<String>> known = node.knownTasks();
+        if (known.isPresent() && !known.get().contains(s.task())) {
+            throw JobException.unknownTask(s.task(), known.get().stream().sorted().toList());
         }
         // Last: it may resolve host names, the slowest check.
         callbackTargets.check("callbackUrl", s.callbackUrl());

@@ -20,7 +20,12 @@ public interface JobStore {
      * QUEUED to RUNNING, one more attempt, a lease until {@code leaseUntil}. Safe against other
      * nodes claiming at the same time ({@code FOR UPDATE SKIP LOCKED}).
      */
-    List<Job> claim(String node, int limit, Instant now, Instant leaseUntil);
+    default List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
+        return claim(node, limit, now, leaseUntil, ClaimFilter.anyTask());
+    }
+
+    /** {@link #claim(String, int, Instant, Instant)} restricted to the tasks {@code filter} matches. */
+    List<Job> claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter);
 
     /**
      * The one method that changes a job's state: a compare-and-set. False if the job was not in

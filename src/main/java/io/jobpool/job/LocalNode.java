@@ -15,8 +15,11 @@ public interface LocalNode {
     /** This replica's id, as written in leases and shown as {@code worker.node}. */
     String id();
 
-    /** The tasks this node's workers registered; empty before the first worker booted. */
-    List<Message.TaskInfo> catalogue();
+    /**
+     * The task names this node's workers registered, over every runtime; empty while some runtime's
+     * pool has not had a worker ready yet (its tasks are still unknown).
+     */
+    Optional<java.util.Set<String>> knownTasks();
 
     /** What the job printed so far, if a worker of this node runs it now. */
     CompletableFuture<Optional<String>> liveLogs(String jobId);

@@ -46,10 +46,10 @@ public final class JobMetrics {
                 .register(registry).record(wait.isNegative() ? Duration.ZERO : wait);
     }
 
-    /** {@code jobpool_worker_restarts_total{reason}}. */
-    public void workerRestarted(String reason) {
+    /** {@code jobpool_worker_restarts_total{runtime,reason}}. */
+    public void workerRestarted(String runtime, String reason) {
         Counter.builder("jobpool.worker.restarts").description("Worker processes replaced, by reason")
-                .tag("reason", reason).register(registry).increment();
+                .tag("runtime", runtime).tag("reason", reason).register(registry).increment();
     }
 
     /** {@code jobpool_leftover_processes_killed_total{task}}: processes a job started, left running and the pool killed. */
@@ -59,10 +59,10 @@ public final class JobMetrics {
                 .tag("task", task).register(registry).increment(count);
     }
 
-    /** {@code jobpool_worker_startup_seconds}: spawn to ready. */
-    public void workerStarted(Duration startup) {
+    /** {@code jobpool_worker_startup_seconds{runtime}}: spawn to ready. */
+    public void workerStarted(String runtime, Duration startup) {
         Timer.builder("jobpool.worker.startup").description("Time from spawning a worker process to its ready message")
-                .register(registry).record(startup);
+                .tag("runtime", runtime).register(registry).record(startup);
     }
 
     /** {@code jobpool_queue_depth}. */
@@ -71,9 +71,9 @@ public final class JobMetrics {
                 .register(registry);
     }
 
-    /** {@code jobpool_workers{state}}. */
-    public <T> void workers(String state, T source, ToDoubleFunction<T> count) {
-        Gauge.builder("jobpool.workers", source, count).description("Worker processes by state")
-                .tag("state", state).register(registry);
+    /** {@code jobpool_workers{runtime,state}}. */
+    public <T> void workers(String runtime, String state, T source, ToDoubleFunction<T> count) {
+        Gauge.builder("jobpool.workers", source, count).description("Worker processes by runtime and state")
+                .tag("runtime", runtime).tag("state", state).register(registry);
     }
 }

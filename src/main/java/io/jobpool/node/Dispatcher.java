@@ -5,6 +5,7 @@ import io.jobpool.job.JobError;
 import io.jobpool.job.JobStore;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.Assignment;
+import io.jobpool.pool.Pools;
 import io.jobpool.pool.WorkerPool;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * many jobs in one transaction, and hands them over; permits it could not fill go back. With
  * nothing due it sleeps until {@link Wakeups} rings (any replica queued or finished jobs), until
  * the next delayed job or retry is due, or at most the poll interval, a fallback for a lost message.
+ *
+ * <p>Each runtime's pool has a claiming thread of its own that takes only the tasks that pool's
+ * workers registered ({@link TaskRouting}), so a busy Java pool never holds up Python jobs.
  */
 public final class Dispatcher {
 
@@ -28,7 +32,7 @@ public final class Dispatcher {
     private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
     private final JobStore store;
-    private final WorkerPool pool;
+    private final TaskRouting routing;
     private final RunningJobs running;
     private final JobMetrics metrics;
     private final String node;
@@ -36,40 +40,48 @@ public final class Dispatcher {
     private final Duration pollInterval;
     private final Clock clock;
     private final Wakeups wakeups;
-    private final Thread thread;
+    private final List<Thread> threads;
+    private final java.util.Map<WorkerPool, Wakeups.Bell> bells = new java.util.IdentityHashMap<>();
     private volatile boolean stopping;
 
-    public Dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+    public Dispatcher(JobStore store, Pools pools, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
             String node, Duration lease, Duration pollInterval, Clock clock) {
         this.wakeups = wakeups;
         this.store = store;
-        this.pool = pool;
+        this.routing = new TaskRouting(pools);
         this.running = running;
         this.metrics = metrics;
         this.node = node;
         this.lease = lease;
         this.pollInterval = pollInterval;
         this.clock = clock;
-        this.thread = Thread.ofPlatform().name("jobpool-dispatcher").daemon().unstarted(this::loop);
+        pools.all().forEach(pool -> bells.put(pool, wakeups.bell()));
+        this.threads = pools.all().stream()
+                .map(pool -> Thread.ofPlatform().name("jobpool-dispatcher-" + pool.runtime()).daemon().unstarted(() -> loop(pool)))
+                .toList();
     }
 
     public void start() {
-        thread.start();
+        threads.forEach(Thread::start);
     }
 
     /** Stops claiming; jobs already handed to the pool are the pool's. */
     public void stop() {
         stopping = true;
         wakeups.jobsAvailable();
-        try {
-            thread.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread thread : threads) {
+            try {
+                thread.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
-    private void loop() {
+    private void loop(WorkerPool pool) {
         Semaphore slots = pool.slots();
+        Wakeups.Bell bell = bells.get(pool);
         while (!stopping) {
             try {
                 if (!slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -78,7 +90,7 @@ public final class Dispatcher {
                 int wanted = 1 + slots.drainPermits();
                 int claimed = 0;
                 try {
-                    claimed = stopping ? 0 : claim(wanted);
+                    claimed = stopping ? 0 : claim(pool, wanted);
                 } finally {
                     // Also when the claim failed: the workers are still free.
                     if (claimed < wanted) {
@@ -86,7 +98,7 @@ public final class Dispatcher {
                     }
                 }
                 if (claimed == 0) {
-                    wakeups.await(idleWait());
+                    bell.await(idleWait());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -96,12 +108,12 @@ public final class Dispatcher {
                 sleepQuietly(ERROR_BACKOFF);
             }
         }
-        log.info("Dispatcher stopped claiming jobs");
+        log.info("Dispatcher stopped claiming jobs for the {} pool", pool.runtime());
     }
 
-    private int claim(int wanted) {
+    private int claim(WorkerPool pool, int wanted) {
         Instant now = clock.instant();
-        List<Job> jobs = store.claim(node, wanted, now, now.plus(lease));
+        List<Job> jobs = store.claim(node, wanted, now, now.plus(lease), routing.filterFor(pool));
         for (Job job : jobs) {
             running.add(job);
             metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));

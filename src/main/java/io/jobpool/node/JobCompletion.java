@@ -123,21 +123,6 @@ public final class JobCompletion implements PoolListener {
         });
     }
 
-    @Override
-    public void workerRestarted(String reason) {
-        metrics.workerRestarted(reason);
-    }
-
-    @Override
-    public void leftoverProcessesKilled(String task, int count) {
-        metrics.leftoverProcessesKilled(task, count);
-    }
-
-    @Override
-    public void workerReady(Duration startup) {
-        metrics.workerStarted(startup);
-    }
-
     private void record(JobOutcome outcome) {
         Job.Progress progress = latestProgress.get(outcome.jobId());
         Job job = running.get(outcome.jobId()).orElse(null);

@@ -7,6 +7,9 @@ import io.jobpool.job.JobStore;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.pool.PoolSettings;
+import io.jobpool.pool.Pools;
+import io.jobpool.pool.PythonLauncher;
+import io.jobpool.pool.PythonRuntime;
 import io.jobpool.pool.WorkerClasspath;
 import io.jobpool.pool.WorkerLauncher;
 import io.jobpool.pool.WorkerPool;
@@ -94,16 +97,42 @@ class NodeConfiguration {
                 pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                 pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
                 init, pool.killLeftoverProcesses());
-        WorkerPool workers = new WorkerPool(launcher, settings, completion, clock);
-        for (WorkerState state : WorkerState.values()) {
-            metrics.workers(state.name().toLowerCase(java.util.Locale.ROOT), workers, p -> p.snapshot().count(state));
+        return new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock);
+    }
+
+    /**
+     * The Java pool, then the Python pool when there is a tasks directory and a size above 0. The
+     * Python runtime is extracted from the jar next to the Java worker's class path cache.
+     */
+    @Bean
+    Pools pools(WorkerPool javaPool, JobCompletion completion, JobMetrics metrics, JobpoolProperties properties, Clock clock) {
+        List<WorkerPool> pools = new ArrayList<>(List.of(javaPool));
+        JobpoolProperties.Python python = properties.python();
+        if (python.effectiveSize() > 0) {
+            JobpoolProperties.PythonPool pool = python.pool();
+            Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+            PythonLauncher launcher = new PythonLauncher(python.executable(), PythonRuntime.extract(cache), python.tasksDir(),
+                    pool.workerMemoryLimit() == null ? 0 : pool.workerMemoryLimit().toBytes(), System.getenv(), pool.workerEnv());
+            Message.Init init = new Message.Init(false, pool.initializer(), pool.initializerArgs(),
+                    properties.jobs().maxResultBytes().toBytes());
+            PoolSettings settings = new PoolSettings(python.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
+                    pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
+                    pool.killGrace(), pool.bootBackoffMax(),
+                    (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()), init,
+                    properties.pool().killLeftoverProcesses());
+            pools.add(new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock));
         }
-        return workers;
+        for (WorkerPool pool : pools) {
+            for (WorkerState state : WorkerState.values()) {
+                metrics.workers(pool.runtime(), state.name().toLowerCase(java.util.Locale.ROOT), pool, p -> p.snapshot().count(state));
+            }
+        }
+        return new Pools(pools);
     }
 
     @Bean
-    NodeRuntime nodeRuntime(NodeIdentity node, WorkerPool pool) {
-        return new NodeRuntime(node.id(), pool);
+    NodeRuntime nodeRuntime(NodeIdentity node, Pools pools) {
+        return new NodeRuntime(node.id(), pools);
     }
 
     @Bean
@@ -113,7 +142,7 @@ class NodeConfiguration {
     }
 
     @Bean
-    Dispatcher dispatcher(JobStore store, WorkerPool pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
+    Dispatcher dispatcher(JobStore store, Pools pool, RunningJobs running, JobMetrics metrics, Wakeups wakeups,
             NodeIdentity node, JobpoolProperties properties, Clock clock) {
         return new Dispatcher(store, pool, running, metrics, wakeups, node.id(), properties.jobs().lease(),
                 properties.cluster().pollInterval(), clock);
@@ -127,13 +156,13 @@ class NodeConfiguration {
     }
 
     @Bean
-    PoolLifecycle poolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands,
+    PoolLifecycle poolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands,
             JobStore store, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
         return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, node, properties, clock);
     }
 
     @Bean
-    PoolHealthIndicator poolHealthIndicator(WorkerPool pool) {
+    PoolHealthIndicator poolHealthIndicator(Pools pool) {
         return new PoolHealthIndicator(pool);
     }
 }

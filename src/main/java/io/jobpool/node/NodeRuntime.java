@@ -2,6 +2,7 @@ package io.jobpool.node;
 
 import io.jobpool.job.LocalNode;
 import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.pool.Pools;
 import io.jobpool.pool.WorkerPool;
 import io.jobpool.protocol.Message;
 import java.util.List;
@@ -15,11 +16,11 @@ import java.util.concurrent.CompletableFuture;
 public final class NodeRuntime implements LocalNode {
 
     private final String id;
-    private final WorkerPool pool;
+    private final Pools pools;
 
-    public NodeRuntime(String id, WorkerPool pool) {
+    public NodeRuntime(String id, Pools pools) {
         this.id = id;
-        this.pool = pool;
+        this.pools = pools;
     }
 
     @Override
@@ -28,38 +29,58 @@ public final class NodeRuntime implements LocalNode {
     }
 
     @Override
-    public List<Message.TaskInfo> catalogue() {
-        return pool.snapshot().catalogue();
+    public Optional<java.util.Set<String>> knownTasks() {
+        return pools.knownTasks();
+    }
+
+    /** Every task the workers of each runtime registered, with its runtime. */
+    public List<Pools.RuntimeTask> tasks() {
+        return pools.catalogue();
     }
 
     @Override
     public CompletableFuture<Optional<String>> liveLogs(String jobId) {
-        return pool.runningLogs(jobId);
+        return pools.runningLogs(jobId);
     }
 
     @Override
     public Optional<Long> workerPid(String jobId) {
-        return pool.snapshot().workers().stream().filter(w -> jobId.equals(w.jobId()))
+        return pools.workers().stream().filter(w -> jobId.equals(w.jobId()))
                 .map(PoolSnapshot.WorkerInfo::pid).filter(java.util.Objects::nonNull).findFirst();
     }
 
     @Override
     public int poolSize() {
-        return pool.snapshot().size();
+        return pools.primary().snapshot().size();
     }
 
     @Override
     public void kill(String jobId) {
-        pool.cancel(jobId);
+        pools.cancel(jobId);
     }
 
-    /** This replica's workers. */
+    /** This replica's Java workers. */
     public PoolSnapshot snapshot() {
-        return pool.snapshot();
+        return pools.primary().snapshot();
     }
 
-    /** Resizes this replica's pool. */
-    public void resize(int size) {
-        pool.resize(size);
+    /** The Java pool, which the top level of {@code GET /v1/pool} describes. */
+    public WorkerPool primary() {
+        return pools.primary();
+    }
+
+    /** Every runtime's pool on this replica, Java first. */
+    public List<WorkerPool> pools() {
+        return pools.all();
+    }
+
+    /** The pool of {@code runtime} ({@code null}: the Java pool). */
+    public Optional<WorkerPool> pool(String runtime) {
+        return runtime == null ? Optional.of(pools.primary()) : pools.byRuntime(runtime);
+    }
+
+    /** The runtimes this replica has a pool for. */
+    public List<String> runtimes() {
+        return pools.all().stream().map(WorkerPool::runtime).toList();
     }
 }

@@ -1,34 +1,54 @@
 package io.jobpool.node;
 
 import io.jobpool.pool.PoolSnapshot;
+import io.jobpool.pool.Pools;
 import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.WorkerState;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Part of readiness: the pool keeps at least one worker alive. Down while workers fail to boot
- * (the pool is backing off) or before the first one is ready.
+ * Part of readiness: every runtime's pool keeps at least one worker alive. Down while workers of
+ * a pool fail to boot (it is backing off; {@code bootError} says why, e.g. a Python task module
+ * with a syntax error) or before its first one is ready. The Java pool's details stay at the top
+ * level; each other runtime's are under its name.
  */
 public final class PoolHealthIndicator implements HealthIndicator {
 
-    private final WorkerPool pool;
+    private final Pools pools;
 
-    public PoolHealthIndicator(WorkerPool pool) {
-        this.pool = pool;
+    public PoolHealthIndicator(Pools pools) {
+        this.pools = pools;
     }
 
     @Override
     public Health health() {
-        PoolSnapshot snapshot = pool.snapshot();
-        Health.Builder health = snapshot.running() && snapshot.hasLiveWorker() ? Health.up() : Health.down();
-        health.withDetail("size", snapshot.size())
-                .withDetail("idle", snapshot.count(WorkerState.IDLE))
-                .withDetail("busy", snapshot.count(WorkerState.BUSY))
-                .withDetail("starting", snapshot.count(WorkerState.STARTING));
-        if (snapshot.bootError() != null) {
-            health.withDetail("bootError", snapshot.bootError());
+        boolean up = true;
+        Health.Builder health = Health.unknown();
+        for (WorkerPool pool : pools.all()) {
+            PoolSnapshot snapshot = pool.snapshot();
+            up &= snapshot.running() && snapshot.hasLiveWorker();
+            Map<String, Object> details = details(snapshot);
+            if (pool == pools.primary()) {
+                health.withDetails(details);
+            } else {
+                health.withDetail(pool.runtime(), details);
+            }
         }
-        return health.build();
+        return (up ? health.up() : health.down()).build();
+    }
+
+    private static Map<String, Object> details(PoolSnapshot snapshot) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("size", snapshot.size());
+        details.put("idle", snapshot.count(WorkerState.IDLE));
+        details.put("busy", snapshot.count(WorkerState.BUSY));
+        details.put("starting", snapshot.count(WorkerState.STARTING));
+        if (snapshot.bootError() != null) {
+            details.put("bootError", snapshot.bootError());
+        }
+        return details;
     }
 }

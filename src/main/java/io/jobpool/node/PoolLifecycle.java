@@ -4,7 +4,7 @@ import io.jobpool.config.JobpoolProperties;
 import io.jobpool.config.NodeIdentity;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
-import io.jobpool.pool.WorkerPool;
+import io.jobpool.pool.Pools;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +30,9 @@ import org.springframework.context.event.ContextClosedEvent;
 public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
+    private static final Duration CATALOGUE_WAIT = Duration.ofSeconds(60);
 
-    private final WorkerPool pool;
+    private final Pools pool;
     private final Dispatcher dispatcher;
     private final Leases leases;
     private final ClusterCommands commands;
@@ -44,7 +45,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
 
-    public PoolLifecycle(WorkerPool pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
+    public PoolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
             ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
         this.commands = commands;
         this.pool = pool;
@@ -73,6 +74,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
             log.warn("Could not record this node's first heartbeat; the next one will try again: {}", e.toString());
         }
         pool.start();
+        refuseTasksInTwoRuntimes();
         dispatcher.start();
         Duration lease = properties.jobs().lease();
         every(lease.dividedBy(3), leases::renew);
@@ -81,8 +83,37 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
         every(Duration.ofMinutes(1), () -> commands.forget(properties.cluster().nodeExpiry(), false));
         running = true;
-        log.info("jobpool node {} started: {} workers, store {}", node.id(), properties.pool().effectiveSize(),
+        log.info("jobpool node {} started: {} Java and {} Python workers, store {}", node.id(), properties.pool().effectiveSize(),
+                properties.python().effectiveSize(),
                 node.embedded() ? "embedded H2 in " + properties.dataDir().toAbsolutePath() : "external database");
+    }
+
+    /**
+     * A task name registered by both the Java and the Python workers would run in whichever pool
+     * claimed it first: the service refuses to start. With more than one runtime this waits until
+     * each pool has had a worker ready (or has failed to boot), which the readiness probe waits for
+     * anyway.
+     */
+    private void refuseTasksInTwoRuntimes() {
+        if (pool.all().size() < 2) {
+            return;
+        }
+        long deadline = System.nanoTime() + CATALOGUE_WAIT.toNanos();
+        while (pool.all().stream().anyMatch(p -> p.snapshot().catalogue().isEmpty() && p.snapshot().bootError() == null)
+                && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20); // polling the supervisors' published snapshots; there is no event to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        java.util.Map<String, java.util.List<String>> duplicates = pool.duplicateTasks();
+        if (!duplicates.isEmpty()) {
+            pool.shutdown(Duration.ZERO);
+            throw new IllegalStateException("task names registered by more than one runtime: " + duplicates
+                    + "; rename the Python task (@task(name=...)) or remove one of them");
+        }
     }
 
     private void every(Duration period, Runnable duty) {

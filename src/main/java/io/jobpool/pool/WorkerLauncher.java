@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * pool holds is the worker's own. Each worker also carries a marker of its own in
  * {@link ProcessTree#MARKER_VARIABLE}.
  */
-public final class WorkerLauncher {
+public final class WorkerLauncher implements ProcessLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerLauncher.class);
 
@@ -54,12 +54,19 @@ public final class WorkerLauncher {
         this.aotCache = new AotCache(cacheDir, this.command);
     }
 
+    @Override
+    public String runtime() {
+        return "java";
+    }
+
     /** Starts making the workers' ahead-of-time class cache in the background, if it can be made. */
+    @Override
     public void prepareFastStart() {
         aotCache.trainInBackground(command, environment);
     }
 
     /** Stops background work of the launcher (a class cache training run). */
+    @Override
     public void close() {
         aotCache.stopTraining();
     }
@@ -84,6 +91,7 @@ public final class WorkerLauncher {
     /**
      * Starts a worker in a session of its own with {@code marker} as its {@link ProcessTree#MARKER_VARIABLE}.
      */
+    @Override
     public Process launch(String marker) throws IOException {
         List<String> launch = new ArrayList<>(command);
         launch.addAll(1, aotCache.options());
@@ -100,7 +108,7 @@ public final class WorkerLauncher {
      * (macOS) workers share the server's session; their descendants and marked processes are still
      * found, only orphans that cleared the marker are not.
      */
-    private static List<String> sessionPrefix() {
+    static List<String> sessionPrefix() {
         for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
             if (new File(candidate).canExecute()) {
                 return List.of(candidate);

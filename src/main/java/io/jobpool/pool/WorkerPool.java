@@ -55,7 +55,7 @@ public final class WorkerPool {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration BOOT_BACKOFF_START = Duration.ofMillis(500);
 
-    private final WorkerLauncher launcher;
+    private final ProcessLauncher launcher;
     private final PoolSettings settings;
     private final PoolListener listener;
     private final Clock clock;
@@ -83,14 +83,14 @@ public final class WorkerPool {
 
     private volatile PoolSnapshot snapshot;
 
-    public WorkerPool(WorkerLauncher launcher, PoolSettings settings, PoolListener listener, Clock clock) {
+    public WorkerPool(ProcessLauncher launcher, PoolSettings settings, PoolListener listener, Clock clock) {
         this.launcher = launcher;
         this.settings = settings;
         this.listener = listener;
         this.clock = clock;
         this.size = settings.size();
         this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of());
-        this.supervisor = Thread.ofPlatform().name("jobpool-pool-supervisor").daemon().unstarted(this::superviseLoop);
+        this.supervisor = Thread.ofPlatform().name("jobpool-" + launcher.runtime() + "-pool-supervisor").daemon().unstarted(this::superviseLoop);
     }
 
     /** Starts the supervisor, which prefork-starts {@code size} workers. */
@@ -98,6 +98,11 @@ public final class WorkerPool {
         slots.release(settings.prefetch());
         supervisor.start();
         launcher.prepareFastStart();
+    }
+
+    /** The runtime this pool's workers run tasks in ({@code java}, {@code python}). */
+    public String runtime() {
+        return launcher.runtime();
     }
 
     /** Permits for idle workers; the dispatcher takes one per job it claims. */
@@ -155,7 +160,7 @@ public final class WorkerPool {
     // ---------------------------------------------------------------- the supervisor loop
 
     private void superviseLoop() {
-        log.info("Worker pool starting {} workers (prefork)", size);
+        log.info("{} worker pool starting {} workers (prefork)", launcher.runtime(), size);
         while (stopped == null || !stopped.isDone()) {
             try {
                 PoolEvent event = events.poll(50, TimeUnit.MILLISECONDS);
@@ -179,7 +184,7 @@ public final class WorkerPool {
                 log.error("Pool supervisor failed to handle an event; it will keep running", e);
             }
         }
-        log.info("Worker pool stopped");
+        log.info("{} worker pool stopped", launcher.runtime());
     }
 
     private void handle(PoolEvent event) {
@@ -221,7 +226,7 @@ public final class WorkerPool {
             return;
         }
         Duration startup = Duration.ofNanos(System.nanoTime() - worker.spawnNanos);
-        log.info("Worker {} (pid {}) ready in {} ms", worker.id, worker.pid, startup.toMillis());
+        log.info("{} worker {} (pid {}) ready in {} ms", launcher.runtime(), worker.id, worker.pid, startup.toMillis());
         consecutiveBootFailures = 0;
         bootError = null;
         if (settings.killLeftoverProcesses()) {
@@ -569,7 +574,7 @@ public final class WorkerPool {
     }
 
     private boolean spawn() {
-        String id = "w-" + nextWorkerNumber++;
+        String id = launcher.workerIdPrefix() + nextWorkerNumber++;
         long spawnNanos = System.nanoTime();
         String marker = markerPrefix + "-" + id;
         Process process;

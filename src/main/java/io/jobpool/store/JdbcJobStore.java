@@ -2,6 +2,7 @@ package io.jobpool.store;
 
 import io.jobpool.job.Broadcast;
 import io.jobpool.job.ClusterNode;
+import io.jobpool.job.ClaimFilter;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.ListedJobs;
@@ -40,14 +41,11 @@ public final class JdbcJobStore implements JobStore {
 
     /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
-     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit.
+     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit;
+     * a pool's task filter goes between the two parts and only skips rows on that walk.
      */
-    private static final String CLAIM_ORDER = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
-            + " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
-
-    /** The same, leaving out tasks at their concurrency cap so jobs of other tasks flow past them. */
-    private static final String CLAIM_ORDER_EXCLUDING = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now"
-            + " AND task NOT IN (:full) ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
+    private static final String CLAIM_DUE = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now";
+    private static final String CLAIM_ORDER = " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
 
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
 
@@ -163,11 +161,14 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil) {
+    public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
+        if (filter.matchesNothing()) {
+            return List.of();
+        }
         return transactions.execute(status -> {
             java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
-            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit, full) : lockDue(now, limit, full);
+            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit, filter, full) : lockDue(now, limit, filter, full);
             if (taskCaps.active()) {
                 due = taskCaps.admit(due);
             }
@@ -191,8 +192,20 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
-    private List<Job> lockDue(Instant now, int limit, java.util.Set<String> full) {
-        return candidates("SELECT " + COLUMNS, " FOR UPDATE SKIP LOCKED", now, limit, full).query(JOB).list();
+    private List<Job> lockDue(Instant now, int limit, ClaimFilter filter, java.util.Set<String> full) {
+        return candidates("SELECT " + COLUMNS, " FOR UPDATE SKIP LOCKED", now, limit, filter, full).query(JOB).list();
+    }
+
+    /** Restricts a claim to the tasks a pool can run; nothing when the filter excludes nothing. */
+    private static String taskClause(ClaimFilter filter) {
+        if (filter.tasks().isEmpty()) {
+            return "";
+        }
+        return filter.excluding() ? " AND task NOT IN (:tasks)" : " AND task IN (:tasks)";
+    }
+
+    private static JdbcClient.StatementSpec withTasks(JdbcClient.StatementSpec statement, ClaimFilter filter) {
+        return filter.tasks().isEmpty() ? statement : statement.param("tasks", List.copyOf(filter.tasks()));
     }
 
     /**
@@ -200,8 +213,8 @@ public final class JdbcJobStore implements JobStore {
      * makes a claim cost the whole queue. So the due ids are read in index order first (cheap:
      * H2 stops after {@code limit} rows), then only those rows are locked.
      */
-    private List<Job> lockDueCandidates(Instant now, int limit, java.util.Set<String> full) {
-        List<String> ids = candidates("SELECT id", "", now, limit, full).query(String.class).list();
+    private List<Job> lockDueCandidates(Instant now, int limit, ClaimFilter filter, java.util.Set<String> full) {
+        List<String> ids = candidates("SELECT id", "", now, limit, filter, full).query(String.class).list();
         if (ids.isEmpty()) {
             return List.of();
         }
@@ -211,10 +224,14 @@ public final class JdbcJobStore implements JobStore {
                 .toList();
     }
 
-    /** The claim's candidate query, leaving out the tasks in {@code full}. */
-    private JdbcClient.StatementSpec candidates(String select, String suffix, Instant now, int limit,
+    /**
+     * The claim's candidate query: due jobs of the tasks {@code filter} lets this pool run, leaving
+     * out the tasks in {@code full} (at their concurrency cap) so jobs of other tasks flow past them.
+     */
+    private JdbcClient.StatementSpec candidates(String select, String suffix, Instant now, int limit, ClaimFilter filter,
             java.util.Set<String> full) {
-        JdbcClient.StatementSpec spec = jdbc.sql(select + (full.isEmpty() ? CLAIM_ORDER : CLAIM_ORDER_EXCLUDING) + suffix)
+        String capped = full.isEmpty() ? "" : " AND task NOT IN (:full)";
+        JdbcClient.StatementSpec spec = withTasks(jdbc.sql(select + CLAIM_DUE + taskClause(filter) + capped + CLAIM_ORDER + suffix), filter)
                 .param("now", now.toEpochMilli()).param("limit", limit);
         return full.isEmpty() ? spec : spec.param("full", full);
     }

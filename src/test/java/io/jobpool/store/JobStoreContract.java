@@ -3,6 +3,7 @@ package io.jobpool.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jobpool.job.ClaimFilter;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobIds;
@@ -115,6 +116,21 @@ abstract class JobStoreContract {
         assertThat(store.claim("node-b", 10, now, now.plusSeconds(30))).isEmpty();
         assertThat(store.find(high.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
         assertThat(store.claim("node-b", 10, now.plusSeconds(61), now.plusSeconds(90))).extracting(Job::task).containsExactly("later");
+    }
+
+    @Test
+    void claimTakesOnlyTheTasksItsFilterMatches() {
+        Job javaJob = insert("square", 5);
+        Job pythonJob = insert("py_square", 1);
+        Job otherPython = insert("py_echo", 0);
+        assertThat(store.claim("node-a", 10, now, now.plusSeconds(30), ClaimFilter.only(Set.of())))
+                .as("a pool that registered no task claims nothing").isEmpty();
+        assertThat(store.claim("node-a", 10, now, now.plusSeconds(30), ClaimFilter.only(Set.of("py_square", "py_echo"))))
+                .extracting(Job::id).containsExactly(pythonJob.id(), otherPython.id());
+        assertThat(store.find(javaJob.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+        Job unknown = insert("nobody_registers_this", 0);
+        assertThat(store.claim("node-a", 10, now, now.plusSeconds(30), ClaimFilter.except(Set.of("py_square", "py_echo"))))
+                .extracting(Job::id).containsExactly(javaJob.id(), unknown.id());
     }
 
     @Test

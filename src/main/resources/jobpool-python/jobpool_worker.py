@@ -1,0 +1,451 @@
+"""A jobpool Python worker process: runs Python tasks, one job at a time, for the server.
+
+It speaks the same protocol as the Java worker (io.jobpool.protocol): frames of a 4-byte
+big-endian length and that many bytes of UTF-8 JSON, over the process's stdin and stdout.
+
+Before any task module is imported the real stdout is moved to a private descriptor for frames,
+descriptor 1 is pointed at stderr and descriptor 0 at /dev/null, and sys.stdout / sys.stderr are
+replaced by streams that turn what a task prints into output frames. So nothing a task writes,
+from Python or from C, can corrupt a frame. Exit codes are the Java worker's (ExitCodes.java).
+
+Standard library only; CPython 3.9 or later.
+"""
+
+import gc
+import importlib
+import io
+import json
+import os
+import queue
+import struct
+import sys
+import threading
+import traceback
+
+EXIT_OK = 0
+EXIT_PROTOCOL_ERROR = 76
+EXIT_BOOT_FAILURE = 78
+# What a JVM started with -XX:+ExitOnOutOfMemoryError exits with: a task that ran out of memory
+# takes its worker with it, as on the Java side, and a fresh process replaces it.
+EXIT_OUT_OF_MEMORY = 3
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+# Longest trace kept per failed item of a batch chunk: a chunk of thousands of failures stays small.
+MAX_ITEM_TRACE_CHARS = 4000
+FLUSH_CHARS = 8 * 1024
+_THIS_FILE = __file__
+
+
+class Channel:
+    """The worker's side of the pipe to the server; one lock so frames never interleave."""
+
+    def __init__(self, fd):
+        self._out = os.fdopen(fd, "wb", buffering=64 * 1024)
+        self._lock = threading.Lock()
+
+    def send(self, message):
+        payload = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        with self._lock:
+            try:
+                self._out.write(struct.pack(">I", len(payload)))
+                self._out.write(payload)
+                self._out.flush()
+            except (BrokenPipeError, OSError):
+                # The server is gone; there is nobody to report to.
+                os._exit(EXIT_OK)
+
+
+def read_frame(stream):
+    """One message, or None when the server closed the pipe."""
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (length,) = struct.unpack(">I", header)
+    if length <= 0 or length > MAX_FRAME_BYTES:
+        raise ValueError("frame length %d is out of range" % length)
+    payload = stream.read(length)
+    if len(payload) < length:
+        return None
+    message = json.loads(payload.decode("utf-8"))
+    if not isinstance(message, dict) or "kind" not in message:
+        raise ValueError("frame is not a protocol message")
+    return message
+
+
+class CapturedOutput:
+    """Routes text to the running job's log (output frames) or, between jobs, to the real stderr.
+
+    Text is sent at each line end or every 8 KiB, so the log survives a worker that dies mid-job.
+    """
+
+    def __init__(self, channel, real_err):
+        self._channel = channel
+        self._real_err = real_err
+        self._lock = threading.RLock()
+        self._buffer = []
+        self._size = 0
+        self._job_id = None
+
+    def begin_job(self, job_id):
+        with self._lock:
+            self.flush()
+            self._job_id = job_id
+
+    def end_job(self):
+        with self._lock:
+            self.flush()
+            self._job_id = None
+
+    def write(self, text):
+        with self._lock:
+            self._buffer.append(text)
+            self._size += len(text)
+            if self._size >= FLUSH_CHARS or text.endswith("\n"):
+                self.flush()
+
+    def flush(self):
+        with self._lock:
+            if not self._buffer:
+                return
+            text = "".join(self._buffer)
+            self._buffer = []
+            self._size = 0
+            if self._job_id is not None:
+                self._channel.send({"kind": "output", "jobId": self._job_id, "text": text})
+            else:
+                self._real_err.write(text)
+                self._real_err.flush()
+
+
+class CapturingStream(io.TextIOBase):
+    """What a task sees as sys.stdout and sys.stderr."""
+
+    def __init__(self, captured, name):
+        super().__init__()
+        self._captured = captured
+        self._name = name
+        self.buffer = _CapturingBytes(self)
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "replace"
+
+    @property
+    def name(self):
+        return self._name
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        self._captured.write(text)
+        return len(text)
+
+    def flush(self):
+        self._captured.flush()
+
+
+class _CapturingBytes(io.RawIOBase):
+    """sys.stdout.buffer: bytes are decoded as UTF-8 and captured like text."""
+
+    def __init__(self, text_stream):
+        super().__init__()
+        self._text = text_stream
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self._text.write(bytes(data).decode("utf-8", errors="replace"))
+        return len(data)
+
+    def flush(self):
+        self._text.flush()
+
+
+def load_tasks(tasks_dir):
+    """Imports every module and package in tasks_dir; a failure fails the boot."""
+    import jobpool_task
+
+    if tasks_dir:
+        tasks_dir = os.path.abspath(tasks_dir)
+        if not os.path.isdir(tasks_dir):
+            raise FileNotFoundError("tasks directory %s does not exist" % tasks_dir)
+        sys.path.insert(0, tasks_dir)
+        for entry in sorted(os.listdir(tasks_dir)):
+            path = os.path.join(tasks_dir, entry)
+            if entry.startswith((".", "_")):
+                continue
+            if entry.endswith(".py") and os.path.isfile(path):
+                importlib.import_module(entry[:-3])
+            elif os.path.isfile(os.path.join(path, "__init__.py")):
+                importlib.import_module(entry)
+    if jobpool_task._duplicates:
+        raise RuntimeError("; ".join(jobpool_task._duplicates))
+    return jobpool_task
+
+
+def type_name(error):
+    cls = type(error)
+    module = cls.__module__
+    if module in ("builtins", "__main__"):
+        return cls.__qualname__
+    return module + "." + cls.__qualname__
+
+
+def format_trace(error):
+    tb = error.__traceback__
+    # Leave out the worker's own frames: the trace starts in task code.
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+class Runner:
+    """Runs one job at a time and turns its outcome into exactly one result frame."""
+
+    def __init__(self, registry, channel, captured, max_result_bytes, real_err):
+        self._registry = registry
+        self._channel = channel
+        self._captured = captured
+        self._max_result_bytes = max_result_bytes
+        self._real_err = real_err
+
+    def catalogue(self):
+        return [{"name": name, "description": entry[2]} for name, entry in sorted(self._registry._registry.items())]
+
+    def run_initializer(self, name, args_json):
+        entry = self._registry._registry.get(name)
+        if entry is None:
+            raise LookupError("initializer task '%s' is not registered" % name)
+        self._call(entry, "initializer", 1, json.loads(args_json or "[]"), {})
+
+    def run(self, job):
+        job_id = job["jobId"]
+        self._captured.begin_job(job_id)
+        try:
+            outcome = self._execute(job)
+        except SystemExit as stop:
+            self._exit_from_task(stop)
+        except MemoryError as error:
+            self._out_of_memory(error)
+        except BaseException as error:  # noqa: B902 - every failure of task code is the job's failure
+            outcome = {"kind": "failed", "jobId": job_id, "type": type_name(error),
+                       "message": str(error) or None, "trace": format_trace(error)}
+        finally:
+            # Flush what the task printed before the result so the log is complete when it lands.
+            self._captured.end_job()
+            self._registry._set_current(None)
+        self._channel.send(outcome)
+
+    def _execute(self, job):
+        job_id = job["jobId"]
+        entry = self._registry._registry.get(job["task"])
+        if entry is None:
+            return {"kind": "failed", "jobId": job_id, "type": "UnknownTaskError",
+                    "message": "no task named '%s' is registered in this worker" % job["task"], "trace": None}
+        if job.get("chunk"):
+            return self._execute_chunk(job, entry)
+        args = json.loads(job.get("args") or "[]")
+        kwargs = json.loads(job.get("kwargs") or "{}")
+        if not isinstance(args, list):
+            args = [args]
+        if not isinstance(kwargs, dict):
+            raise TypeError("kwargs must be a JSON object")
+        value = self._call(entry, job_id, job.get("attempt", 1), args, kwargs)
+        try:
+            result = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            return {"kind": "failed", "jobId": job_id, "type": "ResultNotSerializableError",
+                    "message": "the task returned a value that is not JSON: %s" % error, "trace": None}
+        size = len(result.encode("utf-8"))
+        if size > self._max_result_bytes:
+            return {"kind": "failed", "jobId": job_id, "type": "ResultTooLargeError",
+                    "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"
+                               % (size, self._max_result_bytes), "trace": None}
+        return {"kind": "succeeded", "jobId": job_id, "result": result}
+
+    def _execute_chunk(self, job, entry):
+        """A batch chunk (Pool.map with a chunksize): each item runs here in turn; one item's failure is
+        recorded at its index and never costs the others. Items that succeeded in the chunk's previous
+        attempt are not run again. The answer is one frame with every item's outcome, in order."""
+        job_id = job["jobId"]
+        items = json.loads(job.get("args") or "[]")
+        previous = json.loads(job["previous"]) if job.get("previous") else None
+        outcomes = []
+        reported_percent = 0
+        for index, args in enumerate(items):
+            before = previous[index] if previous is not None and index < len(previous) else None
+            if before is not None and "result" in before:
+                outcomes.append(before)
+                continue
+            outcome = self._run_item(entry, job_id, job.get("attempt", 1), args)
+            attempts = 1 if before is None else int(before.get("attempts", 1)) + 1
+            if attempts > 1:
+                outcome["attempts"] = attempts
+            outcomes.append(outcome)
+            percent = (index + 1) * 100 // len(items)
+            if percent >= reported_percent + 5:
+                reported_percent = percent
+                self._channel.send({"kind": "progress", "jobId": job_id, "fraction": percent / 100.0,
+                                    "message": "%d of %d items" % (index + 1, len(items))})
+        return {"kind": "succeeded", "jobId": job_id,
+                "result": json.dumps(outcomes, separators=(",", ":"), ensure_ascii=False, allow_nan=False)}
+
+    def _run_item(self, entry, job_id, attempt, args):
+        try:
+            value = self._call(entry, job_id, attempt, args if isinstance(args, list) else [args], {})
+        except MemoryError:
+            raise  # the worker exits on it and the chunk is lost as a whole, as on the Java side
+        except Exception as error:  # noqa: B902 - one item's failure is that item's outcome
+            return {"error": {"type": type_name(error), "message": str(error) or None,
+                              "trace": format_trace(error)[:MAX_ITEM_TRACE_CHARS]}}
+        try:
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            return {"error": {"type": "ResultNotSerializableError", "trace": None,
+                              "message": "the task returned a value that is not JSON: %s" % error}}
+        size = len(text.encode("utf-8"))
+        if size > self._max_result_bytes:
+            return {"error": {"type": "ResultTooLargeError", "trace": None,
+                              "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"
+                                         % (size, self._max_result_bytes)}}
+        return {"result": value}
+
+    def _call(self, entry, job_id, attempt, args, kwargs):
+        function, bind, _ = entry
+        channel = self._channel
+
+        def report(fraction, message):
+            channel.send({"kind": "progress", "jobId": job_id, "fraction": fraction, "message": message})
+
+        context = self._registry.TaskContext(job_id, attempt, report)
+        self._registry._set_current(context)
+        if bind:
+            return function(context, *args, **kwargs)
+        return function(*args, **kwargs)
+
+    def _exit_from_task(self, stop):
+        """sys.exit() in a task ends the worker with that status, as System.exit does in Java."""
+        self._captured.end_job()
+        code = stop.code
+        if code is None:
+            code = 0
+        elif not isinstance(code, int):
+            self._real_err.write("%s\n" % code)
+            code = 1
+        self._real_err.write("jobpool python worker: the task called sys.exit(%r); exiting\n" % (stop.code,))
+        self._real_err.flush()
+        os._exit(code & 0xFF)
+
+    def _out_of_memory(self, error):
+        self._captured.end_job()
+        self._real_err.write("jobpool python worker: the task ran out of memory; exiting so a fresh worker replaces this one\n")
+        self._real_err.write(format_trace(error))
+        self._real_err.flush()
+        os._exit(EXIT_OUT_OF_MEMORY)
+
+
+def read_frames(stream, inbox, real_err):
+    while True:
+        try:
+            message = read_frame(stream)
+        except (ValueError, UnicodeDecodeError) as error:
+            real_err.write("jobpool python worker: protocol error, exiting: %s\n" % error)
+            real_err.flush()
+            os._exit(EXIT_PROTOCOL_ERROR)
+        except OSError:
+            message = None
+        if message is None:
+            # The server is gone: no worker outlives its server, even mid-job.
+            os._exit(EXIT_OK)
+        inbox.put(message)
+
+
+def take_over_standard_streams():
+    """Frames get private copies of stdin and stdout; descriptors 0, 1 and sys.std* go elsewhere."""
+    frames_in = os.fdopen(os.dup(0), "rb", buffering=64 * 1024)
+    frames_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    # C code and child processes writing to descriptor 1 land in the worker's stderr (the server log).
+    os.dup2(2, 1)
+    real_err = io.TextIOWrapper(os.fdopen(os.dup(2), "wb", buffering=0), encoding="utf-8",
+                                errors="replace", write_through=True)
+    return frames_in, frames_out, real_err
+
+
+def parse_arguments(argv):
+    """``--tasks-dir DIR`` and ``--memory-limit BYTES`` (RLIMIT_AS; 0 leaves it unlimited).
+    Parsed by hand: argparse alone costs a noticeable part of the worker's start."""
+    options = {"--tasks-dir": None, "--memory-limit": "0"}
+    pairs = iter(argv)
+    for name in pairs:
+        if name not in options:
+            raise SystemExit("jobpool_worker: unknown option %s" % name)
+        options[name] = next(pairs, None)
+    return options["--tasks-dir"], int(options["--memory-limit"] or 0)
+
+
+def main(argv):
+    tasks_dir, memory_limit = parse_arguments(argv)
+    sys.dont_write_bytecode = True
+    frames_in, frames_out, real_err = take_over_standard_streams()
+    channel = Channel(frames_out)
+    captured = CapturedOutput(channel, real_err)
+    sys.stdout = CapturingStream(captured, "<stdout>")
+    sys.stderr = CapturingStream(captured, "<stderr>")
+
+    try:
+        init = read_frame(frames_in)
+        if init is None:
+            os._exit(EXIT_OK)
+        if init.get("kind") != "init":
+            raise RuntimeError("first frame was not init but %r" % init.get("kind"))
+        if memory_limit > 0:
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        registry = load_tasks(tasks_dir)
+        runner = Runner(registry, channel, captured, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
+        initializer = init.get("initializer")
+        if initializer:
+            runner.run_initializer(initializer, init.get("initializerArgs"))
+        captured.flush()
+        channel.send({"kind": "ready", "pid": os.getpid(), "tasks": runner.catalogue()})
+    except BaseException as failure:  # noqa: B902 - anything before ready is a boot failure
+        captured.flush()
+        real_err.write("jobpool python worker could not boot: %s: %s\n" % (type_name(failure), failure))
+        real_err.write("".join(traceback.format_exception(type(failure), failure, failure.__traceback__)))
+        real_err.flush()
+        os._exit(EXIT_BOOT_FAILURE)
+
+    inbox = queue.Queue()
+    threading.Thread(target=read_frames, args=(frames_in, inbox, real_err),
+                     name="jobpool-protocol-reader", daemon=True).start()
+    while True:
+        message = inbox.get()
+        kind = message.get("kind")
+        if kind == "run":
+            runner.run(message)
+            gc.collect(0)
+        elif kind == "shutdown":
+            captured.flush()
+            os._exit(EXIT_OK)
+        else:
+            real_err.write("jobpool python worker: unexpected %r frame, exiting\n" % kind)
+            real_err.flush()
+            os._exit(EXIT_PROTOCOL_ERROR)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,114 @@
+package io.jobpool.python;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Tests for Python functions as tasks: the catalogue with runtimes, arguments in and results out,
+ * the job context, output captured as the log, the environment workers see, and the pools on
+ * {@code GET /v1/pool}.
+ */
+class PythonTasksTest extends PythonServiceTest {
+
+    @Test
+    void tasksListsEachTaskWithItsRuntime() {
+        api.run("{\"task\":\"py_square\",\"args\":[1]}", 30);
+        JsonNode tasks = api.get("/v1/tasks").json().get("tasks");
+        Map<String, String> runtimes = new java.util.HashMap<>();
+        tasks.forEach(t -> runtimes.put(t.get("name").asString(), t.get("runtime").asString()));
+        assertThat(runtimes).containsEntry("square", "java").containsEntry("py_square", "python")
+                .containsEntry("py_echo", "python");
+        List<String> names = new ArrayList<>();
+        tasks.forEach(t -> names.add(t.get("name").asString()));
+        assertThat(names).isSorted();
+        assertThat(tasks.findValues("description").stream().map(JsonNode::asString)).contains("Returns x*x.");
+    }
+
+    @Test
+    void aPythonTaskGetsArgsAndKwargsAndReturnsJson() {
+        assertThat(api.run("{\"task\":\"py_square\",\"args\":[7]}", 30).get("result").asInt()).isEqualTo(49);
+        JsonNode echoed = api.run("{\"task\":\"py_echo\",\"args\":[1,\"two\",[3]],\"kwargs\":{\"k\":{\"v\":null}}}", 30).get("result");
+        assertThat(echoed.toString()).isEqualTo("{\"args\":[1,\"two\",[3]],\"kwargs\":{\"k\":{\"v\":null}}}");
+    }
+
+    @Test
+    void aBoundTaskSeesItsJobIdAttemptAndReportsProgress() {
+        JsonNode job = api.run("{\"task\":\"py_progress\",\"args\":[4]}", 30);
+        assertThat(job.get("result").get("jobId").asString()).isEqualTo(job.get("id").asString());
+        assertThat(job.get("result").get("attempt").asInt()).isEqualTo(1);
+        assertThat(job.get("progress").get("fraction").asDouble()).isEqualTo(1.0);
+        assertThat(job.get("progress").get("message").asString()).isEqualTo("step 4");
+    }
+
+    @Test
+    void printAndStderrBecomeTheJobsLog() {
+        JsonNode job = api.run("{\"task\":\"py_print\",\"args\":[\"first\",\"second\"]}", 30);
+        assertThat(job.get("result").asInt()).isEqualTo(2);
+        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
+        assertThat(logs).isEqualTo("first\nsecond\nerr:first\nerr:second\n");
+    }
+
+    @Test
+    void aTaskPrintingAFakeFrameHeaderNeitherCorruptsTheProtocolNorLosesItsWorker() {
+        JsonNode job = api.run("{\"task\":\"py_fake_frame\"}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.get("result").asString()).isEqualTo("still intact");
+        long pid = job.get("worker").get("pid").asLong();
+        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
+        assertThat(logs).contains("{\"kind\":\"succeeded\",\"jobId\":\"x\"");
+        // The same worker answers the next job: the pipe still carries well-formed frames.
+        List<Long> pids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            JsonNode next = api.run("{\"task\":\"py_square\",\"args\":[" + i + "]}", 30);
+            assertThat(next.get("result").asInt()).isEqualTo(i * i);
+            pids.add(next.get("worker").get("pid").asLong());
+        }
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
+        assertThat(pythonPool().get("workers").findValues("pid").stream().map(JsonNode::asLong)).contains(pid);
+    }
+
+    @Test
+    void workersSeeOnlyTheSafeEnvironment() {
+        String secretLike = System.getenv().keySet().stream()
+                .filter(name -> !Set.of("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER").contains(name))
+                .findFirst().orElseThrow(() -> new AssertionError("the test JVM has no environment variable to scrub"));
+        assertThat(api.run("{\"task\":\"py_env\",\"args\":[\"" + secretLike + "\"]}", 30).get("result").isNull()).isTrue();
+        assertThat(api.run("{\"task\":\"py_env\",\"args\":[\"PATH\"]}", 30).get("result").isNull())
+                .as("PATH is one of the safe variables").isFalse();
+    }
+
+    @Test
+    void poolListsEachRuntimeAndResizesThePythonPool() {
+        JsonNode pool = api.get("/v1/pool").json();
+        assertThat(pool.get("pools").findValuesAsString("runtime")).containsExactly("java", "python");
+        assertThat(pool.get("size").asInt()).isEqualTo(2);
+        assertThat(pythonPool().get("size").asInt()).isEqualTo(2);
+        assertThat(pythonPool().get("workers").findValuesAsString("id")).allMatch(id -> id.startsWith("py-"));
+
+        JsonNode resized = api.put("/v1/pool", "{\"size\":3,\"runtime\":\"python\"}").json();
+        assertThat(resized.get("size").asInt()).as("the Java pool keeps its size").isEqualTo(2);
+        io.jobpool.testing.Await.until("three python workers", java.time.Duration.ofSeconds(20),
+                () -> pythonPool().get("workers").size() == 3);
+        api.put("/v1/pool", "{\"size\":2,\"runtime\":\"python\"}");
+        io.jobpool.testing.Await.until("two python workers", java.time.Duration.ofSeconds(20),
+                () -> pythonPool().get("workers").size() == 2);
+
+        var unknown = api.put("/v1/pool", "{\"size\":2,\"runtime\":\"cobol\"}");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().get("type").asString()).endsWith("validation");
+    }
+
+    @Test
+    void aTaskNoRuntimeRegistersIsRefused() {
+        api.run("{\"task\":\"py_square\",\"args\":[1]}", 30);
+        var refused = api.post("/v1/jobs", "{\"task\":\"nobody_has_this\"}");
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.json().get("detail").asString()).contains("py_square", "square");
+    }
+}

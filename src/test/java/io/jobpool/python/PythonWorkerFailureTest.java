@@ -1,0 +1,104 @@
+package io.jobpool.python;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.Await;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Tests for the Python worker's failure paths with real processes: each job ends in a definite
+ * state with the error a Java worker's job would get, and the Python pool is back to full size
+ * with new processes.
+ */
+class PythonWorkerFailureTest extends PythonServiceTest {
+
+    @Test
+    void sysExitFailsTheJobWithWorkerLostErrorAndItsExitCode() {
+        assertLost("{\"task\":\"py_exit\",\"args\":[3]}", "exited with code 3");
+    }
+
+    @Test
+    void osExitFailsTheJobWithWorkerLostError() {
+        assertLost("{\"task\":\"py_os_exit\",\"args\":[1]}", "exited with code 1");
+    }
+
+    @Test
+    void memoryBombUnderTheMemoryLimitFailsTheJobWithWorkerLostErrorAndTheMemoryError() {
+        JsonNode job = assertLost("{\"task\":\"py_memory_bomb\"}", "exited with code 3");
+        assertThat(job.get("error").get("trace").asString()).contains("MemoryError", "py_memory_bomb");
+    }
+
+    @Test
+    void anExceptionFailsTheJobWithTypeMessageAndTracebackAndTheWorkerStays() {
+        JsonNode job = api.run("{\"task\":\"py_raise\",\"args\":[\"no such file\"]}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("ValueError");
+        assertThat(job.get("error").get("message").asString()).isEqualTo("no such file");
+        assertThat(job.get("error").get("trace").asString())
+                .startsWith("Traceback (most recent call last):")
+                .contains("failing_and_friendly.py", "raise ValueError(message)")
+                .doesNotContain("jobpool_worker.py");
+        long pid = job.get("worker").get("pid").asLong();
+        assertThat(ProcessHandle.of(pid)).as("an exception does not cost the worker").isPresent();
+    }
+
+    @Test
+    void endlessLoopTimesOutAndItsWorkerIsKilled() {
+        JsonNode job = api.run("{\"task\":\"py_loop\",\"timeoutSeconds\":0.5}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("TimeoutError");
+        long pid = job.get("worker").get("pid").asLong();
+        awaitProcessGone(pid);
+        awaitPythonPoolFullWithout(pid);
+    }
+
+    @Test
+    void killMinus9OfABusyPythonWorkerFailsItsJob() {
+        String id = api.submit("{\"task\":\"py_sleep\",\"args\":[30]}").get("id").asString();
+        long pid = Long.parseLong(awaitRunningOnWorker(id));
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        JsonNode job = api.awaitReady(id, 20);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("WorkerLostError");
+        assertThat(job.get("error").get("message").asString()).contains("SIGKILL");
+        awaitPythonPoolFullWithout(pid);
+    }
+
+    @Test
+    void cancelOfARunningPythonJobKillsItsWorker() {
+        String id = api.submit("{\"task\":\"py_sleep\",\"args\":[30]}").get("id").asString();
+        long pid = Long.parseLong(awaitRunningOnWorker(id));
+        assertThat(api.post("/v1/jobs/" + id + "/cancel", null).json().get("status").asString()).isEqualTo("CANCELLED");
+        awaitProcessGone(pid);
+        awaitPythonPoolFullWithout(pid);
+    }
+
+    @Test
+    void aWorkerAboveMaxWorkerRssIsRecycledAfterItsJob() {
+        JsonNode job = api.run("{\"task\":\"py_keep_memory\",\"args\":[200]}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        long pid = job.get("result").asLong();
+        awaitProcessGone(pid);
+        awaitPythonPoolFullWithout(pid);
+    }
+
+    private JsonNode assertLost(String submission, String messagePart) {
+        JsonNode job = api.run(submission, 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("WorkerLostError");
+        assertThat(job.get("error").get("message").asString()).contains(messagePart);
+        long pid = job.get("worker").get("pid").asLong();
+        awaitProcessGone(pid);
+        awaitPythonPoolFullWithout(pid);
+        assertThat(api.run("{\"task\":\"py_square\",\"args\":[3]}", 20).get("result").asInt()).isEqualTo(9);
+        return job;
+    }
+
+    @Test
+    void theJavaPoolIsUntouchedByPythonFailures() {
+        Await.until("java pool ready", Duration.ofSeconds(20), () -> api.get("/v1/pool").json().get("workers").size() == 2);
+        assertThat(api.run("{\"task\":\"square\",\"args\":[6]}", 20).get("result").asInt()).isEqualTo(36);
+    }
+}

@@ -1,0 +1,5 @@
+from jobpool_task import task
+
+@task
+def never_registered(x)
+    return x

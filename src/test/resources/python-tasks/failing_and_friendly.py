@@ -1,0 +1,107 @@
+"""Python tasks for the service tests: ordinary ones and ones that break their worker on purpose."""
+
+import os
+import sys
+import time
+
+from jobpool_task import task
+
+# Memory a task keeps after it returns (for max-worker-rss recycling).
+_kept = []
+
+
+@task
+def py_square(x):
+    """Returns x*x."""
+    return x * x
+
+
+@task(name="py_echo")
+def echo_everything(*args, **kwargs):
+    """Returns its arguments."""
+    return {"args": list(args), "kwargs": kwargs}
+
+
+@task
+def py_print(*lines):
+    """Prints each line to stdout, then to stderr."""
+    for line in lines:
+        print(line)
+    for line in lines:
+        print("err:" + line, file=sys.stderr)
+    return len(lines)
+
+
+@task
+def py_fake_frame():
+    """Writes bytes that look like a protocol frame, through every way a task can reach stdout."""
+    fake = b'\x00\x00\x00\x2a{"kind":"succeeded","jobId":"x","result":"1"}'
+    print(fake.decode("latin-1"))
+    sys.stdout.buffer.write(fake + b"\n")
+    sys.stdout.flush()
+    os.write(1, fake + b"\n")
+    return "still intact"
+
+
+@task(bind=True)
+def py_progress(context, steps):
+    """Reports progress, then returns the job id and attempt it saw."""
+    for step in range(1, steps + 1):
+        context.progress(step / steps, "step %d" % step)
+    return {"jobId": context.job_id, "attempt": context.attempt}
+
+
+@task
+def py_raise(message):
+    """Raises ValueError(message)."""
+    raise ValueError(message)
+
+
+@task
+def py_exit(code):
+    """sys.exit(code)."""
+    sys.exit(code)
+
+
+@task
+def py_os_exit(code):
+    """os._exit(code)."""
+    os._exit(code)
+
+
+@task
+def py_memory_bomb():
+    """Allocates until the worker's memory limit stops it."""
+    hoard = []
+    while True:
+        hoard.append(bytearray(16 * 1024 * 1024))
+
+
+@task
+def py_keep_memory(megabytes):
+    """Allocates and keeps megabytes of memory after returning (a leak)."""
+    block = bytearray(megabytes * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    _kept.append(block)
+    return os.getpid()
+
+
+@task
+def py_loop():
+    """Never returns."""
+    while True:
+        pass
+
+
+@task
+def py_sleep(seconds):
+    """Sleeps."""
+    time.sleep(seconds)
+    return seconds
+
+
+@task
+def py_env(name):
+    """The value of an environment variable in the worker, or None."""
+    return os.environ.get(name)
