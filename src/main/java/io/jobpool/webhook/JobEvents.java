@@ -1,9 +1,12 @@
 package io.jobpool.webhook;
 
+import io.jobpool.job.AttemptError;
 import io.jobpool.job.JobView;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import java.time.Clock;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Python's {@code callback} / {@code error_callback}: when a job reaches a final state (inside that
@@ -14,10 +17,13 @@ import java.time.Clock;
 final class JobEvents implements JobStore.FinishedHook {
 
     private final Outbox outbox;
+    private final Function<String, List<AttemptError>> attemptErrors;
     private final Clock clock;
 
-    JobEvents(Outbox outbox, Clock clock) {
+    /** @param attemptErrors every failed attempt's error of a job, read in the finishing transaction */
+    JobEvents(Outbox outbox, Function<String, List<AttemptError>> attemptErrors, Clock clock) {
         this.outbox = outbox;
+        this.attemptErrors = attemptErrors;
         this.clock = clock;
     }
 
@@ -33,6 +39,6 @@ final class JobEvents implements JobStore.FinishedHook {
         }
         String type = "job." + job.status().name().toLowerCase(java.util.Locale.ROOT);
         outbox.enqueue(Outbox.JOB, job.id(), type, url, job.finishedAt() != null ? job.finishedAt() : clock.instant(),
-                JobView.of(job));
+                JobView.of(job, null, attemptErrors.apply(job.id())));
     }
 }

@@ -86,8 +86,9 @@ class WebhookConfiguration {
     }
 
     @Bean
-    JobEvents jobEvents(Outbox outbox, Clock clock) {
-        return new JobEvents(outbox, clock);
+    JobEvents jobEvents(Outbox outbox, org.springframework.beans.factory.ObjectProvider<io.jobpool.job.JobStore> store, Clock clock) {
+        // Lazily: the store runs this hook, so it cannot be a constructor dependency of it.
+        return new JobEvents(outbox, id -> store.getObject().attemptErrors(id), clock);
     }
 
     @Bean
