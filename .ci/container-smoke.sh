@@ -208,11 +208,12 @@ grep -q '"workers"' "$W/pool.json" || die "GET /v1/pool has no workers: $(cat "$
 WORKER_PIDS=$(workers_of "$JAVA_PID" | tr '\n' ' ')
 [ -n "${WORKER_PIDS// /}" ] || die "the server has no child worker processes"
 for pid in $WORKER_PIDS; do
+    # The class cache training run (a worker JVM with -XX:AOTCacheOutput, no tasks of clients) may
+    # be going, or have just ended; it is the server's helper, not a worker.
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    { [ -z "$cmdline" ] || grep -q 'AOTCacheOutput' <<<"$cmdline"; } && continue
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
     [ "$(dirname "$exe")" = "$(readlink -f "$JAVA_BIN")" ] || die "worker $pid runs $exe, not the server's java"
-    # The class cache training run (a worker JVM with -XX:AOTCacheOutput, no tasks of clients)
-    # may still be going; it is the server's helper, not a worker.
-    grep -q 'AOTCacheOutput' <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" && continue
     stat=$(cat "/proc/$pid/stat")
     set -- ${stat##*) } # state ppid pgrp session ...
     [ "$4" = "$pid" ] || die "worker $pid is not the leader of its own session (session $4): no setsid?"

@@ -8,7 +8,9 @@
 #     loading the chart's rendered PrometheusRule, with the job/namespace labels a ServiceMonitor
 #     would give (so the rules' default selector matches).
 #  4. Drives a short, bounded load: square, sleep(0.05), echo and fail jobs, a few with a webhook to
-#     a local receiver, one that times out (a worker restart), and worker recycling.
+#     a local receiver, one that times out (a worker restart), worker recycling, and one job that
+#     leaves a detached process behind (the diagnostic task orphan, so the leftover-kill counter
+#     has a sample).
 #  5. Runs every PromQL expression of the dashboard (Grafana variables replaced) and of the
 #     PrometheusRule through /api/v1/query: each must succeed and return data, except the alerts
 #     listed in EXPECTED_EMPTY (they must not fire on a healthy service): for those the query must
@@ -161,6 +163,7 @@ HOOK_PORT=$(free_port)
 # ---- 1. the server
 JOBPOOL_POOL_SIZE=2 \
 JOBPOOL_POOL_MAX_TASKS_PER_WORKER=40 \
+JOBPOOL_TASKS_DIAGNOSTICS=true \
 JOBPOOL_DATA_DIR="$W/data" \
 JOBPOOL_WEBHOOKS_ALLOW_PRIVATE_TARGETS=true \
 JOBPOOL_WEBHOOKS_SECRET="whsec_$(head -c 32 /dev/urandom | base64)" \
@@ -227,6 +230,8 @@ rejected=0
 deadline=$((SECONDS + LOAD_SECONDS))
 # One job that overruns its timeout: the worker is killed and replaced (reason timeout).
 [ "$(submit '{"task":"sleep","args":[5],"timeoutSeconds":1}')" = 202 ] && accepted=$((accepted + 1)) || rejected=$((rejected + 1))
+# One job that leaves a detached process running: killed when the job ends (leftover processes).
+[ "$(submit '{"task":"orphan","args":[97.5]}')" = 202 ] && accepted=$((accepted + 1)) || rejected=$((rejected + 1))
 for i in $(seq 1 "$LOAD_JOBS"); do
     [ "$SECONDS" -lt "$deadline" ] || break
     case $((i % 4)) in
@@ -264,7 +269,7 @@ grep -Eq '"queued":0,' <<<"$pool" && ok "GET /v1/pool reports an empty queue aft
 curl -fsS --max-time 5 "http://127.0.0.1:$MGMT_PORT/actuator/prometheus" >"$W/scrape.txt" || abort "scrape failed"
 for family in jobpool_jobs_submitted_total jobpool_jobs_completed_total jobpool_job_duration_seconds_bucket \
               jobpool_job_queue_wait_seconds_bucket jobpool_queue_depth jobpool_workers jobpool_worker_restarts_total \
-              jobpool_webhook_deliveries_total jobpool_webhook_deliveries_pending; do
+              jobpool_webhook_deliveries_total jobpool_webhook_deliveries_pending jobpool_leftover_processes_killed_total; do
     grep -q "^${family}[{ ]" "$W/scrape.txt" && ok "scrape has $family" || bad "scrape lacks $family"
 done
 status=0

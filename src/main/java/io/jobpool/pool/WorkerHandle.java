@@ -35,6 +35,8 @@ final class WorkerHandle {
     boolean logsTruncated;
     StopReason stopReason;
     long forceKillAtNanos;
+    /** The system's fork count when the current job started ({@link io.jobpool.process.ForkCounter}). */
+    java.util.OptionalLong forksAtJobStart = java.util.OptionalLong.empty();
     /** A job that returned while the processes it left behind are being killed; its outcome waits. */
     PendingReturn pendingReturn;
 

@@ -1,5 +1,6 @@
 package io.jobpool.pool;
 
+import io.jobpool.process.ForkCounter;
 import io.jobpool.process.ProcessTable;
 import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -69,6 +71,8 @@ public final class WorkerPool {
     private final List<TreeKill> reaping = new ArrayList<>();
     /** Makes each worker's marker unique beyond this pool, so two servers on one host never mix theirs up. */
     private final String markerPrefix = "jobpool-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    /** Lets a job that forked nothing skip the scan for leftovers: most jobs start no process. */
+    private final ForkCounter forks = new ForkCounter();
     private final Deque<Assignment> backlog = new ArrayDeque<>();
     private int size;
     private int nextWorkerNumber = 1;
@@ -248,7 +252,9 @@ public final class WorkerPool {
         }
         Assignment job = worker.job;
         worker.job = null;
-        List<ProcessTable.Entry> leftovers = settings.killLeftoverProcesses() ? worker.processes.leftovers() : List.of();
+        boolean mayHaveLeftovers = settings.killLeftoverProcesses()
+                && !forks.nothingForked(worker.forksAtJobStart, ForkCounter.read());
+        List<ProcessTable.Entry> leftovers = mayHaveLeftovers ? worker.processes.leftovers() : List.of();
         if (leftovers.isEmpty()) {
             jobDone(worker, outcome.apply(worker.takeLogs()));
             return;
@@ -330,6 +336,7 @@ public final class WorkerPool {
         worker.job = assignment;
         worker.logs = new StringBuilder();
         worker.jobDeadlineNanos = System.nanoTime() + assignment.timeout().toNanos();
+        worker.forksAtJobStart = settings.killLeftoverProcesses() ? ForkCounter.read() : OptionalLong.empty();
         log.info("Job {} RUNNING: task {} on worker {} (pid {}), attempt {}", assignment.jobId(), assignment.task(), worker.id,
                 worker.pid, assignment.attempt());
         // If the send fails the worker is dying; its exit event reports the job as lost.
@@ -579,7 +586,9 @@ public final class WorkerPool {
         String marker = markerPrefix + "-" + id;
         Process process;
         try {
+            OptionalLong forksBefore = ForkCounter.read();
             process = launcher.launch(marker);
+            forks.sawFork(forksBefore, ForkCounter.read());
         } catch (IOException e) {
             consecutiveBootFailures++;
             nextSpawnAllowedNanos = System.nanoTime() + settings.bootBackoffMax().toNanos() / 4;

@@ -116,7 +116,7 @@ class BuiltInTasksTest extends ServiceTest {
     void taskCatalogueListsBuiltInsAndDiagnostics() {
         JsonNode tasks = api.get("/v1/tasks").json().get("tasks");
         assertThat(tasks.findValuesAsString("name"))
-                .contains("echo", "sleep", "square", "add", "sha256", "primes", "print", "fail", "exit", "halt", "oom", "hang");
+                .contains("echo", "sleep", "square", "add", "sha256", "primes", "print", "fail", "exit", "halt", "oom", "hang", "spawn", "orphan");
     }
 
     /** The log endpoint's answer. */

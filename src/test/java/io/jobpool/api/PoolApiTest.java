@@ -170,7 +170,7 @@ class PoolApiTest extends ServiceTest {
         String environ = Files.readString(environment);
         Set<String> names = Arrays.stream(environ.split("\u0000")).filter(e -> e.contains("="))
                 .map(e -> e.substring(0, e.indexOf('='))).collect(Collectors.toSet());
-        // JOBPOOL_WORKER_MARKER is the pool's own: it finds the worker's detached descendants by it.
+        // JOBPOOL_WORKER_MARKER is no secret: the pool's own tag for finding the worker's processes.
         assertThat(names).isSubsetOf("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "JOBPOOL_WORKER_MARKER");
         assertThat(System.getenv()).as("the test runs with variables a worker must not see").isNotEmpty();
     }

@@ -92,6 +92,25 @@ class ProcessTreeKillTest {
     }
 
     @Test
+    void withoutKillLeftoverProcessesADetachedProcessLivesUntilItsWorkerStops() throws Exception {
+        PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), false);
+        JobOutcome outcome;
+        ProcessHandle detached;
+        try {
+            outcome = harness.run("kept", "orphan", "[" + seconds + "]", TIMEOUT);
+            detached = OsProcesses.awaitOneSleeping(seconds, TIMEOUT);
+            assertThat(harness.run("after", "square", "[3]", TIMEOUT).pid()).isEqualTo(outcome.pid());
+            assertThat(OsProcesses.running(detached.pid())).as("still running after the next job").isTrue();
+        } finally {
+            harness.close();
+        }
+        assertThat(outcome).isInstanceOf(JobOutcome.Succeeded.class);
+        assertThat(outcome.logs()).doesNotContain("[jobpool]");
+        // Stopping the worker takes its whole tree, marked daemons included.
+        OsProcesses.awaitGone(detached.pid(), GONE);
+    }
+
+    @Test
     void aJobThatLeavesNothingIsReportedAsBefore() throws Exception {
         try (PoolHarness harness = new PoolHarness(1, 0, 0, null, List.of())) {
             JobOutcome outcome = harness.run("plain", "square", "[4]", TIMEOUT);
