@@ -32,6 +32,11 @@ public record JobView(
         return of(job, null);
     }
 
+    /** A finished job with its attempts' errors, exactly as {@code GET /v1/jobs/{id}} shows it; webhook payloads use it. */
+    public static JobView withErrors(Job job, List<AttemptError> errors) {
+        return of(job, null, errors);
+    }
+
     static JobView of(Job job, Long runningPid) {
         return of(job, runningPid, null);
     }

@@ -1,9 +1,12 @@
 package io.jobpool.webhook;
 
 import io.jobpool.api.JobView;
+import io.jobpool.job.AttemptError;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import java.time.Clock;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Python's {@code callback} / {@code error_callback}: when a job reaches a final state (inside that
@@ -15,10 +18,13 @@ final class JobEvents implements JobStore.FinishedHook {
 
     private final Outbox outbox;
     private final Clock clock;
+    private final Function<String, List<AttemptError>> attemptErrors;
 
-    JobEvents(Outbox outbox, Clock clock) {
+    /** @param attemptErrors the job's attempt errors, read in the transaction that finishes it */
+    JobEvents(Outbox outbox, Clock clock, Function<String, List<AttemptError>> attemptErrors) {
         this.outbox = outbox;
         this.clock = clock;
+        this.attemptErrors = attemptErrors;
     }
 
     @Override
@@ -33,6 +39,6 @@ final class JobEvents implements JobStore.FinishedHook {
         }
         String type = "job." + job.status().name().toLowerCase(java.util.Locale.ROOT);
         outbox.enqueue(Outbox.JOB, job.id(), type, url, job.finishedAt() != null ? job.finishedAt() : clock.instant(),
-                JobView.of(job));
+                JobView.withErrors(job, attemptErrors.apply(job.id())));
     }
 }

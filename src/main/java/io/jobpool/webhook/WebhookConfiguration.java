@@ -86,8 +86,9 @@ class WebhookConfiguration {
     }
 
     @Bean
-    JobEvents jobEvents(Outbox outbox, Clock clock) {
-        return new JobEvents(outbox, clock);
+    JobEvents jobEvents(Outbox outbox, Clock clock, org.springframework.beans.factory.ObjectProvider<io.jobpool.job.JobStore> store) {
+        // Looked up when an event is written, not now: the job store is built with this hook.
+        return new JobEvents(outbox, clock, id -> store.getObject().attemptErrors(id));
     }
 
     @Bean
