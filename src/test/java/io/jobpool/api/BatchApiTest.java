@@ -232,6 +232,7 @@ class BatchApiTest extends ServiceTest {
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"sha256\",\"items\":[" + big + "]}"), 413))
                 .isEqualTo("payload-too-large");
         assertThat(problem(api.get("/v1/batches/no-such-batch"), 404)).isEqualTo("not-found");
+        assertThat(problem(api.get("/v1/batches/no-such-batch/results", NDJSON), 404)).as("a stream asked for").isEqualTo("not-found");
         JsonNode batch = submit("{\"task\":\"square\",\"items\":[1]}");
         assertThat(problem(api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=-1"), 400))
                 .isEqualTo("validation");
