@@ -466,7 +466,9 @@ public final class WorkerPool {
         WorkerHandle worker = new WorkerHandle(id, process, clock.instant(), spawnNanos, limit);
         workers.put(id, worker);
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker));
-        Thread.ofVirtual().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        // A platform thread: a read from a process pipe pins a virtual thread's carrier, and two
+        // idle workers' stderr readers would then hold every carrier and starve all requests.
+        Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
         worker.send(settings.init());
         return true;
     }
