@@ -234,7 +234,7 @@ class BatchApiTest extends ServiceTest {
         assertThat(problem(api.get("/v1/batches/no-such-batch"), 404)).isEqualTo("not-found");
         assertThat(problem(api.get("/v1/batches/no-such-batch/results", NDJSON), 404)).as("a stream asked for").isEqualTo("not-found");
         JsonNode batch = submit("{\"task\":\"square\",\"items\":[1]}");
-        assertThat(problem(api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=-1"), 400))
+        assertThat(problem(api.raw("GET", "/v1/batches/" + batch.get("id").asString() + "/results?timeout=-1", null, Map.of()), 400))
                 .isEqualTo("validation");
     }
 
