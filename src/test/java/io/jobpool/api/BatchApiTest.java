@@ -227,6 +227,8 @@ class BatchApiTest extends ServiceTest {
                 .isEqualTo("validation");
         assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1],\"maxRetries\":-1}", json()), 400))
                 .isEqualTo("validation");
+        // Task names are known once a worker has booted and reported its catalogue.
+        api.run("{\"task\":\"echo\"}", 60);
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"no-such-task\",\"items\":[1]}"), 422)).isEqualTo("unknown-task");
         String big = "\"" + "a".repeat(20_000) + "\"";
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"sha256\",\"items\":[" + big + "]}"), 413))
