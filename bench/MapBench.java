@@ -46,7 +46,7 @@ public class MapBench {
         Process process = server.start();
         try {
             String base = "http://127.0.0.1:" + port;
-            awaitReady("http://127.0.0.1:" + management + "/actuator/health/readiness", Duration.ofSeconds(120));
+            awaitReady("http://127.0.0.1:" + management + "/actuator/health/readiness", Duration.ofSeconds(600));
             map(base, 100_000, false); // warm-up: JIT of the server and the workers
             double jobpool = map(base, ITEMS, true);
             double python = pythonPoolMap();

@@ -1,7 +1,6 @@
 package io.jobpool.job;
 
 import io.jobpool.metrics.JobMetrics;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +24,7 @@ public final class BatchService {
 
     private static final Logger log = LoggerFactory.getLogger(BatchService.class);
     private static final Duration RECHECK = Duration.ofSeconds(1);
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     private final BatchStore store;
     private final JobService jobs;
@@ -98,27 +98,35 @@ public final class BatchService {
         return Math.max(1, (items + perRound - 1) / perRound);
     }
 
+    /** The chunk's items as one JSON array of argument arrays, written by one generator. */
     private String chunkArgs(BatchSubmission s, int from, int to) {
-        StringBuilder args = new StringBuilder("[");
-        for (int i = from; i < to; i++) {
-            JsonNode item = s.items().get(i);
-            if (s.starmap() && !item.isArray()) {
-                throw JobException.validation("items[" + i + "]", "must be an array of arguments (starmap)");
+        java.io.StringWriter args = new java.io.StringWriter();
+        try (tools.jackson.core.JsonGenerator out = JSON.createGenerator(args)) {
+            out.writeStartArray();
+            for (int i = from; i < to; i++) {
+                JsonNode item = s.items().get(i);
+                if (s.starmap() && !item.isArray()) {
+                    throw JobException.validation("items[" + i + "]", "must be an array of arguments (starmap)");
+                }
+                // Only strings and containers can approach the bound; a number or boolean cannot.
+                if (item.isContainer() || item.isString()) {
+                    long bytes = JSON.writeValueAsBytes(item).length;
+                    if (bytes > limits.maxPayloadBytes()) {
+                        throw JobException.payloadTooLarge("items[" + i + "]", bytes, limits.maxPayloadBytes(),
+                                "jobpool.jobs.max-payload-bytes");
+                    }
+                }
+                if (s.starmap()) {
+                    out.writeTree(item);
+                } else {
+                    out.writeStartArray();
+                    out.writeTree(item);
+                    out.writeEndArray();
+                }
             }
-            String json = item.toString();
-            long bytes = json.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > limits.maxPayloadBytes()) {
-                throw JobException.payloadTooLarge("items[" + i + "]", bytes, limits.maxPayloadBytes(),
-                        "jobpool.jobs.max-payload-bytes");
-            }
-            args.append(i == from ? "" : ",");
-            if (s.starmap()) {
-                args.append(json);
-            } else {
-                args.append('[').append(json).append(']');
-            }
+            out.writeEndArray();
         }
-        return args.append(']').toString();
+        return args.toString();
     }
 
     public Batch get(String id, String owner) {

@@ -227,13 +227,16 @@ class BatchApiTest extends ServiceTest {
                 .isEqualTo("validation");
         assertThat(problem(api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1],\"maxRetries\":-1}", json()), 400))
                 .isEqualTo("validation");
+        // Task names are known once a worker has booted and reported its catalogue.
+        api.run("{\"task\":\"echo\"}", 60);
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"no-such-task\",\"items\":[1]}"), 422)).isEqualTo("unknown-task");
         String big = "\"" + "a".repeat(20_000) + "\"";
         assertThat(problem(api.post("/v1/batches", "{\"task\":\"sha256\",\"items\":[" + big + "]}"), 413))
                 .isEqualTo("payload-too-large");
         assertThat(problem(api.get("/v1/batches/no-such-batch"), 404)).isEqualTo("not-found");
+        assertThat(problem(api.get("/v1/batches/no-such-batch/results", NDJSON), 404)).as("a stream asked for").isEqualTo("not-found");
         JsonNode batch = submit("{\"task\":\"square\",\"items\":[1]}");
-        assertThat(problem(api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=-1"), 400))
+        assertThat(problem(api.raw("GET", "/v1/batches/" + batch.get("id").asString() + "/results?timeout=-1", null, Map.of()), 400))
                 .isEqualTo("validation");
     }
 
