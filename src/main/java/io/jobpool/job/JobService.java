@@ -243,6 +243,11 @@ public final class JobService {
         return queueDepth.current();
     }
 
+    /** The Java pool (the one there was before runtimes; its size sizes default batch chunks). */
+    public PoolSnapshot pool() {
+        return pool.primary().snapshot();
+    }
+
     /** The workers of every runtime's pool on this node. */
     public List<PoolSnapshot.WorkerInfo> workers() {
         return pool.workers();
