@@ -258,6 +258,18 @@ assert_grace_period() {
     grep -q 'terminationGracePeriodSeconds: 155$' "$WORK/grace.yaml" || fail "2m grace + 5s preStop: want 155"
 }
 
+assert_python_tasks_mounted() {
+    # No Python tasks by default: no ConfigMap of modules, no mount, no tasks-dir.
+    ! grep -q 'python-tasks' "$WORK/default.yaml" || fail "default render mentions python-tasks"
+    render "$WORK/python.yaml" --set-string 'pythonTasks.files.work\.py=from jobpool_task import task' || fail "helm template failed"
+    grep -q 'name: jobpool-python-tasks$' "$WORK/python.yaml" || fail "no ConfigMap of Python task modules"
+    grep -q 'work.py: |' "$WORK/python.yaml" || fail "the module is not in the ConfigMap"
+    grep -q 'mountPath: /python-tasks$' "$WORK/python.yaml" || fail "the modules are not mounted"
+    grep -q 'tasks-dir: /python-tasks$' "$WORK/python.yaml" || fail "jobpool.python.tasks-dir is not set to the mount"
+    render "$WORK/python-existing.yaml" --set pythonTasks.existingConfigMap=my-tasks || fail "helm template failed"
+    grep -q 'name: my-tasks$' "$WORK/python-existing.yaml" || fail "the existing ConfigMap is not mounted"
+}
+
 promtool_check_rules() {
     rules_from_render "$WORK/ci.yaml" >"$WORK/rules.yaml"
     grep -q 'alert: JobpoolInstanceDown' "$WORK/rules.yaml" || fail "extracted rules look empty"
@@ -402,6 +414,7 @@ main() {
     check "terminationGracePeriodSeconds = preStop sleep + shutdown grace + slack" assert_grace_period
     check "config in the ConfigMap, secrets in a Secret, ECS logs on" assert_config_and_secrets
     check "KEDA ScaledObject on queue depth xor HPA" assert_autoscalers
+    check "Python task modules mounted from a ConfigMap as jobpool.python.tasks-dir" assert_python_tasks_mounted
     check "ServiceMonitor / PrometheusRule only with the monitoring.coreos.com/v1 API and the flags" assert_monitoring_gated
     check "Grafana dashboard ConfigMap" assert_dashboard
 

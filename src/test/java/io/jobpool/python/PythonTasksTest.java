@@ -16,6 +16,9 @@ import tools.jackson.databind.JsonNode;
  */
 class PythonTasksTest extends PythonServiceTest {
 
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
+
     @Test
     void tasksListsEachTaskWithItsRuntime() {
         api.run("{\"task\":\"py_square\",\"args\":[1]}", 30);
@@ -102,6 +105,17 @@ class PythonTasksTest extends PythonServiceTest {
         var unknown = api.put("/v1/pool", "{\"size\":2,\"runtime\":\"cobol\"}");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.json().get("type").asString()).endsWith("validation");
+    }
+
+    @Test
+    void metricsLabelEachPoolsWorkersWithItsRuntime() throws Exception {
+        api.run("{\"task\":\"py_square\",\"args\":[2]}", 30);
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("jobpool_workers{runtime=\"python\",state=\"idle\"}",
+                "jobpool_workers{runtime=\"java\",state=\"idle\"}",
+                "jobpool_worker_startup_seconds_count{runtime=\"python\"}");
     }
 
     @Test
