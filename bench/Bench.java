@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,23 +19,70 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * jobpool's benchmark: starts the built jar on a fresh data directory and reports
- *   1. noop jobs/s end to end (submit to finished) with 32 concurrent HTTP clients,
- *   2. sync round trip (POST /v1/jobs?wait=) p50 / p99 from one client,
- *   3. worker spawn-to-ready time (the jobpool_worker_startup_seconds metric),
- *   4. idle worker resident memory (RSS and, on Linux, PSS).
+ * jobpool's benchmark, side by side with Celery in the same run (the machine is shared, so only
+ * ratios measured back to back mean anything). It starts the built jar on a fresh data directory,
+ * warms it until two rounds agree within 10 %, and reports
+ *   1. async: noop jobs submitted by 32 clients, then all finished (jobs/s end to end),
+ *   2. sync: POST /v1/jobs?wait=10 over 32 connections (wrk with bench/submit.lua when installed),
+ *   3. sync round trip p50 / p99 from one client,
+ *   4. server CPU seconds per job for 1 and 2 (utime + stime of the server process),
+ *   5. worker spawn-to-ready and idle worker RSS / PSS,
+ *   6. the same async and sync figures on a local PostgreSQL server it starts (one replica),
+ *   7. Celery (prefork 2 + Redis, its own runner) and the ratios.
  *
  * Run: java bench/Bench.java [jar] [jobs]   (Java 25; bench/run.sh builds the jar and runs this)
- * Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+ * Only 127.0.0.1 is contacted; every loop is bounded in count and time; every process it starts
+ * is stopped by its PID.
  */
 public class Bench {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+    static final long TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat times
+
+    /** What one jobpool mode measured. */
+    record Figures(String mode, double asyncRate, double asyncCpuPerJob, double syncRate, double syncCpuPerJob,
+            double p50, double p99, double warmUpSeconds) {}
 
     public static void main(String[] args) throws Exception {
         String jar = args.length > 0 ? args[0] : "target/jobpool-0.1.0-SNAPSHOT.jar";
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
+        System.out.printf("jobpool benchmark, %s, %d CPUs, load average %s%n", java.time.Instant.now(),
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        List<Figures> figures = new ArrayList<>();
+        figures.add(runJobpool(jar, jobs, "embedded", Map.of(), true));
+        String celery = System.getProperty("bench.celery", "");
+        Map<String, Double> peer = celery.isBlank() ? Map.of() : celery(celery);
+        if (!Boolean.getBoolean("bench.skip-postgres")) {
+            Path initdb = postgresBinary("initdb");
+            if (initdb == null) {
+                System.out.println("PostgreSQL mode skipped: no /usr/lib/postgresql/*/bin/initdb");
+            } else {
+                try (LocalPostgres postgres = LocalPostgres.start(initdb.getParent())) {
+                    figures.add(runJobpool(jar, jobs, "postgresql", Map.of("SPRING_DATASOURCE_URL", postgres.url(),
+                            "SPRING_DATASOURCE_USERNAME", "postgres", "SPRING_DATASOURCE_PASSWORD", ""), false));
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("summary (same run; ratios are jobpool / Celery):");
+        for (Figures f : figures) {
+            System.out.printf("  %-10s async %6.0f jobs/s (%.2f ms server CPU/job)  sync x32 %6.0f jobs/s (%.2f ms CPU/job)"
+                    + "  sync 1 client p50 %.2f ms p99 %.2f ms  warm-up %.0f s%n", f.mode(), f.asyncRate(),
+                    f.asyncCpuPerJob() * 1000, f.syncRate(), f.syncCpuPerJob() * 1000, f.p50(), f.p99(), f.warmUpSeconds());
+            if (peer.containsKey("rate")) {
+                System.out.printf("  %-10s async %.2fx Celery, sync x32 %.2fx Celery, sync p50 %.2fx Celery's latency%n", "",
+                        f.asyncRate() / peer.get("rate"), f.syncRate() / peer.get("rate"), f.p50() / peer.get("p50"));
+            }
+        }
+        if (peer.containsKey("rate")) {
+            System.out.printf("  celery     %6.0f tasks/s, sync p50 %.2f ms p99 %.2f ms%n", peer.get("rate"), peer.get("p50"),
+                    peer.get("p99"));
+        }
+    }
+
+    static Figures runJobpool(String jar, int jobs, String mode, Map<String, String> environment, boolean workers)
+            throws Exception {
         int port = freePort();
         int management = freePort();
         Path data = Files.createTempDirectory("jobpool-bench");
@@ -50,42 +98,73 @@ public class Bench {
         server.environment().put("SERVER_PORT", Integer.toString(port));
         server.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(management));
         server.environment().put("JOBPOOL_DATA_DIR", data.toString());
-        server.environment().put("JOBPOOL_QUEUE_CAPACITY", Integer.toString(jobs * 2));
+        server.environment().put("JOBPOOL_QUEUE_CAPACITY", Integer.toString(jobs * 4));
         server.environment().put("JOBPOOL_POOL_PREFETCH", System.getProperty("bench.prefetch", "0"));
         if (System.getProperty("bench.datasource-url") != null) {
             server.environment().put("SPRING_DATASOURCE_URL", System.getProperty("bench.datasource-url").replace("DATA", data.toString()));
         }
+        server.environment().putAll(environment);
+        System.out.printf("%n== jobpool, %s store ==%n", mode);
+        long launched = System.nanoTime();
         Process process = server.start();
         try {
             String base = "http://127.0.0.1:" + port;
-            awaitReady("http://127.0.0.1:" + management + "/actuator/health/readiness", Duration.ofSeconds(60));
-            warmUp(base);
-            throughput(base, jobs);
-            roundTrip(base, 2_000);
-            // Give the background AOT training of the worker class cache time to finish first.
-            awaitAotCache(data, Duration.ofSeconds(60));
-            String metrics = get("http://127.0.0.1:" + management + "/actuator/prometheus");
-            spawn(base, metrics, "http://127.0.0.1:" + management + "/actuator/prometheus");
-            idleMemory(base);
+            awaitReady("http://127.0.0.1:" + management + "/actuator/health/readiness", Duration.ofSeconds(600));
+            System.out.printf("started in %.1f s%n", (System.nanoTime() - launched) / 1e9);
+            double warmUp = warmUpToPlateau(base, launched);
+            double[] async = throughput(base, jobs, process.pid());
+            double[] sync = syncThroughput(base, process.pid(), Duration.ofSeconds(Long.getLong("bench.sync-seconds", 15)));
+            double[] latency = roundTrip(base, 2_000);
+            if (workers) {
+                // Give the background AOT training of the worker class cache time to finish first.
+                awaitAotCache(data, Duration.ofSeconds(60));
+                String metrics = get("http://127.0.0.1:" + management + "/actuator/prometheus");
+                spawn(base, metrics, "http://127.0.0.1:" + management + "/actuator/prometheus");
+                idleMemory(base);
+            }
+            return new Figures(mode, async[0], async[1], sync[0], sync[1], latency[0], latency[1], warmUp);
         } finally {
-            List<ProcessHandle> workers = process.descendants().toList();
+            List<ProcessHandle> children = process.descendants().toList();
             process.destroy();
             process.waitFor();
-            workers.forEach(ProcessHandle::destroyForcibly);
+            children.forEach(ProcessHandle::destroyForcibly);
         }
     }
 
-    static void warmUp(String base) throws Exception {
-        for (int i = 0; i < 2_000; i++) {
-            post(base + "/v1/jobs" + (i % 10 == 0 ? "?wait=5" : ""), "{\"task\":\"echo\"}");
+    /**
+     * Rounds of 32 clients sending 2,000 async jobs each until two rounds in a row agree within
+     * 10 % (at most 20 rounds): the JIT needs a while on two shared cores. Returns the seconds from
+     * launch to the plateau.
+     */
+    static double warmUpToPlateau(String base, long launched) throws Exception {
+        double previous = 0;
+        List<String> rates = new ArrayList<>();
+        for (int round = 0; round < 20; round++) {
+            double rate = throughputQuietly(base, 2_000);
+            rates.add(String.format("%.0f", rate));
+            if (previous > 0 && Math.abs(rate - previous) <= 0.1 * Math.max(rate, previous)) {
+                double seconds = (System.nanoTime() - launched) / 1e9;
+                System.out.printf("warm-up: plateau after %d rounds, %.0f s after launch (jobs/s per round: %s)%n", round + 1,
+                        seconds, String.join(", ", rates));
+                return seconds;
+            }
+            previous = rate;
         }
-        awaitDrained(base, Duration.ofSeconds(120));
+        double seconds = (System.nanoTime() - launched) / 1e9;
+        System.out.printf("warm-up: no plateau in 20 rounds (%.0f s; jobs/s per round: %s)%n", seconds, String.join(", ", rates));
+        return seconds;
     }
 
-    static void throughput(String base, int jobs) throws Exception {
+    static double throughputQuietly(String base, int jobs) throws Exception {
+        long start = System.nanoTime();
+        submitAll(base, jobs);
+        awaitDrained(base, Duration.ofMinutes(5));
+        return jobs / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static void submitAll(String base, int jobs) throws Exception {
         int clients = 32;
         AtomicInteger next = new AtomicInteger();
-        long start = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
             List<Future<?>> work = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
@@ -100,14 +179,71 @@ public class Bench {
                 f.get();
             }
         }
+    }
+
+    /** POST ?wait=10 from 32 connections for {@code duration}: wrk with bench/submit.lua if installed, else Java threads. */
+    static double[] syncThroughput(String base, long serverPid, Duration duration) throws Exception {
+        long cpuBefore = cpuTicks(serverPid);
+        long start = System.nanoTime();
+        long done;
+        String how;
+        Path wrk = Path.of("/usr/bin/wrk");
+        Path script = Path.of("bench", "submit.lua");
+        if (Files.isExecutable(wrk) && Files.exists(script) && !Boolean.getBoolean("bench.no-wrk")) {
+            Process p = new ProcessBuilder(wrk.toString(), "-t2", "-c32", "-d" + duration.toSeconds() + "s", "--latency",
+                    "-s", script.toString(), base + "/v1/jobs?wait=10").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            done = Long.parseLong(extract(out, "(\\d+) requests in"));
+            if (out.contains("Non-2xx")) {
+                throw new IllegalStateException("wrk saw errors:\n" + out);
+            }
+            how = "wrk -t2 -c32 -s bench/submit.lua";
+        } else {
+            AtomicInteger count = new AtomicInteger();
+            long end = System.nanoTime() + duration.toNanos();
+            try (ExecutorService pool = Executors.newFixedThreadPool(32)) {
+                List<Future<?>> work = new ArrayList<>();
+                for (int c = 0; c < 32; c++) {
+                    work.add(pool.submit(() -> {
+                        while (System.nanoTime() < end) {
+                            String body = post(base + "/v1/jobs?wait=10", "{\"task\":\"echo\"}");
+                            if (!body.contains("SUCCEEDED")) {
+                                throw new IllegalStateException("sync job did not finish: " + body);
+                            }
+                            count.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get();
+                }
+            }
+            done = count.get();
+            how = "32 Java HTTP clients";
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpu = (cpuTicks(serverPid) - cpuBefore) / (double) TICKS_PER_SECOND;
+        System.out.printf("sync (POST ?wait=10, noop, 32 connections, %s): %d jobs in %.1f s = %.0f jobs/s; server CPU %.2f ms/job%n",
+                how, done, seconds, done / seconds, cpu / done * 1000);
+        return new double[] {done / seconds, cpu / done};
+    }
+
+    static double[] throughput(String base, int jobs, long serverPid) throws Exception {
+        long cpuBefore = cpuTicks(serverPid);
+        long start = System.nanoTime();
+        submitAll(base, jobs);
         double submitted = (System.nanoTime() - start) / 1e9;
         awaitDrained(base, Duration.ofMinutes(10));
         double done = (System.nanoTime() - start) / 1e9;
-        System.out.printf("throughput: %d noop jobs, 32 clients: submitted at %.0f/s, all finished at %.0f jobs/s end to end (%.1f s)%n",
-                jobs, jobs / submitted, jobs / done, done);
+        double cpu = (cpuTicks(serverPid) - cpuBefore) / (double) TICKS_PER_SECOND;
+        System.out.printf("async: %d noop jobs, 32 clients: submitted at %.0f/s, all finished at %.0f jobs/s end to end (%.1f s);"
+                + " server CPU %.2f ms/job%n", jobs, jobs / submitted, jobs / done, done, cpu / jobs * 1000);
+        return new double[] {jobs / done, cpu / jobs};
     }
 
-    static void roundTrip(String base, int count) throws Exception {
+    static double[] roundTrip(String base, int count) throws Exception {
         long[] nanos = new long[count];
         for (int i = 0; i < count; i++) {
             long t = System.nanoTime();
@@ -118,8 +254,120 @@ public class Bench {
             }
         }
         Arrays.sort(nanos);
-        System.out.printf("sync round trip (POST ?wait=5, noop, 1 client, %d calls): p50 %.2f ms, p99 %.2f ms%n",
-                count, nanos[count / 2] / 1e6, nanos[(int) (count * 0.99)] / 1e6);
+        double p50 = nanos[count / 2] / 1e6;
+        double p99 = nanos[(int) (count * 0.99)] / 1e6;
+        System.out.printf("sync round trip (POST ?wait=5, noop, 1 client, %d calls): p50 %.2f ms, p99 %.2f ms%n", count, p50, p99);
+        return new double[] {p50, p99};
+    }
+
+    /** utime + stime of a process, in clock ticks. */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Runs the peer's runner (Celery prefork 2 + Redis) and reads its figures. */
+    static Map<String, Double> celery(String runner) throws Exception {
+        System.out.printf("%n== Celery (%s) ==%n", runner);
+        Process p = new ProcessBuilder("bash", runner).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        System.out.print(out);
+        Map<String, Double> figures = new java.util.HashMap<>();
+        try {
+            figures.put("rate", Double.parseDouble(extract(out, "celery tasks/s = ([0-9.]+)")));
+            figures.put("p50", Double.parseDouble(extract(out, "celery sync p50 ms = ([0-9.]+)")));
+            figures.put("p99", Double.parseDouble(extract(out, "celery sync p99 ms = ([0-9.]+)")));
+        } catch (IllegalStateException e) {
+            System.out.println("(Celery figures missing: " + e.getMessage() + ")");
+        }
+        return figures;
+    }
+
+    static Path postgresBinary(String name) throws IOException {
+        Path root = Path.of("/usr/lib/postgresql");
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        try (var versions = Files.list(root)) {
+            return versions.map(v -> v.resolve("bin").resolve(name)).filter(Files::isExecutable)
+                    .max(java.util.Comparator.naturalOrder()).orElse(null);
+        }
+    }
+
+    /**
+     * A throw-away PostgreSQL server in a temporary directory on a free port, default settings
+     * (fsync and synchronous_commit on). PostgreSQL refuses to run as root, so as root it runs as
+     * the {@code postgres} user through {@code setpriv}, which execs (the PID is the postmaster's).
+     */
+    record LocalPostgres(Process process, int port, Path dir) implements AutoCloseable {
+
+        static LocalPostgres start(Path bin) throws Exception {
+            Path dir = Files.createTempDirectory("jobpool-bench-pg");
+            int port = freePort();
+            boolean root = "root".equals(System.getProperty("user.name"));
+            if (root) {
+                run(List.of("chown", "postgres:postgres", dir.toString()));
+            }
+            run(asUser(root, List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8", "--no-sync")));
+            Process postgres = new ProcessBuilder(asUser(root, List.of(bin.resolve("postgres").toString(), "-D",
+                    dir.resolve("data").toString(), "-p", Integer.toString(port), "-k", dir.toString(),
+                    "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100")))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("postgres.log").toFile()).start();
+            LocalPostgres server = new LocalPostgres(postgres, port, dir);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (new ProcessBuilder(bin.resolve("pg_isready").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0) {
+                    System.out.printf("%nlocal PostgreSQL (%s) on 127.0.0.1:%d, pid %d%n", bin.getParent().getFileName(), port,
+                            postgres.pid());
+                    return server;
+                }
+                Thread.sleep(200);
+            }
+            server.close();
+            throw new IllegalStateException("PostgreSQL did not start; see " + dir.resolve("postgres.log"));
+        }
+
+        private static List<String> asUser(boolean root, List<String> command) {
+            if (!root) {
+                return command;
+            }
+            List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
+            wrapped.addAll(command);
+            return wrapped;
+        }
+
+        private static void run(List<String> command) throws Exception {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(command + " failed:\n" + out);
+            }
+        }
+
+        String url() {
+            return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+        }
+
+        /** SIGTERM (smart shutdown) by PID, SIGKILL after 20 s. */
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
     }
 
     static void spawn(String base, String metricsBefore, String metricsUrl) throws Exception {

@@ -102,7 +102,8 @@ public final class JobService {
         }
         queueDepth.jobQueued();
         metrics.submitted(job.task());
-        log.info("Job {} QUEUED: task {}, priority {}{}", job.id(), job.task(), job.priority(),
+        // DEBUG: a line per job bounds throughput; failures, retries and cancels stay at INFO.
+        log.debug("Job {} QUEUED: task {}, priority {}{}", job.id(), job.task(), job.priority(),
                 job.scheduledAt().isAfter(job.createdAt()) ? ", due " + job.scheduledAt() : "");
         workSignal.jobsAvailable();
         return new Submitted(inserted.job(), true);
@@ -145,18 +146,16 @@ public final class JobService {
         Instant now = clock.instant();
         String key = s.idempotencyKey() == null ? null : (s.owner() == null ? "" : s.owner()) + ":" + s.idempotencyKey();
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,
-                now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key, hash(s, timeout));
+                now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,
+                // The hash only tells an idempotent retry from a conflicting request: none without a key.
+                key == null ? null : hash(s, timeout));
     }
 
     private static String hash(Submission s, Duration timeout) {
         String canonical = String.join("\u0000", s.task(), s.args(), s.kwargs(), timeout.toString(),
                 Integer.toString(s.priority()), s.delay().toString(), Integer.toString(s.maxRetries()),
                 String.valueOf(s.callbackUrl()), String.valueOf(s.errorCallbackUrl()));
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(Sha256.digest(canonical.getBytes(StandardCharsets.UTF_8)));
     }
 
     public Job get(String id, String owner) {

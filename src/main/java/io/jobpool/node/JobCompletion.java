@@ -143,7 +143,7 @@ public final class JobCompletion implements PoolListener {
                         : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, s.logs(), s.pid(), now))
                         .withProgress(progress))) {
                     metrics.completed(job.task(), "succeeded", runTime);
-                    log.info("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
+                    log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
                 } else {
                     log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
                 }

@@ -337,7 +337,7 @@ public final class WorkerPool {
         worker.logs = new StringBuilder();
         worker.jobDeadlineNanos = System.nanoTime() + assignment.timeout().toNanos();
         worker.forksAtJobStart = settings.killLeftoverProcesses() ? ForkCounter.read() : OptionalLong.empty();
-        log.info("Job {} RUNNING: task {} on worker {} (pid {}), attempt {}", assignment.jobId(), assignment.task(), worker.id,
+        log.debug("Job {} RUNNING: task {} on worker {} (pid {}), attempt {}", assignment.jobId(), assignment.task(), worker.id,
                 worker.pid, assignment.attempt());
         // If the send fails the worker is dying; its exit event reports the job as lost.
         worker.send(new Message.Run(assignment.jobId(), assignment.task(), assignment.args(), assignment.kwargs(), assignment.attempt(),
