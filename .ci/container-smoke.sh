@@ -103,6 +103,11 @@ free_port() {
 
 [ -f "$JAR" ] || die "no jar at $JAR (build it first: ./mvnw -B -DskipTests package)"
 [ -x "$JAVA" ] || die "no java"
+if ! command -v tini >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # A fresh machine: install the image's init, as the Dockerfile does (apt-get update first: no lists yet).
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tini >&2 || true
+fi
 command -v tini >/dev/null 2>&1 || die "no tini, the image's init (Debian/Ubuntu: apt-get install tini)"
 # (No `cmd | grep -q` under pipefail in these scripts: grep -q exits at the first match and the
 # writer's SIGPIPE would fail the pipeline. Here-strings instead.)
