@@ -32,6 +32,11 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         if (!ioAllowed.get()) {
             return;
         }
+        if (status == 505) {
+            // An HTTP version this server does not speak is the client's error to fix: 400, not a 5xx.
+            status = 400;
+            response.setStatus(status);
+        }
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
         String detail = status >= 500 ? "the service failed to answer this request; the error is in its log"
