@@ -364,13 +364,15 @@ class FuzzIT {
             };
         }
 
+        private static final String INSERTS = "{}[]\",:\\0n-e";
+
         private static String mutate(Random r, String json) {
             StringBuilder mutated = new StringBuilder(json);
             for (int i = 0, n = 1 + r.nextInt(4); i < n && !mutated.isEmpty(); i++) {
                 int at = r.nextInt(mutated.length());
                 switch (r.nextInt(3)) {
                     case 0 -> mutated.deleteCharAt(at);
-                    case 1 -> mutated.insert(at, "{}[]\",:\\0n-e".charAt(r.nextInt(13)));
+                    case 1 -> mutated.insert(at, INSERTS.charAt(r.nextInt(INSERTS.length())));
                     default -> mutated.setLength(at);
                 }
             }
