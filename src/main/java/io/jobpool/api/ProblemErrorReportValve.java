@@ -32,8 +32,12 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         if (!ioAllowed.get()) {
             return;
         }
-        if (status == 505) {
-            // An HTTP version this server does not speak is the client's error to fix: 400, not a 5xx.
+        // Refusals Tomcat words as 5xx are the client's to fix: a method it does not implement
+        // (CONNECT) is 405, an HTTP version it does not speak is 400.
+        if (status == 501) {
+            status = 405;
+            response.setStatus(status);
+        } else if (status == 505) {
             status = 400;
             response.setStatus(status);
         }

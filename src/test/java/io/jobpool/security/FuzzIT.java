@@ -323,7 +323,7 @@ class FuzzIT {
                 case 8 -> "{\"task\":\"" + text(r, r.nextInt(20_000)) + "\"}";
                 case 9 -> null;
                 case 10 -> "{\"task\":\"echo\",\"callbackUrl\":\"http://" + "a".repeat(r.nextInt(4000)) + ".example\"}";
-                case 11 -> "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(r.nextInt(3) == 0 ? 2_200_000 : r.nextInt(40_000)) + "\"]}";
+                case 11 -> "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(r.nextInt(20) == 0 ? 2_200_000 : r.nextInt(40_000)) + "\"]}";
                 case 12 -> "{\"items\":[1,2,3],\"task\":\"echo\",\"chunksize\":" + pick(r, VALUES) + "}";
                 default -> "";
             };
