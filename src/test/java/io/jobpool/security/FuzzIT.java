@@ -143,8 +143,8 @@ class FuzzIT {
         try {
             response = RawHttp.send(server.port(), request.head(), request.body(), 60_000);
         } catch (IOException | RuntimeException e) {
-            // A connection the server closed without an answer: only acceptable for bytes that are
-            // no HTTP request at all.
+            // A connection closed without an HTTP/1.1 answer: only acceptable for bytes that are no
+            // HTTP/1.1 request at all.
             return request.malformedHead() ? null : "no response: " + e;
         }
         if (response.status() >= 500) {
@@ -235,6 +235,9 @@ class FuzzIT {
             }
             String method = pick(r, METHODS);
             String path = path(r, method);
+            // A control character in the request line makes it no HTTP/1.1 request: Tomcat may
+            // answer it the HTTP/0.9 way, a body without status line.
+            boolean malformed = path.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
             StringBuilder head = new StringBuilder(method).append(' ').append(path).append(query(r)).append(" HTTP/1.1");
             head.append("\r\nAuthorization: ").append(authorization(r, method, path));
             byte[] body = null;
@@ -260,7 +263,7 @@ class FuzzIT {
             if (r.nextInt(40) == 0) {
                 head.append("\r\nAccept-Charset: ").append(oneLine(text(r, 20)));
             }
-            return new Request(head.toString(), body, false);
+            return new Request(head.toString(), body, malformed);
         }
 
         private String authorization(Random r, String method, String path) {
