@@ -248,6 +248,25 @@ assert_config_and_secrets() {
     grep -q 'secretRef:' <<<"$dep" || fail "the Secret is not loaded (envFrom)"
 }
 
+assert_api_key_generated() {
+    # Default values: no key configured, so an admin key is generated into <fullname>-api-key and
+    # the server's Secret carries only its SHA-256; the server does not load the key's Secret.
+    local secrets key json
+    secrets=$(manifest Secret "$WORK/default.yaml")
+    grep -q 'name: jobpool-api-key' <<<"$secrets" || fail "no generated API key Secret"
+    key=$(awk '/name: jobpool-api-key/{f=1} f && /api-key:/ && !/name:/{gsub(/"/,"",$2); print $2; exit}' <<<"$secrets" | base64 -d)
+    [ ${#key} -ge 32 ] || fail "generated key too short or missing"
+    json=$(awk '/SPRING_APPLICATION_JSON:/{gsub(/"/,"",$2); print $2; exit}' <<<"$secrets" | base64 -d)
+    [ "$(jq -r '.jobpool.security["api-keys"][0].sha256' <<<"$json")" = "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" ] \
+        || fail "the server's api-keys do not hold the generated key's hash"
+    [ "$(jq -r '.jobpool.security["api-keys"][0].roles[0]' <<<"$json")" = "admin" ] || fail "generated key is not admin"
+    ! grep -q "$key" <<<"$(manifest Deployment "$WORK/default.yaml")$(awk '/SPRING_APPLICATION_JSON/' <<<"$secrets")" \
+        || fail "the plain key reaches the server"
+    ! grep -q 'jobpool-api-key' <<<"$(manifest Deployment "$WORK/default.yaml")" || fail "the server loads the key's Secret"
+    # Keys configured: nothing generated.
+    ! grep -q 'api-key' <<<"$(manifest Secret "$WORK/ci.yaml" | grep -v SPRING_APPLICATION_JSON)" || fail "a key was generated although keys are configured"
+}
+
 assert_grace_period() {
     # preStop sleep + jobpool.shutdown.grace + slack: 10 + 30 + 30 and 10 + 60 + 30.
     grep -q 'terminationGracePeriodSeconds: 70$' "$WORK/default.yaml" || fail "default: want 70, got $(grep terminationGracePeriodSeconds "$WORK/default.yaml")"
@@ -413,6 +432,7 @@ main() {
     check "PVC only for the single-replica H2 store" assert_pvc_only_for_h2
     check "terminationGracePeriodSeconds = preStop sleep + shutdown grace + slack" assert_grace_period
     check "config in the ConfigMap, secrets in a Secret, ECS logs on" assert_config_and_secrets
+    check "no API key configured: an admin key is generated and the server gets only its hash" assert_api_key_generated
     check "KEDA ScaledObject on queue depth xor HPA" assert_autoscalers
     check "Python task modules mounted from a ConfigMap as jobpool.python.tasks-dir" assert_python_tasks_mounted
     check "ServiceMonitor / PrometheusRule only with the monitoring.coreos.com/v1 API and the flags" assert_monitoring_gated
@@ -428,6 +448,9 @@ main() {
     check "bad types are rejected" expect_render_failure 'Invalid type' --set replicaCount=two
     check "bad pool size type is rejected" expect_render_failure 'jobpool.pool.size' --set jobpool.pool.size=many
     check "a secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' --set jobpool.webhooks.secret=whsec_abc
+    check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
+    check "an API key given in plain text is rejected (schema)" expect_render_failure 'sha256' \
+        --set 'secrets.apiKeys[0].name=ci' --set 'secrets.apiKeys[0].sha256=my-secret-key' --set 'secrets.apiKeys[0].roles=admin'
     check "an unreadable shutdown grace is rejected" expect_render_failure 'grace|duration' --set jobpool.shutdown.grace=soon
 
     check "promtool check rules (PrometheusRule spec)" promtool_check_rules

@@ -70,9 +70,46 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* True ("true") when the chart renders its own Secret. */}}
 {{- define "jobpool.createSecret" -}}
-{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.apiKeys .Values.secrets.webhookSecret (and .Values.postgresql.enabled .Values.postgresql.password (not .Values.postgresql.existingSecret))) -}}
+{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.apiKeys (include "jobpool.generatesApiKey" .) .Values.secrets.webhookSecret (and .Values.postgresql.enabled .Values.postgresql.password (not .Values.postgresql.existingSecret))) -}}
 true
 {{- end }}
+{{- end }}
+
+{{/*
+The chart never ships an open API by default: without secrets.apiKeys or secrets.existingSecret it
+generates an admin key into the Secret <fullname>-api-key (kept across upgrades), and gives the
+server only the key's SHA-256.
+*/}}
+{{- define "jobpool.generatesApiKey" -}}
+{{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.apiKeys) .Values.secrets.generateApiKey -}}
+true
+{{- end }}
+{{- end }}
+
+{{- define "jobpool.apiKeySecretName" -}}
+{{- printf "%s-api-key" (include "jobpool.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The generated key: the one already in the cluster, else a new one; the same in every template of a render. */}}
+{{- define "jobpool.generatedApiKey" -}}
+{{- if not (hasKey .Values.secrets "_generatedApiKey") -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "jobpool.apiKeySecretName" .) -}}
+{{- $key := randAlphaNum 48 -}}
+{{- if and $existing $existing.data (hasKey $existing.data "api-key") -}}
+{{- $key = index $existing.data "api-key" | b64dec -}}
+{{- end -}}
+{{- $_ := set .Values.secrets "_generatedApiKey" $key -}}
+{{- end -}}
+{{- .Values.secrets._generatedApiKey -}}
+{{- end }}
+
+{{/* jobpool.security.api-keys as the server gets them: the configured ones, or the generated admin key's hash. */}}
+{{- define "jobpool.apiKeysJson" -}}
+{{- $keys := .Values.secrets.apiKeys -}}
+{{- if include "jobpool.generatesApiKey" . -}}
+{{- $keys = list (dict "name" "admin" "sha256" (include "jobpool.generatedApiKey" . | sha256sum) "roles" (list "admin")) -}}
+{{- end -}}
+{{- dict "jobpool" (dict "security" (dict "api-keys" $keys)) | toJson -}}
 {{- end }}
 
 {{/*
@@ -191,6 +228,9 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- end }}
 {{- if and .Values.secrets.existingSecret (or .Values.secrets.apiKeys .Values.secrets.webhookSecret) }}
 {{- fail "secrets.existingSecret is set, so secrets.apiKeys / secrets.webhookSecret would be ignored: put them in that Secret (SPRING_APPLICATION_JSON, JOBPOOL_WEBHOOKS_SECRET) or drop existingSecret." }}
+{{- end }}
+{{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.apiKeys) (not .Values.secrets.generateApiKey) (not .Values.secrets.allowOpen) }}
+{{- fail "no API key: set secrets.apiKeys, secrets.existingSecret or secrets.generateApiKey=true; to run the API open to anyone who reaches it, set secrets.allowOpen=true." }}
 {{- end }}
 {{- if and .Values.secrets.existingSecret .Values.postgresql.password (not .Values.postgresql.existingSecret) }}
 {{- fail "secrets.existingSecret is set, so postgresql.password would be ignored: use postgresql.existingSecret, or put SPRING_DATASOURCE_PASSWORD in secrets.existingSecret and leave postgresql.password empty." }}

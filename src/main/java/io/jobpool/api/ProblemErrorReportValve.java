@@ -32,6 +32,15 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         if (!ioAllowed.get()) {
             return;
         }
+        // Refusals Tomcat words as 5xx are the client's to fix: a method it does not implement
+        // (CONNECT) is 405, an HTTP version it does not speak is 400.
+        if (status == 501) {
+            status = 405;
+            response.setStatus(status);
+        } else if (status == 505) {
+            status = 400;
+            response.setStatus(status);
+        }
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
         String detail = status >= 500 ? "the service failed to answer this request; the error is in its log"

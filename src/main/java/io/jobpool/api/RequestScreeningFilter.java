@@ -14,7 +14,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Refuses, before anything parses them, requests that the server's own parsers would choke on:
- * a query string with an empty parameter name, bad %-encoding or invalid UTF-8, too many
+ * a method no endpoint has (the container would answer 501), a query string with an empty parameter name, bad %-encoding or invalid UTF-8, too many
  * parameters, and form or multipart bodies (the API speaks JSON only; parsing those would read
  * and decode a body nobody asked for; without a body the content type is ignored, as on any GET). Runs first, ahead of authentication, so such a request
  * costs nothing and is answered with a problem, never a 500.
@@ -24,9 +24,18 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     /** No endpoint takes more than a handful of parameters. */
     static final int MAX_PARAMETERS = 32;
 
+    /** The methods some endpoint answers; the servlet container answers others with 501. */
+    static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (!METHODS.contains(request.getMethod())) {
+            response.setHeader("Allow", String.join(", ", new java.util.TreeSet<>(METHODS)));
+            Problems.write(response, 405, "method-not-allowed", "Method not allowed",
+                    "no endpoint answers the method " + abbreviate(request.getMethod()), Problems.instance(request.getRequestURI()));
+            return;
+        }
         String problem = queryProblem(request.getQueryString());
         if (problem != null) {
             Problems.write(response, 400, "validation", "Invalid request", "the query string " + problem,

@@ -42,11 +42,18 @@ class HostileInputTest extends ServiceTest {
             "DELETE|/error|404|not-found",
             "PATCH|/error|404|not-found",
             "GET|/nowhere|404|not-found",
-            "BREW|/v1/jobs|400|validation",
+            "BREW|/v1/jobs|405|method-not-allowed",
+            "CONNECT|/v1/jobs|405|method-not-allowed",
+            "TRACE|/v1/jobs|405|method-not-allowed",
             "PATCH|/v1/jobs|405|method-not-allowed"})
     void malformedRequestsAreProblems(String method, String target, int status, String type) throws IOException {
         RawHttp.Response response = RawHttp.send(port, method + " " + target + " HTTP/1.1", null);
         assertProblem(response, status, type);
+    }
+
+    @Test
+    void anUnknownHttpVersionIsAClientError() throws IOException {
+        assertProblem(RawHttp.send(port, "GET /v1/tasks HTTP/9.9", null), 400, "validation");
     }
 
     @Test

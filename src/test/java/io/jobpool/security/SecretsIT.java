@@ -66,7 +66,7 @@ class SecretsIT {
                 "-Djobpool.security.api-keys[1].roles=submit,read",
                 "-Djobpool.webhooks.secondary-secret=" + SECONDARY_SECRET);
         server = ServerProcess.start(Path.of("target", "it-data", "secrets-" + System.nanoTime()), environment, properties,
-                Duration.ofSeconds(180));
+                Duration.ofSeconds(300));
     }
 
     @AfterAll
