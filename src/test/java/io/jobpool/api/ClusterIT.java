@@ -248,8 +248,8 @@ class ClusterIT {
         Running sleeping = runningSleep("node-b");
         try {
             String reader = other(sleeping.node());
-            assertThat(api(reader).get("/v1/jobs/" + sleeping.id() + "/logs").body()).as("the sleep says what it does")
-                    .isNotBlank();
+            assertThat(api(reader).get("/v1/jobs/" + sleeping.id() + "/logs").body())
+                    .as("what the sleep printed so far on %s, read on %s", sleeping.node(), reader).contains("sleeping for 60");
         } finally {
             api("node-c").post("/v1/jobs/" + sleeping.id() + "/cancel", null);
         }
