@@ -52,7 +52,9 @@ final class AotCache {
         if (!usable || Files.isRegularFile(file) || !training.compareAndSet(false, true)) {
             return;
         }
-        Thread.ofVirtual().name("jobpool-aot-training").start(() -> {
+        // A platform thread: it writes to and waits on a child process's pipes, which blocks in
+        // native code and would pin a virtual thread's carrier for the whole training run.
+        Thread.ofPlatform().daemon().name("jobpool-aot-training").start(() -> {
             try {
                 train(command, environment);
             } catch (IOException | RuntimeException e) {

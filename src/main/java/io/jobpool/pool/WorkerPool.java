@@ -464,8 +464,12 @@ public final class WorkerPool {
                 : settings.maxTasksPerWorker() + ThreadLocalRandom.current().nextInt(settings.maxTasksPerWorkerJitter() + 1);
         WorkerHandle worker = new WorkerHandle(id, process, clock.instant(), spawnNanos, limit);
         workers.put(id, worker);
+        // Platform threads, never virtual: a read from a process pipe blocks in native code and
+        // pins its carrier, so two idle workers would pin both carriers of a 2-CPU server and no
+        // request (Tomcat's threads are virtual) would ever be scheduled again. ArchitectureTest
+        // keeps the pool and the worker side free of virtual threads.
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker));
-        Thread.ofVirtual().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
         worker.send(settings.init());
         return true;
     }

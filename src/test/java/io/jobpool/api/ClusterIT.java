@@ -107,7 +107,9 @@ class ClusterIT {
         for (Future<String> id : submitted) {
             ids.add(id.get());
         }
-        assertThat(api("node-b").post("/v1/pool/join?timeout=240", null).status()).as("all done").isEqualTo(200);
+        // join answers 202 at its timeout while work remains; on a loaded machine that may take a few rounds.
+        Await.until("join on node-b answers that nothing is queued or running", Duration.ofMinutes(10),
+                () -> api("node-b").post("/v1/pool/join?timeout=60", null).status() == 200);
         System.out.printf("%d square jobs over 3 replicas: %.0f jobs/s from first submit to join%n", total,
                 total / (Duration.ofNanos(System.nanoTime() - started).toMillis() / 1000.0));
 
@@ -330,6 +332,13 @@ class ClusterIT {
                 assertThat(job.get("attempts").asInt()).as("job %s ran once", id).isEqualTo(1);
             }
         }
-        assertThat(api("node-a").get("/v1/pool").json().get("nodes").findValues("alive").size()).isEqualTo(3);
+        Await.until("node-c shown as not alive once its heartbeat is older than a lease", Duration.ofSeconds(30), () -> {
+            for (JsonNode node : api("node-a").get("/v1/pool").json().get("nodes")) {
+                if (node.get("id").asString().equals("node-c")) {
+                    return !node.get("alive").asBoolean();
+                }
+            }
+            return false;
+        });
     }
 }
