@@ -61,21 +61,33 @@ class ClusterIT {
             statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             statement.execute("CREATE SCHEMA " + SCHEMA);
         }
-        for (String node : List.of("node-a", "node-b", "node-c")) {
-            Map<String, String> environment = Map.ofEntries(
-                    Map.entry("SPRING_DATASOURCE_URL", url + "&ApplicationName=" + node),
-                    Map.entry("SPRING_DATASOURCE_USERNAME", "postgres"),
-                    Map.entry("SPRING_DATASOURCE_PASSWORD", "postgres"),
-                    Map.entry("JOBPOOL_NODE_ID", node),
-                    Map.entry("JOBPOOL_POOL_SIZE", "2"),
-                    Map.entry("JOBPOOL_TASKS_DIAGNOSTICS", "true"),
-                    Map.entry("JOBPOOL_JOBS_LEASE", LEASE.toSeconds() + "s"),
-                    Map.entry("JOBPOOL_SHUTDOWN_GRACE", "1s"),
-                    // Far above every bound asserted here: what is fast is fast because of NOTIFY.
-                    Map.entry("JOBPOOL_CLUSTER_POLL_INTERVAL", "60s"));
-            ServerProcess server = ServerProcess.start(data.resolve(node), environment);
-            nodes.put(node, server);
-            apis.put(node, new ApiClient(server.port()));
+        // Started side by side: on a small, busy machine one JVM after the other takes minutes.
+        Map<String, Future<ServerProcess>> starting = new HashMap<>();
+        try (ExecutorService starter = Executors.newFixedThreadPool(3)) {
+            for (String node : List.of("node-a", "node-b", "node-c")) {
+                Map<String, String> environment = Map.ofEntries(
+                        Map.entry("SPRING_DATASOURCE_URL", url + "&ApplicationName=" + node),
+                        Map.entry("SPRING_DATASOURCE_USERNAME", "postgres"),
+                        Map.entry("SPRING_DATASOURCE_PASSWORD", "postgres"),
+                        Map.entry("JOBPOOL_NODE_ID", node),
+                        Map.entry("JOBPOOL_POOL_SIZE", "2"),
+                        Map.entry("JOBPOOL_TASKS_DIAGNOSTICS", "true"),
+                        Map.entry("JOBPOOL_JOBS_LEASE", LEASE.toSeconds() + "s"),
+                        Map.entry("JOBPOOL_SHUTDOWN_GRACE", "1s"),
+                        // Far above every bound asserted here: what is fast is fast because of NOTIFY.
+                        Map.entry("JOBPOOL_CLUSTER_POLL_INTERVAL", "60s"));
+                starting.put(node, starter.submit(() -> ServerProcess.start(data.resolve(node), environment)));
+            }
+        }
+        for (Map.Entry<String, Future<ServerProcess>> node : starting.entrySet()) {
+            try {
+                ServerProcess server = node.getValue().get();
+                nodes.put(node.getKey(), server);
+                apis.put(node.getKey(), new ApiClient(server.port()));
+            } catch (java.util.concurrent.ExecutionException e) {
+                nodes.values().forEach(ServerProcess::close);
+                throw new AssertionError("replica " + node.getKey() + " did not start", e.getCause());
+            }
         }
     }
 

@@ -48,7 +48,7 @@ public final class ServerProcess implements AutoCloseable {
         builder.environment().put("JOBPOOL_DATA_DIR", dataDir.toAbsolutePath().toString());
         builder.environment().putAll(environment);
         ServerProcess server = new ServerProcess(builder.start(), port, managementPort, log);
-        server.awaitReady(Duration.ofSeconds(180));
+        server.awaitReady(Duration.ofSeconds(300));
         return server;
     }
 
