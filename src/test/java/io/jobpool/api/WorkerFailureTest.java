@@ -44,7 +44,7 @@ class WorkerFailureTest extends ServiceTest {
     void killMinus9OfABusyWorkerFailsItsJob() {
         String id = api.submit("{\"task\":\"sleep\",\"args\":[30]}").get("id").asString();
         long pid = Await.until("job running on a worker", Duration.ofSeconds(10), () -> api.get("/v1/jobs/" + id).json(),
-                job -> job.get("status").asString().equals("RUNNING") && !job.get("worker").isNull())
+                job -> job.get("status").asString().equals("RUNNING") && !job.get("worker").isNull() && !job.get("worker").get("pid").isNull())
                 .get("worker").get("pid").asLong();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         JsonNode job = api.awaitReady(id, 10);
@@ -58,7 +58,7 @@ class WorkerFailureTest extends ServiceTest {
     void cancelOfARunningJobKillsItsWorker() {
         String id = api.submit("{\"task\":\"sleep\",\"args\":[30]}").get("id").asString();
         long pid = Await.until("job running on a worker", Duration.ofSeconds(10), () -> api.get("/v1/jobs/" + id).json(),
-                job -> job.get("status").asString().equals("RUNNING") && !job.get("worker").isNull())
+                job -> job.get("status").asString().equals("RUNNING") && !job.get("worker").isNull() && !job.get("worker").get("pid").isNull())
                 .get("worker").get("pid").asLong();
         JsonNode cancelled = api.post("/v1/jobs/" + id + "/cancel", null).json();
         assertThat(cancelled.get("status").asString()).isEqualTo("CANCELLED");

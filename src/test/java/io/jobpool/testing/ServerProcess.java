@@ -38,7 +38,7 @@ public final class ServerProcess implements AutoCloseable {
 
     /** As {@link #start(Path, Map)}, with extra JVM options for the server ({@code -Dname=value}). */
     public static ServerProcess start(Path dataDir, Map<String, String> environment, List<String> jvmOptions) throws IOException {
-        return start(dataDir, environment, jvmOptions, Duration.ofSeconds(120));
+        return start(dataDir, environment, jvmOptions, Duration.ofSeconds(180));
     }
 
     /** As {@link #start(Path, Map, List)}, waiting up to {@code startup} for readiness (slow with DEBUG logs). */
