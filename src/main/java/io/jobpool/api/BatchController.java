@@ -3,6 +3,7 @@ package io.jobpool.api;
 import io.jobpool.config.JobpoolProperties;
 import io.jobpool.job.Batch;
 import io.jobpool.job.BatchService;
+import io.jobpool.job.BatchView;
 import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.JobException;
 import io.jobpool.security.Caller;

@@ -6,7 +6,6 @@ import io.jobpool.job.JobException;
 import io.jobpool.job.JobService;
 import io.jobpool.node.NodeRuntime;
 import io.jobpool.pool.PoolSnapshot;
-import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.ProcessMemory;
 import io.jobpool.pool.WorkerState;
 import io.jobpool.security.ApiKeys;
@@ -59,10 +58,10 @@ class PoolController {
         if (request.size() == null || request.size() < 1 || request.size() > 1024) {
             throw JobException.validation("size", "must be between 1 and 1024");
         }
-        WorkerPool target = node.pool(request.runtime()).orElseThrow(() -> JobException.validation("runtime",
-                "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes()));
-        target.resize(request.size());
-        return target == node.primary() ? view(request.size()) : view();
+        if (!node.resize(request.runtime(), request.size())) {
+            throw JobException.validation("runtime", "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes());
+        }
+        return node.isPrimary(request.runtime()) ? view(request.size()) : view();
     }
 
     @PostMapping("/close")
@@ -106,13 +105,13 @@ class PoolController {
         Instant now = clock.instant();
         List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
         List<RuntimePoolView> pools = node.pools().stream()
-                .map(p -> runtimeView(p, p == node.primary() ? size : p.snapshot().size())).toList();
+                .map(p -> runtimeView(p, p.primary() ? size : p.snapshot().size())).toList();
         return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
                 jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootError(), node.id(), workers(snapshot), nodes,
                 pools);
     }
 
-    private static RuntimePoolView runtimeView(WorkerPool pool, int size) {
+    private static RuntimePoolView runtimeView(NodeRuntime.RuntimePool pool, int size) {
         PoolSnapshot snapshot = pool.snapshot();
         return new RuntimePoolView(pool.runtime(), size, snapshot.count(WorkerState.BUSY), snapshot.bootError(), workers(snapshot));
     }

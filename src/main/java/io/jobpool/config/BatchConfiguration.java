@@ -7,7 +7,7 @@ import io.jobpool.job.JobService;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.QueueDepth;
 import io.jobpool.job.Broadcast;
-import io.jobpool.node.Wakeups;
+import io.jobpool.job.WorkSignal;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.store.JdbcBatchStore;
 import io.jobpool.job.BatchStore;
@@ -35,7 +35,7 @@ class BatchConfiguration {
     }
 
     @Bean
-    BatchService batchService(JdbcBatchStore store, JobService jobs, JobWaiters waiters, Wakeups wakeups, Broadcast broadcast,
+    BatchService batchService(JdbcBatchStore store, JobService jobs, JobWaiters waiters, WorkSignal wakeups, Broadcast broadcast,
             QueueDepth queueDepth, JobMetrics metrics, JobpoolProperties properties, Clock clock) {
         JobpoolProperties.Jobs limits = properties.jobs();
         if (limits.maxBatchItems() < 1) {

@@ -64,19 +64,27 @@ public final class NodeRuntime implements LocalNode {
         return pools.primary().snapshot();
     }
 
-    /** The Java pool, which the top level of {@code GET /v1/pool} describes. */
-    public WorkerPool primary() {
-        return pools.primary();
-    }
+    /** One runtime's pool as it is now: {@code primary} for the Java pool, which the top of {@code GET /v1/pool} shows. */
+    public record RuntimePool(String runtime, boolean primary, PoolSnapshot snapshot) {}
 
     /** Every runtime's pool on this replica, Java first. */
-    public List<WorkerPool> pools() {
-        return pools.all();
+    public List<RuntimePool> pools() {
+        return pools.all().stream().map(p -> new RuntimePool(p.runtime(), p == pools.primary(), p.snapshot())).toList();
     }
 
-    /** The pool of {@code runtime} ({@code null}: the Java pool). */
-    public Optional<WorkerPool> pool(String runtime) {
-        return runtime == null ? Optional.of(pools.primary()) : pools.byRuntime(runtime);
+    /**
+     * Resizes the pool of {@code runtime} ({@code null}: the Java pool) live; false if this replica
+     * has no pool of that runtime.
+     */
+    public boolean resize(String runtime, int size) {
+        Optional<WorkerPool> pool = runtime == null ? Optional.of(pools.primary()) : pools.byRuntime(runtime);
+        pool.ifPresent(p -> p.resize(size));
+        return pool.isPresent();
+    }
+
+    /** Whether {@code runtime} ({@code null}: Java) names the Java pool. */
+    public boolean isPrimary(String runtime) {
+        return runtime == null || runtime.equals(pools.primary().runtime());
     }
 
     /** The runtimes this replica has a pool for. */

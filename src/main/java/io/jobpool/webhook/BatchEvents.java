@@ -1,6 +1,6 @@
 package io.jobpool.webhook;
 
-import io.jobpool.api.BatchView;
+import io.jobpool.job.BatchView;
 import io.jobpool.job.Batch;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.BatchStore;

@@ -64,9 +64,11 @@ class BadInputTest extends ServiceTest {
 
     @Test
     void wrongContentTypeIs415() {
-        ApiClient.Response response = api.raw("POST", "/v1/jobs", "task=echo", Map.of("Content-Type", "text/plain"));
-        assertThat(response.status()).isEqualTo(415);
-        assertThat(response.json().get("type").asString()).isEqualTo("unsupported-media-type");
+        for (String path : java.util.List.of("/v1/jobs", "/v1/batches")) {
+            ApiClient.Response response = api.raw("POST", path, "task=echo", Map.of("Content-Type", "text/plain"));
+            assertThat(response.status()).as(path).isEqualTo(415);
+            assertThat(response.json().get("type").asString()).isEqualTo("unsupported-media-type");
+        }
     }
 
     @Test

@@ -1,8 +1,5 @@
-package io.jobpool.api;
+package io.jobpool.job;
 
-import io.jobpool.job.Batch;
-import io.jobpool.job.BatchCounts;
-import io.jobpool.job.JobStatus;
 import java.time.Instant;
 
 /**
