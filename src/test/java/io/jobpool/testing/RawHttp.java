@@ -80,6 +80,10 @@ public final class RawHttp {
         byte[] bytes = all.toByteArray();
         int end = indexOf(bytes, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         if (end < 0) {
+            java.util.Optional<Response> headless = headlessProblem(bytes);
+            if (headless.isPresent()) {
+                return headless.get();
+            }
             throw new IOException("no complete response head: " + new String(bytes, StandardCharsets.ISO_8859_1));
         }
         String[] lines = new String(bytes, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
@@ -96,6 +100,23 @@ public final class RawHttp {
             body = dechunk(body);
         }
         return new Response(status, headers, body);
+    }
+
+    /**
+     * Tomcat answers a request line it cannot parse up to the protocol (raw non-ASCII bytes in the
+     * target, say) the HTTP/0.9 way: the body alone, with no status line or headers. That body is
+     * still the service's problem detail, so it is read as one: its {@code status} field and the
+     * problem media type. Anything else without a head stays an error.
+     */
+    private static java.util.Optional<Response> headlessProblem(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8).strip();
+        java.util.regex.Matcher status = java.util.regex.Pattern.compile("^\\{\"type\":\"[a-z-]+\".*\"status\":(4\\d\\d),.*\\}$",
+                java.util.regex.Pattern.DOTALL).matcher(text);
+        if (!status.matches()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Response(Integer.parseInt(status.group(1)),
+                Map.of("content-type", "application/problem+json"), bytes));
     }
 
     private static byte[] dechunk(byte[] chunked) {
