@@ -71,7 +71,7 @@ public final class BatchService {
             throw JobException.queueFull(limits.queueCapacity());
         }
         String id = ids.next();
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<NewJob> chunks = new ArrayList<>(chunkCount);
         for (int chunk = 0; chunk < chunkCount; chunk++) {
             String args = chunkArgs(s, chunk * chunksize, Math.min(items, (chunk + 1) * chunksize));

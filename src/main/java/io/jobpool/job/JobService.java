@@ -143,7 +143,8 @@ public final class JobService {
         // Last: it may resolve host names, the slowest check.
         callbackTargets.check("callbackUrl", s.callbackUrl());
         callbackTargets.check("errorCallbackUrl", s.errorCallbackUrl());
-        Instant now = clock.instant();
+        // Milliseconds, as stored: the 202 answer shows the same times a later GET does.
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         String key = s.idempotencyKey() == null ? null : (s.owner() == null ? "" : s.owner()) + ":" + s.idempotencyKey();
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,
                 now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,
