@@ -262,8 +262,9 @@ class ClusterIT {
         Running sleeping = runningSleep("node-b");
         try {
             String reader = other(sleeping.node());
-            assertThat(api(reader).get("/v1/jobs/" + sleeping.id() + "/logs").body())
-                    .as("what the sleep printed so far on %s, read on %s", sleeping.node(), reader).contains("sleeping for 60");
+            // RUNNING comes before the task's first line reaches its node: wait for that line, read elsewhere.
+            Await.until("what the sleep printed so far on " + sleeping.node() + ", read on " + reader, Duration.ofSeconds(15),
+                    () -> api(reader).get("/v1/jobs/" + sleeping.id() + "/logs").body().contains("sleeping for 60"));
         } finally {
             api("node-c").post("/v1/jobs/" + sleeping.id() + "/cancel", null);
         }
