@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -412,9 +413,10 @@ public class Bench {
 
     static void idleMemory(String base) throws Exception {
         String pool = get(base + "/v1/pool");
-        Matcher pids = Pattern.compile("\"pid\":(\\d+)").matcher(pool);
-        while (pids.find()) {
-            long pid = Long.parseLong(pids.group(1));
+        // Workers appear twice (the top-level list and their runtime's entry in "pools"); measure each once.
+        java.util.Set<Long> seen = new java.util.TreeSet<>();
+        Pattern.compile("\"pid\":(\\d+)").matcher(pool).results().forEach(match -> seen.add(Long.parseLong(match.group(1))));
+        for (long pid : seen) {
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             String rollup = Files.readString(Path.of("/proc/" + pid + "/smaps_rollup"));
             System.out.printf("idle worker pid %d: RSS %d MiB, PSS %d MiB%n", pid,
@@ -426,8 +428,12 @@ public class Bench {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             String pool = get(base + "/v1/pool");
-            long idle = Pattern.compile("\"state\":\"IDLE\"").matcher(pool).results().count();
-            long all = Pattern.compile("\"state\":").matcher(pool).results().count();
+            // Each worker appears twice (the top-level list and its runtime's entry in "pools"): count it once.
+            Map<String, String> states = new HashMap<>();
+            Pattern.compile("\"id\":\"([^\"]+)\",\"pid\":[^,]*,\"state\":\"(\\w+)\"").matcher(pool).results()
+                    .forEach(worker -> states.put(worker.group(1), worker.group(2)));
+            long idle = states.values().stream().filter("IDLE"::equals).count();
+            long all = states.size();
             if (idle == count && all == count) {
                 return;
             }

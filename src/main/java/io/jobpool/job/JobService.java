@@ -93,15 +93,30 @@ public final class JobService {
         if (queueDepth.current() >= limits.queueCapacity()) {
             throw JobException.queueFull(limits.queueCapacity());
         }
-        JobStore.Inserted inserted = store.insert(job);
+        // A worker of this node idle and the job due now: store it already claimed and hand it over.
+        Optional<LocalNode.WorkerReservation> worker = job.scheduledAt().equals(job.createdAt()) && !store.capped(job.task())
+                ? node.reserveIdleWorker(job.task()) : Optional.empty();
+        JobStore.Inserted inserted;
+        try {
+            inserted = store.insert(worker.map(w -> job.claimedBy(node.id(), w.leaseUntil())).orElse(job));
+        } catch (RuntimeException | Error e) {
+            worker.ifPresent(LocalNode.WorkerReservation::release);
+            throw e;
+        }
         if (!inserted.created()) {
+            worker.ifPresent(LocalNode.WorkerReservation::release);
             if (!job.requestHash().equals(inserted.requestHash())) {
                 throw JobException.idempotencyConflict(submission.idempotencyKey(), inserted.job().id());
             }
             return new Submitted(inserted.job(), false);
         }
-        queueDepth.jobQueued();
         metrics.submitted(job.task());
+        if (worker.isPresent()) {
+            log.debug("Job {} RUNNING at once on an idle worker of node {}: task {}", job.id(), node.id(), job.task());
+            worker.get().start(inserted.job());
+            return new Submitted(inserted.job(), true);
+        }
+        queueDepth.jobQueued();
         // DEBUG: a line per job bounds throughput; failures, retries and cancels stay at INFO.
         log.debug("Job {} QUEUED: task {}, priority {}{}", job.id(), job.task(), job.priority(),
                 job.scheduledAt().isAfter(job.createdAt()) ? ", due " + job.scheduledAt() : "");

@@ -7,8 +7,16 @@ import java.util.Optional;
 /** Where jobs live. One contract for H2 and PostgreSQL; every implementation passes the same tests. */
 public interface JobStore {
 
-    /** Stores a new QUEUED job; returns the stored job, or the earlier one for a known idempotency key. */
+    /**
+     * Stores a new job, QUEUED (or RUNNING under the given lease when {@link NewJob#claimed()} is
+     * set); returns the stored job, or the earlier one for a known idempotency key.
+     */
     Inserted insert(NewJob job);
+
+    /** Whether jobs of {@code task} have a concurrency cap, which only a claim can honour. */
+    default boolean capped(String task) {
+        return false;
+    }
 
     Optional<Job> find(String id);
 

@@ -32,4 +32,25 @@ public interface LocalNode {
 
     /** Kills this node's worker of the job, if it runs here; the job's state is the store's business. */
     void kill(String jobId);
+
+    /**
+     * Reserves an idle worker of this node for a job of {@code task} being submitted, if one is
+     * free. The job is then stored already claimed and handed straight to that worker: one write
+     * instead of an insert and a claim, and no trip through the dispatcher. A free worker means the
+     * queue holds nothing this node could run, so no queued job is overtaken.
+     */
+    Optional<WorkerReservation> reserveIdleWorker(String task);
+
+    /** An idle worker held for one job; exactly one of {@link #start} or {@link #release} follows. */
+    interface WorkerReservation {
+
+        /** The lease the job is stored with. */
+        java.time.Instant leaseUntil();
+
+        /** Hands the job, stored RUNNING under this node's lease, to the reserved worker. */
+        void start(Job job);
+
+        /** Gives the worker back unused: the job was not stored, or an earlier one was returned. */
+        void release();
+    }
 }

@@ -10,7 +10,9 @@ import io.jobpool.pool.WorkerPool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.jobpool.job.LocalNode;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,6 +43,7 @@ public final class Dispatcher {
     private final Clock clock;
     private final Wakeups wakeups;
     private final List<Thread> threads;
+    private final List<WorkerPool> pools;
     private final java.util.Map<WorkerPool, Wakeups.Bell> bells = new java.util.IdentityHashMap<>();
     private volatile boolean stopping;
 
@@ -55,6 +58,7 @@ public final class Dispatcher {
         this.lease = lease;
         this.pollInterval = pollInterval;
         this.clock = clock;
+        this.pools = pools.all();
         pools.all().forEach(pool -> bells.put(pool, wakeups.bell()));
         this.threads = pools.all().stream()
                 .map(pool -> Thread.ofPlatform().name("jobpool-dispatcher-" + pool.runtime()).daemon().unstarted(() -> loop(pool)))
@@ -115,13 +119,60 @@ public final class Dispatcher {
         Instant now = clock.instant();
         List<Job> jobs = store.claim(node, wanted, now, now.plus(lease), routing.filterFor(pool));
         for (Job job : jobs) {
-            running.add(job);
-            metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));
-            // A batch's chunk carries its previous attempt's per-item outcomes, so items that succeeded are not re-run.
-            pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout(),
-                    job.batchId() != null, job.batchId() != null ? job.result() : null));
+            handOver(pool, job, now);
         }
         return jobs.size();
+    }
+
+    private void handOver(WorkerPool pool, Job job, Instant now) {
+        running.add(job);
+        metrics.queueWait(job.task(), Duration.between(job.scheduledAt(), now));
+        // A batch's chunk carries its previous attempt's per-item outcomes, so items that succeeded are not re-run.
+        pool.submit(new Assignment(job.id(), job.task(), job.args(), job.kwargs(), job.attempts(), job.timeout(),
+                job.batchId() != null, job.batchId() != null ? job.result() : null));
+    }
+
+    /**
+     * Takes an idle worker's permit for a job of {@code task} being submitted, from the pool whose
+     * workers run that task. The permit is the same one this dispatcher claims with, so a worker
+     * is never promised twice; while this node stops, no worker is handed out.
+     */
+    Optional<LocalNode.WorkerReservation> reserveIdleWorker(String task) {
+        if (stopping) {
+            return Optional.empty();
+        }
+        for (WorkerPool pool : pools) {
+            if (routing.filterFor(pool).matches(task)) {
+                return pool.slots().tryAcquire() ? Optional.of(new Reservation(pool, clock.instant().plus(lease))) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private final class Reservation implements LocalNode.WorkerReservation {
+
+        private final WorkerPool pool;
+        private final Instant leaseUntil;
+
+        Reservation(WorkerPool pool, Instant leaseUntil) {
+            this.pool = pool;
+            this.leaseUntil = leaseUntil;
+        }
+
+        @Override
+        public Instant leaseUntil() {
+            return leaseUntil;
+        }
+
+        @Override
+        public void start(Job job) {
+            handOver(pool, job, job.scheduledAt());
+        }
+
+        @Override
+        public void release() {
+            pool.slots().release();
+        }
     }
 
     /** Until the next queued job is due, at most the poll interval. */

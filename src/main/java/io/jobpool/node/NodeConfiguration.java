@@ -131,8 +131,8 @@ class NodeConfiguration {
     }
 
     @Bean
-    NodeRuntime nodeRuntime(NodeIdentity node, Pools pools) {
-        return new NodeRuntime(node.id(), pools);
+    NodeRuntime nodeRuntime(NodeIdentity node, Pools pools, Dispatcher dispatcher) {
+        return new NodeRuntime(node.id(), pools, dispatcher);
     }
 
     @Bean

@@ -17,10 +17,12 @@ public final class NodeRuntime implements LocalNode {
 
     private final String id;
     private final Pools pools;
+    private final Dispatcher dispatcher;
 
-    public NodeRuntime(String id, Pools pools) {
+    public NodeRuntime(String id, Pools pools, Dispatcher dispatcher) {
         this.id = id;
         this.pools = pools;
+        this.dispatcher = dispatcher;
     }
 
     @Override
@@ -57,6 +59,11 @@ public final class NodeRuntime implements LocalNode {
     @Override
     public void kill(String jobId) {
         pools.cancel(jobId);
+    }
+
+    @Override
+    public Optional<WorkerReservation> reserveIdleWorker(String task) {
+        return dispatcher.reserveIdleWorker(task);
     }
 
     /** This replica's Java workers. */

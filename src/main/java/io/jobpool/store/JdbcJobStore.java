@@ -31,6 +31,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code UPDATE ... WHERE id = ? AND status = ?} and its row count is checked. After each commit it
  * tells every replica what changed through the {@link Broadcast}: jobs queued (idle dispatchers
  * claim) and jobs finished (long-polls answer).
+ *
+ * <p>Every write of a job's life (insert, claim, state change) goes through one {@link GroupCommit}:
+ * under load the submissions, the claims and the completions that arrive together share a single
+ * commit, which is what a job costs on the embedded store (each commit re-serialises the B-tree
+ * pages it touched). The writes of one commit run in arrival order, so a claim sees the jobs
+ * inserted before it in the same transaction.
  */
 public final class JdbcJobStore implements JobStore {
 
@@ -53,31 +59,29 @@ public final class JdbcJobStore implements JobStore {
     private final TransactionTemplate transactions;
     private final List<FinishedHook> finishedHooks;
     private final Broadcast broadcast;
-    private final boolean lockCandidatesSeparately;
-    private final GroupCommit<NewJob, Inserted> inserts;
-    private final GroupCommit<JobTransition, Boolean> transitions;
+    private final boolean embedded;
+    private final GroupCommit<Write, Object> writes;
     private final AttemptErrors attemptErrors;
     private final TaskCaps taskCaps;
 
     /**
-     * @param lockCandidatesSeparately true on H2, whose {@code FOR UPDATE} locks before it limits
+     * @param embedded true on H2: one process owns the file, so only this store's writer claims
      */
     public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
-            Broadcast broadcast, boolean lockCandidatesSeparately) {
-        this(jdbc, transactions, finishedHooks, broadcast, lockCandidatesSeparately, java.util.Map.of());
+            Broadcast broadcast, boolean embedded) {
+        this(jdbc, transactions, finishedHooks, broadcast, embedded, java.util.Map.of());
     }
 
     /**
      * @param maxConcurrency per task name, how many of its jobs may run at once across every node
      */
     public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
-            Broadcast broadcast, boolean lockCandidatesSeparately, java.util.Map<String, Integer> maxConcurrency) {
+            Broadcast broadcast, boolean embedded, java.util.Map<String, Integer> maxConcurrency) {
         this.jdbc = jdbc;
         this.broadcast = broadcast;
         this.transactions = transactions;
-        this.lockCandidatesSeparately = lockCandidatesSeparately;
-        this.inserts = new GroupCommit<>("insert", 256, this::insertAll);
-        this.transitions = new GroupCommit<>("transition", 256, this::transitionAll);
+        this.embedded = embedded;
+        this.writes = new GroupCommit<>("store", 256, this::writeAll);
         this.finishedHooks = List.copyOf(finishedHooks);
         this.attemptErrors = new AttemptErrors(jdbc);
         this.taskCaps = new TaskCaps(jdbc, maxConcurrency);
@@ -85,44 +89,66 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public Inserted insert(NewJob job) {
-        return inserts.write(job);
+        return (Inserted) writes.write(new Insert(job));
     }
 
-    /** Inserts a batch in one transaction; a duplicate idempotency key fails it (then each is retried alone). */
-    private List<Inserted> insertAll(List<NewJob> jobs) {
-        List<Inserted> inserted = insertInOneTransaction(jobs);
-        if (inserted.stream().anyMatch(Inserted::created)) {
-            broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
-        }
-        return inserted;
-    }
+    /** One write of a job's life, queued for the next group commit. */
+    private sealed interface Write {}
 
-    private List<Inserted> insertInOneTransaction(List<NewJob> jobs) {
-        if (jobs.size() == 1) {
+    private record Insert(NewJob job) implements Write {}
+
+    private record Transition(JobTransition transition) implements Write {}
+
+    private record Claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter) implements Write {}
+
+    /**
+     * Applies the writes in one transaction, in order, then tells the other replicas what changed.
+     * A failure (a duplicate idempotency key) fails the whole commit; {@link GroupCommit} then
+     * retries each write alone.
+     */
+    private List<Object> writeAll(List<Write> batch) {
+        List<Object> results;
+        if (batch.size() == 1 && batch.getFirst() instanceof Insert(NewJob job)) {
             // Alone and outside a transaction: after a duplicate key PostgreSQL still answers the lookup.
-            return List.of(insertOne(jobs.getFirst(), true));
+            results = List.of(insertOne(job, true));
+        } else {
+            results = transactions.execute(status -> {
+                List<Object> applied = new ArrayList<>(batch.size());
+                for (Write write : batch) {
+                    applied.add(switch (write) {
+                        case Insert(NewJob job) -> insertOne(job, false);
+                        case Transition(JobTransition t) -> transitionOne(t);
+                        case Claim c -> claimNow(c);
+                    });
+                }
+                return applied;
+            });
         }
-        return transactions.execute(status -> {
-            List<Inserted> inserted = new ArrayList<>(jobs.size());
-            for (NewJob job : jobs) {
-                inserted.add(insertOne(job, jobs.size() == 1));
-            }
-            return inserted;
-        });
+        announce(batch, results);
+        return results;
     }
 
     private Inserted insertOne(NewJob job, boolean alone) {
+        NewJob.Claimed claimed = job.claimed();
         try {
             jdbc.sql("""
-                    INSERT INTO jobs (id, task, args, kwargs, status, priority, timeout_ms, max_retries, created_at,
-                        scheduled_at, callback_url, error_callback_url, owner, idempotency_key, request_hash)
-                    VALUES (:id, :task, :args, :kwargs, 'QUEUED', :priority, :timeout, :maxRetries, :createdAt,
-                        :scheduledAt, :callbackUrl, :errorCallbackUrl, :owner, :key, :hash)""")
+                    INSERT INTO jobs (id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, created_at,
+                        scheduled_at, started_at, owner_node, worker_node, lease_until, callback_url, error_callback_url,
+                        owner, idempotency_key, request_hash)
+                    VALUES (:id, :task, :args, :kwargs, :status, :priority, :timeout, :maxRetries, :attempts, :createdAt,
+                        :scheduledAt, :startedAt, :node, :node, :lease, :callbackUrl, :errorCallbackUrl,
+                        :owner, :key, :hash)""")
                     .param("id", job.id()).param("task", job.task()).param("args", job.args())
-                    .param("kwargs", job.kwargs()).param("priority", job.priority())
+                    .param("kwargs", job.kwargs())
+                    .param("status", claimed == null ? JobStatus.QUEUED.name() : JobStatus.RUNNING.name())
+                    .param("priority", job.priority())
                     .param("timeout", job.timeout().toMillis()).param("maxRetries", job.maxRetries())
+                    .param("attempts", claimed == null ? 0 : 1)
                     .param("createdAt", job.createdAt().toEpochMilli())
                     .param("scheduledAt", job.scheduledAt().toEpochMilli())
+                    .param("startedAt", claimed == null ? null : job.createdAt().toEpochMilli(), java.sql.Types.BIGINT)
+                    .param("node", claimed == null ? null : claimed.node(), java.sql.Types.VARCHAR)
+                    .param("lease", claimed == null ? null : claimed.leaseUntil().toEpochMilli(), java.sql.Types.BIGINT)
                     .param("callbackUrl", job.callbackUrl()).param("errorCallbackUrl", job.errorCallbackUrl())
                     .param("owner", job.owner()).param("key", job.idempotencyKey()).param("hash", job.requestHash())
                     .update();
@@ -133,14 +159,16 @@ public final class JdbcJobStore implements JobStore {
             return findByIdempotencyKey(job.idempotencyKey())
                     .orElseThrow(() -> new IllegalStateException("idempotency key collided but no job holds it", duplicate));
         }
-        return new Inserted(queued(job), true, job.requestHash());
+        return new Inserted(stored(job), true, job.requestHash());
     }
 
     /** The stored form of a job just inserted, without reading it back. */
-    private static Job queued(NewJob job) {
-        return new Job(job.id(), job.task(), job.args(), job.kwargs(), JobStatus.QUEUED, job.priority(), job.timeout(),
-                job.maxRetries(), 0, 0, null, null, job.createdAt(), job.scheduledAt(), null, null, null, null,
-                job.callbackUrl(), job.errorCallbackUrl(), job.owner(), null, null);
+    private static Job stored(NewJob job) {
+        NewJob.Claimed claimed = job.claimed();
+        return new Job(job.id(), job.task(), job.args(), job.kwargs(), claimed == null ? JobStatus.QUEUED : JobStatus.RUNNING,
+                job.priority(), job.timeout(), job.maxRetries(), claimed == null ? 0 : 1, 0, null, null, job.createdAt(),
+                job.scheduledAt(), claimed == null ? null : job.createdAt(), null, null, null, job.callbackUrl(),
+                job.errorCallbackUrl(), job.owner(), null, claimed == null ? null : claimed.node());
     }
 
     private Optional<Inserted> findByIdempotencyKey(String key) {
@@ -161,34 +189,44 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public boolean capped(String task) {
+        return taskCaps.caps(task);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
     public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);
         if (filter.matchesNothing()) {
             return List.of();
         }
-        return transactions.execute(status -> {
-            java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
-            List<Job> due = lockCandidatesSeparately ? lockDueCandidates(now, limit, filter, full) : lockDue(now, limit, filter, full);
-            if (taskCaps.active()) {
-                due = taskCaps.admit(due);
+        return (List<Job>) writes.write(new Claim(node, limit, now, leaseUntil, filter));
+    }
+
+    /** A claim inside the group commit's transaction. */
+    private List<Job> claimNow(Claim c) {
+        java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
+        List<Job> due = embedded ? dueCandidates(c.now(), c.limit(), c.filter(), full)
+                : lockDue(c.now(), c.limit(), c.filter(), full);
+        if (taskCaps.active()) {
+            due = taskCaps.admit(due);
+        }
+        List<Job> claimed = new ArrayList<>(due.size());
+        for (Job job : due) {
+            int rows = jdbc.sql("""
+                    UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
+                        owner_node = :node, worker_node = :node, lease_until = :lease, worker_pid = NULL,
+                        progress = NULL, progress_message = NULL
+                    WHERE id = :id AND status = 'QUEUED'""")
+                    .param("now", c.now().toEpochMilli()).param("node", c.node())
+                    .param("lease", c.leaseUntil().toEpochMilli()).param("id", job.id()).update();
+            switch (rows) {
+                case 0 -> { } // cancelled between the select and the update: not ours to run
+                case 1 -> claimed.add(withClaim(job, c.node(), c.now()));
+                default -> throw new IllegalStateException(rows + " rows claimed for job id " + job.id());
             }
-            List<Job> claimed = new ArrayList<>(due.size());
-            for (Job job : due) {
-                int rows = jdbc.sql("""
-                        UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
-                            owner_node = :node, worker_node = :node, lease_until = :lease, worker_pid = NULL,
-                            progress = NULL, progress_message = NULL
-                        WHERE id = :id AND status = 'QUEUED'""")
-                        .param("now", now.toEpochMilli()).param("node", node)
-                        .param("lease", leaseUntil.toEpochMilli()).param("id", job.id()).update();
-                switch (rows) {
-                    case 0 -> { } // cancelled between the select and the update: not ours to run
-                    case 1 -> claimed.add(withClaim(job, node, now));
-                    default -> throw new IllegalStateException(rows + " rows claimed for job id " + job.id());
-                }
-            }
-            return claimed;
-        });
+        }
+        return claimed;
     }
 
     /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
@@ -209,16 +247,19 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /**
-     * H2 locks every row that matches a {@code FOR UPDATE} query before applying the limit, which
-     * makes a claim cost the whole queue. So the due ids are read in index order first (cheap:
-     * H2 stops after {@code limit} rows), then only those rows are locked.
+     * H2: the due jobs, unlocked. The embedded file belongs to one process, whose claims all run
+     * on this store's single writer, so no other claim competes; a cancel that lands between this
+     * read and the claim's {@code UPDATE ... WHERE status = 'QUEUED'} makes that update miss, and
+     * the job is skipped. H2 walks the claim index and stops at the limit only when it reads the
+     * index alone, so the ids come first and their rows after ({@code FOR UPDATE} would lock every
+     * match before the limit, and could not be cached).
      */
-    private List<Job> lockDueCandidates(Instant now, int limit, ClaimFilter filter, java.util.Set<String> full) {
+    private List<Job> dueCandidates(Instant now, int limit, ClaimFilter filter, java.util.Set<String> full) {
         List<String> ids = candidates("SELECT id", "", now, limit, filter, full).query(String.class).list();
         if (ids.isEmpty()) {
             return List.of();
         }
-        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE id IN (:ids) AND status = 'QUEUED' FOR UPDATE SKIP LOCKED")
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE id IN (:ids)")
                 .param("ids", ids).query(JOB).list().stream()
                 .sorted(java.util.Comparator.comparingInt(job -> ids.indexOf(job.id())))
                 .toList();
@@ -247,34 +288,25 @@ public final class JdbcJobStore implements JobStore {
     @Override
     public boolean transition(JobTransition t) {
         t.from().requireCanMoveTo(t.to());
-        return transitions.write(t);
-    }
-
-    /** Applies a batch of transitions in one transaction, each a compare-and-set with its hooks. */
-    private List<Boolean> transitionAll(List<JobTransition> batch) {
-        List<Boolean> changed = transactions.execute(status -> {
-            List<Boolean> results = new ArrayList<>(batch.size());
-            for (JobTransition t : batch) {
-                results.add(transitionOne(t));
-            }
-            return results;
-        });
-        announce(batch, changed);
-        return changed;
+        return (Boolean) writes.write(new Transition(t));
     }
 
     /** Tells every replica what the committed batch changed. */
-    private void announce(List<JobTransition> batch, List<Boolean> changed) {
+    private void announce(List<Write> batch, List<Object> results) {
         List<String> finished = new ArrayList<>();
         boolean queued = false;
         for (int i = 0; i < batch.size(); i++) {
-            if (changed.get(i)) {
-                JobTransition t = batch.get(i);
-                if (t.to().isTerminal()) {
-                    finished.add(t.id());
-                } else if (t.to() == JobStatus.QUEUED) {
-                    queued = true;
+            Object result = results.get(i);
+            switch (batch.get(i)) {
+                case Insert(NewJob job) when job.claimed() == null && ((Inserted) result).created() -> queued = true;
+                case Transition(JobTransition t) when Boolean.TRUE.equals(result) -> {
+                    if (t.to().isTerminal()) {
+                        finished.add(t.id());
+                    } else if (t.to() == JobStatus.QUEUED) {
+                        queued = true;
+                    }
                 }
+                default -> { }
             }
         }
         try {

@@ -40,6 +40,10 @@ final class TaskCaps {
         }
     }
 
+    boolean caps(String task) {
+        return caps.containsKey(task);
+    }
+
     boolean active() {
         return !caps.isEmpty();
     }

@@ -251,6 +251,59 @@ abstract class JobStoreContract {
     }
 
     @Test
+    void aJobStoredAlreadyClaimedRunsUnderItsLeaseAndIsNeverClaimedAgain() {
+        NewJob submitted = newJob("echo", 0, now, null).claimedBy("node-a", now.plusSeconds(30));
+        Job job = store.insert(submitted).job();
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(job.attempts()).isEqualTo(1);
+        assertThat(job.startedAt()).isEqualTo(now);
+        assertThat(job.workerNode()).isEqualTo("node-a");
+        assertThat(store.find(job.id())).as("what the insert answered is what is stored").contains(job);
+        assertThat(announced).as("a job already running is no work for idle dispatchers").isEmpty();
+        assertThat(store.claim("node-b", 10, now.plusSeconds(1), now.plusSeconds(60))).isEmpty();
+        assertThat(store.orphans("node-a", now.plusSeconds(10), false)).as("leased until +30 s").isEmpty();
+        assertThat(store.orphans("node-b", now.plusSeconds(31), false)).extracting(Job::id).containsExactly(job.id());
+        assertThat(store.held("node-a", List.of(job.id()))).containsExactly(job.id());
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-b", "1", "", 7L, now))).as("not node-b's").isFalse();
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 7L, now))).isTrue();
+        assertThat(store.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void insertsClaimsAndTransitionsFromManyThreadsAtOnceEachGetTheirOwnResult() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<String>> submitted = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                submitted.add(callers.submit(() -> insert("job", 0).id()));
+            }
+            Set<String> ids = new HashSet<>();
+            for (Future<String> id : submitted) {
+                ids.add(id.get());
+            }
+            List<Future<List<Job>>> claims = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                claims.add(callers.submit(() -> store.claim("node-a", 25, now, now.plusSeconds(30))));
+            }
+            List<Future<Boolean>> finished = new ArrayList<>();
+            Set<String> claimed = new HashSet<>();
+            for (Future<List<Job>> claim : claims) {
+                for (Job job : claim.get()) {
+                    assertThat(claimed.add(job.id())).as("claimed once: " + job.id()).isTrue();
+                    finished.add(callers.submit(() -> store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 1L, now))));
+                }
+            }
+            assertThat(claimed).isEqualTo(ids);
+            for (Future<Boolean> done : finished) {
+                assertThat(done.get()).isTrue();
+            }
+            assertThat(ids).allSatisfy(id -> assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED));
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void theNodeThatRanAJobStaysOnItAfterItFinished() {
         Job job = insert("echo", 0);
         assertThat(store.claim("node-a", 1, now, now.plusSeconds(30))).extracting(Job::workerNode).containsExactly("node-a");
