@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -37,7 +39,13 @@ public class MapBench {
         int port = freePort();
         int management = freePort();
         Path data = Files.createTempDirectory("jobpool-mapbench");
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar));
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        // e.g. -Dbench.server-options=-XX:StartFlightRecording=filename=/tmp/map.jfr,settings=profile to profile the server
+        String serverOptions = System.getProperty("bench.server-options", "");
+        if (!serverOptions.isBlank()) {
+            command.addAll(List.of(serverOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar));
         ProcessBuilder server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile());
         server.environment().put("SERVER_PORT", Integer.toString(port));
         server.environment().put("MANAGEMENT_SERVER_PORT", Integer.toString(management));
@@ -152,8 +160,12 @@ public class MapBench {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             String pool = get(base + "/v1/pool");
-            long ready = Pattern.compile("\"state\":\"(IDLE|BUSY)\"").matcher(pool).results().count();
-            long all = Pattern.compile("\"state\":").matcher(pool).results().count();
+            // Each worker appears twice (the top-level list and its runtime's entry in "pools"): count it once.
+            Map<String, String> states = new HashMap<>();
+            Pattern.compile("\"id\":\"([^\"]+)\",\"pid\":[^,]*,\"state\":\"(\\w+)\"").matcher(pool).results()
+                    .forEach(worker -> states.put(worker.group(1), worker.group(2)));
+            long ready = states.values().stream().filter(state -> state.equals("IDLE") || state.equals("BUSY")).count();
+            long all = states.size();
             if (ready == workers && all == workers) {
                 return;
             }
