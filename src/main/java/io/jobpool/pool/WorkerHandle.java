@@ -25,6 +25,9 @@ final class WorkerHandle {
     final int taskLimit;
     final WorkerProcesses processes;
     private final DataOutputStream stdin;
+    /** Frames for the worker, written by its sender thread in order; a poison pill ends that thread. */
+    private final java.util.concurrent.LinkedBlockingQueue<Message.ToWorker> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private static final Message.ToWorker STOP_SENDING = new Message.Shutdown();
     private final Deque<String> stderrTail = new ArrayDeque<>();
 
     WorkerState state = WorkerState.STARTING;
@@ -57,14 +60,33 @@ final class WorkerHandle {
         this.stdin = FrameCodec.output(process.getOutputStream());
     }
 
-    /** Sends a frame; a failure means the process is going away and its exit event will follow. */
-    boolean send(Message.ToWorker message) {
+    /**
+     * Queues a frame for the worker; never blocks. The supervisor serves every worker of the pool,
+     * and a frame bigger than the pipe's 64 KB (a batch chunk's items) blocks its writer until the
+     * worker reads: written here, that stalled every other worker's results behind it. A failed
+     * write means the process is going away; its exit event follows.
+     */
+    void send(Message.ToWorker message) {
+        outbox.add(message);
+    }
+
+    /** The sender thread's loop: writes queued frames in order until the worker is gone. */
+    void sendLoop() {
         try {
-            FrameCodec.write(stdin, message);
-            return true;
+            for (Message.ToWorker message = outbox.take(); message != STOP_SENDING; message = outbox.take()) {
+                FrameCodec.write(stdin, message);
+            }
         } catch (IOException e) {
-            return false;
+            // The worker closed its end: it is exiting, and the supervisor learns so from its exit.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /** Ends the sender thread once the process has exited (frames still queued are moot). */
+    void stopSending() {
+        outbox.clear();
+        outbox.add(STOP_SENDING);
     }
 
     void appendLog(String text, int maxBytes) {

@@ -367,6 +367,7 @@ public final class WorkerPool {
         if (workers.remove(worker.id) == null) {
             return;
         }
+        worker.stopSending();
         WorkerState previous = worker.state;
         if (previous == WorkerState.IDLE && !slots.tryAcquire()) {
             // The permit is already with the dispatcher: the job it brings waits in the backlog,
@@ -606,6 +607,7 @@ public final class WorkerPool {
         // keeps the pool and the worker side free of virtual threads.
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker));
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        Thread.ofPlatform().daemon().name("jobpool-" + id + "-sender").start(worker::sendLoop);
         worker.send(settings.init());
         return true;
     }

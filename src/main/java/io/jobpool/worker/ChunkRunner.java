@@ -58,7 +58,7 @@ final class ChunkRunner {
     private void runItem(Task task, JsonNode args, TaskContext context, ObjectNode outcome) {
         try {
             JsonNode value = json.valueToTree(task.run(new TaskArguments(args, json.createObjectNode()), context));
-            long size = json.writeValueAsBytes(value).length;
+            long size = mayExceedLimit(value) ? json.writeValueAsBytes(value).length : 0;
             if (size > maxResultBytes) {
                 error(outcome, "ResultTooLargeError", "result is " + size + " bytes; the limit is " + maxResultBytes
                         + " (jobpool.jobs.max-result-bytes)", null);
@@ -73,6 +73,19 @@ final class ChunkRunner {
             error(outcome, failure.getClass().getName(), failure.getMessage(),
                     text.length() > MAX_ITEM_TRACE_CHARS ? text.substring(0, MAX_ITEM_TRACE_CHARS) : text);
         }
+    }
+
+    /**
+     * Whether an item's result must be serialised to know its size: a container, a long string or
+     * a big number might pass the limit; an int, a boolean or a short string cannot, and writing
+     * each of 10,000 of them twice doubled a chunk's cost.
+     */
+    private boolean mayExceedLimit(JsonNode value) {
+        if (value.isContainer() || value.isBigInteger() || value.isBigDecimal()) {
+            return true;
+        }
+        // A char is at most 6 bytes as JSON (an escaped control character); quotes, or a long or a double, fit in 64.
+        return value.isString() ? value.asString().length() * 6L + 64 > maxResultBytes : 64 > maxResultBytes;
     }
 
     private static void error(ObjectNode outcome, String type, String message, String trace) {
