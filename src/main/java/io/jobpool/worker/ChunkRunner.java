@@ -81,8 +81,12 @@ final class ChunkRunner {
      * each of 10,000 of them twice doubled a chunk's cost.
      */
     private boolean mayExceedLimit(JsonNode value) {
-        if (value.isContainer() || value.isBigInteger() || value.isBigDecimal()) {
+        if (value.isContainer() || value.isBigDecimal()) {
             return true;
+        }
+        if (value.isBigInteger()) {
+            // A bit is under a third of a decimal digit: this bounds the digits without writing them.
+            return value.bigIntegerValue().bitLength() / 3 + 2 > maxResultBytes;
         }
         // A char is at most 6 bytes as JSON (an escaped control character); quotes, or a long or a double, fit in 64.
         return value.isString() ? value.asString().length() * 6L + 64 > maxResultBytes : 64 > maxResultBytes;

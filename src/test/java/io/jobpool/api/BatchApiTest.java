@@ -98,6 +98,19 @@ class BatchApiTest extends ServiceTest {
     }
 
     @Test
+    void anItemWhoseResultPassesTheLimitFailsAloneWithResultTooLargeError() {
+        // The service tests run with jobpool.jobs.max-result-bytes=8KB.
+        String big = "y".repeat(10_000);
+        JsonNode batch = submit("{\"task\":\"echo\",\"chunksize\":4,\"items\":[[\"a\"],[\"" + big + "\"],[7],[\"b\"]]}");
+        String id = batch.get("id").asString();
+        ApiClient.Response failed = api.get("/v1/batches/" + id + "/results?timeout=30");
+        assertThat(failed.status()).as(failed.body()).isEqualTo(424);
+        assertThat(failed.json().get("failures").findValues("index").stream().map(JsonNode::asInt).toList()).containsExactly(1);
+        assertThat(failed.json().get("failures").get(0).get("error").get("type").asString()).isEqualTo("ResultTooLargeError");
+        assertThat(api.get("/v1/batches/" + id).json().get("counts").get("succeeded").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void retriedItemsAreCountedOnceAndOnlyTheFailedItemsRunAgain() {
         JsonNode batch = submit("{\"task\":\"add\",\"starmap\":true,\"chunksize\":4,\"maxRetries\":1,"
                 + "\"items\":[[1],[\"x\"],[2],[3]]}");
