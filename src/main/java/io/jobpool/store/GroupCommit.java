@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * waiting for company), so latency stays that of a single commit. If a batch fails, its items are
  * retried one by one so one bad write (a duplicate key) never fails its neighbours.
  *
+ * <p>With more than one writer, each takes what queued up while the others were committing: a
+ * server database (PostgreSQL) then flushes several commits together, where one writer would
+ * wait for every flush in turn. The embedded store keeps one writer: its commits serialise anyway.
+ *
  * @param <T> a write
  * @param <R> its result
  */
@@ -31,12 +35,15 @@ final class GroupCommit<T, R> {
     private final LinkedBlockingQueue<Pending<T, R>> queue = new LinkedBlockingQueue<>();
 
     /**
+     * @param writers how many threads commit, each its own batch at a time
      * @param writeInOneTransaction writes the items in one transaction and returns their results in order
      */
-    GroupCommit(String name, int maxBatch, Function<List<T>, List<R>> writeInOneTransaction) {
+    GroupCommit(String name, int maxBatch, int writers, Function<List<T>, List<R>> writeInOneTransaction) {
         this.writeInOneTransaction = writeInOneTransaction;
         this.maxBatch = maxBatch;
-        Thread.ofPlatform().daemon().name("jobpool-" + name + "-writer").start(this::writeLoop);
+        for (int i = 1; i <= writers; i++) {
+            Thread.ofPlatform().daemon().name("jobpool-" + name + "-writer-" + i).start(this::writeLoop);
+        }
     }
 
     /** Writes {@code item} and returns its result once committed; rethrows what the write threw. */

@@ -36,7 +36,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * under load the submissions, the claims and the completions that arrive together share a single
  * commit, which is what a job costs on the embedded store (each commit re-serialises the B-tree
  * pages it touched). The writes of one commit run in arrival order, so a claim sees the jobs
- * inserted before it in the same transaction.
+ * inserted before it in the same transaction. PostgreSQL gets several such writers, so that one
+ * commit's flush to disk does not hold up the next batch.
  */
 public final class JdbcJobStore implements JobStore {
 
@@ -54,6 +55,9 @@ public final class JdbcJobStore implements JobStore {
     private static final String CLAIM_ORDER = " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
 
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
+
+    /** Commits in flight at once against a server database, which flushes concurrent commits together. */
+    private static final int SERVER_WRITERS = 4;
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -81,7 +85,8 @@ public final class JdbcJobStore implements JobStore {
         this.broadcast = broadcast;
         this.transactions = transactions;
         this.embedded = embedded;
-        this.writes = new GroupCommit<>("store", 256, this::writeAll);
+        // One writer on the embedded store: its claims need no row locks because nothing else claims.
+        this.writes = new GroupCommit<>("store", 256, embedded ? 1 : SERVER_WRITERS, this::writeAll);
         this.finishedHooks = List.copyOf(finishedHooks);
         this.attemptErrors = new AttemptErrors(jdbc);
         this.taskCaps = new TaskCaps(jdbc, maxConcurrency);
