@@ -74,6 +74,8 @@ class ClusterIT {
                         Map.entry("JOBPOOL_TASKS_DIAGNOSTICS", "true"),
                         Map.entry("JOBPOOL_JOBS_LEASE", LEASE.toSeconds() + "s"),
                         Map.entry("JOBPOOL_SHUTDOWN_GRACE", "1s"),
+                        // One primes job at a time in the whole cluster (jobpool.tasks.<name>.max-concurrency).
+                        Map.entry("SPRING_APPLICATION_JSON", "{\"jobpool.tasks.primes.max-concurrency\":1}"),
                         // Far above every bound asserted here: what is fast is fast because of NOTIFY.
                         Map.entry("JOBPOOL_CLUSTER_POLL_INTERVAL", "60s"));
                 starting.put(node, starter.submit(() -> ServerProcess.start(data.resolve(node), environment)));
@@ -309,6 +311,33 @@ class ClusterIT {
 
     @Test
     @Order(7)
+    void aTaskConcurrencyCapHoldsAcrossReplicas() {
+        List<String> ids = new ArrayList<>();
+        List<String> names = List.of("node-a", "node-b", "node-c");
+        for (int i = 0; i < 6; i++) {
+            ApiClient.Response submitted = api(names.get(i % 3)).post("/v1/jobs", "{\"task\":\"primes\",\"args\":[1000000]}");
+            assertThat(submitted.status()).as(submitted.body()).isEqualTo(202);
+            assertThat(submitted.json().get("status").asString()).as("a capped task is never handed to an idle worker")
+                    .isEqualTo("QUEUED");
+            ids.add(submitted.json().get("id").asString());
+        }
+        List<JsonNode> jobs = ids.stream().map(id -> api("node-a").awaitReady(id, 120))
+                .sorted(java.util.Comparator.comparing(job -> Instant.parse(job.get("startedAt").asString()))).toList();
+        for (int i = 0; i < jobs.size(); i++) {
+            assertThat(jobs.get(i).get("status").asString()).isEqualTo("SUCCEEDED");
+            assertThat(jobs.get(i).get("result").asLong()).isEqualTo(78498);
+            if (i > 0) {
+                Instant previousEnd = Instant.parse(jobs.get(i - 1).get("finishedAt").asString());
+                assertThat(Instant.parse(jobs.get(i).get("startedAt").asString()))
+                        .as("primes %d (on %s) starts after primes %d (on %s) ended", i, jobs.get(i).get("worker").get("node").asString(),
+                                i - 1, jobs.get(i - 1).get("worker").get("node").asString())
+                        .isAfterOrEqualTo(previousEnd);
+            }
+        }
+    }
+
+    @Test
+    @Order(8)
     void jobsOfAKilledNodeFinishElsewhereWithoutOverlappingRuns() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
