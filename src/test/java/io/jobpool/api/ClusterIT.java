@@ -51,6 +51,8 @@ class ClusterIT {
 
     private final Path data = Path.of("target", "it-data", "cluster-" + System.nanoTime());
     private final Map<String, ServerProcess> nodes = new HashMap<>();
+    /** jobpool.queue.capacity of every replica. */
+    private static final int CAPACITY = 5200;
     private final Map<String, ApiClient> apis = new HashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -74,6 +76,8 @@ class ClusterIT {
                         Map.entry("JOBPOOL_TASKS_DIAGNOSTICS", "true"),
                         Map.entry("JOBPOOL_JOBS_LEASE", LEASE.toSeconds() + "s"),
                         Map.entry("JOBPOOL_SHUTDOWN_GRACE", "1s"),
+                        // Above the 5,000 jobs of the first test, which never all wait at once.
+                        Map.entry("JOBPOOL_QUEUE_CAPACITY", Integer.toString(CAPACITY)),
                         // One primes job at a time in the whole cluster (jobpool.tasks.<name>.max-concurrency).
                         Map.entry("SPRING_APPLICATION_JSON", "{\"jobpool.tasks.primes.max-concurrency\":1}"),
                         // Far above every bound asserted here: what is fast is fast because of NOTIFY.
@@ -100,6 +104,67 @@ class ClusterIT {
 
     private ApiClient api(String node) {
         return apis.get(node);
+    }
+
+    @Test
+    @Order(0)
+    void theQueueCapacityBoundsTheWholeClusterNotEachNode() throws Exception {
+        List<String> names = List.of("node-a", "node-b", "node-c");
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> work = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                work.add(clients.submit(() -> {
+                    // Delayed: they stay queued. Each client stops at its first refusal; bounded in count.
+                    for (int n = attempts.getAndIncrement(); n < 2 * CAPACITY; n = attempts.getAndIncrement()) {
+                        ApiClient.Response response = api(names.get(n % 3)).post("/v1/jobs", "{\"task\":\"echo\",\"delaySeconds\":600}");
+                        if (response.status() == 429) {
+                            return null;
+                        }
+                        assertThat(response.status()).as(response.body()).isEqualTo(202);
+                        accepted.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : work) {
+                client.get();
+            }
+        }
+        try {
+            for (String node : names) {
+                ApiClient.Response refused = api(node).post("/v1/jobs", "{\"task\":\"echo\"}");
+                assertThat(refused.status()).as("submit to %s once the cluster's queue is full", node).isEqualTo(429);
+                assertThat(refused.json().get("type").asString()).isEqualTo("queue-full");
+                assertThat(refused.header("Retry-After")).isNotNull();
+            }
+            long queued = countQueued("node-b");
+            // Each node counts the shared queue at most every 250 ms and adds its own submissions on top,
+            // so the others' submissions of the last quarter second can pass the bound; three nodes each
+            // filling a queue of their own would have taken three times the capacity.
+            assertThat(queued).as("%d accepted", accepted.get()).isBetween((long) CAPACITY, CAPACITY + 300L);
+        } finally {
+            assertThat(api("node-c").post("/v1/pool/terminate", null).status()).isEqualTo(200);
+            assertThat(api("node-a").post("/v1/pool/open", null).json().get("accepting").asBoolean()).isTrue();
+        }
+        assertThat(countQueued("node-a")).isZero();
+    }
+
+    /** The jobs QUEUED in the shared store, counted page by page (not a node's estimate). */
+    private long countQueued(String node) {
+        long count = 0;
+        String cursor = null;
+        for (int page = 0; page < 100; page++) {
+            JsonNode listed = api(node).get("/v1/jobs?status=QUEUED&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            count += listed.get("items").size();
+            JsonNode next = listed.get("next");
+            if (next == null || next.isNull()) {
+                return count;
+            }
+            cursor = next.asString();
+        }
+        throw new AssertionError("more than 100 pages of queued jobs");
     }
 
     @Test
