@@ -143,30 +143,18 @@ public final class Dispatcher {
         }
         for (WorkerPool pool : pools) {
             if (routing.filterFor(pool).matches(task)) {
-                return pool.slots().tryAcquire() ? Optional.of(new Reservation(pool, clock.instant().plus(lease))) : Optional.empty();
+                return pool.slots().tryAcquire() ? Optional.of(new Reservation(this, pool, clock.instant().plus(lease))) : Optional.empty();
             }
         }
         return Optional.empty();
     }
 
-    private final class Reservation implements LocalNode.WorkerReservation {
-
-        private final WorkerPool pool;
-        private final Instant leaseUntil;
-
-        Reservation(WorkerPool pool, Instant leaseUntil) {
-            this.pool = pool;
-            this.leaseUntil = leaseUntil;
-        }
-
-        @Override
-        public Instant leaseUntil() {
-            return leaseUntil;
-        }
+    /** An idle worker's permit, held for the job being submitted. */
+    private record Reservation(Dispatcher dispatcher, WorkerPool pool, Instant leaseUntil) implements LocalNode.WorkerReservation {
 
         @Override
         public void start(Job job) {
-            handOver(pool, job, job.scheduledAt());
+            dispatcher.handOver(pool, job, job.scheduledAt());
         }
 
         @Override
