@@ -179,9 +179,10 @@ class BatchApiTest extends ServiceTest {
     void cancelKillsTheRunningChunksAndNoFurtherItemRuns() {
         JsonNode batch = submit("{\"task\":\"sleep\",\"items\":[30,30,30,30,30,30],\"chunksize\":1}");
         String id = batch.get("id").asString();
+        // A claimed chunk names its node at once and its worker's pid once the worker has taken it.
         JsonNode running = Await.until("two chunks running on workers", Duration.ofSeconds(30),
                 () -> api.get("/v1/jobs?batch=" + id + "&status=RUNNING").json().get("items"),
-                items -> items.size() == 2 && items.findValues("worker").stream().allMatch(w -> !w.isNull()));
+                items -> items.size() == 2 && items.findValues("worker").stream().allMatch(w -> !w.isNull() && w.path("pid").asLong() > 0));
         List<Long> pids = running.findValues("worker").stream().map(w -> w.get("pid").asLong()).toList();
         assertThat(pids).allMatch(pid -> ProcessHandle.of(pid).isPresent());
 
