@@ -101,8 +101,9 @@ public final class ClusterCommands {
         }
         Set<String> held = store.held(node.id(), mine);
         for (String jobId : mine) {
-            // Still in RunningJobs after the read: its outcome is not being written, so it really was taken away.
-            if (!held.contains(jobId) && running.contains(jobId)) {
+            // Still running after the read, with no outcome being written (which the store may
+            // already show final while the job is still here): it really was taken away.
+            if (!held.contains(jobId) && running.stillRunning(jobId)) {
                 log.warn("Job {} is no longer this node's in the store (cancelled or taken back); killing its worker", jobId);
                 node.kill(jobId);
             }

@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RunningJobs {
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    /** Jobs whose outcome is being written: the store may show them final while they are still here. */
+    private final java.util.Set<String> finishing = ConcurrentHashMap.newKeySet();
 
     public void add(Job job) {
         jobs.put(job.id(), job);
@@ -23,7 +25,23 @@ public final class RunningJobs {
     }
 
     public Optional<Job> remove(String id) {
+        finishing.remove(id);
         return Optional.ofNullable(jobs.remove(id));
+    }
+
+    /** The job's worker has returned and its outcome is being written; it stays until {@link #remove}. */
+    public void finishing(String id) {
+        if (jobs.containsKey(id)) {
+            finishing.add(id);
+        }
+    }
+
+    /**
+     * Whether this node still runs the job's task: it holds the job and no outcome of it is being
+     * written. Only such a job has a worker to kill when the store says it was taken away.
+     */
+    public boolean stillRunning(String id) {
+        return jobs.containsKey(id) && !finishing.contains(id);
     }
 
     /** Ids of the jobs this node works on now. */

@@ -1,0 +1,107 @@
+package io.jobpool.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.LocalNode;
+import io.jobpool.store.LocalBroadcast;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** The heartbeat's check of the jobs this node runs against what the store says it holds. */
+class ClusterCommandsTest {
+
+    private final List<String> killed = new CopyOnWriteArrayList<>();
+    private final RunningJobs running = new RunningJobs();
+
+    @Test
+    void aJobTakenAwayInTheStoreHasItsWorkerKilledButOneWhoseOutcomeIsBeingWrittenDoesNot() {
+        running.add(job("taken-away"));
+        running.add(job("returned"));
+        // The worker of "returned" has answered; its final state may be committed before it leaves RunningJobs.
+        running.finishing("returned");
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
+                Executors.newVirtualThreadPerTaskExecutor(), 2, Clock.systemUTC());
+
+        commands.heartbeat();
+
+        assertThat(killed).containsExactly("taken-away");
+    }
+
+    @Test
+    void aJobTheStoreStillGivesThisNodeIsLeftRunning() {
+        running.add(job("held"));
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of("held")), node(), running, new LocalBroadcast(),
+                Executors.newVirtualThreadPerTaskExecutor(), 2, Clock.systemUTC());
+
+        commands.heartbeat();
+
+        assertThat(killed).isEmpty();
+    }
+
+    /** A store that records heartbeats and says this node holds {@code held}; nothing else is called. */
+    private static JobStore storeHolding(Set<String> held) {
+        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "heartbeat" -> null;
+                    case "held" -> held;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private LocalNode node() {
+        return new LocalNode() {
+            @Override
+            public String id() {
+                return "node-a";
+            }
+
+            @Override
+            public Optional<Set<String>> knownTasks() {
+                return Optional.empty();
+            }
+
+            @Override
+            public CompletableFuture<Optional<String>> liveLogs(String jobId) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+
+            @Override
+            public Optional<Long> workerPid(String jobId) {
+                return Optional.empty();
+            }
+
+            @Override
+            public int poolSize() {
+                return 2;
+            }
+
+            @Override
+            public void kill(String jobId) {
+                killed.add(jobId);
+            }
+
+            @Override
+            public Optional<WorkerReservation> reserveIdleWorker(String task) {
+                return Optional.empty();
+            }
+        };
+    }
+
+    private static Job job(String id) {
+        Instant now = Instant.now();
+        return new Job(id, "echo", "[]", "{}", JobStatus.RUNNING, 0, Duration.ofMinutes(5), 0, 1, 0, null, null, now, now, now,
+                null, null, null, null, null, "node-a", null, "node-a");
+    }
+}
