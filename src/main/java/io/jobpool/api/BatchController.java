@@ -8,7 +8,10 @@ import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.JobException;
 import io.jobpool.security.Caller;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -95,14 +98,22 @@ class BatchController {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        OutputStream out = response.getOutputStream();
-        out.write("{\"results\":[".getBytes(StandardCharsets.UTF_8));
+        // Encoded in 64 KB runs: a million results are a million small strings, too many for one write each.
+        Writer out = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
+        out.write("{\"results\":[");
         boolean[] first = {true};
         batches.items(batch, item -> {
-            write(out, (first[0] ? "" : ",") + item.result());
+            try {
+                if (!first[0]) {
+                    out.write(',');
+                }
+                out.write(item.result());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             first[0] = false;
         });
-        out.write("]}".getBytes(StandardCharsets.UTF_8));
+        out.write("]}");
         out.flush();
         return null;
     }

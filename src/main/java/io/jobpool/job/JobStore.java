@@ -42,10 +42,19 @@ public interface JobStore {
      */
     boolean transition(JobTransition transition);
 
-    /** Runs inside the transaction that moves a job to a final state. */
+    /**
+     * Runs inside the transaction that moves a job to a final state. The job it gets is as that
+     * state left it, without its args and result ({@code null}), which can be large: a hook that
+     * needs them reads the job, in the same transaction.
+     */
     @FunctionalInterface
     interface FinishedHook {
         void jobFinished(Job job);
+
+        /** The same, with a chunk's outcomes as the node that ran it summed them up ({@code null} if it did not). */
+        default void jobFinished(Job job, ChunkItems.Summary items) {
+            jobFinished(job);
+        }
     }
 
     /** Every failed attempt of the job, oldest first: a retried job keeps each attempt's error. */

@@ -10,11 +10,13 @@ import java.time.Instant;
  * @param attemptsDelta added to {@code attempts} (a shutdown hands an attempt back)
  * @param redeliveriesDelta added to {@code redeliveries} (a lost node or worker)
  * @param progress the task's last progress report, written with the change so it is never lost to a race
+ * @param items a finished chunk's outcomes summed up by the node that ran it ({@code null}: the
+ *     store reads them itself)
  */
 public record JobTransition(
         String id, JobStatus from, JobStatus to, String owner, String result, JobError error, String logs,
         Long workerPid, Instant finishedAt, Instant scheduledAt, int attemptsDelta, int redeliveriesDelta,
-        Job.Progress progress) {
+        Job.Progress progress, ChunkItems.Summary items) {
 
     public JobTransition {
         from.requireCanMoveTo(to);
@@ -23,20 +25,20 @@ public record JobTransition(
     /** The same change, also recording the task's last progress report (if any). */
     public JobTransition withProgress(Job.Progress last) {
         return new JobTransition(id, from, to, owner, result, error, logs, workerPid, finishedAt, scheduledAt, attemptsDelta,
-                redeliveriesDelta, last);
+                redeliveriesDelta, last, items);
     }
 
     public static JobTransition succeeded(String id, String owner, String result, String logs, long pid, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0, null, null);
     }
 
     public static JobTransition failed(String id, String owner, JobError error, String logs, Long pid, Instant now) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.FAILED, owner, null, error, logs, pid, now, null, 0, 0, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.FAILED, owner, null, error, logs, pid, now, null, 0, 0, null, null);
     }
 
     /** Back to the queue to run again at {@code at}; the error of this attempt is kept. */
     public static JobTransition retry(String id, String owner, JobError error, String logs, Long pid, Instant at) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, error, logs, pid, null, at, 0, 0, null, null);
     }
 
     /**
@@ -45,17 +47,18 @@ public record JobTransition(
      */
     public static JobTransition retryChunk(String id, String owner, JobError error, String outcomes, String logs, Long pid,
             Instant at) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, outcomes, error, logs, pid, null, at, 0, 0, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, outcomes, error, logs, pid, null, at, 0, 0, null, null);
     }
 
     /**
      * A batch chunk ran every item; {@code itemFailures} (or {@code null}) sums up the items that
-     * failed, which keeps that attempt's error in the job's history.
+     * failed, which keeps that attempt's error in the job's history, and {@code items} (or
+     * {@code null}) sums up its outcomes for the batch's counts.
      */
-    public static JobTransition chunkDone(String id, String owner, String outcomes, JobError itemFailures, String logs, long pid,
-            Instant now) {
+    public static JobTransition chunkDone(String id, String owner, String outcomes, JobError itemFailures, ChunkItems.Summary items,
+            String logs, long pid, Instant now) {
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, outcomes, itemFailures, logs, pid, now, null,
-                0, 0, null);
+                0, 0, null, items);
     }
 
     /**
@@ -63,16 +66,16 @@ public record JobTransition(
      * keeps its place (priority, then original schedule) ahead of jobs that came later.
      */
     public static JobTransition interrupted(String id, String owner) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, null, -1, 0, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, null, -1, 0, null, null);
     }
 
     /** Back to the queue after its node or worker was lost, keeping its place in the queue. */
     public static JobTransition redelivered(String id) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, null, 0, 1, null);
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, null, 0, 1, null, null);
     }
 
     /** @param reason why, when not a client's own cancel (a pool terminate); {@code null} otherwise */
     public static JobTransition cancelled(String id, JobStatus from, JobError reason, Instant now) {
-        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, reason, null, null, now, null, 0, 0, null);
+        return new JobTransition(id, from, JobStatus.CANCELLED, null, null, reason, null, null, now, null, 0, 0, null, null);
     }
 }

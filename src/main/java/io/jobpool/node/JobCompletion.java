@@ -14,6 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +34,14 @@ public final class JobCompletion implements PoolListener {
     private static final Duration MAX_BACKOFF = Duration.ofHours(1);
     private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
 
-    /** When progress was last stored, per running job; entries go with the job's outcome. */
-    private final java.util.Map<String, Long> lastProgress = new java.util.concurrent.ConcurrentHashMap<>();
-
     /** The latest report per running job, written with its final state so the last one always lands. */
     private final java.util.Map<String, Job.Progress> latestProgress = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Reports not stored yet, per running job; {@link #storeProgress} takes them every {@link #PROGRESS_INTERVAL}. */
+    private final java.util.Map<String, Job.Progress> unstoredProgress = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final ScheduledExecutorService progressWriter = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("jobpool-progress").daemon().factory());
 
     private final JobStore store;
     private final RunningJobs running;
@@ -60,6 +66,13 @@ public final class JobCompletion implements PoolListener {
         this.node = node;
         this.retryBackoff = retryBackoff;
         this.clock = clock;
+        progressWriter.scheduleWithFixedDelay(this::storeProgress, PROGRESS_INTERVAL.toMillis(), PROGRESS_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops storing progress reports; outcomes already handed over are still written. */
+    public void close() {
+        progressWriter.shutdownNow();
     }
 
     @Override
@@ -95,35 +108,42 @@ public final class JobCompletion implements PoolListener {
     }
 
     private void forget(String jobId) {
-        lastProgress.remove(jobId);
+        unstoredProgress.remove(jobId);
         latestProgress.remove(jobId);
         running.remove(jobId);
     }
 
     /**
-     * Stores progress at most every {@link #PROGRESS_INTERVAL} per job, so a task reporting in a
-     * tight loop costs no more than a few writes a second; the last report is written with the
-     * job's final state.
+     * Keeps the report; {@link #storeProgress} stores it with the next tick. A task reporting in a
+     * tight loop costs at most one write per job per {@link #PROGRESS_INTERVAL}, and a job that ends
+     * before the tick (a batch chunk of quick items) none at all: its final state carries the last
+     * report.
      */
     @Override
     public void jobProgress(String jobId, double fraction, String message) {
-        latestProgress.put(jobId, new Job.Progress(fraction, message));
-        long now = System.nanoTime();
-        Long last = lastProgress.get(jobId);
-        if (last != null && now - last < PROGRESS_INTERVAL.toNanos()) {
-            return;
-        }
-        lastProgress.put(jobId, now);
-        writers.execute(() -> {
+        Job.Progress progress = new Job.Progress(fraction, message);
+        latestProgress.put(jobId, progress);
+        unstoredProgress.put(jobId, progress);
+    }
+
+    /** Stores the reports that came since the last tick, each job's latest. */
+    private void storeProgress() {
+        for (var report : unstoredProgress.entrySet()) {
+            String jobId = report.getKey();
+            Job.Progress progress = report.getValue();
+            if (!unstoredProgress.remove(jobId, progress)) {
+                continue; // a newer report came in meanwhile; the next tick stores that one
+            }
             try {
-                store.reportProgress(jobId, fraction, message);
+                store.reportProgress(jobId, progress.fraction(), progress.message());
             } catch (RuntimeException e) {
                 log.warn("Could not store progress of job {}; the next report will try again: {}", jobId, e.getMessage());
             }
-        });
+        }
     }
 
     private void record(JobOutcome outcome) {
+        running.finishing(outcome.jobId());
         Job.Progress progress = latestProgress.get(outcome.jobId());
         Job job = running.get(outcome.jobId()).orElse(null);
         if (job == null) {
@@ -135,12 +155,15 @@ public final class JobCompletion implements PoolListener {
         String pidText = outcome.pid() == 0 ? "none" : Long.toString(outcome.pid());
         switch (outcome) {
             case JobOutcome.Succeeded s -> {
-                JobError itemFailures = job.batchId() == null ? null : ChunkItems.failures(s.result());
+                // A chunk's outcomes are read here, once, so the store's commit does not read them again.
+                ChunkItems.Summary items = job.batchId() == null ? null : ChunkItems.summarize(s.result());
+                JobError itemFailures = items == null ? null : items.failures();
                 if (itemFailures != null && job.attempts() <= job.maxRetries()) {
                     retryChunk(job, itemFailures, s, now);
-                } else if (store.transition((itemFailures == null
+                } else if (store.transition((items == null
                         ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
-                        : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, s.logs(), s.pid(), now))
+                        : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, items, s.logs(),
+                                s.pid(), now))
                         .withProgress(progress))) {
                     metrics.completed(job.task(), "succeeded", runTime);
                     log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));

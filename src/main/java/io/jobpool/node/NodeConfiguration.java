@@ -46,7 +46,7 @@ class NodeConfiguration {
         return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     JobCompletion jobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups,
             JobMetrics metrics, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties,
             Clock clock) {

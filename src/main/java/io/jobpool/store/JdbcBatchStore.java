@@ -194,6 +194,12 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
     /** A chunk job reached a final state: add its items to the batch, in the same transaction. */
     @Override
     public void jobFinished(Job job) {
+        jobFinished(job, null);
+    }
+
+    /** @param items the chunk's outcomes summed up by the node that ran it, so they are not read again here */
+    @Override
+    public void jobFinished(Job job, ChunkItems.Summary items) {
         if (job.batchId() == null) {
             return;
         }
@@ -203,7 +209,9 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
         if (chunk == null || batch == null) {
             return;
         }
-        ChunkItems.Tally tally = ChunkItems.tally(job.status(), job.result(), job.error(), batch.itemsInChunk(chunk));
+        ChunkItems.Tally summed = items != null && job.status() == JobStatus.SUCCEEDED ? items.tally(batch.itemsInChunk(chunk)) : null;
+        ChunkItems.Tally tally = summed != null ? summed
+                : ChunkItems.tally(job.status(), result(job.id()), job.error(), batch.itemsInChunk(chunk));
         int rows = jdbc.sql("""
                 UPDATE batches SET chunks_done = chunks_done + 1, succeeded = succeeded + :succeeded,
                     failed = failed + :failed, cancelled = cancelled + :cancelled, retried = retried + :retried
@@ -234,6 +242,12 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
         } else {
             chunkCommitted.accept(batchId);
         }
+    }
+
+    /** A finished chunk's outcomes, which the finished job given to hooks leaves out. */
+    private String result(String jobId) {
+        List<String> results = jdbc.sql("SELECT result FROM jobs WHERE id = :id").param("id", jobId).query(String.class).list();
+        return results.isEmpty() ? null : results.get(0);
     }
 
     private static Batch mapBatch(ResultSet rs, int row) throws SQLException {

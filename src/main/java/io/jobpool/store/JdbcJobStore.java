@@ -47,6 +47,16 @@ public final class JdbcJobStore implements JobStore {
             worker_pid, callback_url, error_callback_url, owner, progress, progress_message, worker_node\s""";
 
     /**
+     * The columns of a job that just finished, for the {@link FinishedHook}s: all but its args and
+     * result. Those two can be a batch chunk's 100 KB and more each, stored out of line on H2; they
+     * are read again only by a hook that needs them.
+     */
+    private static final String FINISHED_COLUMNS = """
+            id, task, NULL AS args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, NULL AS result,
+            error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
+            worker_pid, callback_url, error_callback_url, owner, progress, progress_message, worker_node\s""";
+
+    /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
      * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit;
      * a pool's task filter goes between the two parts and only skips rows on that walk.
@@ -369,8 +379,8 @@ public final class JdbcJobStore implements JobStore {
             attemptErrors.record(t.id(), t.error());
         }
         if (changed && t.to().isTerminal() && !finishedHooks.isEmpty()) {
-            Job finished = find(t.id()).orElseThrow();
-            finishedHooks.forEach(hook -> hook.jobFinished(finished));
+            Job finished = jdbc.sql("SELECT " + FINISHED_COLUMNS + " FROM jobs WHERE id = :id").param("id", t.id()).query(JOB).single();
+            finishedHooks.forEach(hook -> hook.jobFinished(finished, t.items()));
         }
         return changed;
     }

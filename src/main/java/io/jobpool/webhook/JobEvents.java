@@ -6,6 +6,7 @@ import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -17,12 +18,17 @@ import java.util.function.Function;
 final class JobEvents implements JobStore.FinishedHook {
 
     private final Outbox outbox;
+    private final Function<String, Optional<Job>> jobs;
     private final Function<String, List<AttemptError>> attemptErrors;
     private final Clock clock;
 
-    /** @param attemptErrors every failed attempt's error of a job, read in the finishing transaction */
-    JobEvents(Outbox outbox, Function<String, List<AttemptError>> attemptErrors, Clock clock) {
+    /**
+     * @param jobs the whole job, args and result included, read in the finishing transaction
+     * @param attemptErrors every failed attempt's error of a job, read in the finishing transaction
+     */
+    JobEvents(Outbox outbox, Function<String, Optional<Job>> jobs, Function<String, List<AttemptError>> attemptErrors, Clock clock) {
         this.outbox = outbox;
+        this.jobs = jobs;
         this.attemptErrors = attemptErrors;
         this.clock = clock;
     }
@@ -38,7 +44,8 @@ final class JobEvents implements JobStore.FinishedHook {
             return;
         }
         String type = "job." + job.status().name().toLowerCase(java.util.Locale.ROOT);
+        Job whole = jobs.apply(job.id()).orElseThrow();
         outbox.enqueue(Outbox.JOB, job.id(), type, url, job.finishedAt() != null ? job.finishedAt() : clock.instant(),
-                JobView.of(job, null, attemptErrors.apply(job.id())));
+                JobView.of(whole, null, attemptErrors.apply(job.id())));
     }
 }

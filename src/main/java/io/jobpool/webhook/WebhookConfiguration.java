@@ -88,7 +88,7 @@ class WebhookConfiguration {
     @Bean
     JobEvents jobEvents(Outbox outbox, org.springframework.beans.factory.ObjectProvider<io.jobpool.job.JobStore> store, Clock clock) {
         // Lazily: the store runs this hook, so it cannot be a constructor dependency of it.
-        return new JobEvents(outbox, id -> store.getObject().attemptErrors(id), clock);
+        return new JobEvents(outbox, id -> store.getObject().find(id), id -> store.getObject().attemptErrors(id), clock);
     }
 
     @Bean

@@ -38,6 +38,37 @@ class ChunkItemsTest {
     }
 
     @Test
+    void theParserCopiesNumbersAndStringsAsTheWorkerWroteThem() {
+        // The failed item at the end sends the chunk through the parser, not the quick scan.
+        String written = "[ {\"result\": 16 }, {\"result\":-2.5e3,\"attempts\":1}, {\"result\" : \"caf\\u00e9 \\\"x\\\"\"},"
+                + " {\"result\":[1, {\"a\": 2}]}, {\"result\":0.1}, {\"error\":{\"type\":\"E\"}}]";
+        assertThat(read(JobStatus.SUCCEEDED, written, null, 0, 6)).extracting(ItemOutcome::result)
+                .containsExactly("16", "-2.5e3", "\"caf\\u00e9 \\\"x\\\"\"", "[1,{\"a\":2}]", "0.1", null);
+    }
+
+    @Test
+    void chunksWhoseItemsAllReturnedReadTheSameByTheQuickScanAsByTheParser() {
+        List<String> returned = List.of(
+                "[{\"result\":1},{\"result\":-2.5e3,\"attempts\":2},{\"result\":\"a,}\\\"]{\"},{\"result\":{\"x\":[1,{\"y\":\"]\"}]}}]",
+                "[ { \"result\" : true } , {\"result\":null,\"attempts\":3}, {\"result\":false} ]",
+                "[{\"result\":[]},{\"result\":\"\"}]");
+        for (String result : returned) {
+            int count = ChunkItems.summarize(result).outcomes();
+            // The parser's reading: the same text with an outcome it cannot take the quick way appended, then cut off.
+            String slow = result.substring(0, result.lastIndexOf(']')) + ",{\"error\":{\"type\":\"E\"}}]";
+            assertThat(read(JobStatus.SUCCEEDED, result, null, 0, count))
+                    .as(result)
+                    .isEqualTo(read(JobStatus.SUCCEEDED, slow, null, 0, count + 1).subList(0, count));
+            assertThat(ChunkItems.summarize(result).failures()).isNull();
+        }
+        assertThat(read(JobStatus.SUCCEEDED, returned.get(0), null, 0, 4)).extracting(ItemOutcome::result)
+                .containsExactly("1", "-2.5e3", "\"a,}\\\"]{\"", "{\"x\":[1,{\"y\":\"]\"}]}");
+        assertThat(ChunkItems.summarize(returned.get(1))).isEqualTo(new ChunkItems.Summary(3, 3, 0, 1, null));
+        // Not JSON the workers write: left to the parser, which rejects it.
+        assertThatThrownBy(() -> ChunkItems.summarize("[{\"result\":tru}]")).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
     void theTallyCountsSucceededFailedAndRetriedItems() {
         assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, MIXED, null, 8)).isEqualTo(new ChunkItems.Tally(6, 2, 0, 2));
     }
@@ -65,10 +96,24 @@ class ChunkItemsTest {
 
     @Test
     void failuresNameHowManyItemsFailedAndTheFirstError() {
-        assertThat(ChunkItems.failures("[{\"result\":1},{\"result\":2}]")).isNull();
-        JobError error = ChunkItems.failures(MIXED);
+        assertThat(ChunkItems.summarize("[{\"result\":1},{\"result\":2}]").failures()).isNull();
+        JobError error = ChunkItems.summarize(MIXED).failures();
         assertThat(error.type()).isEqualTo("ItemsFailedError");
         assertThat(error.message()).isEqualTo("2 of 8 items failed; the first: ValueError: bad item");
+    }
+
+    @Test
+    void theSummaryOfAReturnedChunkCountsItsItemsAsTheItemByItemReadingDoes() {
+        for (String result : List.of(MIXED, "[7,[1],{\"result\":2}]", "[{\"result\":1,\"attempts\":2},{}]", "[]")) {
+            ChunkItems.Summary summary = ChunkItems.summarize(result);
+            assertThat(summary.tally(summary.outcomes()))
+                    .as(result)
+                    .isEqualTo(ChunkItems.tally(JobStatus.SUCCEEDED, result, null, summary.outcomes()));
+        }
+        assertThat(ChunkItems.summarize(MIXED).tally(8)).isEqualTo(new ChunkItems.Tally(6, 2, 0, 2));
+        // Fewer or more outcomes than items: only the item-by-item reading knows what the gap means.
+        assertThat(ChunkItems.summarize(MIXED).tally(9)).isNull();
+        assertThat(ChunkItems.summarize(MIXED).tally(7)).isNull();
     }
 
     @Test
@@ -77,6 +122,8 @@ class ChunkItemsTest {
         assertThat(items.get(0).error().type()).isEqualTo("WorkerLostError");
         assertThat(items.get(1).error().type()).isEqualTo("WorkerLostError");
         assertThat(items.get(2).result()).isEqualTo("2");
-        assertThatThrownBy(() -> ChunkItems.failures("{\"result\":1}")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ChunkItems.summarize("[7,[1],{\"result\":2}]").failures().message())
+                .isEqualTo("2 of 3 items failed; the first: WorkerLostError: the chunk ended without an outcome for this item");
+        assertThatThrownBy(() -> ChunkItems.summarize("{\"result\":1}")).isInstanceOf(IllegalArgumentException.class);
     }
 }
