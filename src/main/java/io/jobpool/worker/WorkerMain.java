@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -33,6 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class WorkerMain {
 
     private static final Duration EXIT_GRACE = Duration.ofSeconds(1);
+    private static final AtomicBoolean EXITING = new AtomicBoolean();
     private static final PrintStream REAL_ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
 
     private WorkerMain() {}
@@ -90,8 +92,24 @@ public final class WorkerMain {
      * Kills what the worker's tasks left running (SIGTERM, a short grace, SIGKILL), then halts. The
      * grace is short because whoever waits for this worker (a server stopping it, or nobody) should
      * not wait long.
+     *
+     * <p>Only the first caller ends the worker; a second one (the server sends shutdown and then
+     * closes the pipe, so the main loop and the frame reader both get here) waits for the halt. A
+     * second tree kill is not only redundant: while the first caller halts, the JVM itself may
+     * start a child process (a training run with {@code -XX:AOTCacheOutput} assembles the AOT
+     * cache in a child JVM at exit), and the second kill found that child and killed it, so the
+     * cache was only made when the race went the right way.
      */
     private static void exit(int status, PrintStream realErr) {
+        if (!EXITING.compareAndSet(false, true)) {
+            while (true) {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    // keep waiting: the halt ends this thread
+                }
+            }
+        }
         try {
             var killed = ProcessTree.ofCurrentProcess().kill(EXIT_GRACE);
             if (!killed.isEmpty()) {
