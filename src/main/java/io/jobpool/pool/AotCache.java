@@ -77,25 +77,44 @@ final class AotCache {
         builder.environment().putAll(environment);
         // stdout carries protocol frames, which nobody reads here: discard them with stderr.
         long started = System.nanoTime();
-        Process process = builder.start();
-        trainingRun = process;
-        try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
-            FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
-            for (int i = 0; i < 50; i++) {
-                FrameCodec.write(in, new Message.Run("training-" + i, i % 2 == 0 ? "echo" : "square", "[" + i + "]", "{}", 1));
+        try {
+            Process process = builder.start();
+            trainingRun = process;
+            try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
+                FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
+                for (int i = 0; i < 50; i++) {
+                    FrameCodec.write(in, new Message.Run("training-" + i, i % 2 == 0 ? "echo" : "square", "[" + i + "]", "{}", 1));
+                }
+                FrameCodec.write(in, new Message.Shutdown());
             }
-            FrameCodec.write(in, new Message.Shutdown());
+            if (!process.waitFor(2, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IOException("training run did not finish in 2 minutes");
+            }
+            if (!Files.isRegularFile(output)) {
+                throw new IOException("training run exited with " + process.exitValue() + " and wrote no cache");
+            }
+            Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            removeLeftovers(output);
         }
-        if (!process.waitFor(2, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IOException("training run did not finish in 2 minutes");
-        }
-        if (!Files.isRegularFile(output)) {
-            throw new IOException("training run exited with " + process.exitValue() + " and wrote no cache");
-        }
-        Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it", 
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Files.size(file) / 1024);
+    }
+
+    /**
+     * Deletes what a training run that did not finish left beside the cache: the output and the
+     * JVM's {@code <output>.config} file of the classes it recorded.
+     */
+    private static void removeLeftovers(Path output) {
+        try (var leftovers = Files.list(output.getParent())) {
+            for (Path leftover : (Iterable<Path>) leftovers.filter(p -> p.getFileName().toString()
+                    .startsWith(output.getFileName().toString()))::iterator) {
+                Files.deleteIfExists(leftover);
+            }
+        } catch (IOException e) {
+            log.debug("Could not remove what the worker AOT training run left in {}: {}", output.getParent(), e.toString());
+        }
     }
 
     /** Ends a training run still going (the pool is stopping): no process outlives the server. */

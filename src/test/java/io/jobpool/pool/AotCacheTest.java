@@ -67,6 +67,40 @@ class AotCacheTest {
         }
     }
 
+    /**
+     * A training run that ends without a cache (killed while the JVM assembled it, when the server
+     * stopped) used to leave the JVM's {@code <output>.config} beside the cache, one per start.
+     * Here the "JVM" is a script that writes that file and fails.
+     */
+    @Test
+    void aTrainingRunThatMakesNoCacheLeavesNothingBehind() throws Exception {
+        Path jar = Files.createFile(dir.resolve("empty.jar"));
+        Path fakeJava = dir.resolve("fake-java");
+        Files.writeString(fakeJava, """
+                #!/bin/sh
+                # $1 is -XX:AOTCacheOutput=<output>: leave the class list a real JVM writes, then fail.
+                touch "${1#-XX:AOTCacheOutput=}.config"
+                touch "%s"
+                exit 1
+                """.formatted(dir.resolve("ran")));
+        assertThat(fakeJava.toFile().setExecutable(true)).isTrue();
+        List<String> command = List.of(fakeJava.toString(), "-cp", jar.toString(), "io.jobpool.worker.WorkerMain");
+        Path cacheDir = dir.resolve("failing");
+        AotCache cache = new AotCache(cacheDir, command);
+
+        cache.trainInBackground(command, WorkerLauncher.scrub(System.getenv(), List.of()));
+
+        Await.until("the training run ran", Duration.ofSeconds(30), () -> Files.exists(dir.resolve("ran")));
+        Await.until("the failed training run's files are gone", Duration.ofSeconds(30), () -> {
+            try (Stream<Path> files = Files.list(cacheDir)) {
+                return files.findAny().isEmpty();
+            } catch (IOException notCreatedYet) {
+                return false;
+            }
+        });
+        assertThat(cache.options()).isEmpty();
+    }
+
     /** The worker class path as jars: a cache is made only from jars, and tests run from directories. */
     private List<String> jarClasspath() throws IOException {
         List<String> entries = new ArrayList<>();
