@@ -98,21 +98,10 @@ class BatchController {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        // Encoded in 64 KB runs: a million results are a million small strings, too many for one write each.
+        // Encoded in 64 KB runs: a chunk whose values are not back to back is written value by value.
         Writer out = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
         out.write("{\"results\":[");
-        boolean[] first = {true};
-        batches.items(batch, item -> {
-            try {
-                if (!first[0]) {
-                    out.write(',');
-                }
-                out.write(item.result());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            first[0] = false;
-        });
+        batches.writeResults(batch, out);
         out.write("]}");
         out.flush();
         return null;

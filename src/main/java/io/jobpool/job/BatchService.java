@@ -1,6 +1,8 @@
 package io.jobpool.job;
 
 import io.jobpool.metrics.JobMetrics;
+import java.io.IOException;
+import java.io.Writer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,6 +217,35 @@ public final class BatchService {
     /** Every item of a finished batch, in item order, one chunk in memory at a time. */
     public void items(Batch batch, Consumer<ItemOutcome> each) {
         store.readItems(batch, each);
+    }
+
+    /**
+     * Writes the results of a batch whose items all succeeded, in item order, as the elements of a
+     * JSON array (without its brackets). A chunk whose items all returned is copied in one write;
+     * any other is read item by item.
+     */
+    public void writeResults(Batch batch, Writer out) throws IOException {
+        boolean first = true;
+        for (int chunk = 0; chunk < batch.chunkCount(); chunk++) {
+            List<BatchStore.StoredChunk> stored = new ArrayList<>(1);
+            store.readStoredChunk(batch, chunk, stored::add);
+            for (BatchStore.StoredChunk one : stored) {
+                int count = batch.itemsInChunk(chunk);
+                if (ChunkItems.appendResults(one.status(), one.result(), count, first, out)) {
+                    first &= count == 0;
+                    continue;
+                }
+                List<ItemOutcome> items = new ArrayList<>(count);
+                ChunkItems.forEach(one.status(), one.result(), one.error(), chunk * batch.chunksize(), count, items::add);
+                for (ItemOutcome item : items) {
+                    if (!first) {
+                        out.write(',');
+                    }
+                    out.write(item.result());
+                    first = false;
+                }
+            }
+        }
     }
 
     public List<Integer> finishedChunks(String id) {

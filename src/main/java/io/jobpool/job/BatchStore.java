@@ -31,11 +31,24 @@ public interface BatchStore {
     /** Chunk numbers of the batch's final chunks, in chunk order. */
     List<Integer> finishedChunks(String id);
 
+    /** A final chunk job as stored: its state, its result (JSON text) and its error. */
+    record StoredChunk(int chunk, JobStatus status, String result, JobError error) {}
+
+    /** One final chunk of the batch as stored; nothing if it is not final. */
+    void readStoredChunk(Batch batch, int chunk, Consumer<StoredChunk> each);
+
     /** One final chunk of the batch, as its items' outcomes; nothing if it is not final. */
-    void readChunk(Batch batch, int chunk, Consumer<ItemOutcome> items);
+    default void readChunk(Batch batch, int chunk, Consumer<ItemOutcome> items) {
+        readStoredChunk(batch, chunk, stored -> ChunkItems.forEach(stored.status(), stored.result(), stored.error(),
+                chunk * batch.chunksize(), batch.itemsInChunk(chunk), items));
+    }
 
     /** Every item of a finished batch in item order, read chunk by chunk (never all at once). */
-    void readItems(Batch batch, Consumer<ItemOutcome> items);
+    default void readItems(Batch batch, Consumer<ItemOutcome> items) {
+        for (int chunk = 0; chunk < batch.chunkCount(); chunk++) {
+            readChunk(batch, chunk, items);
+        }
+    }
 
     /** Deletes a finished batch and its chunk jobs; false if it is unknown or not finished. */
     boolean deleteFinished(String id);

@@ -1,5 +1,7 @@
 package io.jobpool.job;
 
+import java.io.IOException;
+import java.io.Writer;
 import java.util.function.Consumer;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -10,6 +12,15 @@ import tools.jackson.databind.json.JsonMapper;
  * Reads a chunk job as the outcomes of its items. A chunk that ran holds one outcome per item in
  * its result; a chunk lost as a whole (its worker died, it timed out) gives each item that had not
  * already succeeded the chunk's error; a cancelled chunk's unfinished items are cancelled.
+ *
+ * <p>A chunk's result comes in two shapes, both written by the workers:
+ * <ul>
+ *   <li>{@code {"results":[V,...]}}: every item returned on its first attempt, the values in item
+ *       order. This is what almost every chunk of a {@code map} returns, and it is the smallest to
+ *       send, store and read: a million results are the million values and their commas.
+ *   <li>{@code [{"result":V},{"error":{...}},{"result":V,"attempts":N},...]}: one outcome per
+ *       item, when an item failed or ran more than once.
+ * </ul>
  */
 public final class ChunkItems {
 
@@ -56,6 +67,38 @@ public final class ChunkItems {
                 }
             }
         }
+    }
+
+    /**
+     * Appends the results of a SUCCEEDED chunk whose {@code count} items all returned to a JSON
+     * array being written, each copied as the worker wrote it and preceded by a comma unless
+     * {@code first}; returns {@code false}, writing nothing, for any other chunk (read it with
+     * {@link #forEach} instead). One write per chunk when its values are written back to back: a
+     * {@code map}'s million results are not a million strings.
+     */
+    public static boolean appendResults(JobStatus status, String result, int count, boolean first, Writer out)
+            throws IOException {
+        int[] plain = status == JobStatus.SUCCEEDED ? Returned.scan(result) : null;
+        if (plain == null || plain.length != 3 * count) {
+            return false;
+        }
+        if (count == 0) {
+            return true;
+        }
+        if (!first) {
+            out.write(',');
+        }
+        if (Returned.contiguous(result, plain)) {
+            out.write(result, plain[0], plain[plain.length - 2] - plain[0]);
+            return true;
+        }
+        for (int i = 0; i < plain.length; i += 3) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.write(result, plain[i], plain[i + 1] - plain[i]);
+        }
+        return true;
     }
 
     public static Tally tally(JobStatus status, String result, JobError chunkError, int count) {
@@ -145,26 +188,83 @@ public final class ChunkItems {
     }
 
     /**
-     * The outcome array of a chunk whose items all returned, in the shape both workers write it:
-     * {@code [{"result":V},{"result":V,"attempts":N},...]}. Read by a plain scan of the text, which
-     * is several times quicker than a parser on the path every chunk takes (its finish, the results
-     * request); anything else (an error, another key, another order) is left to {@link Outcomes}.
-     * The text was parsed as JSON when the chunk finished, so a value's end is found by its
-     * brackets and quotes alone.
+     * A chunk whose items all returned, in either shape the workers write it: the values
+     * {@code {"results":[V,...]}}, or the outcomes {@code [{"result":V},{"result":V,"attempts":N},...]}.
+     * Read by a plain scan of the text, which is several times quicker than a parser on the path
+     * every chunk takes (its finish, the results request); anything else (an error, another key,
+     * another order) is left to {@link Outcomes}, which also rejects what is not JSON. A value's
+     * end is found by its brackets and quotes alone.
      */
     private static final class Returned {
 
         private static final String RESULT = "\"result\"";
+        private static final String RESULTS = "\"results\"";
         private static final String ATTEMPTS = "\"attempts\"";
 
         /**
-         * Each outcome's result as {@code [start, end, attempts]} in {@code text}, three ints per
-         * item; {@code null} if the array is not all returned items in that shape.
+         * Each item's result as {@code [start, end, attempts]} in {@code text}, three ints per
+         * item; {@code null} if the text is not all returned items in one of the two shapes.
          */
         static int[] scan(String text) {
             if (text == null) {
                 return null;
             }
+            int start = skipSpace(text, 0);
+            return start < text.length() && text.charAt(start) == '{' ? scanValues(text, start) : scanOutcomes(text);
+        }
+
+        /** Whether the items' values follow each other separated by single commas, as the workers write them. */
+        static boolean contiguous(String text, int[] spans) {
+            for (int i = 3; i < spans.length; i += 3) {
+                if (spans[i] != spans[i - 2] + 1) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** {@code {"results":[V,...]}}: every item returned on its first attempt. */
+        private static int[] scanValues(String text, int i) {
+            int length = text.length();
+            i = expectKey(text, i, '{', RESULTS);
+            if (i < 0 || i >= length || text.charAt(i) != '[') {
+                return null;
+            }
+            int[] spans = new int[Math.max(3, Math.min(length / 2, 3 << 16))];
+            int n = 0;
+            i = skipSpace(text, i + 1);
+            if (i < length && text.charAt(i) == ']') {
+                return closesObject(text, i) ? new int[0] : null;
+            }
+            while (true) {
+                int end = valueEnd(text, i);
+                if (end < 0) {
+                    return null;
+                }
+                if (n + 3 > spans.length) {
+                    spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+                }
+                spans[n++] = i;
+                spans[n++] = end;
+                spans[n++] = 1;
+                i = skipSpace(text, end);
+                if (i < length && text.charAt(i) == ',') {
+                    i = skipSpace(text, i + 1);
+                } else if (i < length && text.charAt(i) == ']') {
+                    return closesObject(text, i) ? java.util.Arrays.copyOf(spans, n) : null;
+                } else {
+                    return null;
+                }
+            }
+        }
+
+        /** Whether the array closing at {@code i} is followed by the object's end and nothing else. */
+        private static boolean closesObject(String text, int i) {
+            i = skipSpace(text, i + 1);
+            return i < text.length() && text.charAt(i) == '}' && skipSpace(text, i + 1) == text.length();
+        }
+
+        private static int[] scanOutcomes(String text) {
             int length = text.length();
             int[] spans = new int[Math.max(3, Math.min(length / 4, 3 << 16))];
             int n = 0;
@@ -266,15 +366,23 @@ public final class ChunkItems {
                 }
                 return -1;
             }
-            int j = i;
-            while (j < length && ",}] \t\r\n".indexOf(text.charAt(j)) < 0) {
-                j++;
+            // A number or a literal; what follows it is checked by the caller (a comma, a bracket),
+            // and anything else is left to the parser to reject.
+            if (first == '-' || (first >= '0' && first <= '9')) {
+                int j = i + 1;
+                while (j < length && isNumberChar(text.charAt(j))) {
+                    j++;
+                }
+                return j;
             }
-            // A number or a literal; anything else is left to the parser to reject.
-            boolean number = first == '-' || (first >= '0' && first <= '9');
-            boolean literal = (j - i == 4 && (text.startsWith("true", i) || text.startsWith("null", i)))
-                    || (j - i == 5 && text.startsWith("false", i));
-            return number || literal ? j : -1;
+            if (text.startsWith("true", i) || text.startsWith("null", i)) {
+                return i + 4;
+            }
+            return text.startsWith("false", i) ? i + 5 : -1;
+        }
+
+        private static boolean isNumberChar(char c) {
+            return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+';
         }
 
         /** Past the closing quote of the string whose opening quote is at {@code i}, or -1. */
@@ -311,12 +419,19 @@ public final class ChunkItems {
         /** Whether results are copied out as text; counting needs only to know there is one. */
         private final boolean withResults;
 
+        /** Whether the result is the values of items that all returned ({@code {"results":[...]}}). */
+        private final boolean values;
+
         Outcomes(String result, boolean withResults) {
             this.withResults = withResults;
             this.source = result;
             this.parser = result == null ? null : JSON.createParser(result);
-            if (parser != null && parser.nextToken() != JsonToken.START_ARRAY) {
-                throw new IllegalArgumentException("a chunk's result is an array of item outcomes, not " + parser.currentToken());
+            JsonToken first = parser == null ? null : parser.nextToken();
+            this.values = first == JsonToken.START_OBJECT && parser.nextToken() == JsonToken.PROPERTY_NAME
+                    && parser.currentName().equals("results") && parser.nextToken() == JsonToken.START_ARRAY;
+            if (parser != null && !values && first != JsonToken.START_ARRAY) {
+                throw new IllegalArgumentException("a chunk's result is an array of item outcomes or {\"results\": [...]}, not "
+                        + result.substring(0, Math.min(result.length(), 40)));
             }
         }
 
@@ -328,6 +443,13 @@ public final class ChunkItems {
             JsonToken token = parser.nextToken();
             if (token == null || token == JsonToken.END_ARRAY) {
                 return null;
+            }
+            if (values) {
+                if (withResults) {
+                    return new Outcome(json(token), true, null, false, 1);
+                }
+                parser.skipChildren();
+                return new Outcome(null, true, null, false, 1);
             }
             if (token != JsonToken.START_OBJECT) {
                 parser.skipChildren();

@@ -41,9 +41,10 @@ public sealed interface Message {
      *
      * <p>With {@code chunk} set the job is a chunk of a batch ({@code Pool.map} with a chunksize):
      * {@code args} is a JSON array of argument arrays, one per item, and the answer is one
-     * {@link Succeeded} whose result is an array of per-item outcomes, {@code {"result": value}} or
-     * {@code {"error": {"type", "message", "trace"}}}, in item order, with {@code "attempts"} when
-     * an item ran more than once. {@code previous} holds the outcomes of the chunk's last attempt
+     * {@link Succeeded} whose result is, when every item returned on its first attempt, their
+     * values {@code {"results": [value, ...]}}; otherwise an array of per-item outcomes,
+     * {@code {"result": value}} or {@code {"error": {"type", "message", "trace"}}}, in item order,
+     * with {@code "attempts"} when an item ran more than once. {@code previous} holds the outcomes of the chunk's last attempt
      * (or {@code null}): items that succeeded then are not run again.
      */
     record Run(String jobId, String task, String args, String kwargs, int attempt, boolean chunk, String previous)

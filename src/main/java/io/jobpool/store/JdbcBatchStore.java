@@ -140,31 +140,18 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
                 .param("id", id).query(Integer.class).list();
     }
 
+    /** One chunk at a time by its number, so neither the driver nor this node holds the whole batch. */
     @Override
-    public void readChunk(Batch batch, int chunk, Consumer<ItemOutcome> items) {
-        jdbc.sql("SELECT batch_chunk, status, result, error_type, error_message, error_trace FROM jobs"
+    public void readStoredChunk(Batch batch, int chunk, Consumer<StoredChunk> each) {
+        jdbc.sql("SELECT status, result, error_type, error_message, error_trace FROM jobs"
                         + " WHERE batch_id = :id AND batch_chunk = :chunk AND status IN " + FINAL)
                 .param("id", batch.id()).param("chunk", chunk)
                 .query(rs -> {
-                    emit(batch, rs, items);
+                    String errorType = rs.getString("error_type");
+                    JobError error = errorType == null ? null
+                            : new JobError(errorType, rs.getString("error_message"), rs.getString("error_trace"));
+                    each.accept(new StoredChunk(chunk, JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error));
                 });
-    }
-
-    @Override
-    public void readItems(Batch batch, Consumer<ItemOutcome> items) {
-        // One chunk at a time by its number, so neither the driver nor this node holds the whole batch.
-        for (int chunk = 0; chunk < batch.chunkCount(); chunk++) {
-            readChunk(batch, chunk, items);
-        }
-    }
-
-    private static void emit(Batch batch, ResultSet rs, Consumer<ItemOutcome> items) throws SQLException {
-        int chunk = rs.getInt("batch_chunk");
-        String errorType = rs.getString("error_type");
-        JobError error = errorType == null ? null
-                : new JobError(errorType, rs.getString("error_message"), rs.getString("error_trace"));
-        ChunkItems.forEach(JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error,
-                chunk * batch.chunksize(), batch.itemsInChunk(chunk), items);
     }
 
     @Override

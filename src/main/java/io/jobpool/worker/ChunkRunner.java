@@ -33,6 +33,9 @@ final class ChunkRunner {
         JsonNode items = json.readTree(chunk.args());
         JsonNode previous = chunk.previous() == null ? null : json.readTree(chunk.previous());
         ArrayNode outcomes = json.createArrayNode();
+        // Until an item fails or has run before, only the values are kept: the answer is then
+        // {"results":[...]}, a third of the outcome array's size for a map of numbers.
+        boolean allReturned = previous == null;
         int reportedPercent = 0;
         for (int i = 0; i < items.size(); i++) {
             JsonNode before = previous == null ? null : previous.get(i);
@@ -40,8 +43,17 @@ final class ChunkRunner {
                 outcomes.add(before);
                 continue;
             }
-            ObjectNode outcome = outcomes.addObject();
+            ObjectNode outcome = json.createObjectNode();
             runItem(task, items.get(i), context, outcome);
+            if (allReturned && !outcome.has("result")) {
+                allReturned = false;
+                outcomes = asOutcomes(outcomes);
+            }
+            if (allReturned) {
+                outcomes.add(outcome.get("result"));
+            } else {
+                outcomes.add(outcome);
+            }
             int attempts = before == null ? 1 : before.path("attempts").asInt(1) + 1;
             if (attempts > 1) {
                 outcome.put("attempts", attempts);
@@ -52,7 +64,21 @@ final class ChunkRunner {
                 context.progress(percent / 100.0, (i + 1) + " of " + items.size() + " items");
             }
         }
+        if (allReturned) {
+            ObjectNode values = json.createObjectNode();
+            values.set("results", outcomes);
+            return new Message.Succeeded(chunk.jobId(), json.writeValueAsString(values));
+        }
         return new Message.Succeeded(chunk.jobId(), json.writeValueAsString(outcomes));
+    }
+
+    /** The values of the items run so far, each as its outcome {@code {"result": value}}. */
+    private ArrayNode asOutcomes(ArrayNode values) {
+        ArrayNode outcomes = json.createArrayNode();
+        for (JsonNode value : values) {
+            outcomes.addObject().set("result", value);
+        }
+        return outcomes;
     }
 
     private void runItem(Task task, JsonNode args, TaskContext context, ObjectNode outcome) {

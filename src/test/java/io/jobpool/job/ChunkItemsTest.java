@@ -126,4 +126,43 @@ class ChunkItemsTest {
                 .isEqualTo("2 of 3 items failed; the first: WorkerLostError: the chunk ended without an outcome for this item");
         assertThatThrownBy(() -> ChunkItems.summarize("{\"result\":1}")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theValuesOfAChunkWhoseItemsAllReturnedReadAsItsOutcomesDo() {
+        List<String> values = List.of("16", "-2.5e3", "\"a,}\\\"]{\"", "{\"x\":[1,{\"y\":\"]\"}]}", "true", "null", "[]", "\"\"");
+        String compact = "{\"results\":[" + String.join(",", values) + "]}";
+        String outcomes = values.stream().map(v -> "{\"result\":" + v + "}").collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        assertThat(read(JobStatus.SUCCEEDED, compact, null, 10, 8)).isEqualTo(read(JobStatus.SUCCEEDED, outcomes, null, 10, 8));
+        assertThat(read(JobStatus.SUCCEEDED, compact, null, 0, 8)).extracting(ItemOutcome::result).containsExactlyElementsOf(values);
+        assertThat(ChunkItems.summarize(compact)).isEqualTo(new ChunkItems.Summary(8, 8, 0, 0, null));
+        assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, compact, null, 8)).isEqualTo(new ChunkItems.Tally(8, 0, 0, 0));
+        // Spaces anywhere JSON allows them, and an empty chunk.
+        assertThat(read(JobStatus.SUCCEEDED, " { \"results\" : [ 1 , \"b\" ] } ", null, 0, 2)).extracting(ItemOutcome::result)
+                .containsExactly("1", "\"b\"");
+        assertThat(ChunkItems.summarize("{\"results\":[]}")).isEqualTo(new ChunkItems.Summary(0, 0, 0, 0, null));
+        // What the quick scan does not take (another key after the values) the parser still reads.
+        assertThat(read(JobStatus.SUCCEEDED, "{\"results\":[1,[2]],\"more\":0}", null, 0, 2)).extracting(ItemOutcome::result)
+                .containsExactly("1", "[2]");
+        // A lost or cancelled chunk's values are kept for the items they cover, like its outcomes.
+        assertThat(read(JobStatus.CANCELLED, "{\"results\":[4]}", null, 0, 2)).extracting(ItemOutcome::succeeded)
+                .containsExactly(true, false);
+        // Not JSON: left to the parser, which rejects it.
+        assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[tru]}")).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[1,}")).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void theResultsOfReturnedChunksAreWrittenAsTheValuesTheWorkerWrote() throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        assertThat(ChunkItems.appendResults(JobStatus.SUCCEEDED, "{\"results\":[1,\"a,b\",[2,3]]}", 3, true, out)).isTrue();
+        assertThat(ChunkItems.appendResults(JobStatus.SUCCEEDED, "[{\"result\":4},{\"result\":5,\"attempts\":2}]", 2, false, out))
+                .isTrue();
+        assertThat(ChunkItems.appendResults(JobStatus.SUCCEEDED, "{ \"results\" : [ 6 ,7 ] }", 2, false, out)).isTrue();
+        assertThat(out.toString()).isEqualTo("1,\"a,b\",[2,3],4,5,6,7");
+        // Anything but every item returned is not written here: the caller reads it item by item.
+        assertThat(ChunkItems.appendResults(JobStatus.SUCCEEDED, MIXED, 8, false, out)).isFalse();
+        assertThat(ChunkItems.appendResults(JobStatus.SUCCEEDED, "{\"results\":[1,2]}", 3, false, out)).isFalse();
+        assertThat(ChunkItems.appendResults(JobStatus.CANCELLED, "{\"results\":[1,2]}", 2, false, out)).isFalse();
+        assertThat(out.toString()).isEqualTo("1,\"a,b\",[2,3],4,5,6,7");
+    }
 }
