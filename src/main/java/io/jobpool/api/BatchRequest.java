@@ -1,18 +1,20 @@
 package io.jobpool.api;
 
+import io.jobpool.job.BatchItems;
 import io.jobpool.job.BatchSubmission;
 import io.jobpool.job.JobException;
 import io.jobpool.job.Submission;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /** Body of {@code POST /v1/batches}; unknown fields are refused by the JSON reader. */
 record BatchRequest(
-        JsonNode task, JsonNode items, Boolean starmap, Integer chunksize, Double timeoutSeconds, Integer priority,
+        JsonNode task, @JsonDeserialize(using = BatchItemsReader.class) BatchItems items, Boolean starmap, Integer chunksize, Double timeoutSeconds, Integer priority,
         Double delaySeconds, Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
 
     /** Checks shape and types; the job options are checked exactly as a job's are. */
     BatchSubmission toSubmission(String owner) {
-        if (items == null || items.isNull()) {
+        if (items == null) {
             throw JobException.validation("items", "is required");
         }
         if (!items.isArray()) {

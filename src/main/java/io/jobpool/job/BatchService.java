@@ -15,7 +15,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
  * What the API does with batches: {@code map_async} / {@code starmap_async} with a chunksize, their
@@ -26,7 +25,6 @@ public final class BatchService {
 
     private static final Logger log = LoggerFactory.getLogger(BatchService.class);
     private static final Duration RECHECK = Duration.ofSeconds(1);
-    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     private final BatchStore store;
     private final JobService jobs;
@@ -75,8 +73,9 @@ public final class BatchService {
         String id = ids.next();
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<NewJob> chunks = new ArrayList<>(chunkCount);
+        checkItems(s);
         for (int chunk = 0; chunk < chunkCount; chunk++) {
-            String args = chunkArgs(s, chunk * chunksize, Math.min(items, (chunk + 1) * chunksize));
+            String args = s.items().args(chunk * chunksize, Math.min(items, (chunk + 1) * chunksize), s.starmap());
             chunks.add(new NewJob(ids.next(), s.task(), args, "{}", options.priority(), options.timeout(),
                     options.maxRetries(), now, options.scheduledAt(), null, null, s.owner(), null, null));
         }
@@ -100,35 +99,18 @@ public final class BatchService {
         return Math.max(1, (items + perRound - 1) / perRound);
     }
 
-    /** The chunk's items as one JSON array of argument arrays, written by one generator. */
-    private String chunkArgs(BatchSubmission s, int from, int to) {
-        java.io.StringWriter args = new java.io.StringWriter();
-        try (tools.jackson.core.JsonGenerator out = JSON.createGenerator(args)) {
-            out.writeStartArray();
-            for (int i = from; i < to; i++) {
-                JsonNode item = s.items().get(i);
-                if (s.starmap() && !item.isArray()) {
-                    throw JobException.validation("items[" + i + "]", "must be an array of arguments (starmap)");
-                }
-                // Only strings and containers can approach the bound; a number or boolean cannot.
-                if (item.isContainer() || item.isString()) {
-                    long bytes = JSON.writeValueAsBytes(item).length;
-                    if (bytes > limits.maxPayloadBytes()) {
-                        throw JobException.payloadTooLarge("items[" + i + "]", bytes, limits.maxPayloadBytes(),
-                                "jobpool.jobs.max-payload-bytes");
-                    }
-                }
-                if (s.starmap()) {
-                    out.writeTree(item);
-                } else {
-                    out.writeStartArray();
-                    out.writeTree(item);
-                    out.writeEndArray();
-                }
+    /** Each item checked as a job's arguments are: a starmap item is an argument list, and no item is too large. */
+    private void checkItems(BatchSubmission s) {
+        BatchItems items = s.items();
+        for (int i = 0; i < items.size(); i++) {
+            if (s.starmap() && !items.isArray(i)) {
+                throw JobException.validation("items[" + i + "]", "must be an array of arguments (starmap)");
             }
-            out.writeEndArray();
+            if (items.length(i) > limits.maxPayloadBytes()) {
+                throw JobException.payloadTooLarge("items[" + i + "]", items.length(i), limits.maxPayloadBytes(),
+                        "jobpool.jobs.max-payload-bytes");
+            }
         }
-        return args.toString();
     }
 
     public Batch get(String id, String owner) {

@@ -1,15 +1,14 @@
 package io.jobpool.job;
 
 import java.time.Duration;
-import tools.jackson.databind.JsonNode;
 
 /**
  * A client's batch, parsed but not yet checked against the configured bounds.
  *
- * @param items JSON array: the items ({@code map}), or argument arrays ({@code starmap})
+ * @param items the items ({@code map}), or argument arrays ({@code starmap})
  * @param chunksize items per chunk, or {@code null} to choose one the way {@code Pool.map} does
  * @param timeout {@code null} for the default; bounds each chunk's run
  */
 public record BatchSubmission(
-        String task, JsonNode items, boolean starmap, Integer chunksize, Duration timeout, int priority, Duration delay,
+        String task, BatchItems items, boolean starmap, Integer chunksize, Duration timeout, int priority, Duration delay,
         int maxRetries, String callbackUrl, String errorCallbackUrl, String owner) {}

@@ -1,0 +1,40 @@
+package io.jobpool.api;
+
+import io.jobpool.job.BatchItems;
+import java.io.ByteArrayOutputStream;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads a batch request's {@code items} straight into {@link BatchItems}: each item is copied from
+ * the request's parser to compact JSON text as it is read, so no tree of the items is ever built.
+ * The parser's bounds (nesting, number length) apply as for any body; what is not an array is kept
+ * as {@link BatchItems#NOT_AN_ARRAY} for the request's validation to name.
+ */
+final class BatchItemsReader extends ValueDeserializer<BatchItems> {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Override
+    public BatchItems deserialize(JsonParser parser, DeserializationContext context) {
+        if (!parser.isExpectedStartArrayToken()) {
+            parser.skipChildren();
+            return BatchItems.NOT_AN_ARRAY;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        BatchItems.Builder items = new BatchItems.Builder();
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartArray();
+            for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+                json.copyCurrentStructure(parser);
+                items.add(out.size() + json.streamWriteOutputBuffered(), token == JsonToken.START_ARRAY);
+            }
+            json.writeEndArray();
+        }
+        return items.build(out.toByteArray());
+    }
+}
