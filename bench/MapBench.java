@@ -55,16 +55,17 @@ public class MapBench {
         try {
             String base = "http://127.0.0.1:" + port;
             awaitReady("http://127.0.0.1:" + management + "/actuator/health/readiness", Duration.ofSeconds(600));
-            // Warm-up: the JIT of the server and of both workers takes several maps on two cores, so
-            // 1,000,000-item maps are repeated until two in a row agree within 10 % (at most 8).
+            // Warm-up: the JIT of the server and of both workers takes several maps on two cores
+            // (two rounds in a row can agree on an early shelf), so at least six 1,000,000-item maps
+            // run, then more until two in a row agree within 10 % (at most 12).
             long launched = System.nanoTime();
             map(base, 100_000, false);
             double jobpool = 0;
             List<String> rounds = new ArrayList<>();
-            for (int round = 0; round < 8; round++) {
+            for (int round = 0; round < 12; round++) {
                 double rate = map(base, ITEMS, false);
                 rounds.add(String.format("%.0f", rate));
-                boolean plateau = jobpool > 0 && agree(rate, jobpool);
+                boolean plateau = round >= 5 && agree(rate, jobpool);
                 jobpool = rate;
                 if (plateau) {
                     break;
@@ -90,10 +91,13 @@ public class MapBench {
         return Math.abs(a - b) <= 0.1 * Math.max(a, b);
     }
 
+    /** Request bodies by item count: built once, so the client's own work and garbage stay out of the rounds. */
+    static final Map<Integer, String> BODIES = new HashMap<>();
+
     /** Submits map(square, range(items)) and reads every result; returns items/s. */
     static double map(String base, int items, boolean print) throws Exception {
-        String body = "{\"task\":\"square\",\"chunksize\":" + CHUNKSIZE + ",\"items\":"
-                + IntStream.range(0, items).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")) + "}";
+        String body = BODIES.computeIfAbsent(items, n -> "{\"task\":\"square\",\"chunksize\":" + CHUNKSIZE + ",\"items\":"
+                + IntStream.range(0, n).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")) + "}");
         long start = System.nanoTime();
         String id = id(post(base + "/v1/batches", body));
         long count = 0;
@@ -165,10 +169,10 @@ public class MapBench {
             put(base + "/v1/pool", "{\"size\":" + workers + "}");
             awaitWorkers(base, workers);
             // The JIT of a worker the resize just started, and the server's for batches of long
-            // items, take several runs on two cores: runs repeat until two in a row agree within
-            // 10 % (at most 8), and the last is the figure.
+            // items, take several runs on two cores: at least five run, then more until two in a
+            // row agree within 10 % (at most 10), and the last is the figure.
             List<Double> runs = new ArrayList<>();
-            while (runs.size() < 8 && (runs.size() < 3 || !agree(runs.get(runs.size() - 2), runs.get(runs.size() - 1)))) {
+            while (runs.size() < 10 && (runs.size() < 5 || !agree(runs.get(runs.size() - 2), runs.get(runs.size() - 1)))) {
                 long start = System.nanoTime();
                 String id = id(post(base + "/v1/batches", body));
                 for (int round = 0; round < 20; round++) {
