@@ -19,8 +19,6 @@ import org.junit.jupiter.api.Test;
  * Tests that waiting requests hold no server thread each: with 1,000 clients long-polling a job
  * that is still running, submissions and sync calls are still answered.
  */
-// The thousand waits share one caller (the service runs open here): allow them all at once.
-@org.springframework.test.context.TestPropertySource(properties = "jobpool.security.max-long-polls-per-key=1100")
 class LongPollTest extends ServiceTest {
 
     private static final int POLLERS = 1_000;

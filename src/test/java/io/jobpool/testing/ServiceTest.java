@@ -1,11 +1,14 @@
 package io.jobpool.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Base of tests that drive the whole service over HTTP: a real Tomcat on a random port, the H2
@@ -20,6 +23,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "jobpool.jobs.max-payload-bytes=16KB",
         "jobpool.jobs.max-result-bytes=8KB",
         "jobpool.jobs.max-timeout=1h",
+        // LongPollTest's thousand waits share one caller (the service runs open here).
+        "jobpool.security.max-long-polls-per-key=1100",
         "management.server.port=0"})
 public abstract class ServiceTest {
 
@@ -37,6 +42,12 @@ public abstract class ServiceTest {
 
     @BeforeEach
     void client() {
+        // Every context of this class uses the one data directory below: a subclass with its own
+        // properties would start a second server on the same embedded store, whose claims and
+        // commits then race this one's (seen in CI as H2 deadlocks and a batch that never finished).
+        assertThat(getClass().isAnnotationPresent(TestPropertySource.class))
+                .as("%s must share ServiceTest's context; put its properties in ServiceTest", getClass().getSimpleName())
+                .isFalse();
         api = new ApiClient(port);
     }
 }
