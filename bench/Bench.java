@@ -157,6 +157,19 @@ public class Bench {
             return new Figures(mode, async[0], async[1], sync[0], sync[1], latency[0], latency[1], warmUp);
         } finally {
             stop(List.of(process));
+            deleteStore(data);
+        }
+    }
+
+    /**
+     * Deletes a stopped server's embedded store, keeping its log: under the benchmark's load the
+     * H2 file grows past a gigabyte (45 s of obsolete chunks), and each run makes a new one.
+     */
+    static void deleteStore(Path data) throws IOException {
+        try (var files = Files.list(data)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("jobpool.")).toList()) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 
@@ -221,10 +234,12 @@ public class Bench {
         int[] ports = freePorts(2 * replicas);
         List<Process> servers = new ArrayList<>();
         List<String> bases = new ArrayList<>();
+        List<Path> dataDirs = new ArrayList<>();
         long launched = System.nanoTime();
         try {
             for (int r = 0; r < replicas; r++) {
                 Path data = Files.createTempDirectory("jobpool-bench-node" + (r + 1) + "-");
+                dataDirs.add(data);
                 servers.add(startServer(jar, ports[2 * r], ports[2 * r + 1], data, jobs, datasource));
                 bases.add("http://127.0.0.1:" + ports[2 * r]);
                 System.out.printf("replica %d: pid %d, %s, log %s%n", r + 1, servers.get(r).pid(), bases.get(r),
@@ -243,6 +258,9 @@ public class Bench {
             return new ClusterFigures(async[0], async[1], sync[0], sync[1], pickup[0], pickup[1], warmUp);
         } finally {
             stop(servers);
+            for (Path data : dataDirs) {
+                deleteStore(data);
+            }
         }
     }
 
@@ -337,6 +355,7 @@ public class Bench {
             return new PythonFigures(async[0], async[1], sync[0], sync[1], client[0], client[1], spawn, warmUp);
         } finally {
             stop(List.of(process));
+            deleteStore(data);
         }
     }
 
@@ -666,7 +685,7 @@ public class Bench {
                 }
                 Thread.sleep(200);
             }
-            server.close();
+            server.stop();
             throw new IllegalStateException("PostgreSQL did not start; see " + dir.resolve("postgres.log"));
         }
 
@@ -692,11 +711,21 @@ public class Bench {
         }
 
         /** SIGTERM (smart shutdown) by PID, SIGKILL after 20 s. */
-        @Override
-        public void close() throws Exception {
+        void stop() throws InterruptedException {
             process.destroy();
             if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
+            }
+        }
+
+        /** Stops the server, then deletes its throw-away cluster (about 120 MB each run). */
+        @Override
+        public void close() throws Exception {
+            stop();
+            try (var paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
             }
         }
     }

@@ -83,6 +83,12 @@ public class MapBench {
             process.destroy();
             process.waitFor();
             workers.forEach(ProcessHandle::destroyForcibly);
+            // The store only; server.log stays for a look after the run.
+            try (var files = Files.list(data)) {
+                for (Path file : files.filter(f -> f.getFileName().toString().startsWith("jobpool.")).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 
