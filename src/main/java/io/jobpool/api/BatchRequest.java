@@ -9,8 +9,8 @@ import tools.jackson.databind.annotation.JsonDeserialize;
 
 /** Body of {@code POST /v1/batches}; unknown fields are refused by the JSON reader. */
 record BatchRequest(
-        JsonNode task, @JsonDeserialize(using = BatchItemsReader.class) BatchItems items, Boolean starmap, Integer chunksize, Double timeoutSeconds, Integer priority,
-        Double delaySeconds, Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
+        JsonNode task, @JsonDeserialize(using = BatchItemsReader.class) BatchItems items, Boolean starmap, Integer chunksize,
+        Double timeoutSeconds, Integer priority, Double delaySeconds, Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
 
     /** Checks shape and types; the job options are checked exactly as a job's are. */
     BatchSubmission toSubmission(String owner) {

@@ -32,7 +32,7 @@ public interface BatchStore {
     List<Integer> finishedChunks(String id);
 
     /** A final chunk job as stored: its state, its result (JSON text) and its error. */
-    record StoredChunk(int chunk, JobStatus status, String result, JobError error) {}
+    record StoredChunk(JobStatus status, String result, JobError error) {}
 
     /** One final chunk of the batch as stored; nothing if it is not final. */
     void readStoredChunk(Batch batch, int chunk, Consumer<StoredChunk> each);

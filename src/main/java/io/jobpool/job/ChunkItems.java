@@ -88,7 +88,7 @@ public final class ChunkItems {
         if (!first) {
             out.write(',');
         }
-        if (Returned.contiguous(result, plain)) {
+        if (Returned.contiguous(plain)) {
             out.write(result, plain[0], plain[plain.length - 2] - plain[0]);
             return true;
         }
@@ -214,7 +214,7 @@ public final class ChunkItems {
         }
 
         /** Whether the items' values follow each other separated by single commas, as the workers write them. */
-        static boolean contiguous(String text, int[] spans) {
+        static boolean contiguous(int[] spans) {
             for (int i = 3; i < spans.length; i += 3) {
                 if (spans[i] != spans[i - 2] + 1) {
                     return false;

@@ -3,7 +3,6 @@ package io.jobpool.store;
 import io.jobpool.job.Batch;
 import io.jobpool.job.BatchStore;
 import io.jobpool.job.ChunkItems;
-import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
 import io.jobpool.job.JobStatus;
@@ -150,7 +149,7 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
                     String errorType = rs.getString("error_type");
                     JobError error = errorType == null ? null
                             : new JobError(errorType, rs.getString("error_message"), rs.getString("error_trace"));
-                    each.accept(new StoredChunk(chunk, JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error));
+                    each.accept(new StoredChunk(JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error));
                 });
     }
 
