@@ -1,8 +1,10 @@
 package io.jobpool.process;
 
-import java.io.BufferedReader;
-import java.io.FileReader;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.OptionalLong;
 
 /**
@@ -19,19 +21,55 @@ public final class ForkCounter {
 
     private volatile boolean trusted;
 
-    /** The count now, if {@code /proc/stat} has it. */
+    private static final byte[] PROCESSES = "\nprocesses ".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The count now, if {@code /proc/stat} has it. Read twice per job, so it reads the bytes and
+     * scans them: a {@code BufferedReader} over procfs asks {@code available()}, which procfs
+     * answers with an error that becomes an exception on every read.
+     */
     public static OptionalLong read() {
-        try (BufferedReader reader = new BufferedReader(new FileReader("/proc/stat"), 4096)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.startsWith("processes ")) {
-                    return OptionalLong.of(Long.parseLong(line.substring(10).trim()));
+        try (InputStream in = new FileInputStream("/proc/stat")) {
+            return processes(in);
+        } catch (IOException e) {
+            // Not Linux, or not readable: no shortcut, always scan.
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The {@code processes} figure of a {@code /proc/stat} text, if it has one. */
+    static OptionalLong processes(InputStream stat) throws IOException {
+        byte[] text = new byte[8192];
+        int length = 0;
+        for (int n; (n = stat.read(text, length, text.length - length)) > 0; ) {
+            length += n;
+            if (length == text.length) {
+                text = Arrays.copyOf(text, text.length * 2);
+            }
+        }
+        int at = indexOf(text, length, PROCESSES);
+        if (at < 0) {
+            return OptionalLong.empty();
+        }
+        long count = 0;
+        int digits = 0;
+        for (int i = at + PROCESSES.length; i < length && text[i] >= '0' && text[i] <= '9' && digits < 18; i++, digits++) {
+            count = count * 10 + (text[i] - '0');
+        }
+        return digits == 0 ? OptionalLong.empty() : OptionalLong.of(count);
+    }
+
+    private static int indexOf(byte[] text, int length, byte[] word) {
+        outer:
+        for (int i = 0; i + word.length <= length; i++) {
+            for (int j = 0; j < word.length; j++) {
+                if (text[i + j] != word[j]) {
+                    continue outer;
                 }
             }
-        } catch (IOException | NumberFormatException e) {
-            // Not Linux, or not readable: no shortcut, always scan.
+            return i;
         }
-        return OptionalLong.empty();
+        return -1;
     }
 
     /** Call with the count before and after starting a process: a count that moved is trusted. */
