@@ -20,6 +20,7 @@ import queue
 import struct
 import sys
 import threading
+import time
 import traceback
 
 EXIT_OK = 0
@@ -210,6 +211,63 @@ def format_trace(error):
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
+class ProgressReports:
+    """The running job's progress reports on their way to the server: at most one frame every
+    INTERVAL seconds, the latest report winning (as ProgressReports.java does). A task reporting in
+    its innermost loop would otherwise send the server a frame per call, for reports the server
+    stores only every 500 ms. The first report goes out at once, later ones within the interval
+    wait for a timer, and the last one still held back goes out before the job's outcome."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, channel):
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._job_id = None
+        self._held_back = None
+        self._last_sent = 0.0
+        self._timer = None
+
+    def begin(self, job_id):
+        with self._lock:
+            self._job_id = job_id
+            self._held_back = None
+            self._last_sent = time.monotonic() - self.INTERVAL
+
+    def report(self, job_id, fraction, message):
+        with self._lock:
+            if job_id != self._job_id:
+                return  # a thread the task left running after its job ended: the outcome is already out
+            frame = {"kind": "progress", "jobId": job_id, "fraction": fraction, "message": message}
+            now = time.monotonic()
+            if now - self._last_sent >= self.INTERVAL:
+                self._send(frame, now)
+                return
+            self._held_back = frame
+            if self._timer is None:
+                self._timer = threading.Timer(self._last_sent + self.INTERVAL - now, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def end(self):
+        """Sends the report still held back, if any, and takes no more for this job."""
+        with self._lock:
+            if self._held_back is not None:
+                self._send(self._held_back, time.monotonic())
+            self._job_id = None
+
+    def _flush(self):
+        with self._lock:
+            self._timer = None
+            if self._held_back is not None:
+                self._send(self._held_back, time.monotonic())
+
+    def _send(self, frame, now):
+        self._held_back = None
+        self._last_sent = now
+        self._channel.send(frame)
+
+
 class Runner:
     """Runs one job at a time and turns its outcome into exactly one result frame."""
 
@@ -219,6 +277,7 @@ class Runner:
         self._captured = captured
         self._max_result_bytes = max_result_bytes
         self._real_err = real_err
+        self._progress = ProgressReports(channel)
 
     def catalogue(self):
         return [{"name": name, "description": entry[2]} for name, entry in sorted(self._registry._registry.items())]
@@ -232,6 +291,7 @@ class Runner:
     def run(self, job):
         job_id = job["jobId"]
         self._captured.begin_job(job_id)
+        self._progress.begin(job_id)
         try:
             outcome = self._execute(job)
         except SystemExit as stop:
@@ -242,7 +302,9 @@ class Runner:
             outcome = {"kind": "failed", "jobId": job_id, "type": type_name(error),
                        "message": str(error) or None, "trace": format_trace(error)}
         finally:
-            # Flush what the task printed before the result so the log is complete when it lands.
+            # The last progress report and what the task printed go before the result, so the
+            # finished job shows both complete.
+            self._progress.end()
             self._captured.end_job()
             self._registry._set_current(None)
         self._channel.send(outcome)
@@ -297,8 +359,7 @@ class Runner:
             percent = (index + 1) * 100 // len(items)
             if percent >= reported_percent + 5:
                 reported_percent = percent
-                self._channel.send({"kind": "progress", "jobId": job_id, "fraction": percent / 100.0,
-                                    "message": "%d of %d items" % (index + 1, len(items))})
+                self._progress.report(job_id, percent / 100.0, "%d of %d items" % (index + 1, len(items)))
         if previous is None and all("error" not in outcome for outcome in outcomes):
             # Every item returned on its first attempt: only the values, a third of the outcomes' size.
             answer = {"results": [outcome["result"] for outcome in outcomes]}
@@ -329,10 +390,10 @@ class Runner:
 
     def _call(self, entry, job_id, attempt, args, kwargs):
         function, bind, _ = entry
-        channel = self._channel
+        progress = self._progress
 
         def report(fraction, message):
-            channel.send({"kind": "progress", "jobId": job_id, "fraction": fraction, "message": message})
+            progress.report(job_id, fraction, message)
 
         context = self._registry.TaskContext(job_id, attempt, report)
         self._registry._set_current(context)

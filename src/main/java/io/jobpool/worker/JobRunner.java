@@ -19,6 +19,7 @@ final class JobRunner {
     private final JsonMapper json;
     private final long maxResultBytes;
     private final ChunkRunner chunks;
+    private final ProgressReports progress;
 
     JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, JsonMapper json,
             long maxResultBytes) {
@@ -28,17 +29,21 @@ final class JobRunner {
         this.json = json;
         this.maxResultBytes = maxResultBytes;
         this.chunks = new ChunkRunner(json, maxResultBytes);
+        this.progress = new ProgressReports(channel);
     }
 
     void run(Message.Run job) {
         output.beginJob(job.jobId());
+        progress.begin(job.jobId());
         Message.ToServer outcome;
         try {
             outcome = execute(job);
         } catch (Throwable failure) {
             outcome = failed(job.jobId(), failure);
         } finally {
-            // Flush what the task printed before the result so the log is complete when it lands.
+            // The last progress report and what the task printed go before the result, so the
+            // finished job shows both complete.
+            progress.end();
             output.endJob();
         }
         channel.send(outcome);
@@ -100,7 +105,7 @@ final class JobRunner {
 
         @Override
         public void progress(double fraction, String message) {
-            channel.send(new Message.Progress(jobId, Math.max(0, Math.min(1, fraction)), message));
+            progress.report(jobId, fraction, message);
         }
 
         @Override
