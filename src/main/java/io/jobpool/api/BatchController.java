@@ -44,7 +44,9 @@ import tools.jackson.databind.json.JsonMapper;
  * slow reader holds more than one chunk in server memory.
  */
 @RestController
-@RequestMapping("/v1/batches")
+// produces: a request whose Accept rules out JSON is refused (406) before the handler runs, so a
+// submit, cancel or close whose answer the client cannot take has no effect either.
+@RequestMapping(value = "/v1/batches", produces = MediaType.APPLICATION_JSON_VALUE)
 class BatchController {
 
     static final String NDJSON = "application/x-ndjson";

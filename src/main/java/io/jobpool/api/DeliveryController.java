@@ -7,6 +7,7 @@ import io.jobpool.webhook.DeliveryStatus;
 import io.jobpool.webhook.WebhookDeliveries;
 import java.time.Instant;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -15,7 +16,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code /v1/jobs/{id}/deliveries}: the webhooks of a job, each attempt, and redelivery by hand. */
 @RestController
-@RequestMapping("/v1/jobs/{id}/deliveries")
+// produces: a request whose Accept rules out JSON is refused (406) before the handler runs, so a
+// submit, cancel or close whose answer the client cannot take has no effect either.
+@RequestMapping(value = "/v1/jobs/{id}/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
 class DeliveryController {
 
     private final JobService jobs;

@@ -35,7 +35,9 @@ import org.springframework.web.bind.annotation.RestController;
  * endpoints block a virtual thread, so thousands of long-polls cost no platform threads.
  */
 @RestController
-@RequestMapping("/v1/jobs")
+// produces: a request whose Accept rules out JSON is refused (406) before the handler runs, so a
+// submit, cancel or close whose answer the client cannot take has no effect either.
+@RequestMapping(value = "/v1/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
 class JobController {
 
     /** A page stops growing past this much argument and result text; the cursor leads on. */

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -29,7 +30,9 @@ import org.springframework.web.bind.annotation.RestController;
  * every replica: {@code close()} / reopen, {@code join()}, {@code terminate()}.
  */
 @RestController
-@RequestMapping("/v1/pool")
+// produces: a request whose Accept rules out JSON is refused (406) before the handler runs, so a
+// submit, cancel or close whose answer the client cannot take has no effect either.
+@RequestMapping(value = "/v1/pool", produces = MediaType.APPLICATION_JSON_VALUE)
 class PoolController {
 
     private final JobService jobs;

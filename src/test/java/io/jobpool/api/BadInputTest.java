@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobpool.testing.ApiClient;
 import io.jobpool.testing.ServiceTest;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -105,6 +106,46 @@ class BadInputTest extends ServiceTest {
         ApiClient.Response response = api.raw("GET", "/v1/jobs/01a1fd74-0000-7000-8000-000000000000/result?timeout=-1", null, Map.of());
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().get("type").asString()).isEqualTo("validation");
+    }
+
+    @Test
+    void anAcceptThatRulesOutJsonIs406BeforeAnythingHappens() {
+        String queued = api.submit("{\"task\":\"echo\",\"delaySeconds\":3600}").get("id").asString();
+        int size = api.get("/v1/pool").json().get("size").asInt();
+        long jobs = countJobs();
+        try {
+            for (String accept : java.util.List.of("application/xml", "text/html", ";;;")) {
+                Map<String, String> headers = Map.of("Content-Type", "application/json", "Accept", accept);
+                for (String[] call : new String[][] {
+                        {"POST", "/v1/jobs", "{\"task\":\"echo\"}"},
+                        {"POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1,2]}"},
+                        {"POST", "/v1/jobs/" + queued + "/cancel", null},
+                        {"POST", "/v1/batches/01a1fd74-0000-7000-8000-000000000000/cancel", null},
+                        {"POST", "/v1/jobs/" + queued + "/deliveries/unknown/retry", null},
+                        {"PUT", "/v1/pool", "{\"size\":" + (size + 1) + "}"},
+                        {"POST", "/v1/pool/close", null},
+                        {"POST", "/v1/pool/open", null},
+                        {"POST", "/v1/pool/join?timeout=0", null},
+                        {"POST", "/v1/pool/terminate", null}}) {
+                    ApiClient.Response response = api.raw(call[0], call[1], call[2], headers);
+                    assertThat(response.status()).as("%s %s with Accept %s", call[0], call[1], accept).isEqualTo(406);
+                    assertThat(response.json().get("type").asString()).isEqualTo("not-acceptable");
+                }
+            }
+            assertThat(countJobs()).as("nothing submitted").isEqualTo(jobs);
+            assertThat(api.get("/v1/jobs/" + queued).json().get("status").asString()).as("not cancelled").isEqualTo("QUEUED");
+            JsonNode pool = api.get("/v1/pool").json();
+            assertThat(pool.get("size").asInt()).as("not resized").isEqualTo(size);
+            assertThat(pool.get("accepting").asBoolean()).as("neither closed nor terminated").isTrue();
+            // A client that takes JSON among others is answered as usual.
+            ApiClient.Response accepted = api.exchange("POST", "/v1/jobs/" + queued + "/cancel", null,
+                    Map.of("Accept", "text/html, application/json;q=0.5"));
+            assertThat(accepted.status()).isEqualTo(200);
+            assertThat(accepted.json().get("status").asString()).isEqualTo("CANCELLED");
+        } finally {
+            api.post("/v1/pool/open", null);
+            api.post("/v1/jobs/" + queued + "/cancel", null);
+        }
     }
 
     @Test
