@@ -128,16 +128,33 @@ class JobController {
 
     @GetMapping
     JobPage list(@RequestParam(required = false) String status, @RequestParam(required = false) String task,
-            @RequestParam(required = false) String batch, @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String batch, @RequestParam(required = false) String limit,
             @RequestParam(required = false) String cursor) {
-        int pageSize = limit == null ? 100 : limit;
-        if (pageSize < 1 || pageSize > 1000) {
-            throw JobException.validation("limit", "must be between 1 and 1000");
+        int pageSize = pageSize(limit);
+        if (task != null && (task.isEmpty() || task.length() > 200)) {
+            throw JobException.validation("task", "must be a task name of 1 to 200 characters");
+        }
+        if (batch != null && batch.isEmpty()) {
+            throw JobException.validation("batch", "must be a batch id");
         }
         ListedJobs page = jobs.list(new JobQuery(status(status), task, batch, visibleOwner(), decodeCursor(cursor), pageSize,
                 MAX_PAGE_BYTES));
         String next = page.more() ? encodeCursor(page.jobs().getLast().id()) : null;
         return new JobPage(page.jobs().stream().map(this::view).toList(), next);
+    }
+
+    /**
+     * {@code limit} as the plain decimal the specification says: Spring's own conversion would also
+     * take {@code 0x10}, {@code +5} or {@code " 5"}.
+     */
+    private static int pageSize(String limit) {
+        if (limit == null) {
+            return 100;
+        }
+        if (!limit.matches("[0-9]{1,9}") || Integer.parseInt(limit) < 1 || Integer.parseInt(limit) > 1000) {
+            throw JobException.validation("limit", "must be a whole number between 1 and 1000");
+        }
+        return Integer.parseInt(limit);
     }
 
     /** The job now, or once it is ready or {@code waitFor} has passed (one of the caller's long-polls). */
