@@ -33,18 +33,25 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             return;
         }
         // Refusals Tomcat words as 5xx are the client's to fix: a method it does not implement
-        // (CONNECT) is 405, an HTTP version it does not speak is 400.
-        if (status == 501) {
+        // (CONNECT) is 405, an HTTP version it does not speak is 400, and so is a transfer coding
+        // it does not implement (a 501 for a method that endpoints do answer).
+        String reason = null;
+        if (status == 501 && RequestScreeningFilter.METHODS.contains(request.getMethod())) {
+            status = 400;
+            reason = "its Transfer-Encoding is not supported (only chunked is)";
+        } else if (status == 501) {
             status = 405;
-            response.setStatus(status);
+            response.setHeader("Allow", RequestScreeningFilter.ALLOW);
         } else if (status == 505) {
             status = 400;
-            response.setStatus(status);
+            reason = "its HTTP version is not supported";
         }
+        response.setStatus(status);
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
         String detail = status >= 500 ? "the service failed to answer this request; the error is in its log"
-                : "the request was refused before it reached the API: " + title.toLowerCase(java.util.Locale.ROOT);
+                : "the request was refused before it reached the API: "
+                        + (reason != null ? reason : title.toLowerCase(java.util.Locale.ROOT));
         String uri = request.getDecodedRequestURI();
         try {
             response.setContentType(Problems.MEDIA_TYPE);

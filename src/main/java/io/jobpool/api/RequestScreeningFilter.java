@@ -27,11 +27,14 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     /** The methods some endpoint answers; the servlet container answers others with 501. */
     static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
+    /** The {@code Allow} header of a refusal for a method no endpoint answers. */
+    static final String ALLOW = String.join(", ", new java.util.TreeSet<>(METHODS));
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (!METHODS.contains(request.getMethod())) {
-            response.setHeader("Allow", String.join(", ", new java.util.TreeSet<>(METHODS)));
+            response.setHeader("Allow", ALLOW);
             Problems.write(response, 405, "method-not-allowed", "Method not allowed",
                     "no endpoint answers the method " + abbreviate(request.getMethod()), Problems.instance(request.getRequestURI()));
             return;

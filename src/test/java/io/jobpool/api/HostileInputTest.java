@@ -64,6 +64,25 @@ class HostileInputTest extends ServiceTest {
     }
 
     @Test
+    void aTransferCodingTomcatDoesNotImplementIsAClientErrorAndCreatesNoJob() throws IOException {
+        long before = countJobs();
+        RawHttp.Response response = RawHttp.send(port,
+                "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 400, "validation");
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).contains("Transfer-Encoding");
+        assertThat(countJobs()).isEqualTo(before);
+    }
+
+    @Test
+    void aMethodTomcatDoesNotImplementSaysWhichMethodsThereAre() throws IOException {
+        for (String method : java.util.List.of("CONNECT", "BREW")) {
+            RawHttp.Response response = RawHttp.send(port, method + " /v1/jobs HTTP/1.1", null);
+            assertProblem(response, 405, "method-not-allowed");
+            assertThat(response.headers().get("allow")).as(method).isEqualTo("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+        }
+    }
+
+    @Test
     void aQueryStringWithTooManyParametersIsRefused() throws IOException {
         String query = "a=1" + "&a=1".repeat(40);
         assertProblem(RawHttp.send(port, "GET /v1/jobs?" + query + " HTTP/1.1", null), 400, "validation");
