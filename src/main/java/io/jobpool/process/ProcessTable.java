@@ -27,6 +27,12 @@ public final class ProcessTable {
 
     private static final File PROC = new File("/proc");
 
+    /** Answers of {@link #environmentHas(Entry, String, String)}, by process and environment entry. */
+    private static final Map<EnvironmentQuestion, Boolean> ENVIRONMENT_ANSWERS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED_ANSWERS = 16_384;
+
+    private record EnvironmentQuestion(long pid, long startTicks, String entry) {}
+
     /**
      * One process. {@code startTicks} is its start time in clock ticks since boot: with the pid it
      * names the process unambiguously, so a recycled pid is never mistaken for the process seen earlier.
@@ -113,6 +119,28 @@ public final class ProcessTable {
      * Whether the environment the process was started with holds {@code variable=value}. Only
      * readable for processes of the same user (or by root); others answer {@code false}.
      */
+    /**
+     * {@link #environmentHas(long, String, String)} for a process as the table saw it, remembered:
+     * every job's end on a busy host would otherwise read the environment of every process started
+     * since the worker. A process's answer cannot change while it lives: a process that is not a
+     * worker's never gains its (unique, random) marker, and one that had it stays that worker's
+     * even if it execs with a scrubbed environment. A pid reused by another process has another
+     * start time, so another question.
+     */
+    public static boolean environmentHas(Entry process, String variable, String value) {
+        EnvironmentQuestion question = new EnvironmentQuestion(process.pid(), process.startTicks(), variable + "=" + value);
+        Boolean known = ENVIRONMENT_ANSWERS.get(question);
+        if (known != null) {
+            return known;
+        }
+        boolean has = environmentHas(process.pid(), variable, value);
+        if (ENVIRONMENT_ANSWERS.size() >= MAX_REMEMBERED_ANSWERS) {
+            ENVIRONMENT_ANSWERS.clear(); // processes come and go; starting over costs one read each
+        }
+        ENVIRONMENT_ANSWERS.put(question, has);
+        return has;
+    }
+
     public static boolean environmentHas(long pid, String variable, String value) {
         byte[] environ = readAll(new File(PROC, pid + "/environ"));
         if (environ == null) {

@@ -71,7 +71,7 @@ public record ProcessTree(long rootPid, long rootStartTicks, String marker) {
             if (descendants.contains(pid)) {
                 members.add(entry);
             } else if (entry.startTicks() >= rootStartTicks
-                    && (entry.session() == rootPid || marker != null && ProcessTable.environmentHas(pid, MARKER_VARIABLE, marker))) {
+                    && (entry.session() == rootPid || marker != null && ProcessTable.environmentHas(entry, MARKER_VARIABLE, marker))) {
                 members.add(entry);
             }
         }
