@@ -67,7 +67,9 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
         deliver(topic, payload);
         try {
             jdbc.sql("SELECT pg_notify(:channel, :payload)").param("channel", channel(topic))
-                    .param("payload", node + "|" + payload).query(rs -> null);
+                    .param("payload", node + "|" + payload).query((org.springframework.jdbc.core.RowCallbackHandler) row -> {
+                        // pg_notify returns void: there is nothing to read, only the call to make.
+                    });
         } catch (RuntimeException e) {
             log.warn("Could not send {} to other replicas; they see the change at their next poll: {}", topic, e.toString());
         }

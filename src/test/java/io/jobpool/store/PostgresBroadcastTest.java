@@ -64,6 +64,25 @@ class PostgresBroadcastTest {
     }
 
     @Test
+    void aMessageThatReachedTheOtherReplicasIsNotLoggedAsAFailure() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PostgresBroadcast.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a3");
+                PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b3")) {
+            List<String> heardByB = new CopyOnWriteArrayList<>();
+            b.subscribe(Broadcast.Topic.JOBS_AVAILABLE, heardByB::add);
+            a.publish(Broadcast.Topic.JOBS_AVAILABLE, "queued");
+            Await.until("node-b heard node-a", Duration.ofSeconds(10), () -> heardByB.contains("queued"));
+            assertThat(logged.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                    .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).isEmpty();
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+
+    @Test
     void aCutConnectionIsReopenedAndListenersResync() throws Exception {
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a2");
                 PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b2")) {
