@@ -232,7 +232,9 @@ public final class JobService {
     }
 
     private boolean cancelUnfinished(Job job, JobError reason) {
-        if (!store.transition(JobTransition.cancelled(job.id(), job.status(), reason, clock.instant()))) {
+        // The worker's pid stays on the job, as on any finished job: this node knows it if it runs the job.
+        Long pid = job.status() == JobStatus.RUNNING && node.id().equals(job.workerNode()) ? node.workerPid(job.id()).orElse(null) : null;
+        if (!store.transition(JobTransition.cancelled(job.id(), job.status(), reason, clock.instant()).withWorkerPid(pid))) {
             return false;
         }
         if (job.status() == JobStatus.RUNNING) {

@@ -28,6 +28,12 @@ public record JobTransition(
                 redeliveriesDelta, last, items);
     }
 
+    /** The same change, also recording the worker process that ran the job ({@code null}: unknown here). */
+    public JobTransition withWorkerPid(Long pid) {
+        return new JobTransition(id, from, to, owner, result, error, logs, pid, finishedAt, scheduledAt, attemptsDelta,
+                redeliveriesDelta, progress, items);
+    }
+
     public static JobTransition succeeded(String id, String owner, String result, String logs, long pid, Instant now) {
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.SUCCEEDED, owner, result, null, logs, pid, now, null, 0, 0, null, null);
     }

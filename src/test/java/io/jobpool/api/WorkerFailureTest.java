@@ -62,9 +62,12 @@ class WorkerFailureTest extends ServiceTest {
                 .get("worker").get("pid").asLong();
         JsonNode cancelled = api.post("/v1/jobs/" + id + "/cancel", null).json();
         assertThat(cancelled.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(cancelled.get("worker").get("pid").asLong()).as("the process that ran it").isEqualTo(pid);
         assertProcessGone(pid);
         assertPoolBackToFullSizeWithout(pid);
-        assertThat(api.get("/v1/jobs/" + id).json().get("status").asString()).isEqualTo("CANCELLED");
+        JsonNode later = api.get("/v1/jobs/" + id).json();
+        assertThat(later.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(later.get("worker").get("pid").asLong()).isEqualTo(pid);
     }
 
     private void assertLost(String submission, String messagePart) {
