@@ -34,19 +34,17 @@ public final class ClusterCommands {
     private final RunningJobs running;
     private final Broadcast broadcast;
     private final ExecutorService executor;
-    private final int poolSize;
     private final Clock clock;
     private final Instant startedAt;
     private final Map<String, Long> logsStoredAt = new ConcurrentHashMap<>();
 
     public ClusterCommands(JobStore store, LocalNode node, RunningJobs running, Broadcast broadcast,
-            ExecutorService executor, int poolSize, Clock clock) {
+            ExecutorService executor, Clock clock) {
         this.store = store;
         this.node = node;
         this.running = running;
         this.broadcast = broadcast;
         this.executor = executor;
-        this.poolSize = poolSize;
         this.clock = clock;
         this.startedAt = clock.instant();
         broadcast.subscribe(Broadcast.Topic.CANCEL, payload -> Broadcast.ids(payload).forEach(this::killIfHere));
@@ -89,7 +87,8 @@ public final class ClusterCommands {
      * (cancelled, or taken back after its lease ran out).
      */
     public void heartbeat() {
-        store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), poolSize, running.ids().size()));
+        // The pool's size now: a live resize (PUT /v1/pool) shows on every replica's GET /v1/pool.
+        store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size()));
         killLostClaims();
         logsStoredAt.keySet().retainAll(running.ids());
     }

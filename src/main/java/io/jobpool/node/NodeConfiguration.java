@@ -138,7 +138,7 @@ class NodeConfiguration {
     @Bean
     ClusterCommands clusterCommands(JobStore store, NodeRuntime node, RunningJobs running, Broadcast broadcast,
             ExecutorService outcomeWriters, JobpoolProperties properties, Clock clock) {
-        return new ClusterCommands(store, node, running, broadcast, outcomeWriters, properties.pool().effectiveSize(), clock);
+        return new ClusterCommands(store, node, running, broadcast, outcomeWriters, clock);
     }
 
     @Bean

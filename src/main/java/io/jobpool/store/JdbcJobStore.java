@@ -516,7 +516,9 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public void heartbeat(ClusterNode node) {
-        int rows = jdbc.sql("UPDATE nodes SET heartbeat_at = :heartbeat, pool_size = :size, running = :running WHERE id = :id")
+        // started_at too: a replica restarted under the same id after a kill -9 (no goodbye) is a new process.
+        int rows = jdbc.sql("UPDATE nodes SET started_at = :started, heartbeat_at = :heartbeat, pool_size = :size, running = :running WHERE id = :id")
+                .param("started", node.startedAt().toEpochMilli())
                 .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
                 .param("running", node.running()).param("id", node.id()).update();
         if (rows == 0) {

@@ -24,6 +24,8 @@ class ClusterCommandsTest {
 
     private final List<String> killed = new CopyOnWriteArrayList<>();
     private final RunningJobs running = new RunningJobs();
+    private final List<io.jobpool.job.ClusterNode> heartbeats = new CopyOnWriteArrayList<>();
+    private volatile int poolSize = 2;
 
     @Test
     void aJobTakenAwayInTheStoreHasItsWorkerKilledButOneWhoseOutcomeIsBeingWrittenDoesNot() {
@@ -32,7 +34,7 @@ class ClusterCommandsTest {
         // The worker of "returned" has answered; its final state may be committed before it leaves RunningJobs.
         running.finishing("returned");
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
-                Executors.newVirtualThreadPerTaskExecutor(), 2, Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
 
         commands.heartbeat();
 
@@ -43,18 +45,33 @@ class ClusterCommandsTest {
     void aJobTheStoreStillGivesThisNodeIsLeftRunning() {
         running.add(job("held"));
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of("held")), node(), running, new LocalBroadcast(),
-                Executors.newVirtualThreadPerTaskExecutor(), 2, Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
 
         commands.heartbeat();
 
         assertThat(killed).isEmpty();
     }
 
+    @Test
+    void theHeartbeatCarriesThePoolSizeAfterALiveResize() {
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
+                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+        commands.heartbeat();
+        poolSize = 5;
+        commands.heartbeat();
+
+        assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::poolSize).containsExactly(2, 5);
+        assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::startedAt).as("one process, one start").containsOnly(heartbeats.getFirst().startedAt());
+    }
+
     /** A store that records heartbeats and says this node holds {@code held}; nothing else is called. */
-    private static JobStore storeHolding(Set<String> held) {
+    private JobStore storeHolding(Set<String> held) {
         return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
                 (proxy, method, args) -> switch (method.getName()) {
-                    case "heartbeat" -> null;
+                    case "heartbeat" -> {
+                        heartbeats.add((io.jobpool.job.ClusterNode) args[0]);
+                        yield null;
+                    }
                     case "held" -> held;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
@@ -84,7 +101,7 @@ class ClusterCommandsTest {
 
             @Override
             public int poolSize() {
-                return 2;
+                return poolSize;
             }
 
             @Override

@@ -369,6 +369,9 @@ abstract class JobStoreContract {
         store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3));
         assertThat(store.nodes()).containsExactly(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3),
                 new io.jobpool.job.ClusterNode("node-b", now, now, 1, 0));
+        // node-a restarted after a kill -9 (no goodbye), under the same id, and was resized.
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now.plusSeconds(6), now.plusSeconds(7), 4, 0));
+        assertThat(store.nodes()).first().isEqualTo(new io.jobpool.job.ClusterNode("node-a", now.plusSeconds(6), now.plusSeconds(7), 4, 0));
         assertThat(store.forgetNodes(null, now.plusSeconds(1))).as("node-b is silent").isEqualTo(1);
         assertThat(store.forgetNodes("node-a", now)).isEqualTo(1);
         assertThat(store.nodes()).isEmpty();
