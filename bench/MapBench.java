@@ -175,10 +175,12 @@ public class MapBench {
             put(base + "/v1/pool", "{\"size\":" + workers + "}");
             awaitWorkers(base, workers);
             // The JIT of a worker the resize just started, and the server's for batches of long
-            // items, take several runs on two cores: at least five run, then more until two in a
-            // row agree within 10 % (at most 10), and the last is the figure.
+            // items, take several runs on two cores: the server's compiler threads still used 60
+            // ticks (0.6 s) over the 11th to 14th primes batches after the maps, 8 over the 15th to
+            // 18th. So at least eight run per pool size, then more until two in a row agree within
+            // 10 % (at most 14), and the last is the figure.
             List<Double> runs = new ArrayList<>();
-            while (runs.size() < 10 && (runs.size() < 5 || !agree(runs.get(runs.size() - 2), runs.get(runs.size() - 1)))) {
+            while (runs.size() < 14 && (runs.size() < 8 || !agree(runs.get(runs.size() - 2), runs.get(runs.size() - 1)))) {
                 long start = System.nanoTime();
                 String id = id(post(base + "/v1/batches", body));
                 for (int round = 0; round < 20; round++) {
