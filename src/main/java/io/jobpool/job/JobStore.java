@@ -78,6 +78,13 @@ public interface JobStore {
     /** Of {@code jobIds}, those still RUNNING under {@code node}'s lease (the others were cancelled or taken back). */
     java.util.Set<String> held(String node, java.util.Collection<String> jobIds);
 
+    /**
+     * Records which worker process ran a job that was cancelled while it ran on {@code node}: a
+     * cancel sent to another replica could not know it. Only fills in a pid still missing; false
+     * if there was nothing to fill in.
+     */
+    boolean recordCancelledWorkerPid(String id, String node, long pid);
+
     /** Stores the log so far of a job {@code node} runs, for readers on other replicas; false if it no longer does. */
     boolean storeLiveLogs(String id, String node, String logs);
 

@@ -107,6 +107,14 @@ public final class JobCompletion implements PoolListener {
         }
     }
 
+    private void recordCancelledWorkerPid(String jobId, long pid) {
+        try {
+            store.recordCancelledWorkerPid(jobId, node, pid);
+        } catch (RuntimeException e) {
+            log.warn("Could not record worker pid {} on cancelled job {}; it shows no pid: {}", pid, jobId, e.toString());
+        }
+    }
+
     private void forget(String jobId) {
         unstoredProgress.remove(jobId);
         latestProgress.remove(jobId);
@@ -174,7 +182,11 @@ public final class JobCompletion implements PoolListener {
             case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime,
                     progress);
             case JobOutcome.Cancelled c -> {
-                // JobService.cancel already moved the job to CANCELLED before asking for the kill.
+                // JobService.cancel already moved the job to CANCELLED before asking for the kill,
+                // on whichever replica took the request; only this one knows the worker's pid.
+                if (c.pid() != 0) {
+                    recordCancelledWorkerPid(job.id(), c.pid());
+                }
                 metrics.completed(job.task(), "cancelled", runTime);
                 log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
             }

@@ -493,6 +493,13 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public boolean recordCancelledWorkerPid(String id, String node, long pid) {
+        return jdbc.sql("UPDATE jobs SET worker_pid = :pid WHERE id = :id AND status = 'CANCELLED' AND worker_node = :node"
+                        + " AND worker_pid IS NULL")
+                .param("pid", pid).param("id", id).param("node", node).update() == 1;
+    }
+
+    @Override
     public boolean storeLiveLogs(String id, String node, String logs) {
         return jdbc.sql("UPDATE jobs SET logs = :logs WHERE id = :id AND status = 'RUNNING' AND owner_node = :node")
                 .param("logs", logs).param("id", id).param("node", node).update() == 1;

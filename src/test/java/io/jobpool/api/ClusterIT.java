@@ -264,9 +264,13 @@ class ClusterIT {
         Await.until("a replacement worker on " + job.node(), Duration.ofSeconds(20),
                 () -> api(job.node()).get("/v1/pool").json().get("workers").findValuesAsString("state").stream()
                         .filter("IDLE"::equals).count() == 2);
+        Await.until("the pid of the killed worker recorded on the job", Duration.ofSeconds(10),
+                () -> api(elsewhere).get("/v1/jobs/" + job.id()).json().get("worker").get("pid").asLong(0) == job.pid());
         for (String node : nodes.keySet()) {
             JsonNode seen = api(node).get("/v1/jobs/" + job.id()).json();
             assertThat(seen.get("status").asString()).as("on %s after the worker's exit was recorded", node).isEqualTo("CANCELLED");
+            assertThat(seen.get("worker").get("node").asString()).isEqualTo(job.node());
+            assertThat(seen.get("worker").get("pid").asLong()).as("on %s", node).isEqualTo(job.pid());
         }
     }
 
