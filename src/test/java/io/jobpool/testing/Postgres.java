@@ -50,11 +50,29 @@ public final class Postgres {
         return source;
     }
 
+    private static void awaitSpringShutdown() {
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals("SpringApplicationShutdownHook")) {
+                try {
+                    thread.join(java.time.Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
     private static DataSource embedded() {
         try {
-            EmbeddedPostgres server = EmbeddedPostgres.builder().start();
+            // Its own hook would stop it at once, under the services still closing: ours waits for them.
+            EmbeddedPostgres server = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
             url = server.getJdbcUrl("postgres", "postgres");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // JVM shutdown hooks run concurrently. The services under test close in Spring's
+                // hook and still use the database on the way out (last outcomes, their goodbye):
+                // stopping it under them made each wait out a connection timeout, and the test
+                // JVM's exit with them.
+                awaitSpringShutdown();
                 try {
                     server.close();
                 } catch (IOException e) {
