@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
@@ -27,9 +29,11 @@ import org.springframework.context.event.ContextClosedEvent;
  * running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed and go back
  * to the queue; last, the outcome writes finish before the store closes.
  */
-public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
+
+    private ApplicationContext context;
     private static final Duration CATALOGUE_WAIT = Duration.ofSeconds(60);
 
     private final Pools pool;
@@ -136,10 +140,19 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         } while (deleted == 500);
     }
 
-    /** Closing starts: stop claiming before anything else shuts down. */
+    @Override
+    public void setApplicationContext(ApplicationContext context) {
+        this.context = context;
+    }
+
+    /**
+     * Closing starts: stop claiming before anything else shuts down. Only this application's
+     * context counts: the management server's child context (actuator on its own port) closes too,
+     * and its event reaches this listener as well.
+     */
     @Override
     public void onApplicationEvent(ContextClosedEvent event) {
-        if (running) {
+        if (running && event.getApplicationContext() == context) {
             log.info("Shutting down: no new jobs will be claimed");
             dispatcher.stop();
         }
