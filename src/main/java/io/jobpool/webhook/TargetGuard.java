@@ -87,8 +87,9 @@ final class TargetGuard implements CallbackTargets {
         }
         for (InetAddress address : addresses) {
             if (!isPublic(address)) {
-                return Optional.of("host " + uri.getHost() + " resolves to " + address.getHostAddress() + ", a "
-                        + kind(address) + " address; webhooks only go to public addresses");
+                String kind = kind(address);
+                return Optional.of("host " + uri.getHost() + " resolves to " + address.getHostAddress() + ", "
+                        + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses");
             }
         }
         return Optional.empty();

@@ -60,7 +60,8 @@ class TargetGuardTest {
         assertThat(defaults.refusal("http://internal.example/hook"))
                 .hasValue("host internal.example resolves to 10.1.2.3, a private address; webhooks only go to public addresses");
         assertThat(defaults.refusal("http://169.254.169.254/")).get().asString().contains("link-local (cloud metadata)");
-        assertThat(defaults.refusal("http://[::1]/")).get().asString().contains("loopback");
+        assertThat(defaults.refusal("http://[::1]/")).get().asString().contains("a loopback address");
+        assertThat(defaults.refusal("http://0.0.0.0/")).get().asString().contains("an unspecified (any-local) address");
     }
 
     @Test
