@@ -131,10 +131,19 @@ final class WebhookSender implements AutoCloseable {
         }
     }
 
-    private static String describe(Throwable e) {
-        String message = e.getMessage();
+    /**
+     * The error of an attempt, for the delivery's {@code lastError}: the JDK's client often throws
+     * a bare {@code ConnectException} whose reason is only in its cause.
+     */
+    static String describe(Throwable e) {
         String type = e.getClass().getSimpleName();
-        return message == null || message.isBlank() ? type : type + ": " + message;
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && !message.isBlank()) {
+                return type + ": " + message;
+            }
+        }
+        return e instanceof java.net.ConnectException ? type + ": could not connect to the target" : type;
     }
 
     private static Duration since(long startedNanos) {

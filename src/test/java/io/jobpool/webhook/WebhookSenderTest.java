@@ -73,6 +73,23 @@ class WebhookSenderTest {
         }
     }
 
+    @Test
+    void aTargetThatRefusesTheConnectionIsAnErrorThatSaysSo() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        try (WebhookSender sender = sender(new TargetGuard(false, List.of("127.0.0.1"), InetAddress::getAllByName))) {
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + closedPort + "/hook"));
+
+            assertThat(result.succeeded()).isFalse();
+            assertThat(result.error()).startsWith("ConnectException: ").isNotEqualTo("ConnectException: ");
+        }
+        assertThat(WebhookSender.describe(new java.net.ConnectException())).isEqualTo("ConnectException: could not connect to the target");
+        assertThat(WebhookSender.describe(new java.io.IOException(new java.net.ConnectException("Connection refused"))))
+                .isEqualTo("IOException: java.net.ConnectException: Connection refused");
+    }
+
     private static WebhookSender sender(TargetGuard guard) {
         return new WebhookSender(guard, new WebhookSigner(List.of()), Duration.ofSeconds(5), Clock.systemUTC());
     }
