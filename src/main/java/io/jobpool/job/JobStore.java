@@ -72,8 +72,11 @@ public interface JobStore {
 
     long countRunning();
 
-    /** When the earliest QUEUED job is (or was) due; empty with nothing queued. */
-    java.util.Optional<Instant> nextDue();
+    /**
+     * When the earliest QUEUED job due after {@code after} is due; empty if there is none. Jobs due
+     * at or before {@code after} are left out: a claim made at {@code after} saw them already.
+     */
+    java.util.Optional<Instant> nextDueAfter(Instant after);
 
     /** Of {@code jobIds}, those still RUNNING under {@code node}'s lease (the others were cancelled or taken back). */
     java.util.Set<String> held(String node, java.util.Collection<String> jobIds);

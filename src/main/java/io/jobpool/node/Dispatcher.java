@@ -93,8 +93,9 @@ public final class Dispatcher {
                 }
                 int wanted = 1 + slots.drainPermits();
                 int claimed = 0;
+                Instant claimedAt = clock.instant();
                 try {
-                    claimed = stopping ? 0 : claim(pool, wanted);
+                    claimed = stopping ? 0 : claim(pool, wanted, claimedAt);
                 } finally {
                     // Also when the claim failed: the workers are still free.
                     if (claimed < wanted) {
@@ -102,7 +103,7 @@ public final class Dispatcher {
                     }
                 }
                 if (claimed == 0) {
-                    bell.await(idleWait());
+                    bell.await(idleWait(claimedAt));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -115,8 +116,7 @@ public final class Dispatcher {
         log.info("Dispatcher stopped claiming jobs for the {} pool", pool.runtime());
     }
 
-    private int claim(WorkerPool pool, int wanted) {
-        Instant now = clock.instant();
+    private int claim(WorkerPool pool, int wanted, Instant now) {
         List<Job> jobs = store.claim(node, wanted, now, now.plus(lease), routing.filterFor(pool));
         for (Job job : jobs) {
             handOver(pool, job, now);
@@ -163,12 +163,17 @@ public final class Dispatcher {
         }
     }
 
-    /** Until the next queued job is due, at most the poll interval. */
-    private Duration idleWait() {
+    /**
+     * Until the next queued job is due, at most the poll interval. Measured from the claim that
+     * came back empty: a job that became due between that claim and now is claimed at once. (Taken
+     * from now, such a job looked already due and the loop slept a whole poll interval: delayed
+     * jobs and retries started up to 5 s late on idle workers.) Jobs due at the claim that it did
+     * not take are another pool's, or capped; the poll interval rechecks them.
+     */
+    private Duration idleWait(Instant claimedAt) {
         Instant now = clock.instant();
-        return store.nextDue()
-                .filter(due -> due.isAfter(now))
-                .map(due -> Duration.between(now, due))
+        return store.nextDueAfter(claimedAt)
+                .map(due -> due.isAfter(now) ? Duration.between(now, due) : Duration.ZERO)
                 .filter(untilDue -> untilDue.compareTo(pollInterval) < 0)
                 .orElse(pollInterval);
     }

@@ -475,8 +475,10 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public Optional<Instant> nextDue() {
-        return jdbc.sql("SELECT MIN(scheduled_at) FROM jobs WHERE status = 'QUEUED'")
+    public Optional<Instant> nextDueAfter(Instant after) {
+        // A claim compares scheduled_at with its instant in whole milliseconds, as stored.
+        return jdbc.sql("SELECT MIN(scheduled_at) FROM jobs WHERE status = 'QUEUED' AND scheduled_at > :after")
+                .param("after", after.toEpochMilli())
                 .query(rs -> rs.next() ? Optional.ofNullable(instant(rs, 1)) : Optional.<Instant>empty());
     }
 

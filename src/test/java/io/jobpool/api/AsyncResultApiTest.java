@@ -110,6 +110,18 @@ class AsyncResultApiTest extends ServiceTest {
     }
 
     @Test
+    void delayedJobsStartWhenDueNotAtTheNextFallbackPoll() {
+        // The dispatcher's fallback poll is 5 s here: a delayed job must wake it when it is due.
+        for (int i = 0; i < 4; i++) {
+            JsonNode job = api.submit("{\"task\":\"echo\",\"args\":[" + i + "],\"delaySeconds\":0.3}");
+            JsonNode done = api.awaitReady(job.get("id").asString(), 15);
+            java.time.Duration late = java.time.Duration.between(java.time.Instant.parse(done.get("scheduledAt").asString()),
+                    java.time.Instant.parse(done.get("startedAt").asString()));
+            assertThat(late).as("job %d started %s after it was due", i, late).isLessThan(java.time.Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void retriesAFailingJobUpToMaxRetries() {
         JsonNode job = api.submit("{\"task\":\"fail\",\"args\":[\"again\"],\"maxRetries\":2}");
         JsonNode done = api.awaitReady(job.get("id").asString(), 30);

@@ -394,11 +394,15 @@ abstract class JobStoreContract {
     }
 
     @Test
-    void nextDueIsTheEarliestQueuedSchedule() {
-        assertThat(store.nextDue()).isEmpty();
+    void nextDueIsTheEarliestQueuedScheduleAfterTheGivenInstant() {
+        assertThat(store.nextDueAfter(now)).isEmpty();
+        store.insert(newJob("due", 0, now, null));
+        assertThat(store.nextDueAfter(now)).as("due at the instant itself: a claim then saw it").isEmpty();
         store.insert(newJob("later", 0, now.plusSeconds(60), null));
         store.insert(newJob("sooner", 0, now.plusSeconds(5), null));
-        assertThat(store.nextDue()).contains(now.plusSeconds(5));
+        assertThat(store.nextDueAfter(now)).contains(now.plusSeconds(5));
+        assertThat(store.nextDueAfter(now.minusMillis(1))).contains(now);
+        assertThat(store.nextDueAfter(now.plusSeconds(5))).contains(now.plusSeconds(60));
     }
 
     @Test

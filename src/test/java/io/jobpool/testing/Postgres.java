@@ -50,15 +50,21 @@ public final class Postgres {
         return source;
     }
 
+    /** Joins Spring's shutdown hook; the JVM starts the hooks one after another, so it may not have begun yet. */
     private static void awaitSpringShutdown() {
-        for (Thread thread : Thread.getAllStackTraces().keySet()) {
-            if (thread.getName().equals("SpringApplicationShutdownHook")) {
-                try {
-                    thread.join(java.time.Duration.ofSeconds(60));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        long lookUntil = System.nanoTime() + java.time.Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() - lookUntil < 0) {
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().equals("SpringApplicationShutdownHook")) {
+                    try {
+                        thread.join(java.time.Duration.ofSeconds(60));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return;
                 }
             }
+            Thread.onSpinWait();
         }
     }
 
