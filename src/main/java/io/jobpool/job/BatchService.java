@@ -67,8 +67,15 @@ public final class BatchService {
         }
         int chunksize = s.chunksize() != null ? s.chunksize() : defaultChunksize(items, jobs.localPoolSize());
         int chunkCount = items == 0 ? 0 : (items + chunksize - 1) / chunksize;
-        if (queueDepth.current() + chunkCount > limits.queueCapacity()) {
-            throw JobException.queueFull(limits.queueCapacity());
+        if (chunkCount > limits.queueCapacity()) {
+            // Waiting would never help: the batch alone is more than the queue ever holds.
+            throw JobException.validation("chunksize", "the batch makes " + chunkCount + " chunk jobs and the queue holds at most "
+                    + limits.queueCapacity() + " (jobpool.queue.capacity); use a chunksize of at least "
+                    + ((items + limits.queueCapacity() - 1) / limits.queueCapacity()));
+        }
+        long queued = queueDepth.current();
+        if (queued + chunkCount > limits.queueCapacity()) {
+            throw JobException.queueFull(limits.queueCapacity(), queued, chunkCount);
         }
         String id = ids.next();
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);

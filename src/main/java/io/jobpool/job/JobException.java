@@ -50,6 +50,12 @@ public class JobException extends RuntimeException {
                 "the queue holds its capacity of " + capacity + " jobs; retry later", Map.of());
     }
 
+    /** A batch whose {@code needed} chunk jobs do not fit beside the {@code queued} ones. */
+    public static JobException queueFull(int capacity, long queued, int needed) {
+        return new JobException("queue-full", "Queue full", "the queue holds " + queued + " of its capacity of " + capacity
+                + " jobs and this batch needs room for " + needed + "; retry later", Map.of());
+    }
+
     /** A caller already has as many waiting requests open as it may ({@code jobpool.security.max-long-polls-per-key}). */
     public static JobException tooManyWaits(int limit) {
         return new JobException("too-many-waits", "Too many waiting requests",

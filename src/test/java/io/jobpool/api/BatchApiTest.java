@@ -264,14 +264,6 @@ class BatchApiTest extends ServiceTest {
         }
     }
 
-    @Test
-    void aBatchWhoseChunksWouldOverfillTheQueueIsRefused() {
-        // 100,001 chunks of one item against the default capacity of 100,000 queued jobs.
-        ApiClient.Response refused = api.post("/v1/batches", "{\"task\":\"square\",\"chunksize\":1,\"items\":" + range(100_001) + "}");
-        assertThat(problem(refused, 429)).isEqualTo("queue-full");
-        assertThat(refused.header("Retry-After")).isNotNull();
-    }
-
     private static Map<String, String> json() {
         return Map.of("Content-Type", "application/json");
     }

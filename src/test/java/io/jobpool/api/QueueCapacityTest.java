@@ -41,8 +41,22 @@ class QueueCapacityTest {
         assertThat(full.header("Retry-After")).isEqualTo("1");
         assertThat(full.json().get("type").asString()).isEqualTo("queue-full");
         assertThat(api.get("/v1/jobs?status=QUEUED").json().get("items").findValuesAsString("id")).containsExactlyInAnyOrderElementsOf(queued);
+        ApiClient.Response batchFull = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":1}");
+        assertThat(batchFull.status()).isEqualTo(429);
+        assertThat(batchFull.json().get("detail").asString()).contains("holds 2 of its capacity of 2", "needs room for 1");
         queued.forEach(id -> api.post("/v1/jobs/" + id + "/cancel", null));
         Await.until("room in the queue again", Duration.ofSeconds(5),
                 () -> api.post("/v1/jobs?wait=10", "{\"task\":\"echo\"}").status() == 200);
+    }
+
+    @Test
+    void aBatchLargerThanTheWholeQueueIsRefusedAsInvalidNotAsFull() {
+        ApiClient api = new ApiClient(port);
+        ApiClient.Response tooMany = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1,2,3,4,5],\"chunksize\":1}");
+        assertThat(tooMany.status()).as("retrying would never help").isEqualTo(400);
+        assertThat(tooMany.json().get("type").asString()).isEqualTo("validation");
+        assertThat(tooMany.json().get("detail").asString()).contains("5 chunk jobs", "at most 2", "chunksize of at least 3");
+        assertThat(api.get("/v1/jobs?status=QUEUED").json().get("items")).isEmpty();
+        assertThat(api.run("{\"task\":\"square\",\"args\":[3]}", 30).get("result").asInt()).isEqualTo(9);
     }
 }
