@@ -103,13 +103,69 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 return asObject(jobException(jobException, ((ServletWebRequest) request).getRequest()));
             }
         }
-        String detail = e.getMostSpecificCause().getMessage();
+        Throwable specific = e.getMostSpecificCause();
+        JobException.FieldError field = fieldError(specific);
+        if (field != null) {
+            return asObject(jobException(JobException.validation(java.util.List.of(field)), ((ServletWebRequest) request).getRequest()));
+        }
+        String detail = specific.getMessage();
         if (detail != null) {
             // Jackson appends a source excerpt and reference chain; the first line says what is wrong.
             detail = detail.lines().findFirst().orElse(detail);
         }
         return asObject(jobException(JobException.validation("body", "is not valid JSON for this request: " + detail),
                 ((ServletWebRequest) request).getRequest()));
+    }
+
+    /**
+     * The field a well-formed body got wrong (an unknown field, or a value of the wrong type), in
+     * the API's terms: {@code chunksize}, {@code items[3]}, and what it should be, without the
+     * Java class names Jackson's message carries. {@code null} for broken JSON.
+     */
+    static JobException.FieldError fieldError(Throwable cause) {
+        if (!(cause instanceof tools.jackson.core.JacksonException mapping) || mapping.getPath().isEmpty()) {
+            return null;
+        }
+        StringBuilder path = new StringBuilder();
+        for (tools.jackson.core.JacksonException.Reference reference : mapping.getPath()) {
+            if (reference.getPropertyName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        if (path.isEmpty()) {
+            return null;
+        }
+        if (cause instanceof tools.jackson.databind.exc.UnrecognizedPropertyException) {
+            return new JobException.FieldError(path.toString(), "is not a field of this request");
+        }
+        if (cause instanceof tools.jackson.databind.exc.MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return new JobException.FieldError(path.toString(), "must be " + expected(mismatch.getTargetType()));
+        }
+        if (cause instanceof tools.jackson.core.exc.InputCoercionException coercion && coercion.getTargetType() != null) {
+            return new JobException.FieldError(path.toString(), "must be " + expected(coercion.getTargetType()));
+        }
+        return null;
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number" + (type == Integer.class || type == int.class ? " up to " + Integer.MAX_VALUE : "");
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "a JSON value of another type";
     }
 
     @Override

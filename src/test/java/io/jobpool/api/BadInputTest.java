@@ -46,6 +46,25 @@ class BadInputTest extends ServiceTest {
         assertThat(countJobs()).as("a refused submission stores nothing").isEqualTo(before);
     }
 
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "/v1/jobs|{\"task\":\"echo\",\"priority\":1.5}|priority|must be a whole number up to 2147483647",
+            "/v1/jobs|{\"task\":\"echo\",\"maxRetries\":true}|maxRetries|must be a whole number up to 2147483647",
+            "/v1/jobs|{\"task\":\"echo\",\"delaySeconds\":\"soon\"}|delaySeconds|must be a number",
+            "/v1/jobs|{\"task\":\"echo\",\"unknownField\":1}|unknownField|is not a field of this request",
+            "/v1/batches|{\"task\":\"square\",\"items\":[1,2],\"chunksize\":1.5}|chunksize|must be a whole number up to 2147483647",
+            "/v1/batches|{\"task\":\"square\",\"items\":[1],\"chunksize\":2147483648}|chunksize|must be a whole number up to 2147483647",
+            "/v1/batches|{\"task\":\"square\",\"items\":[1],\"extra\":{}}|extra|is not a field of this request"})
+    void aWellFormedBodyWithAWrongFieldNamesTheFieldInTheApisTerms(String path, String body, String field, String message) {
+        ApiClient.Response response = api.raw("POST", path, body, JSON);
+        assertThat(response.status()).isEqualTo(400);
+        JsonNode problem = response.json();
+        assertThat(problem.get("type").asString()).isEqualTo("validation");
+        assertThat(problem.get("errors").get(0).get("field").asString()).isEqualTo(field);
+        assertThat(problem.get("errors").get(0).get("message").asString()).isEqualTo(message);
+        assertThat(response.body()).as("no Java class names").doesNotContain("java.", "io.jobpool", "Integer", "coercion");
+    }
+
     @Test
     void oversizeBodyIs413() {
         String big = "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(100_000) + "\"]}";
