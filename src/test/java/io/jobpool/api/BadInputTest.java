@@ -46,22 +46,31 @@ class BadInputTest extends ServiceTest {
         assertThat(countJobs()).as("a refused submission stores nothing").isEqualTo(before);
     }
 
-    @ParameterizedTest(name = "{0} {1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
-            "/v1/jobs|{\"task\":\"echo\",\"priority\":1.5}|priority|must be a whole number up to 2147483647",
-            "/v1/jobs|{\"task\":\"echo\",\"maxRetries\":true}|maxRetries|must be a whole number up to 2147483647",
-            "/v1/jobs|{\"task\":\"echo\",\"delaySeconds\":\"soon\"}|delaySeconds|must be a number",
-            "/v1/jobs|{\"task\":\"echo\",\"unknownField\":1}|unknownField|is not a field of this request",
-            "/v1/batches|{\"task\":\"square\",\"items\":[1,2],\"chunksize\":1.5}|chunksize|must be a whole number up to 2147483647",
-            "/v1/batches|{\"task\":\"square\",\"items\":[1],\"chunksize\":2147483648}|chunksize|must be a whole number up to 2147483647",
-            "/v1/batches|{\"task\":\"square\",\"items\":[1],\"extra\":{}}|extra|is not a field of this request"})
-    void aWellFormedBodyWithAWrongFieldNamesTheFieldInTheApisTerms(String path, String body, String field, String message) {
-        ApiClient.Response response = api.raw("POST", path, body, JSON);
+    /** A body that is valid JSON but gets one field wrong, and what the problem must say about it. */
+    record WrongField(String path, String body, String field, String message) {}
+
+    static java.util.stream.Stream<WrongField> wrongFields() {
+        String wholeNumber = "must be a whole number up to 2147483647";
+        String unknown = "is not a field of this request";
+        return java.util.stream.Stream.of(
+                new WrongField("/v1/jobs", "{\"task\":\"echo\",\"priority\":1.5}", "priority", wholeNumber),
+                new WrongField("/v1/jobs", "{\"task\":\"echo\",\"maxRetries\":true}", "maxRetries", wholeNumber),
+                new WrongField("/v1/jobs", "{\"task\":\"echo\",\"delaySeconds\":\"soon\"}", "delaySeconds", "must be a number"),
+                new WrongField("/v1/jobs", "{\"task\":\"echo\",\"unknownField\":1}", "unknownField", unknown),
+                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1,2],\"chunksize\":1.5}", "chunksize", wholeNumber),
+                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":2147483648}", "chunksize", wholeNumber),
+                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"extra\":{}}", "extra", unknown));
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("wrongFields")
+    void aWellFormedBodyWithAWrongFieldNamesTheFieldInTheApisTerms(WrongField wrong) {
+        ApiClient.Response response = api.raw("POST", wrong.path(), wrong.body(), JSON);
         assertThat(response.status()).isEqualTo(400);
         JsonNode problem = response.json();
         assertThat(problem.get("type").asString()).isEqualTo("validation");
-        assertThat(problem.get("errors").get(0).get("field").asString()).isEqualTo(field);
-        assertThat(problem.get("errors").get(0).get("message").asString()).isEqualTo(message);
+        assertThat(problem.get("errors").get(0).get("field").asString()).isEqualTo(wrong.field());
+        assertThat(problem.get("errors").get(0).get("message").asString()).isEqualTo(wrong.message());
         assertThat(response.body()).as("no Java class names").doesNotContain("java.", "io.jobpool", "Integer", "coercion");
     }
 
