@@ -32,8 +32,6 @@ import org.springframework.context.event.ContextClosedEvent;
 public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
-
-    private ApplicationContext context;
     private static final Duration CATALOGUE_WAIT = Duration.ofSeconds(60);
 
     private final Pools pool;
@@ -48,6 +46,8 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
+    /** This application's context, to tell its closing from the management server's child context. */
+    private ApplicationContext context;
 
     public PoolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
             ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {

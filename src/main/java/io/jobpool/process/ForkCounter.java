@@ -19,9 +19,9 @@ import java.util.OptionalLong;
  */
 public final class ForkCounter {
 
-    private volatile boolean trusted;
-
     private static final byte[] PROCESSES = "\nprocesses ".getBytes(StandardCharsets.US_ASCII);
+
+    private volatile boolean trusted;
 
     /**
      * The count now, if {@code /proc/stat} has it. Read twice per job, so it reads the bytes and

@@ -116,10 +116,6 @@ public final class ProcessTable {
     }
 
     /**
-     * Whether the environment the process was started with holds {@code variable=value}. Only
-     * readable for processes of the same user (or by root); others answer {@code false}.
-     */
-    /**
      * {@link #environmentHas(long, String, String)} for a process as the table saw it, remembered:
      * every job's end on a busy host would otherwise read the environment of every process started
      * since the worker. A process's answer cannot change while it lives: a process that is not a
@@ -141,7 +137,11 @@ public final class ProcessTable {
         return has;
     }
 
-    public static boolean environmentHas(long pid, String variable, String value) {
+    /**
+     * Whether the environment the process was started with holds {@code variable=value}. Only
+     * readable for processes of the same user (or by root); others answer {@code false}.
+     */
+    private static boolean environmentHas(long pid, String variable, String value) {
         byte[] environ = readAll(new File(PROC, pid + "/environ"));
         if (environ == null) {
             return false;
