@@ -249,7 +249,7 @@ done
 [ -z "$zombies" ] || die "zombies under the init:$zombies"
 pass "orphan: detached sleep $ORPHAN_PID killed at the job's end and reaped by the init (no zombie)"
 
-# ---- 6. What the chart relies on: ECS JSON logs, the H2 store in JOBPOOL_DATA_DIR, nothing written
+# ---- 6. What the chart relies on: ECS JSON logs, the SQLite store in JOBPOOL_DATA_DIR, nothing written
 # into the application directory.
 grep -Eq '"ecs\.version"|"ecs":\{"version"' "$W/server.log" || die "no ECS structured log line"
 [ -n "$(ls -A "$W/data")" ] || die "nothing written to JOBPOOL_DATA_DIR"

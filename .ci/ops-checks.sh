@@ -176,11 +176,11 @@ assert_selectors_stable() { # FILE...
     fi
 }
 
-assert_pvc_only_for_h2() {
+assert_pvc_only_for_embedded_store() {
     [ "$(grep -c '^kind: PersistentVolumeClaim$' <<<"$(manifest PersistentVolumeClaim "$WORK/default.yaml")")" -eq 1 ] \
         || fail "default render: want exactly one PersistentVolumeClaim"
     grep -q 'claimName: jobpool-data' "$WORK/default.yaml" || fail "default render: Deployment does not mount the PVC"
-    grep -q 'type: Recreate' <<<"$(manifest Deployment "$WORK/default.yaml")" || fail "H2 store needs strategy Recreate"
+    grep -q 'type: Recreate' <<<"$(manifest Deployment "$WORK/default.yaml")" || fail "the embedded store needs strategy Recreate"
     ! grep -q '^kind: PersistentVolumeClaim$' "$WORK/ci.yaml" || fail "PostgreSQL render has a PVC"
     ! grep -q 'claimName:' "$WORK/ci.yaml" || fail "PostgreSQL render mounts a claim"
     render "$WORK/pg1.yaml" --set postgresql.enabled=true --set postgresql.host=db || fail "helm template failed"
@@ -429,7 +429,7 @@ main() {
     render "$WORK/newtag.yaml" --set image.tag=9.9.9 || true
     check "selector labels are only name + instance, stable across values and versions" \
         assert_selectors_stable "$WORK/default.yaml" "$WORK/ci.yaml" "$WORK/newtag.yaml"
-    check "PVC only for the single-replica H2 store" assert_pvc_only_for_h2
+    check "PVC only for the single-replica embedded store" assert_pvc_only_for_embedded_store
     check "terminationGracePeriodSeconds = preStop sleep + shutdown grace + slack" assert_grace_period
     check "config in the ConfigMap, secrets in a Secret, ECS logs on" assert_config_and_secrets
     check "no API key configured: an admin key is generated and the server gets only its hash" assert_api_key_generated

@@ -147,6 +147,7 @@ public class Bench {
             double[] async = throughput(bases, jobs, pids, ECHO, "noop jobs, 32 clients");
             double[] sync = syncThroughput(bases, pids, syncDuration(), ECHO, data);
             double[] latency = roundTrip(base, 2_000);
+            storeFiles(data);
             if (workers) {
                 // Give the background AOT training of the worker class cache time to finish first.
                 awaitAotCache(data, Duration.ofSeconds(60));
@@ -161,9 +162,27 @@ public class Bench {
         }
     }
 
+    /** Prints the size of each file of the embedded store after the load (none on PostgreSQL). */
+    static void storeFiles(Path data) throws IOException {
+        try (var files = Files.list(data)) {
+            String sizes = files.filter(f -> f.getFileName().toString().startsWith("jobpool.")).sorted()
+                    .map(f -> {
+                        try {
+                            return String.format("%s %.1f MB", f.getFileName(), Files.size(f) / 1e6);
+                        } catch (IOException e) {
+                            return f.getFileName() + " ?";
+                        }
+                    })
+                    .collect(java.util.stream.Collectors.joining(", "));
+            if (!sizes.isEmpty()) {
+                System.out.println("store files after the load: " + sizes);
+            }
+        }
+    }
+
     /**
-     * Deletes a stopped server's embedded store, keeping its log: under the benchmark's load the
-     * H2 file grows past a gigabyte (45 s of obsolete chunks), and each run makes a new one.
+     * Deletes a stopped server's embedded store, keeping its log: each run makes a new one (an H2
+     * file, with -Dbench.datasource-url, grows past a gigabyte under this load).
      */
     static void deleteStore(Path data) throws IOException {
         try (var files = Files.list(data)) {

@@ -113,16 +113,16 @@ true
 {{- end }}
 
 {{/*
-Storage. The embedded H2 store is a single-writer file database: it gets a PersistentVolumeClaim
+Storage. The embedded SQLite store is a file that one process opens: it gets a PersistentVolumeClaim
 only for one replica without PostgreSQL. With PostgreSQL, /data is an emptyDir (nothing durable
 is written there).
 */}}
-{{- define "jobpool.usesH2" -}}
+{{- define "jobpool.usesEmbeddedStore" -}}
 {{- if not .Values.postgresql.enabled -}}true{{- end }}
 {{- end }}
 
 {{- define "jobpool.dataClaimName" -}}
-{{- if and (include "jobpool.usesH2" .) .Values.persistence.enabled (eq (int .Values.replicaCount) 1) -}}
+{{- if and (include "jobpool.usesEmbeddedStore" .) .Values.persistence.enabled (eq (int .Values.replicaCount) 1) -}}
 {{- default (printf "%s-data" (include "jobpool.fullname" .)) .Values.persistence.existingClaim }}
 {{- end }}
 {{- end }}
@@ -209,7 +209,7 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- fail "autoscaling.enabled (HorizontalPodAutoscaler) and keda.enabled (KEDA ScaledObject) are mutually exclusive: KEDA creates and owns its own HPA. Enable one." }}
 {{- end }}
 {{- if and (not .Values.postgresql.enabled) (gt (int .Values.replicaCount) 1) }}
-{{- fail "replicaCount > 1 needs postgresql.enabled=true: the embedded H2 store is a single-writer file database." }}
+{{- fail "replicaCount > 1 needs postgresql.enabled=true: the embedded SQLite store is a file that one process opens." }}
 {{- end }}
 {{- if and (not .Values.postgresql.enabled) (include "jobpool.autoscaled" .) }}
 {{- fail "autoscaling.enabled / keda.enabled need postgresql.enabled=true: several replicas must share PostgreSQL." }}

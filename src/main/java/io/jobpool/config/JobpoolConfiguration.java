@@ -40,6 +40,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @EnableConfigurationProperties(JobpoolProperties.class)
 class JobpoolConfiguration {
 
+    /** Static: a post-processor must exist before the data source it prepares. */
+    @Bean
+    static EmbeddedStoreFiles embeddedStoreFiles() {
+        return new EmbeddedStoreFiles();
+    }
+
     @Bean
     Clock clock() {
         return Clock.systemUTC();
@@ -57,7 +63,7 @@ class JobpoolConfiguration {
             }
             id = host + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
         }
-        return new NodeIdentity(id, NodeIdentity.isEmbedded(dataSource));
+        return NodeIdentity.of(id, dataSource);
     }
 
     /**

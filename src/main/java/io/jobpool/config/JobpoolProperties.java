@@ -11,7 +11,7 @@ import org.springframework.util.unit.DataSize;
  * Every {@code jobpool.*} setting. Each is settable from the environment
  * ({@code JOBPOOL_POOL_SIZE=4}) and from the Helm chart's values.
  *
- * @param dataDir directory of the embedded H2 store when no PostgreSQL URL is configured
+ * @param dataDir directory of the embedded SQLite store ({@code jobpool.db}) when no PostgreSQL URL is configured
  * @param nodeId name of this replica in job leases; defaults to host name and pid
  * @param webhooks signed callbacks to {@code callbackUrl} and {@code errorCallbackUrl}
  * @param cluster how replicas sharing one PostgreSQL database keep in step

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** Where batches live: one row per batch, one job row per chunk. One contract for H2 and PostgreSQL. */
+/** Where batches live: one row per batch, one job row per chunk. One contract for SQLite, H2 and PostgreSQL. */
 public interface BatchStore {
 
     /** Runs inside the transaction in which a batch's last chunk finished (or an empty batch was stored). */

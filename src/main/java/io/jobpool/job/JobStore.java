@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Where jobs live. One contract for H2 and PostgreSQL; every implementation passes the same tests. */
+/** Where jobs live. One contract for SQLite, H2 and PostgreSQL; each passes the same tests. */
 public interface JobStore {
 
     /**

@@ -89,7 +89,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         running = true;
         log.info("jobpool node {} started: {} Java and {} Python workers, store {}", node.id(), properties.pool().effectiveSize(),
                 properties.python().effectiveSize(),
-                node.embedded() ? "embedded H2 in " + properties.dataDir().toAbsolutePath() : "external database");
+                node.store());
     }
 
     /**

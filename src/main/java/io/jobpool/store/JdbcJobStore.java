@@ -27,15 +27,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * {@link JobStore} on plain SQL that H2 and PostgreSQL both run. Every state change is
+ * {@link JobStore} on plain SQL that SQLite, H2 and PostgreSQL all run. Every state change is
  * {@code UPDATE ... WHERE id = ? AND status = ?} and its row count is checked. After each commit it
  * tells every replica what changed through the {@link Broadcast}: jobs queued (idle dispatchers
  * claim) and jobs finished (long-polls answer).
  *
  * <p>Every write of a job's life (insert, claim, state change) goes through one {@link GroupCommit}:
  * under load the submissions, the claims and the completions that arrive together share a single
- * commit, which is what a job costs on the embedded store (each commit re-serialises the B-tree
- * pages it touched). The writes of one commit run in arrival order, so a claim sees the jobs
+ * commit, which is what a job costs on the embedded store (each commit writes every page it
+ * touched, of the table and of each index, to the log). The writes of one commit run in arrival order, so a claim sees the jobs
  * inserted before it in the same transaction. PostgreSQL gets several such writers, so that one
  * commit's flush to disk does not hold up the next batch.
  */
@@ -48,7 +48,7 @@ public final class JdbcJobStore implements JobStore {
 
     /**
      * The columns of a job that just finished, for the {@link FinishedHook}s: all but its args and
-     * result. Those two can be a batch chunk's 100 KB and more each, stored out of line on H2; they
+     * result. Those two can be a batch chunk's 100 KB and more each, stored out of line (H2 LOBs, SQLite overflow pages); they
      * are read again only by a hook that needs them.
      */
     private static final String FINISHED_COLUMNS = withoutPayload(COLUMNS);
@@ -85,7 +85,8 @@ public final class JdbcJobStore implements JobStore {
     private final TaskCaps taskCaps;
 
     /**
-     * @param embedded true on H2: one process owns the file, so only this store's writer claims
+     * @param embedded true on the embedded store (SQLite, or H2): one process owns the file, so only
+     *     this store's writer claims
      */
     public JdbcJobStore(JdbcClient jdbc, TransactionTemplate transactions, List<FinishedHook> finishedHooks,
             Broadcast broadcast, boolean embedded) {
@@ -105,7 +106,7 @@ public final class JdbcJobStore implements JobStore {
         this.writes = new GroupCommit<>("store", 256, embedded ? 1 : SERVER_WRITERS, this::writeAll);
         this.finishedHooks = List.copyOf(finishedHooks);
         this.attemptErrors = new AttemptErrors(jdbc);
-        this.taskCaps = new TaskCaps(jdbc, maxConcurrency);
+        this.taskCaps = new TaskCaps(jdbc, maxConcurrency, embedded);
     }
 
     @Override
@@ -268,12 +269,12 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /**
-     * H2: the due jobs, unlocked. The embedded file belongs to one process, whose claims all run
+     * Embedded store: the due jobs, unlocked. The file belongs to one process, whose claims all run
      * on this store's single writer, so no other claim competes; a cancel that lands between this
      * read and the claim's {@code UPDATE ... WHERE status = 'QUEUED'} makes that update miss, and
      * the job is skipped. H2 walks the claim index and stops at the limit only when it reads the
      * index alone, so the ids come first and their rows after ({@code FOR UPDATE} would lock every
-     * match before the limit, and could not be cached).
+     * match before the limit, and could not be cached); SQLite has no row locks at all.
      */
     private List<Job> dueCandidates(Instant now, int limit, ClaimFilter filter, java.util.Set<String> full) {
         List<String> ids = candidates("SELECT id", "", now, limit, filter, full).query(String.class).list();

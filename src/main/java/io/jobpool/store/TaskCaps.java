@@ -17,15 +17,18 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * candidates, so other tasks' jobs flow past them; a claim that would start a capped task first
  * locks that task's row in {@code task_claim_locks} (always in name order, so claimers never
  * deadlock) and counts its RUNNING jobs again under the lock, so two nodes never both take the
- * last place.
+ * last place. On the embedded store only this process's one writer claims, so no lock is taken
+ * (SQLite has no row locks; its write transaction already excludes every other writer).
  */
 final class TaskCaps {
 
     private final JdbcClient jdbc;
     private final Map<String, Integer> caps;
+    private final String lockClause;
 
-    TaskCaps(JdbcClient jdbc, Map<String, Integer> caps) {
+    TaskCaps(JdbcClient jdbc, Map<String, Integer> caps, boolean embedded) {
         this.jdbc = jdbc;
+        this.lockClause = embedded ? "" : " FOR UPDATE";
         this.caps = Map.copyOf(caps);
         for (String task : caps.keySet()) {
             try {
@@ -69,7 +72,7 @@ final class TaskCaps {
         if (capped.isEmpty()) {
             return candidates;
         }
-        jdbc.sql("SELECT task FROM task_claim_locks WHERE task IN (:tasks) ORDER BY task FOR UPDATE")
+        jdbc.sql("SELECT task FROM task_claim_locks WHERE task IN (:tasks) ORDER BY task" + lockClause)
                 .param("tasks", capped).query(String.class).list();
         Map<String, Integer> places = new HashMap<>();
         Map<String, Long> running = running(capped);

@@ -15,10 +15,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The outbox tables on plain SQL that H2 and PostgreSQL both run. A claim is a lease: the
+ * The outbox tables on plain SQL that SQLite, H2 and PostgreSQL all run. A claim is a lease: the
  * delivery's {@code attempts} goes up by one and {@code lease_until} marks it as being sent, so no
  * other replica sends the same attempt; if the sender dies the lease runs out and the attempt is
- * made again. Every write after an attempt is a compare-and-set on that claim.
+ * made again. Every write after an attempt is a compare-and-set on that claim. On a server database
+ * the claim skips rows another replica has locked; an embedded store has one process and one
+ * claiming loop, and SQLite has no row locks, so it reads the due rows plainly.
  */
 final class DeliveryStore {
 
@@ -30,10 +32,12 @@ final class DeliveryStore {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
+    private final String lockClause;
 
-    DeliveryStore(JdbcClient jdbc, TransactionTemplate transactions) {
+    DeliveryStore(JdbcClient jdbc, TransactionTemplate transactions, boolean embedded) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.lockClause = embedded ? "" : " FOR UPDATE SKIP LOCKED";
     }
 
     /** A delivery claimed for one attempt: ours until {@code leaseUntil}. */
@@ -58,7 +62,7 @@ final class DeliveryStore {
             List<Delivery> due = jdbc.sql("SELECT " + COLUMNS + """
                      FROM webhook_deliveries
                      WHERE status = 'PENDING' AND next_attempt_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
-                     ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED""")
+                     ORDER BY next_attempt_at, id LIMIT :limit""" + lockClause)
                     .param("now", now.toEpochMilli()).param("limit", limit).query(DELIVERY).list();
             List<Claim> claimed = new ArrayList<>(due.size());
             for (Delivery delivery : due) {

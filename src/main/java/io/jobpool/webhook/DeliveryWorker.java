@@ -44,7 +44,7 @@ final class DeliveryWorker implements SmartLifecycle {
      * @param lease how long a claim lasts; longer than the longest attempt
      * @param stopGrace how long attempts in flight may finish at shutdown
      * @param retention how long final deliveries are kept ({@code jobpool.results.ttl})
-     * @param embedded the store is this process's own H2 file, so leases found at start are stale
+     * @param embedded the store is this process's own file (SQLite, or H2), so leases found at start are stale
      */
     record Settings(int concurrency, Duration lease, Duration stopGrace, Duration pollInterval, Duration retention,
             boolean embedded) {}

@@ -52,8 +52,8 @@ class WebhookConfiguration {
     }
 
     @Bean
-    DeliveryStore deliveryStore(JdbcClient jdbc, TransactionTemplate transactions) {
-        return new DeliveryStore(jdbc, transactions);
+    DeliveryStore deliveryStore(JdbcClient jdbc, TransactionTemplate transactions, NodeIdentity node) {
+        return new DeliveryStore(jdbc, transactions, node.embedded());
     }
 
     @Bean

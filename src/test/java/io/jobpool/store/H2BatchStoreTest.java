@@ -3,7 +3,10 @@ package io.jobpool.store;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
-/** Tests for {@link JdbcBatchStore}, attempt errors and task caps on the embedded H2 store. */
+/**
+ * Tests for {@link JdbcBatchStore}, attempt errors and task caps on H2, the earlier embedded store,
+ * which a data directory from before SQLite may still use.
+ */
 class H2BatchStoreTest extends BatchStoreContract {
 
     private static final DataSource DATA_SOURCE = h2();

@@ -3,7 +3,7 @@ package io.jobpool.store;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
-/** Tests for {@link JdbcJobStore} on the embedded H2 store (the default). */
+/** Tests for {@link JdbcJobStore} on H2, the earlier embedded store, which a data directory from before SQLite may still use. */
 class H2JobStoreTest extends JobStoreContract {
 
     private static final DataSource DATA_SOURCE = h2();

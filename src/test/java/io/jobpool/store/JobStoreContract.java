@@ -53,7 +53,7 @@ abstract class JobStoreContract {
 
     abstract String vendor();
 
-    /** Whether the backend is the embedded H2 store, which claims in two steps. */
+    /** Whether the backend is an embedded store (SQLite, H2), which claims in two steps without row locks. */
     abstract boolean embedded();
 
     @BeforeEach

@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The contract the outbox tables pass on every backend; each backend's test only supplies a data
- * source. The same SQL runs on H2 and PostgreSQL, so the same tests must pass on both.
+ * source. The same SQL runs on SQLite, H2 and PostgreSQL, so the same tests must pass on each.
  */
 abstract class DeliveryStoreContract {
 
@@ -50,7 +50,7 @@ abstract class DeliveryStoreContract {
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).cleanDisabled(false).load().clean();
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).load().migrate();
         transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        store = new DeliveryStore(JdbcClient.create(dataSource), transactions);
+        store = new DeliveryStore(JdbcClient.create(dataSource), transactions, !"postgresql".equals(vendor()));
         outbox = new Outbox(store, JsonMapper.builder().build(), retries, ids, wakes::incrementAndGet, Clock.systemUTC());
     }
 

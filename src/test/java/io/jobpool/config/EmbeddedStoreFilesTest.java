@@ -1,0 +1,75 @@
+package io.jobpool.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded store's directory exists and its file serves one process at a time. */
+class EmbeddedStoreFilesTest {
+
+    @TempDir
+    Path dir;
+
+    private static HikariDataSource dataSource(String url) {
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(url);
+        return dataSource;
+    }
+
+    @Test
+    void theStoreFileIsReadFromTheUrl() {
+        assertThat(EmbeddedStoreFiles.sqliteFile("jdbc:sqlite:./data/jobpool.db?journal_mode=WAL&foreign_keys=true"))
+                .contains(Path.of("data/jobpool.db").toAbsolutePath());
+        assertThat(EmbeddedStoreFiles.sqliteFile("jdbc:sqlite:file:/var/x.db")).contains(Path.of("/var/x.db"));
+        assertThat(EmbeddedStoreFiles.sqliteFile("jdbc:sqlite::memory:")).isEmpty();
+        assertThat(EmbeddedStoreFiles.sqliteFile("jdbc:postgresql://db/jobpool")).isEmpty();
+        assertThat(EmbeddedStoreFiles.withFile("jdbc:sqlite:./data/jobpool.db?journal_mode=WAL", Path.of("/tmp/a.db")))
+                .isEqualTo("jdbc:sqlite:/tmp/a.db?journal_mode=WAL");
+    }
+
+    @Test
+    void aMissingDirectoryIsCreatedBeforeTheStoreOpens() {
+        EmbeddedStoreFiles files = new EmbeddedStoreFiles();
+        Path store = dir.resolve("fresh/checkout/data/jobpool.db");
+        try (HikariDataSource dataSource = dataSource("jdbc:sqlite:" + store + "?journal_mode=WAL")) {
+            files.postProcessBeforeInitialization(dataSource, "dataSource");
+            assertThat(store.getParent()).isDirectory();
+        } finally {
+            files.destroy();
+        }
+    }
+
+    @Test
+    void aSecondServiceOnTheSameStoreIsRefusedUntilTheFirstCloses() {
+        String url = "jdbc:sqlite:" + dir.resolve("jobpool.db") + "?journal_mode=WAL";
+        EmbeddedStoreFiles first = new EmbeddedStoreFiles();
+        EmbeddedStoreFiles second = new EmbeddedStoreFiles();
+        try (HikariDataSource one = dataSource(url); HikariDataSource two = dataSource(url)) {
+            first.postProcessBeforeInitialization(one, "dataSource");
+
+            assertThatThrownBy(() -> second.postProcessBeforeInitialization(two, "dataSource"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is in use by another jobpool")
+                    .hasMessageContaining("PostgreSQL");
+
+            first.destroy();
+            second.postProcessBeforeInitialization(two, "dataSource");
+        } finally {
+            first.destroy();
+            second.destroy();
+        }
+    }
+
+    @Test
+    void otherDatabasesAreLeftAlone() {
+        EmbeddedStoreFiles files = new EmbeddedStoreFiles();
+        try (HikariDataSource dataSource = dataSource("jdbc:h2:mem:x")) {
+            assertThat(files.postProcessBeforeInitialization(dataSource, "dataSource")).isSameAs(dataSource);
+        }
+        assertThat(dir).isEmptyDirectory();
+    }
+}
