@@ -442,7 +442,7 @@ main() {
         --set postgresql.enabled=true --set postgresql.host=db --set autoscaling.enabled=true --set keda.enabled=true \
         --set keda.prometheus.serverAddress=http://prometheus:9090 "${apis[@]}"
     check "replicaCount 2 without PostgreSQL fails (schema)" expect_render_failure 'postgresql.enabled' --set replicaCount=2
-    check "replicaCount 2 without PostgreSQL fails (template, schema skipped)" expect_render_failure 'single-writer' \
+    check "replicaCount 2 without PostgreSQL fails (template, schema skipped)" expect_render_failure 'one process opens' \
         --set replicaCount=2 --skip-schema-validation
     check "autoscaling without PostgreSQL fails" expect_render_failure 'postgresql' --set autoscaling.enabled=true
     check "bad types are rejected" expect_render_failure 'Invalid type' --set replicaCount=two
