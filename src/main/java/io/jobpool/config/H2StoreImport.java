@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import io.jobpool.store.Migrations;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.slf4j.Logger;
@@ -84,10 +85,10 @@ final class H2StoreImport {
         // IFEXISTS: never create an empty H2 database by accident; the file was just seen.
         source.setURL("jdbc:h2:file:" + h2File.resolveSibling("jobpool") + ";IFEXISTS=TRUE;WRITE_DELAY=0");
         source.setUser("sa");
-        Flyway.configure().dataSource(source).locations("classpath:db/migration/h2").load().migrate();
+        Flyway.configure().dataSource(source).locations(Migrations.forVendor("h2")).load().migrate();
         // Through the driver, as the service's pool opens it, so the URL's settings (WAL) apply.
         DataSource destination = new SimpleDriverDataSource(new JDBC(), partialUrl);
-        Flyway.configure().dataSource(destination).locations("classpath:db/migration/sqlite").load().migrate();
+        Flyway.configure().dataSource(destination).locations(Migrations.forVendor("sqlite")).load().migrate();
         Map<String, Integer> copied = new LinkedHashMap<>();
         try (Connection from = source.getConnection(); Connection to = destination.getConnection()) {
             to.setAutoCommit(false);

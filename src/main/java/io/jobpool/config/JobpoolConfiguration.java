@@ -14,6 +14,7 @@ import io.jobpool.job.QueueDepth;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.store.JdbcJobStore;
 import io.jobpool.store.LocalBroadcast;
+import io.jobpool.store.Migrations;
 import io.jobpool.store.PostgresBroadcast;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.DriverManager;
@@ -30,6 +31,7 @@ import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -44,6 +46,12 @@ class JobpoolConfiguration {
     @Bean
     static EmbeddedStoreFiles embeddedStoreFiles() {
         return new EmbeddedStoreFiles();
+    }
+
+    /** The migrations of the store in use: one set for PostgreSQL and SQLite, H2's own ({@link Migrations}). */
+    @Bean
+    FlywayConfigurationCustomizer storeMigrations() {
+        return configuration -> configuration.locations(Migrations.forDataSource(configuration.getDataSource()));
     }
 
     @Bean

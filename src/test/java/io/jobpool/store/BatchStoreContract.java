@@ -57,8 +57,8 @@ abstract class BatchStoreContract {
     @BeforeEach
     void emptyStore() {
         dataSource = dataSource();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).load().migrate();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).load().migrate();
         transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         JdbcClient jdbc = JdbcClient.create(dataSource);
         batches = new JdbcBatchStore(jdbc, new JdbcTemplate(dataSource), transactions,

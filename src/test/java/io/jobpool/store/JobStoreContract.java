@@ -59,8 +59,8 @@ abstract class JobStoreContract {
     @BeforeEach
     void emptyStore() {
         DataSource dataSource = dataSource();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).load().migrate();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).load().migrate();
         jdbc = JdbcClient.create(dataSource);
         store = new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), List.of(job -> {
             hookSaw.add(job.id() + ":" + job.status());

@@ -3,6 +3,7 @@ package io.jobpool.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.job.JobIds;
+import io.jobpool.store.Migrations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +48,8 @@ abstract class DeliveryStoreContract {
     @BeforeEach
     void emptyStore() {
         DataSource dataSource = dataSource();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor()).load().migrate();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).load().migrate();
         transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         store = new DeliveryStore(JdbcClient.create(dataSource), transactions, !"postgresql".equals(vendor()));
         outbox = new Outbox(store, JsonMapper.builder().build(), retries, ids, wakes::incrementAndGet, Clock.systemUTC());
