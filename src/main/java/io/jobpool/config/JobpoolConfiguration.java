@@ -15,6 +15,7 @@ import io.jobpool.metrics.JobMetrics;
 import io.jobpool.store.JdbcJobStore;
 import io.jobpool.store.LocalBroadcast;
 import io.jobpool.store.Migrations;
+import io.jobpool.store.PlatformThreadTransactions;
 import io.jobpool.store.PostgresBroadcast;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.DriverManager;
@@ -35,6 +36,7 @@ import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomiz
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Wires the job core: store, broadcast between replicas, and the job service. This replica's own parts are in {@code NodeConfiguration}. */
@@ -52,6 +54,16 @@ class JobpoolConfiguration {
     @Bean
     FlywayConfigurationCustomizer storeMigrations() {
         return configuration -> configuration.locations(Migrations.forDataSource(configuration.getDataSource()));
+    }
+
+    /**
+     * Boot's transaction template, except on SQLite, where no transaction runs on a virtual thread
+     * ({@link PlatformThreadTransactions} says why).
+     */
+    @Bean
+    TransactionTemplate transactionTemplate(PlatformTransactionManager transactionManager, NodeIdentity node) {
+        return node.store().startsWith("jdbc:sqlite:") ? new PlatformThreadTransactions(transactionManager)
+                : new TransactionTemplate(transactionManager);
     }
 
     @Bean
