@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims due jobs for idle workers. It takes one permit per idle worker from the pool, claims that
  * many jobs in one transaction, and hands them over; permits it could not fill go back. With
- * nothing due it sleeps until {@link Wakeups} rings (any replica queued or finished jobs), until
- * the next delayed job or retry is due, or at most the poll interval, a fallback for a lost message.
+ * nothing due it sleeps until {@link Wakeups} rings (any replica queued jobs, or freed a capped
+ * task's place), until the next delayed job or retry is due, or at most the poll interval, a
+ * fallback for a lost message.
  *
  * <p>Each runtime's pool has a claiming thread of its own that takes only the tasks that pool's
  * workers registered ({@link TaskRouting}), so a busy Java pool never holds up Python jobs.

@@ -8,8 +8,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The dispatcher's doorbell: rung when any replica submits, re-queues or finishes jobs (through
- * {@link io.jobpool.job.Broadcast}), waited on when idle. Each
+ * The dispatcher's doorbell: rung when any replica submits or re-queues jobs, or finishes one
+ * while per-task caps exist (through {@link io.jobpool.job.Broadcast}), waited on when idle. Each
  * claiming loop (one per runtime's pool) has a bell of its own, and a ring sounds all of them:
  * only the loop of the job's runtime can claim it, and which one that is the ringer cannot know.
  */

@@ -333,8 +333,12 @@ public final class JdbcJobStore implements JobStore {
         }
         try {
             broadcast.publishIds(Broadcast.Topic.JOBS_FINISHED, finished);
-            if (queued || !finished.isEmpty()) {
-                // A finished job may free a capacity someone waits on; a re-queued one is due work.
+            // A re-queued job is due work. A finished one only matters to claimers when per-task caps
+            // exist (it may free a capped task's place); without caps, ringing every dispatcher on
+            // every finish cost an empty claim transaction and a due-time query per job, a third of
+            // the store writer's time at one client. A freed worker is found through its pool's
+            // permit, not this ring.
+            if (queued || (!finished.isEmpty() && taskCaps.active())) {
                 broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
             }
         } catch (RuntimeException e) {

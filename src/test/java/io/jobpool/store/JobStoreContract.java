@@ -46,6 +46,7 @@ abstract class JobStoreContract {
     private final List<String> hookSaw = new ArrayList<>();
     private final List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
     private JdbcClient jdbc;
+    private DataSource dataSource;
     JobStore store;
 
     /** A data source for an empty database of this backend. */
@@ -58,7 +59,7 @@ abstract class JobStoreContract {
 
     @BeforeEach
     void emptyStore() {
-        DataSource dataSource = dataSource();
+        dataSource = dataSource();
         Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).cleanDisabled(false).load().clean();
         Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor(vendor())).load().migrate();
         jdbc = JdbcClient.create(dataSource);
@@ -354,6 +355,24 @@ abstract class JobStoreContract {
         announced.clear();
         store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now));
         assertThat(announced).contains("JOBS_FINISHED:" + job.id());
+        assertThat(announced).as("without caps a finished job frees nothing a claimer waits for")
+                .doesNotContain("JOBS_AVAILABLE:");
+    }
+
+    @Test
+    void withTaskCapsAFinishedJobWakesTheClaimers() {
+        store = new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), List.of(),
+                new LocalBroadcast() {
+                    @Override
+                    public void publish(Topic topic, String payload) {
+                        announced.add(topic + ":" + payload);
+                    }
+                }, embedded(), java.util.Map.of("sleep", 1));
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        announced.clear();
+        store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now));
+        assertThat(announced).as("it may free a capped task's place").contains("JOBS_FINISHED:" + job.id(), "JOBS_AVAILABLE:");
     }
 
     @Test
