@@ -43,6 +43,13 @@ public interface JobStore {
     boolean transition(JobTransition transition);
 
     /**
+     * {@link #transition} without waiting: the future completes once the change is committed (or
+     * has failed), on the thread that committed it, so what it runs then must be quick and must
+     * not block.
+     */
+    java.util.concurrent.CompletableFuture<Boolean> transitionAsync(JobTransition transition);
+
+    /**
      * Runs inside the transaction that moves a job to a final state. The job it gets is as that
      * state left it, without its args and result ({@code null}), which can be large: a hook that
      * needs them reads the job, in the same transaction.

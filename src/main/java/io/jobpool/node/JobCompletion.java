@@ -77,7 +77,51 @@ public final class JobCompletion implements PoolListener {
 
     @Override
     public void jobFinished(JobOutcome outcome) {
-        writers.execute(() -> recordRetrying(outcome));
+        if (!(outcome instanceof JobOutcome.Succeeded succeeded && recordSuccessWithoutWaiting(succeeded))) {
+            writers.execute(() -> recordRetrying(outcome));
+        }
+    }
+
+    /**
+     * The common outcome, a plain job that succeeded, is handed to the store's group commit without
+     * a thread of its own waiting for it: what follows the commit runs on the committing thread.
+     * That saves two thread hand-offs per job (to the waiting thread and back), measured as the
+     * largest cost at low load. A batch chunk's outcome is not plain (its items decide whether it
+     * is retried), and a failed write is recorded again the usual way, with retries.
+     *
+     * @return false if the outcome is not plain and must be recorded the usual way
+     */
+    private boolean recordSuccessWithoutWaiting(JobOutcome.Succeeded outcome) {
+        Job job = running.get(outcome.jobId()).orElse(null);
+        if (job == null || job.batchId() != null) {
+            return false;
+        }
+        running.finishing(job.id());
+        Instant now = clock.instant();
+        JobTransition transition = JobTransition.succeeded(job.id(), node, outcome.result(), outcome.logs(), outcome.pid(), now)
+                .withProgress(latestProgress.get(job.id()));
+        store.transitionAsync(transition).whenComplete((applied, failure) -> {
+            if (failure != null) {
+                log.warn("Could not record the outcome of job {} ({}); retrying", job.id(), failure.toString());
+                writers.execute(() -> recordRetrying(outcome));
+                return;
+            }
+            succeeded(job, applied, outcome.pid() == 0 ? "none" : Long.toString(outcome.pid()),
+                    job.startedAt() == null ? null : Duration.between(job.startedAt(), now));
+            forget(job.id());
+            waiters.signal(job.id());
+        });
+        return true;
+    }
+
+    /** Counts and logs a success once its write came back: {@code applied} false if the job had moved on meanwhile. */
+    private void succeeded(Job job, boolean applied, String pidText, Duration runTime) {
+        if (applied) {
+            metrics.completed(job.task(), "succeeded", runTime);
+            log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
+        } else {
+            log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
+        }
     }
 
     private void recordRetrying(JobOutcome outcome) {
@@ -168,15 +212,12 @@ public final class JobCompletion implements PoolListener {
                 JobError itemFailures = items == null ? null : items.failures();
                 if (itemFailures != null && job.attempts() <= job.maxRetries()) {
                     retryChunk(job, itemFailures, s, now);
-                } else if (store.transition((items == null
-                        ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
-                        : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, items, s.logs(),
-                                s.pid(), now))
-                        .withProgress(progress))) {
-                    metrics.completed(job.task(), "succeeded", runTime);
-                    log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
                 } else {
-                    log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
+                    succeeded(job, store.transition((items == null
+                            ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
+                            : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, items, s.logs(),
+                                    s.pid(), now))
+                            .withProgress(progress)), pidText, runTime);
                 }
             }
             case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime,

@@ -27,7 +27,16 @@ final class WorkerHandle {
     private final DataOutputStream stdin;
     /** Frames for the worker, written by its sender thread in order; a poison pill ends that thread. */
     private final java.util.concurrent.LinkedBlockingQueue<Message.ToWorker> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Held while a frame is written to {@link #stdin}, by the sender thread or by {@link #send} in place. */
+    private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
+    /** Frames queued for the sender thread and not yet written: a frame may skip the queue only when none is. */
+    private final java.util.concurrent.atomic.AtomicInteger unwritten = new java.util.concurrent.atomic.AtomicInteger();
     private static final Message.ToWorker STOP_SENDING = new Message.Shutdown();
+    /**
+     * The largest frame {@link #send} writes in place: a sixteenth of a Linux pipe's 64 KB, so
+     * even a worker that has not read its last few frames cannot make the write block.
+     */
+    private static final int WRITE_IN_PLACE_BYTES = 4096;
     private final Deque<String> stderrTail = new ArrayDeque<>();
 
     WorkerState state = WorkerState.STARTING;
@@ -61,12 +70,34 @@ final class WorkerHandle {
     }
 
     /**
-     * Queues a frame for the worker; never blocks. The supervisor serves every worker of the pool,
-     * and a frame bigger than the pipe's 64 KB (a batch chunk's items) blocks its writer until the
-     * worker reads: written here, that stalled every other worker's results behind it. A failed
-     * write means the process is going away; its exit event follows.
+     * Sends a frame to the worker without blocking the caller on the worker. The supervisor serves
+     * every worker of the pool, and a frame bigger than the pipe's 64 KB (a batch chunk's items)
+     * blocks its writer until the worker reads: written by the supervisor, that stalled every other
+     * worker's results behind it. So frames go to the worker's sender thread, except a small one
+     * when nothing is queued or being written: that one is written in place, since the pipe has
+     * room for it (frames written earlier are read, and it is far below the pipe's size), which
+     * saves a thread hand-off on every job. A failed write means the process is going away; its
+     * exit event follows.
      */
     void send(Message.ToWorker message) {
+        if (unwritten.get() == 0 && writing.tryLock()) {
+            try {
+                if (unwritten.get() == 0) {
+                    byte[] payload = FrameCodec.encode(message);
+                    if (payload.length <= WRITE_IN_PLACE_BYTES) {
+                        try {
+                            FrameCodec.writeEncoded(stdin, payload);
+                        } catch (IOException e) {
+                            // The worker closed its end: it is exiting, and the supervisor learns so from its exit.
+                        }
+                        return;
+                    }
+                }
+            } finally {
+                writing.unlock();
+            }
+        }
+        unwritten.incrementAndGet();
         outbox.add(message);
     }
 
@@ -74,7 +105,13 @@ final class WorkerHandle {
     void sendLoop() {
         try {
             for (Message.ToWorker message = outbox.take(); message != STOP_SENDING; message = outbox.take()) {
-                FrameCodec.write(stdin, message);
+                writing.lock();
+                try {
+                    FrameCodec.write(stdin, message);
+                } finally {
+                    unwritten.decrementAndGet();
+                    writing.unlock();
+                }
             }
         } catch (IOException e) {
             // The worker closed its end: it is exiting, and the supervisor learns so from its exit.

@@ -26,7 +26,16 @@ public final class FrameCodec {
 
     /** Writes one message and flushes. Callers serialise access to {@code out}. */
     public static void write(DataOutputStream out, Message message) throws IOException {
-        byte[] payload = JSON.writeValueAsBytes(message);
+        writeEncoded(out, encode(message));
+    }
+
+    /** A message's payload, for a caller that decides by its size how to send it. */
+    public static byte[] encode(Message message) {
+        return JSON.writeValueAsBytes(message);
+    }
+
+    /** Writes one payload made by {@link #encode} as a frame and flushes. Callers serialise access to {@code out}. */
+    public static void writeEncoded(DataOutputStream out, byte[] payload) throws IOException {
         out.writeInt(payload.length);
         out.write(payload);
         out.flush();

@@ -48,10 +48,8 @@ final class GroupCommit<T, R> {
 
     /** Writes {@code item} and returns its result once committed; rethrows what the write threw. */
     R write(T item) {
-        Pending<T, R> pending = new Pending<>(item, new CompletableFuture<>());
-        queue.add(pending);
         try {
-            return pending.result().get();
+            return submit(item).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -61,6 +59,16 @@ final class GroupCommit<T, R> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for a commit", e);
         }
+    }
+
+    /**
+     * Queues {@code item} and returns at once; the future completes on the writer thread once the
+     * item is committed, or exceptionally with what its write threw.
+     */
+    CompletableFuture<R> submit(T item) {
+        Pending<T, R> pending = new Pending<>(item, new CompletableFuture<>());
+        queue.add(pending);
+        return pending.result();
     }
 
     private void writeLoop() {

@@ -313,6 +313,12 @@ public final class JdbcJobStore implements JobStore {
         return (Boolean) writes.write(new Transition(t));
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<Boolean> transitionAsync(JobTransition t) {
+        t.from().requireCanMoveTo(t.to());
+        return writes.submit(new Transition(t)).thenApply(Boolean.class::cast);
+    }
+
     /** Tells every replica what the committed batch changed. */
     private void announce(List<Write> batch, List<Object> results) {
         List<String> finished = new ArrayList<>();

@@ -1,0 +1,137 @@
+package io.jobpool.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.job.Job;
+import io.jobpool.job.JobIds;
+import io.jobpool.job.JobStatus;
+import io.jobpool.job.JobStore;
+import io.jobpool.job.JobWaiters;
+import io.jobpool.job.NewJob;
+import io.jobpool.metrics.JobMetrics;
+import io.jobpool.pool.JobOutcome;
+import io.jobpool.store.JdbcJobStore;
+import io.jobpool.store.LocalBroadcast;
+import io.jobpool.store.Migrations;
+import io.jobpool.testing.Sqlite;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Tests for {@link JobCompletion}: a worker's outcome becomes the job's stored state, the job's
+ * waiters wake only once it is stored, and a write that fails is written again, not lost.
+ */
+class JobCompletionTest {
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private final Clock clock = Clock.systemUTC();
+    private final RunningJobs running = new RunningJobs();
+    private final JobWaiters waiters = new JobWaiters();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+    /** How many of the next commits of a job's state fail, as when the database is briefly unreachable. */
+    private final AtomicInteger failingCommits = new AtomicInteger();
+    private JobStore realStore;
+    private JobStore store;
+    private JobCompletion completion;
+
+    @BeforeEach
+    void store() {
+        DataSource dataSource = Sqlite.dataSource("completion");
+        Flyway.configure().dataSource(dataSource).locations(Migrations.forVendor("sqlite")).load().migrate();
+        realStore = new JdbcJobStore(JdbcClient.create(dataSource), new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                List.of(), new LocalBroadcast(), true);
+        store = (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().startsWith("transition") && failingCommits.getAndDecrement() > 0) {
+                        CannotAcquireLockException down = new CannotAcquireLockException("database is locked");
+                        if (method.getName().equals("transitionAsync")) {
+                            return CompletableFuture.failedFuture(down);
+                        }
+                        throw down;
+                    }
+                    try {
+                        return method.invoke(realStore, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        completion = new JobCompletion(store, running, waiters, () -> { }, new JobMetrics(registry), writers, "node-a",
+                Duration.ofSeconds(1), LEASE, clock);
+    }
+
+    @AfterEach
+    void stop() {
+        completion.close();
+        writers.shutdownNow();
+    }
+
+    private Job running() {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        realStore.insert(new NewJob(new JobIds(clock).next(), "echo", "[1]", "{}", 0, Duration.ofMinutes(5), 0, now, now, null, null,
+                null, null, "h"));
+        Job job = realStore.claim("node-a", 1, now, now.plus(LEASE)).getFirst();
+        running.add(job);
+        return job;
+    }
+
+    @Test
+    void aSuccessIsStoredBeforeItsWaitersWake() throws Exception {
+        Job job = running();
+        CompletableFuture<Void> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "printed\n", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        Job stored = realStore.find(job.id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(stored.result()).isEqualTo("[1]");
+        assertThat(realStore.logs(job.id())).contains("printed\n");
+        assertThat(stored.workerPid()).isEqualTo(4242L);
+        assertThat(running.contains(job.id())).as("no longer this node's").isFalse();
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "succeeded").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aSuccessWhoseWriteFailsIsWrittenAgain() throws Exception {
+        Job job = running();
+        failingCommits.set(2);
+        CompletableFuture<Void> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        assertThat(failingCommits.get()).as("both failures were met").isNegative();
+        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(running.contains(job.id())).isFalse();
+    }
+
+    @Test
+    void aFailureIsStoredWithItsError() throws Exception {
+        Job job = running();
+        CompletableFuture<Void> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Failed(job.id(), "ValueError", "bad input", "trace", "", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        Job stored = realStore.find(job.id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(stored.error().type()).isEqualTo("ValueError");
+        assertThat(stored.error().message()).isEqualTo("bad input");
+    }
+}
