@@ -49,6 +49,8 @@ public final class JobCompletion implements PoolListener {
     private final WorkSignal workSignal;
     private final JobMetrics metrics;
     private final ExecutorService writers;
+    /** Successes handed to the store by {@link #recordSuccessWithoutWaiting} and not written yet; guarded by this. */
+    private int unwritten;
     private final String node;
     private final Duration retryBackoff;
     private final Duration lease;
@@ -100,17 +102,56 @@ public final class JobCompletion implements PoolListener {
         Instant now = clock.instant();
         JobTransition transition = JobTransition.succeeded(job.id(), node, outcome.result(), outcome.logs(), outcome.pid(), now)
                 .withProgress(latestProgress.get(job.id()));
+        writing();
         store.transitionAsync(transition).whenComplete((applied, failure) -> {
-            if (failure != null) {
-                log.warn("Could not record the outcome of job {} ({}); retrying", job.id(), failure.toString());
-                writers.execute(() -> recordRetrying(outcome));
-                return;
+            try {
+                if (failure != null) {
+                    log.warn("Could not record the outcome of job {} ({}); retrying", job.id(), failure.toString());
+                    try {
+                        writers.execute(() -> recordRetrying(outcome));
+                    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                        log.error("Could not record the outcome of job {}: this node is stopping; its lease expires and it will be"
+                                + " redelivered", job.id());
+                    }
+                    return;
+                }
+                succeeded(job, applied, outcome.pid() == 0 ? "none" : Long.toString(outcome.pid()),
+                        job.startedAt() == null ? null : Duration.between(job.startedAt(), now));
+                forget(job.id());
+                waiters.signal(job.id());
+            } finally {
+                written();
             }
-            succeeded(job, applied, outcome.pid() == 0 ? "none" : Long.toString(outcome.pid()),
-                    job.startedAt() == null ? null : Duration.between(job.startedAt(), now));
-            forget(job.id());
-            waiters.signal(job.id());
         });
+        return true;
+    }
+
+    private synchronized void writing() {
+        unwritten++;
+    }
+
+    private synchronized void written() {
+        if (--unwritten == 0) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until every success handed to the store without a waiting
+     * thread is written (or, if its write failed, handed to the outcome writers): a stopping node
+     * waits for this before it stops those writers and closes the store.
+     *
+     * @return false if some were still unwritten at the timeout
+     */
+    public synchronized boolean awaitWritten(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (unwritten > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
         return true;
     }
 

@@ -157,8 +157,9 @@ class NodeConfiguration {
 
     @Bean
     PoolLifecycle poolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands,
-            JobStore store, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
-        return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, node, properties, clock);
+            JobStore store, ExecutorService outcomeWriters, JobCompletion completion, NodeIdentity node, JobpoolProperties properties,
+            Clock clock) {
+        return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, completion, node, properties, clock);
     }
 
     @Bean

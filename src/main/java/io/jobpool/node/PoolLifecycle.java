@@ -40,6 +40,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     private final ClusterCommands commands;
     private final JobStore store;
     private final ExecutorService outcomeWriters;
+    private final JobCompletion completion;
     private final NodeIdentity node;
     private final JobpoolProperties properties;
     private final Clock clock;
@@ -50,8 +51,9 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     private ApplicationContext context;
 
     public PoolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
-            ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties, Clock clock) {
+            ExecutorService outcomeWriters, JobCompletion completion, NodeIdentity node, JobpoolProperties properties, Clock clock) {
         this.commands = commands;
+        this.completion = completion;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.leases = leases;
@@ -180,6 +182,14 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         } catch (RuntimeException e) {
             log.warn("Could not remove this node from the cluster's list; it drops out after jobpool.cluster.node-expiry: {}",
                     e.toString());
+        }
+        try {
+            // Before the outcome writers stop: a success whose write fails is handed to them.
+            if (!completion.awaitWritten(Duration.ofSeconds(10))) {
+                log.error("Some job outcomes were not written in time; those jobs will be redelivered after restart");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         outcomeWriters.shutdown();
         try {

@@ -6,6 +6,7 @@ import io.jobpool.job.Job;
 import io.jobpool.job.JobIds;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
+import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.NewJob;
 import io.jobpool.metrics.JobMetrics;
@@ -52,6 +53,8 @@ class JobCompletionTest {
     private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
     /** How many of the next commits of a job's state fail, as when the database is briefly unreachable. */
     private final AtomicInteger failingCommits = new AtomicInteger();
+    /** Whether commits take 300 ms, so a test can tell waiting for them from not waiting. */
+    private volatile boolean slowCommits;
     private JobStore realStore;
     private JobStore store;
     private JobCompletion completion;
@@ -70,6 +73,11 @@ class JobCompletionTest {
                             return CompletableFuture.failedFuture(down);
                         }
                         throw down;
+                    }
+                    if (method.getName().equals("transitionAsync") && slowCommits) {
+                        JobTransition transition = (JobTransition) args[0];
+                        return CompletableFuture.supplyAsync(() -> realStore.transition(transition),
+                                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
                     }
                     try {
                         return method.invoke(realStore, args);
@@ -121,6 +129,15 @@ class JobCompletionTest {
         assertThat(failingCommits.get()).as("both failures were met").isNegative();
         assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(running.contains(job.id())).isFalse();
+    }
+
+    @Test
+    void aStoppingNodeCanWaitUntilEveryOutcomeIsWritten() throws Exception {
+        List<Job> jobs = List.of(running(), running(), running());
+        slowCommits = true;
+        jobs.forEach(job -> completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "", 4242)));
+        assertThat(completion.awaitWritten(Duration.ofSeconds(10))).isTrue();
+        assertThat(jobs).allSatisfy(job -> assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED));
     }
 
     @Test
