@@ -6,7 +6,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Length-prefixed frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
@@ -20,8 +19,6 @@ public final class FrameCodec {
     /** Upper bound on a single frame; results are bounded far below this by configuration. */
     public static final int MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     private FrameCodec() {}
 
     /** Writes one message and flushes. Callers serialise access to {@code out}. */
@@ -31,7 +28,7 @@ public final class FrameCodec {
 
     /** A message's payload, for a caller that decides by its size how to send it. */
     public static byte[] encode(Message message) {
-        return JSON.writeValueAsBytes(message);
+        return MessageJson.write(message);
     }
 
     /** Writes one payload made by {@link #encode} as a frame and flushes. Callers serialise access to {@code out}. */
@@ -52,7 +49,7 @@ public final class FrameCodec {
             throw new EOFException("stream ended inside a frame");
         }
         try {
-            return JSON.readValue(payload, Message.class);
+            return MessageJson.read(payload);
         } catch (RuntimeException e) {
             throw new CorruptFrameException("frame is not a protocol message: " + e.getMessage());
         }

@@ -7,8 +7,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Tests for {@link FrameCodec}. */
 class FrameCodecTest {
@@ -34,6 +36,73 @@ class FrameCodecTest {
             assertThat(FrameCodec.read(in)).isEqualTo(message);
         }
         assertThatThrownBy(() -> FrameCodec.read(in)).isInstanceOf(EOFException.class);
+    }
+
+    /** Every message kind with its fields set, and with what may be null left null. */
+    private static final List<Message> EVERY_KIND = List.of(
+            new Message.Init(true, "sleep", "[1]", 100),
+            new Message.Init(false, null, null, 0),
+            new Message.Run("id", "echo", "[1,\"\\u00e9\"]", "{}", 2),
+            new Message.Run("id", "square", "[[1],[2]]", "{}", 3, true, "[{\"result\":1},null]"),
+            new Message.Shutdown(),
+            new Message.Ready(42, List.of(new Message.TaskInfo("echo", "Echo"), new Message.TaskInfo("noop", null))),
+            new Message.Ready(43, List.of()),
+            new Message.Output("id", "line \u2713\n"),
+            new Message.Progress("id", 0.5, "half"),
+            new Message.Progress("id", 1, null),
+            new Message.Succeeded("id", "{\"a\":1}"),
+            new Message.Succeeded("id", null),
+            new Message.Failed("id", "java.lang.Error", "no", "trace"),
+            new Message.Failed("id", "ValueError", null, null));
+
+    /**
+     * The frames are written and read without data binding, but the JSON is the one data binding
+     * makes of the annotated records: what the Python worker reads and writes.
+     */
+    @Test
+    void theJsonIsTheOneDataBindingMakesOfTheRecords() throws Exception {
+        JsonMapper binding = JsonMapper.builder().build();
+        for (Message message : EVERY_KIND) {
+            String bound = binding.writeValueAsString(message);
+            assertThat(new String(FrameCodec.encode(message), StandardCharsets.UTF_8)).as(bound).isEqualTo(bound);
+            assertThat(decode(bound.getBytes(StandardCharsets.UTF_8))).isEqualTo(message);
+        }
+    }
+
+    /** As Python's json.dumps writes it: spaces, any field order, whole numbers for floats, fields we do not know. */
+    @Test
+    void aFrameIsReadWhateverTheOrderSpacingAndExtraFields() throws Exception {
+        assertThat(decode("""
+                {"result": "[1, 2]", "pid": 7, "jobId": "a", "kind": "succeeded", "extra": {"nested": [1, {"x": null}]}}"""))
+                .isEqualTo(new Message.Succeeded("a", "[1, 2]"));
+        assertThat(decode("""
+                {"kind": "progress", "jobId": "a", "fraction": 1, "message": "done"}"""))
+                .isEqualTo(new Message.Progress("a", 1.0, "done"));
+        assertThat(decode("""
+                {"kind": "ready", "pid": 12, "tasks": [{"name": "py_square", "description": "squares", "runtime": "python"}]}"""))
+                .isEqualTo(new Message.Ready(12, List.of(new Message.TaskInfo("py_square", "squares"))));
+        assertThat(decode("{\"kind\":\"failed\",\"jobId\":\"a\",\"type\":\"KeyError\"}"))
+                .as("absent fields are null").isEqualTo(new Message.Failed("a", "KeyError", null, null));
+    }
+
+    @Test
+    void jsonThatIsNoMessageIsACorruptFrame() {
+        for (String notAMessage : List.of("[1,2]", "{\"jobId\":\"a\"}", "{\"kind\":\"launch\"}", "{\"kind\":\"run\",\"attempt\":\"two\"}",
+                "{\"kind\":\"run\"", "\"run\"", "{\"kind\":\"ready\",\"tasks\":{\"name\":\"x\"}}")) {
+            assertThatThrownBy(() -> decode(notAMessage)).as(notAMessage).isInstanceOf(FrameCodec.CorruptFrameException.class);
+        }
+    }
+
+    private static Message decode(String json) throws Exception {
+        return decode(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Message decode(byte[] payload) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(payload.length);
+        out.write(payload);
+        return FrameCodec.read(FrameCodec.input(new ByteArrayInputStream(bytes.toByteArray())));
     }
 
     @Test
