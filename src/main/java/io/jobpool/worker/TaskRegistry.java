@@ -2,11 +2,13 @@ package io.jobpool.worker;
 
 import io.jobpool.protocol.Message;
 import io.jobpool.spi.Task;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 
 /** The tasks this worker can run, found with {@link ServiceLoader} on its class path. */
 final class TaskRegistry {
@@ -22,7 +24,8 @@ final class TaskRegistry {
      * ran would depend on class path order.
      */
     static TaskRegistry load(boolean diagnostics) {
-        Map<String, Task> found = new LinkedHashMap<>();
+        // Sorted by name, which is the catalogue's order.
+        Map<String, Task> found = new TreeMap<>();
         for (Task task : ServiceLoader.load(Task.class)) {
             if (task.diagnostic() && !diagnostics) {
                 continue;
@@ -33,17 +36,22 @@ final class TaskRegistry {
                         + previous.getClass().getName() + " and " + task.getClass().getName());
             }
         }
-        return new TaskRegistry(Map.copyOf(found));
+        return new TaskRegistry(Collections.unmodifiableMap(found));
     }
 
     Optional<Task> find(String name) {
         return Optional.ofNullable(tasks.get(name));
     }
 
+    /**
+     * Every task with its description, by name. A plain loop: a comparator built from lambdas
+     * here made the JVM generate classes at boot, which the AOT cache does not keep.
+     */
     List<Message.TaskInfo> catalogue() {
-        return tasks.values().stream()
-                .map(task -> new Message.TaskInfo(task.name(), task.description()))
-                .sorted(java.util.Comparator.comparing(Message.TaskInfo::name))
-                .toList();
+        List<Message.TaskInfo> catalogue = new ArrayList<>(tasks.size());
+        for (Task task : tasks.values()) {
+            catalogue.add(new Message.TaskInfo(task.name(), task.description()));
+        }
+        return List.copyOf(catalogue);
     }
 }

@@ -130,14 +130,15 @@ public final class WorkerMain {
             } catch (InterruptedException e) {
                 return;
             }
-            switch (message) {
-                case Message.Run run -> runner.run(run);
-                case Message.Shutdown shutdown -> {
-                    System.out.flush();
-                    exit(ExitCodes.OK, REAL_ERR);
-                }
-                case Message.Init init -> throw new IllegalStateException("init received twice");
-                case Message.ToServer wrongWay -> throw new IllegalStateException("unexpected " + wrongWay);
+            // instanceof rather than a pattern switch, whose first use generates a class at run time
+            // (see MessageJson.write): the first job would pay for it.
+            if (message instanceof Message.Run run) {
+                runner.run(run);
+            } else if (message instanceof Message.Shutdown) {
+                System.out.flush();
+                exit(ExitCodes.OK, REAL_ERR);
+            } else {
+                throw new IllegalStateException("unexpected " + message);
             }
         }
     }
