@@ -66,10 +66,7 @@ class JobController {
         } else {
             // The permit is taken before the job is created, so a refused wait creates nothing.
             try (var permit = longPolls.acquire(caller)) {
-                job = jobs.submit(request.toSubmission(caller.owner(), idempotencyKey)).job();
-                if (!job.ready()) {
-                    job = jobs.await(job.id(), caller.visibleOwner(), waitFor);
-                }
+                job = jobs.submitAndWait(request.toSubmission(caller.owner(), idempotencyKey), waitFor).job();
             }
         }
         return ResponseEntity.status(job.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED)

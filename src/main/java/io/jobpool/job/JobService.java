@@ -86,7 +86,35 @@ public final class JobService {
     public record Submitted(Job job, boolean created) {}
 
     public Submitted submit(Submission submission) {
+        return submit(validate(submission), submission);
+    }
+
+    /**
+     * {@code apply}: submits and waits up to {@code wait} for the job to finish; the job as it then
+     * is. The waiter is registered before the job is stored, so the first look at the store is the
+     * one after the job's signal: an idle worker can finish it before the insert returns, and that
+     * signal must not be missed, but a read in between could only find the job unfinished.
+     */
+    public Submitted submitAndWait(Submission submission, Duration wait) {
         NewJob job = validate(submission);
+        CompletableFuture<Void> finished = waiters.register(job.id());
+        Submitted submitted;
+        try {
+            submitted = submit(job, submission);
+        } catch (RuntimeException | Error e) {
+            waiters.unregister(job.id(), finished);
+            throw e;
+        }
+        if (!submitted.created()) {
+            // An idempotent retry: the first job, under its own id, may be anywhere in its life.
+            waiters.unregister(job.id(), finished);
+            Job first = submitted.job();
+            return first.ready() ? submitted : new Submitted(await(first.id(), submission.owner(), wait), false);
+        }
+        return new Submitted(await(job.id(), submission.owner(), wait, finished), true);
+    }
+
+    private Submitted submit(NewJob job, Submission submission) {
         if (!gate.accepting()) {
             throw JobException.poolClosed();
         }
@@ -187,25 +215,43 @@ public final class JobService {
      * calling (virtual) thread; a finished job on this node wakes it at once.
      */
     public Job await(String id, String owner, Duration timeout) {
+        return await(id, owner, timeout, null);
+    }
+
+    /** @param registered a waiter registered before the job was stored, or null to register one now */
+    private Job await(String id, String owner, Duration timeout, CompletableFuture<Void> registered) {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
+        CompletableFuture<Void> finished = registered;
         while (true) {
-            CompletableFuture<Void> finished = waiters.register(id);
-            Job job = get(id, owner);
-            long remaining = deadline - System.nanoTime();
-            if (job.ready() || remaining <= 0) {
-                return job;
+            if (finished == null) {
+                finished = waiters.register(id);
+                Job job;
+                try {
+                    job = get(id, owner);
+                } catch (RuntimeException e) {
+                    waiters.unregister(id, finished);
+                    throw e;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (job.ready() || remaining <= 0) {
+                    waiters.unregister(id, finished);
+                    return job;
+                }
             }
+            long remaining = deadline - System.nanoTime();
             try {
-                finished.get(Math.min(remaining, recheck.toNanos()), TimeUnit.NANOSECONDS);
+                finished.get(Math.max(0, Math.min(remaining, recheck.toNanos())), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 waiters.unregister(id, finished);
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
             } catch (InterruptedException e) {
+                waiters.unregister(id, finished);
                 Thread.currentThread().interrupt();
                 return get(id, owner);
             }
+            finished = null;
         }
     }
 

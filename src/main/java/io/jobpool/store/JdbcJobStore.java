@@ -70,6 +70,12 @@ public final class JdbcJobStore implements JobStore {
     private static final String CLAIM_DUE = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now";
     private static final String CLAIM_ORDER = " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
 
+    /** What claiming does to a job; the claim adds which rows. */
+    private static final String CLAIM_SET = """
+            UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
+                owner_node = :node, worker_node = :node, lease_until = :lease, worker_pid = NULL,
+                progress = NULL, progress_message = NULL""";
+
     private static final RowMapper<Job> JOB = JdbcJobStore::mapJob;
 
     /** Commits in flight at once against a server database, which flushes concurrent commits together. */
@@ -83,6 +89,8 @@ public final class JdbcJobStore implements JobStore {
     private final GroupCommit<Write, Object> writes;
     private final AttemptErrors attemptErrors;
     private final TaskCaps taskCaps;
+    /** Whether {@code UPDATE ... RETURNING} works here; null until {@link #returning()} first asks. */
+    private volatile Boolean returning;
 
     /**
      * @param embedded true on the embedded store (SQLite, or H2): one process owns the file, so only
@@ -227,6 +235,9 @@ public final class JdbcJobStore implements JobStore {
 
     /** A claim inside the group commit's transaction. */
     private List<Job> claimNow(Claim c) {
+        if (!embedded && !taskCaps.active()) {
+            return lockAndClaim(c);
+        }
         java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
         List<Job> due = embedded ? dueCandidates(c.now(), c.limit(), c.filter(), full)
                 : lockDue(c.now(), c.limit(), c.filter(), full);
@@ -235,11 +246,7 @@ public final class JdbcJobStore implements JobStore {
         }
         List<Job> claimed = new ArrayList<>(due.size());
         for (Job job : due) {
-            int rows = jdbc.sql("""
-                    UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = :now,
-                        owner_node = :node, worker_node = :node, lease_until = :lease, worker_pid = NULL,
-                        progress = NULL, progress_message = NULL
-                    WHERE id = :id AND status = 'QUEUED'""")
+            int rows = jdbc.sql(CLAIM_SET + " WHERE id = :id AND status = 'QUEUED'")
                     .param("now", c.now().toEpochMilli()).param("node", c.node())
                     .param("lease", c.leaseUntil().toEpochMilli()).param("id", job.id()).update();
             switch (rows) {
@@ -249,6 +256,24 @@ public final class JdbcJobStore implements JobStore {
             }
         }
         return claimed;
+    }
+
+    /**
+     * PostgreSQL without task caps: the claim is one statement, which locks the due rows (skipping
+     * those another node holds) and claims them, answering the claimed rows: one round trip, not a
+     * locking read and then an update per job. {@code MATERIALIZED} runs the locking query once.
+     * The rows come back in no particular order, so they are put back in claim order here.
+     */
+    private List<Job> lockAndClaim(Claim c) {
+        String sql = "WITH due AS MATERIALIZED (SELECT id" + CLAIM_DUE + taskClause(c.filter()) + CLAIM_ORDER
+                + " FOR UPDATE SKIP LOCKED) " + CLAIM_SET + " WHERE id IN (SELECT id FROM due) RETURNING " + COLUMNS;
+        return withTasks(jdbc.sql(sql), c.filter())
+                .param("now", c.now().toEpochMilli()).param("limit", c.limit()).param("node", c.node())
+                .param("lease", c.leaseUntil().toEpochMilli())
+                .query(JOB).list().stream()
+                .sorted(java.util.Comparator.comparingInt(Job::priority).reversed()
+                        .thenComparing(Job::scheduledAt).thenComparing(Job::id))
+                .toList();
     }
 
     /** PostgreSQL: one statement; rows other nodes hold are skipped, the next due ones taken instead. */
@@ -391,24 +416,50 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND owner_node = :owner");
             params.put("owner", t.owner());
         }
-        boolean changed = compareAndSet(t, sql.toString(), params);
+        boolean hooked = t.to().isTerminal() && !finishedHooks.isEmpty();
+        Job finished = null;
+        boolean changed;
+        if (hooked && returning()) {
+            // The finished row comes back with the update: one statement, not an update and a read.
+            List<Job> rows = jdbc.sql(sql + " RETURNING " + FINISHED_COLUMNS).params(params).query(JOB).list();
+            changed = changedOne(t, rows.size());
+            finished = changed ? rows.getFirst() : null;
+        } else {
+            changed = changedOne(t, jdbc.sql(sql.toString()).params(params).update());
+        }
         if (changed && t.error() != null) {
             attemptErrors.record(t.id(), t.error());
         }
-        if (changed && t.to().isTerminal() && !finishedHooks.isEmpty()) {
-            Job finished = jdbc.sql("SELECT " + FINISHED_COLUMNS + " FROM jobs WHERE id = :id").param("id", t.id()).query(JOB).single();
-            finishedHooks.forEach(hook -> hook.jobFinished(finished, t.items()));
+        if (changed && hooked) {
+            Job done = finished != null ? finished
+                    : jdbc.sql("SELECT " + FINISHED_COLUMNS + " FROM jobs WHERE id = :id").param("id", t.id()).query(JOB).single();
+            finishedHooks.forEach(hook -> hook.jobFinished(done, t.items()));
         }
         return changed;
     }
 
-    private boolean compareAndSet(JobTransition t, String sql, Map<String, Object> params) {
-        int rows = jdbc.sql(sql).params(params).update();
+    private static boolean changedOne(JobTransition t, int rows) {
         return switch (rows) {
             case 0 -> false;
             case 1 -> true;
             default -> throw new IllegalStateException(rows + " rows changed for job id " + t.id());
         };
+    }
+
+    /**
+     * Whether the database answers {@code UPDATE ... RETURNING}: PostgreSQL and SQLite (3.35 and
+     * later) do, H2 does not. Asked of the driver once, at the first write that could use it.
+     */
+    private boolean returning() {
+        Boolean known = returning;
+        if (known == null) {
+            String product = jdbc.sql("SELECT 1").query(
+                    (org.springframework.jdbc.core.ResultSetExtractor<String>) rs -> rs.getStatement().getConnection()
+                            .getMetaData().getDatabaseProductName());
+            known = product != null && (product.equalsIgnoreCase("PostgreSQL") || product.equalsIgnoreCase("SQLite"));
+            returning = known;
+        }
+        return known;
     }
 
     private static void set(StringBuilder sql, Map<String, Object> params, String column, Object value) {

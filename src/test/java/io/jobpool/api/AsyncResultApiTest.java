@@ -142,6 +142,34 @@ class AsyncResultApiTest extends ServiceTest {
     }
 
     @Test
+    void applyWithAnIdempotencyKeyWaitsForTheFirstJobWhereverItIs() {
+        Map<String, String> headers = Map.of("Idempotency-Key", "apply-" + System.nanoTime());
+        String body = "{\"task\":\"sleep\",\"args\":[0.5]}";
+        ApiClient.Response queued = api.post("/v1/jobs", body, headers);
+        assertThat(queued.status()).isEqualTo(202);
+        String first = queued.json().get("id").asString();
+        // The retry blocks on the first job, not on a job of its own, and answers it finished.
+        ApiClient.Response applied = api.post("/v1/jobs?wait=30", body, headers);
+        assertThat(applied.status()).isEqualTo(200);
+        assertThat(applied.json().get("id").asString()).isEqualTo(first);
+        assertThat(applied.json().get("status").asString()).isEqualTo("SUCCEEDED");
+        // Retried once more after it finished: the same finished job at once.
+        ApiClient.Response again = api.post("/v1/jobs?wait=30", body, headers);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("id").asString()).isEqualTo(first);
+    }
+
+    @Test
+    void applyThatTimesOutAnswers202WithTheRunningJob() {
+        ApiClient.Response response = api.post("/v1/jobs?wait=0.3", "{\"task\":\"sleep\",\"args\":[3]}");
+        assertThat(response.status()).isEqualTo(202);
+        assertThat(response.json().get("ready").asBoolean()).isFalse();
+        String id = response.json().get("id").asString();
+        assertThat(response.header("Location")).isEqualTo("/v1/jobs/" + id);
+        api.post("/v1/jobs/" + id + "/cancel", null);
+    }
+
+    @Test
     void listPagesNewestFirstWithACursorAndFilters() {
         String task = "sha256";
         List<String> submitted = new ArrayList<>();

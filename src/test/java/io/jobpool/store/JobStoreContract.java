@@ -44,6 +44,7 @@ abstract class JobStoreContract {
     private final JobIds ids = new JobIds(Clock.systemUTC());
     private final AtomicReference<RuntimeException> failingHook = new AtomicReference<>();
     private final List<String> hookSaw = new ArrayList<>();
+    private final List<Job> hookJobs = new ArrayList<>();
     private final List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
     private JdbcClient jdbc;
     private DataSource dataSource;
@@ -65,6 +66,7 @@ abstract class JobStoreContract {
         jdbc = JdbcClient.create(dataSource);
         store = new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), List.of(job -> {
             hookSaw.add(job.id() + ":" + job.status());
+            hookJobs.add(job);
             if (failingHook.get() != null) {
                 throw failingHook.get();
             }
@@ -203,6 +205,33 @@ abstract class JobStoreContract {
         failingHook.set(null);
         assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 1, now))).isTrue();
         assertThat(hookSaw).endsWith(job.id() + ":SUCCEEDED");
+    }
+
+    @Test
+    void theFinishedHookSeesTheJobAsItIsStoredWithoutArgsOrResult() {
+        Job succeeded = insert("echo", 3);
+        Job failed = insert("fail", 0);
+        store.claim("node-a", 2, now, now.plusSeconds(30));
+        Instant finishedAt = now.plusSeconds(2);
+        assertThat(store.transition(JobTransition.succeeded(succeeded.id(), "node-a", "[1,2]", "out", 41, finishedAt))).isTrue();
+        JobError error = new JobError("java.lang.IllegalStateException", "broken", "trace line");
+        assertThat(store.transition(JobTransition.failed(failed.id(), "node-a", error, "", 42L, finishedAt))).isTrue();
+        assertThat(hookJobs).hasSize(2);
+        for (Job seen : hookJobs) {
+            Job stored = store.find(seen.id()).orElseThrow();
+            // Args and result can be a chunk's 100 KB: the hooks read them again if they need them.
+            assertThat(seen.args()).isNull();
+            assertThat(seen.result()).isNull();
+            assertThat(seen).usingRecursiveComparison().ignoringFields("args", "result").isEqualTo(stored);
+        }
+        assertThat(hookJobs.getFirst().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(hookJobs.getFirst().finishedAt()).isEqualTo(finishedAt);
+        assertThat(hookJobs.getFirst().callbackUrl()).isEqualTo("https://example.com/ok");
+        assertThat(hookJobs.getLast().error()).isEqualTo(error);
+        assertThat(hookJobs.getLast().workerPid()).isEqualTo(42L);
+        // A transition that does not happen (the job is no longer running) reaches no hook.
+        assertThat(store.transition(JobTransition.failed(failed.id(), "node-a", error, "", 42L, finishedAt))).isFalse();
+        assertThat(hookJobs).hasSize(2);
     }
 
     @Test

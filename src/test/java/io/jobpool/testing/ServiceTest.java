@@ -23,6 +23,9 @@ import org.springframework.test.context.TestPropertySource;
         "jobpool.jobs.max-payload-bytes=16KB",
         "jobpool.jobs.max-result-bytes=8KB",
         "jobpool.jobs.max-timeout=1h",
+        // Longer than any wait in these tests: an answer that waited for the fallback poll instead
+        // of the event that should have woken it (a job finishing, a pool closing) fails the test.
+        "jobpool.cluster.poll-interval=10m",
         // LongPollTest's thousand waits share one caller (the service runs open here).
         "jobpool.security.max-long-polls-per-key=1100",
         "management.server.port=0"})
