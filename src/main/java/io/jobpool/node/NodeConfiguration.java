@@ -11,6 +11,7 @@ import io.jobpool.pool.Pools;
 import io.jobpool.pool.PythonLauncher;
 import io.jobpool.pool.PythonRuntime;
 import io.jobpool.pool.WorkerClasspath;
+import io.jobpool.pool.WorkerFiles;
 import io.jobpool.pool.WorkerLauncher;
 import io.jobpool.pool.WorkerPool;
 import io.jobpool.pool.WorkerState;
@@ -57,7 +58,7 @@ class NodeConfiguration {
     @Bean
     WorkerLauncher workerLauncher(JobpoolProperties properties) {
         JobpoolProperties.Pool pool = properties.pool();
-        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+        Path cache = WorkerFiles.DIRECTORY;
         List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
         String java = pool.javaCommand() != null ? pool.javaCommand() : WorkerLauncher.currentJava();
         return new WorkerLauncher(java, workerJvmOptions(pool), classpath, cache, System.getenv(), pool.workerEnv());
@@ -110,7 +111,7 @@ class NodeConfiguration {
         JobpoolProperties.Python python = properties.python();
         if (python.effectiveSize() > 0) {
             JobpoolProperties.PythonPool pool = python.pool();
-            Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jobpool-worker");
+            Path cache = WorkerFiles.DIRECTORY;
             PythonLauncher launcher = new PythonLauncher(python.executable(), PythonRuntime.extract(cache), python.tasksDir(),
                     pool.workerMemoryLimit() == null ? 0 : pool.workerMemoryLimit().toBytes(), System.getenv(), pool.workerEnv());
             Message.Init init = new Message.Init(false, pool.initializer(), pool.initializerArgs(),

@@ -5,6 +5,7 @@ import io.jobpool.config.NodeIdentity;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
 import io.jobpool.pool.Pools;
+import io.jobpool.pool.WorkerFiles;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -79,6 +80,9 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         } catch (RuntimeException e) {
             log.warn("Could not record this node's first heartbeat; the next one will try again: {}", e.toString());
         }
+        // Marked before the workers start from them, so that no other server deletes them meanwhile.
+        WorkerFiles files = pool.workerFiles();
+        files.markUsed(clock.instant());
         pool.start();
         refuseTasksInTwoRuntimes();
         dispatcher.start();
@@ -88,6 +92,12 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         every(lease.dividedBy(2), () -> leases.reapOrphans(false));
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
         every(Duration.ofMinutes(1), () -> commands.forget(properties.cluster().nodeExpiry(), false));
+        // Now (on the housekeeping thread: deleting old builds' files can take a while) and hourly.
+        housekeeping.execute(() -> files.deleteUnused(clock.instant()));
+        every(Duration.ofHours(1), () -> {
+            files.markUsed(clock.instant());
+            files.deleteUnused(clock.instant());
+        });
         running = true;
         log.info("jobpool node {} started: {} Java and {} Python workers, store {}", node.id(), properties.pool().effectiveSize(),
                 properties.python().effectiveSize(),

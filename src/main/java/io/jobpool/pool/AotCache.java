@@ -42,6 +42,11 @@ final class AotCache {
         this.usable = classpathHasOnlyJars(command);
     }
 
+    /** Where the cache is, or will be once made. */
+    Path file() {
+        return file;
+    }
+
     /** The option that makes a worker use the cache, once it exists. */
     List<String> options() {
         return usable && Files.isRegularFile(file) ? List.of("-XX:AOTCache=" + file) : List.of();

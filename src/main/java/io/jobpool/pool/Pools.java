@@ -31,6 +31,13 @@ public final class Pools {
         return pools;
     }
 
+    /** The files the workers of every pool start from, which this server keeps (see {@link WorkerFiles}). */
+    public WorkerFiles workerFiles() {
+        List<java.nio.file.Path> files = new ArrayList<>();
+        pools.forEach(pool -> files.addAll(pool.launcherFiles()));
+        return new WorkerFiles(WorkerFiles.DIRECTORY, files);
+    }
+
     /** The Java pool: the one that existed before there were runtimes, and answers the old fields. */
     public WorkerPool primary() {
         return pools.getFirst();

@@ -2,6 +2,8 @@ package io.jobpool.pool;
 
 import io.jobpool.process.ProcessTree;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Starts the worker processes of one runtime. {@link WorkerPool} supervises whatever a launcher
@@ -24,6 +26,11 @@ public interface ProcessLauncher {
      * everything its tasks started (see {@link ProcessTree}).
      */
     Process launch(String marker) throws IOException;
+
+    /** The files this launcher's workers start from (see {@link WorkerFiles}). */
+    default List<Path> files() {
+        return List.of();
+    }
 
     /** Starts optional background work that makes later launches faster. */
     default void prepareFastStart() {}

@@ -18,6 +18,7 @@ public final class PythonLauncher implements ProcessLauncher {
 
     private final List<String> command;
     private final Map<String, String> environment;
+    private final Path workerScript;
     private final List<String> sessionPrefix = WorkerLauncher.sessionPrefix();
 
     /**
@@ -33,6 +34,12 @@ public final class PythonLauncher implements ProcessLauncher {
         }
         this.command = List.copyOf(cmd);
         this.environment = WorkerLauncher.scrub(serverEnvironment, passThrough);
+        this.workerScript = workerScript;
+    }
+
+    @Override
+    public List<Path> files() {
+        return List.of(workerScript);
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class WorkerLauncher implements ProcessLauncher {
     private final List<String> command;
     private final Map<String, String> environment;
     private final AotCache aotCache;
+    private final List<Path> files;
     private final List<String> sessionPrefix = sessionPrefix();
 
     /**
@@ -52,6 +53,14 @@ public final class WorkerLauncher implements ProcessLauncher {
         this.command = List.copyOf(cmd);
         this.environment = scrub(serverEnvironment, passThrough);
         this.aotCache = new AotCache(cacheDir, this.command);
+        List<Path> files = new ArrayList<>(classpath);
+        files.add(aotCache.file());
+        this.files = List.copyOf(files);
+    }
+
+    @Override
+    public List<Path> files() {
+        return files;
     }
 
     @Override

@@ -87,6 +87,11 @@ public final class WorkerPool {
 
     private volatile PoolSnapshot snapshot;
 
+    /** The files this pool's workers start from. */
+    public List<java.nio.file.Path> launcherFiles() {
+        return launcher.files();
+    }
+
     public WorkerPool(ProcessLauncher launcher, PoolSettings settings, PoolListener listener, Clock clock) {
         this.launcher = launcher;
         this.settings = settings;

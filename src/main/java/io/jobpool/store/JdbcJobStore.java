@@ -235,8 +235,8 @@ public final class JdbcJobStore implements JobStore {
 
     /** A claim inside the group commit's transaction. */
     private List<Job> claimNow(Claim c) {
-        if (!embedded && !taskCaps.active()) {
-            return lockAndClaim(c);
+        if (!taskCaps.active() && returning()) {
+            return claimInOneStatement(c);
         }
         java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
         List<Job> due = embedded ? dueCandidates(c.now(), c.limit(), c.filter(), full)
@@ -259,14 +259,19 @@ public final class JdbcJobStore implements JobStore {
     }
 
     /**
-     * PostgreSQL without task caps: the claim is one statement, which locks the due rows (skipping
-     * those another node holds) and claims them, answering the claimed rows: one round trip, not a
-     * locking read and then an update per job. {@code MATERIALIZED} runs the locking query once.
-     * The rows come back in no particular order, so they are put back in claim order here.
+     * Without task caps, on PostgreSQL and SQLite, a claim is one statement that picks the due rows,
+     * claims them and answers them: not a read and then an update per job (on PostgreSQL one round
+     * trip instead of several). PostgreSQL locks the rows it picks, skipping those another node
+     * holds, and {@code MATERIALIZED} runs that locking query once; SQLite needs no locks, as only
+     * this store's single writer claims. The rows come back in no particular order, so they are put
+     * back in claim order here.
      */
-    private List<Job> lockAndClaim(Claim c) {
-        String sql = "WITH due AS MATERIALIZED (SELECT id" + CLAIM_DUE + taskClause(c.filter()) + CLAIM_ORDER
-                + " FOR UPDATE SKIP LOCKED) " + CLAIM_SET + " WHERE id IN (SELECT id FROM due) RETURNING " + COLUMNS;
+    private List<Job> claimInOneStatement(Claim c) {
+        String due = "SELECT id" + CLAIM_DUE + taskClause(c.filter()) + CLAIM_ORDER;
+        String sql = embedded
+                ? CLAIM_SET + " WHERE id IN (" + due + ") RETURNING " + COLUMNS
+                : "WITH due AS MATERIALIZED (" + due + " FOR UPDATE SKIP LOCKED) " + CLAIM_SET
+                        + " WHERE id IN (SELECT id FROM due) RETURNING " + COLUMNS;
         return withTasks(jdbc.sql(sql), c.filter())
                 .param("now", c.now().toEpochMilli()).param("limit", c.limit()).param("node", c.node())
                 .param("lease", c.leaseUntil().toEpochMilli())
