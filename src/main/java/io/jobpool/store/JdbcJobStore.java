@@ -64,8 +64,9 @@ public final class JdbcJobStore implements JobStore {
 
     /**
      * Due jobs, highest priority first, then oldest. Ordering by {@code status} first (constant
-     * here) lets both databases walk the {@code jobs_claim} index in order and stop at the limit;
-     * a pool's task filter goes between the two parts and only skips rows on that walk.
+     * here) lets the embedded databases walk the {@code jobs_claim} index in order and stop at the
+     * limit, and PostgreSQL its partial {@code jobs_queued} (V8); a pool's task filter goes between
+     * the two parts and only skips rows on that walk.
      */
     private static final String CLAIM_DUE = " FROM jobs WHERE status = 'QUEUED' AND scheduled_at <= :now";
     private static final String CLAIM_ORDER = " ORDER BY status, priority DESC, scheduled_at, id LIMIT :limit";
