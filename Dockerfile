@@ -49,7 +49,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && command -v setsid
 
-# /data holds the embedded H2 store (jobpool.data-dir). It is the only writable path besides
+# /data holds the embedded SQLite store (jobpool.data-dir). It is the only writable path besides
 # /tmp; the application files stay root-owned and read-only to the runtime user, which is what
 # Kubernetes' readOnlyRootFilesystem enforces as well.
 RUN mkdir -p /data && chown 10001:10001 /data && chmod 0750 /data
