@@ -92,9 +92,8 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         every(lease.dividedBy(2), () -> leases.reapOrphans(false));
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
         every(Duration.ofMinutes(1), () -> commands.forget(properties.cluster().nodeExpiry(), false));
-        // Now (on the housekeeping thread: deleting old builds' files can take a while) and hourly.
-        housekeeping.execute(() -> files.deleteUnused(clock.instant()));
-        every(Duration.ofHours(1), () -> {
+        // At once (on the housekeeping thread: deleting old builds' files can take a while), then hourly.
+        every(Duration.ofHours(1), Duration.ZERO, () -> {
             files.markUsed(clock.instant());
             files.deleteUnused(clock.instant());
         });
@@ -133,13 +132,17 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     }
 
     private void every(Duration period, Runnable duty) {
+        every(period, period, duty);
+    }
+
+    private void every(Duration period, Duration firstAfter, Runnable duty) {
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
                 duty.run();
             } catch (RuntimeException e) {
                 log.error("Housekeeping duty failed; it will run again in {} ms", period.toMillis(), e);
             }
-        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        }, firstAfter.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void deleteExpiredResults() {
