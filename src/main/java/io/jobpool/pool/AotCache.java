@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>It is made once per worker class path and JVM options by a short training run in the
  * background: a worker that boots, runs a few tasks and exits, with {@code -XX:AOTCacheOutput}.
  * Workers started before it exists boot without it; a cache the JVM finds stale is ignored by the
- * JVM itself. Class paths with directories (running from an IDE or {@code spring-boot:run}) cannot
- * be cached and are left alone.
+ * JVM itself. A class path with a directory cannot be cached and is left alone; {@link
+ * WorkerClasspath} packs the classes directory of {@code spring-boot:run} or an IDE into a jar so
+ * that those runs get a cache too.
  */
 final class AotCache {
 

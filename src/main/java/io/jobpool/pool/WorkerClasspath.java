@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  * {@code mvn spring-boot:run} (directories and jars in the local repository), from the extracted
  * layered layout a container uses (plain jars), and from {@code java -jar} on the fat jar. In the
  * last case the classes live inside the outer jar ({@code nested:} URLs) where a plain JVM cannot
- * read them, so they are extracted once into a cache directory keyed by the jar's identity.
+ * read them, so they are extracted once into a cache directory keyed by the jar's identity. A
+ * directory of classes ({@code target/classes} under {@code spring-boot:run} or an IDE) is packed
+ * into a jar the same way, keyed by what it holds: a JDK AOT cache only accepts jars, and without
+ * one every worker boots about twice as slowly.
  */
 public final class WorkerClasspath {
 
@@ -83,11 +86,49 @@ public final class WorkerClasspath {
         if (url.startsWith("nested:")) {
             return extractNested(url.substring("nested:".length()), cacheDir);
         }
+        Path path;
         try {
-            return Path.of(new URI(url));
+            path = Path.of(new URI(url));
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot use " + url + " on the worker class path", e);
         }
+        return Files.isDirectory(path) ? packDirectory(path, cacheDir) : path;
+    }
+
+    /**
+     * Packs the files under {@code directory} into {@code cacheDir/<identity>/classes.jar}, where
+     * the identity digests each file's name, size and modification time: a rebuild packs afresh,
+     * an unchanged directory reuses the jar (and the AOT cache made for it).
+     */
+    static Path packDirectory(Path directory, Path cacheDir) {
+        try {
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(directory)) {
+                files = walk.filter(Files::isRegularFile).sorted().toList();
+            }
+            StringBuilder key = new StringBuilder(directory.toAbsolutePath().toString());
+            for (Path file : files) {
+                key.append('\n').append(directory.relativize(file)).append(':').append(Files.size(file)).append(':')
+                        .append(Files.getLastModifiedTime(file).toMillis());
+            }
+            Path target = cacheDir.resolve(digest(key.toString())).resolve("classes.jar");
+            if (!Files.exists(target)) {
+                writeJar(target, out -> {
+                    for (Path file : files) {
+                        out.putNextEntry(new JarEntry(jarName(directory.relativize(file))));
+                        Files.copy(file, out);
+                        out.closeEntry();
+                    }
+                });
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot pack " + directory + " into a jar for the workers", e);
+        }
+    }
+
+    private static String jarName(Path relative) {
+        return relative.toString().replace(java.io.File.separatorChar, '/');
     }
 
     /** {@code /app.jar/!BOOT-INF/lib/x.jar} or {@code /app.jar/!BOOT-INF/classes/}. */
@@ -120,25 +161,41 @@ public final class WorkerClasspath {
         if (Files.exists(target)) {
             return target;
         }
+        try (JarFile file = new JarFile(outer.toFile())) {
+            writeJar(target, out -> {
+                Enumeration<JarEntry> all = file.entries();
+                while (all.hasMoreElements()) {
+                    JarEntry entry = all.nextElement();
+                    if (entry.isDirectory() || !entry.getName().startsWith(prefix)) {
+                        continue;
+                    }
+                    out.putNextEntry(new JarEntry(entry.getName().substring(prefix.length())));
+                    try (InputStream in = file.getInputStream(entry)) {
+                        in.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
+            });
+        }
+        return target;
+    }
+
+    private interface JarContent {
+        void writeTo(JarOutputStream out) throws IOException;
+    }
+
+    /** Writes a jar beside {@code target} and moves it in place, so no worker ever sees half of one. */
+    private static void writeJar(Path target, JarContent content) throws IOException {
         Files.createDirectories(target.getParent());
         Path temporary = Files.createTempFile(target.getParent(), ".repack", ".tmp");
-        try (JarFile file = new JarFile(outer.toFile());
-                JarOutputStream out = new JarOutputStream(Files.newOutputStream(temporary))) {
-            Enumeration<JarEntry> all = file.entries();
-            while (all.hasMoreElements()) {
-                JarEntry entry = all.nextElement();
-                if (entry.isDirectory() || !entry.getName().startsWith(prefix)) {
-                    continue;
-                }
-                out.putNextEntry(new JarEntry(entry.getName().substring(prefix.length())));
-                try (InputStream in = file.getInputStream(entry)) {
-                    in.transferTo(out);
-                }
-                out.closeEntry();
+        try {
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(temporary))) {
+                content.writeTo(out);
             }
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
         }
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return target;
     }
 
     private static void copyAtomically(InputStream in, Path destination) throws IOException {
@@ -150,7 +207,10 @@ public final class WorkerClasspath {
 
     /** A rebuilt jar gets a fresh directory, so stale classes are never used. */
     private static String identity(Path jar) throws IOException {
-        String key = jar.toAbsolutePath() + ":" + Files.size(jar) + ":" + Files.getLastModifiedTime(jar).toMillis();
+        return digest(jar.toAbsolutePath() + ":" + Files.size(jar) + ":" + Files.getLastModifiedTime(jar).toMillis());
+    }
+
+    private static String digest(String key) {
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);

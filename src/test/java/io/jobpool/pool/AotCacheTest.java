@@ -6,15 +6,12 @@ import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
 import io.jobpool.testing.Await;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,24 +99,8 @@ class AotCacheTest {
     }
 
     /** The worker class path as jars: a cache is made only from jars, and tests run from directories. */
-    private List<String> jarClasspath() throws IOException {
-        List<String> entries = new ArrayList<>();
-        for (Path entry : WorkerClasspath.resolve(dir.resolve("extracted"), null)) {
-            if (Files.isDirectory(entry)) {
-                Path jar = dir.resolve("classes-" + entries.size() + ".jar");
-                try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
-                        Stream<Path> files = Files.walk(entry)) {
-                    for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                        out.putNextEntry(new JarEntry(entry.relativize(f).toString().replace('\\', '/')));
-                        Files.copy(f, out);
-                        out.closeEntry();
-                    }
-                }
-                entries.add(jar.toString());
-            } else {
-                entries.add(entry.toString());
-            }
-        }
-        return entries;
+    /** The worker's class path as the server resolves it: jars only, the classes directory packed into one. */
+    private List<String> jarClasspath() {
+        return WorkerClasspath.asStrings(WorkerClasspath.resolve(dir.resolve("extracted"), null));
     }
 }

@@ -1,0 +1,60 @@
+package io.jobpool.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tests for {@link WorkerClasspath}: workers always start from jars, which an AOT cache can hold. */
+class WorkerClasspathTest {
+
+    @TempDir
+    Path dir;
+
+    /** Here the worker's classes are in a directory (Maven's {@code target/classes}), as under {@code spring-boot:run}. */
+    @Test
+    void aDirectoryOfClassesReachesTheWorkersAsAJarHoldingItsTasks() throws Exception {
+        List<Path> entries = WorkerClasspath.resolve(dir, null);
+
+        assertThat(entries).allSatisfy(entry -> {
+            assertThat(entry.toString()).endsWith(".jar");
+            assertThat(entry).isRegularFile();
+        });
+        Path packed = entries.getFirst();
+        assertThat(packed).startsWith(dir);
+        try (JarFile jar = new JarFile(packed.toFile())) {
+            assertThat(jar.getEntry("io/jobpool/worker/WorkerMain.class")).isNotNull();
+            assertThat(jar.getEntry("META-INF/services/io.jobpool.spi.Task")).isNotNull();
+        }
+    }
+
+    @Test
+    void anUnchangedDirectoryReusesItsJarAndAChangedOneGetsANewJar() throws Exception {
+        Path classes = Files.createDirectories(dir.resolve("classes/a/b"));
+        Files.writeString(classes.resolve("One.class"), "one");
+        Path cache = dir.resolve("cache");
+
+        Path first = WorkerClasspath.packDirectory(dir.resolve("classes"), cache);
+        FileTime packedAt = Files.getLastModifiedTime(first);
+        Path again = WorkerClasspath.packDirectory(dir.resolve("classes"), cache);
+        assertThat(again).isEqualTo(first);
+        assertThat(Files.getLastModifiedTime(again)).as("an AOT cache checks its jars' times").isEqualTo(packedAt);
+
+        Files.writeString(classes.resolve("One.class"), "one, rebuilt");
+        Files.setLastModifiedTime(classes.resolve("One.class"), FileTime.from(Instant.now().plusSeconds(5)));
+        Path rebuilt = WorkerClasspath.packDirectory(dir.resolve("classes"), cache);
+        assertThat(rebuilt).isNotEqualTo(first);
+        try (JarFile jar = new JarFile(rebuilt.toFile())) {
+            assertThat(new String(jar.getInputStream(jar.getEntry("a/b/One.class")).readAllBytes())).isEqualTo("one, rebuilt");
+        }
+        try (var left = Files.list(cache.resolve(first.getParent().getFileName()))) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no half-written jar left").containsExactly("classes.jar");
+        }
+    }
+}
