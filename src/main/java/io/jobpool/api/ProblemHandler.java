@@ -37,7 +37,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             Map.entry("job-finished", 409), Map.entry("queue-full", 429), Map.entry("pool-closed", 503),
             Map.entry("unknown-task", 422), Map.entry("idempotency-conflict", 422), Map.entry("payload-too-large", 413),
             Map.entry("webhook-target-refused", 422), Map.entry("job-failed", 424), Map.entry("job-cancelled", 424),
-            Map.entry("too-many-waits", 429));
+            Map.entry("too-many-waits", 429), Map.entry("batch-chunk", 409));
 
     static int statusOf(JobException e) {
         return STATUS_BY_TYPE.getOrDefault(e.type(), 400);
@@ -83,6 +83,18 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
         return jobException(JobException.validation(e.getName(), "cannot be read from '" + e.getValue() + "'"), request);
+    }
+
+    /**
+     * Spring Security's firewall checks a header's value when the header is first read, which for
+     * {@code Idempotency-Key} is in the controller: a value with control characters or bytes it
+     * does not accept is the client's error, not the service's.
+     */
+    @ExceptionHandler(org.springframework.security.web.firewall.RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(org.springframework.security.web.firewall.RequestRejectedException e,
+            HttpServletRequest request) {
+        return jobException(JobException.validation("headers",
+                "hold a value with characters this service does not accept (control characters, or bytes read as such)"), request);
     }
 
     @ExceptionHandler(Exception.class)

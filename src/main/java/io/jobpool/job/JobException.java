@@ -45,6 +45,13 @@ public class JobException extends RuntimeException {
                 "job " + job.id() + " already finished with status " + job.status(), Map.of("jobId", job.id()));
     }
 
+    /** A batch's chunk lives and dies with its batch: forgetting it alone would leave a hole in the batch's results. */
+    public static JobException batchChunk(Job job) {
+        return new JobException("batch-chunk", "Job belongs to a batch",
+                "job " + job.id() + " is a chunk of batch " + job.batchId() + "; forget the whole batch with DELETE /v1/batches/"
+                        + job.batchId(), Map.of("jobId", job.id(), "batchId", job.batchId()));
+    }
+
     public static JobException queueFull(int capacity) {
         return new JobException("queue-full", "Queue full",
                 "the queue holds its capacity of " + capacity + " jobs; retry later", Map.of());

@@ -294,11 +294,14 @@ public final class JobService {
         return true;
     }
 
-    /** {@code AsyncResult.forget()}: deletes a finished job and its result. */
+    /** {@code AsyncResult.forget()}: deletes a finished job and its result; a batch's chunk goes only with its batch. */
     public void forget(String id, String owner) {
         Job job = get(id, owner);
         if (!job.ready()) {
             throw JobException.notReady(id);
+        }
+        if (job.batchId() != null) {
+            throw JobException.batchChunk(job);
         }
         if (!store.deleteFinished(id)) {
             throw JobException.notFound(id);

@@ -492,7 +492,8 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public boolean deleteFinished(String id) {
-        int rows = jdbc.sql("DELETE FROM jobs WHERE id = :id AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")
+        // A batch's chunks are deleted with their batch only (JdbcBatchStore): their results are the batch's.
+        int rows = jdbc.sql("DELETE FROM jobs WHERE id = :id AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND batch_id IS NULL")
                 .param("id", id).update();
         if (rows == 1) {
             attemptErrors.delete(id);
@@ -650,7 +651,7 @@ public final class JdbcJobStore implements JobStore {
     public int deleteFinishedBefore(Instant finishedBefore, int limit) {
         List<String> ids = jdbc.sql("""
                 SELECT id FROM jobs WHERE finished_at < :before AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-                ORDER BY finished_at LIMIT :limit""")
+                AND batch_id IS NULL ORDER BY finished_at LIMIT :limit""")
                 .param("before", finishedBefore.toEpochMilli()).param("limit", limit).query(String.class).list();
         int deleted = 0;
         for (String id : ids) {

@@ -139,6 +139,13 @@ class BatchApiTest extends ServiceTest {
             assertThat(chunk.get("status").asString()).isEqualTo("SUCCEEDED");
         }
         assertThat(chunks.findValuesAsString("id")).doesNotHaveDuplicates();
+
+        // A chunk is forgotten with its batch only: alone it would leave a hole in the results.
+        ApiClient.Response forget = api.delete("/v1/jobs/" + chunks.get(0).get("id").asString());
+        assertThat(forget.status()).as(forget.body()).isEqualTo(409);
+        assertThat(forget.json().get("type").asString()).isEqualTo("batch-chunk");
+        assertThat(forget.json().get("batchId").asString()).isEqualTo(id);
+        assertThat(results(id, 30).json().get("results").toString()).isEqualTo("[0,1,4,9,16,25,36,49,64,81]");
     }
 
     @Test

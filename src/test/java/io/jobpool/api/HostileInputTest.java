@@ -122,6 +122,17 @@ class HostileInputTest extends ServiceTest {
         assertProblem(response, 400, "validation");
     }
 
+    /** UTF-8 "ключ": bytes 0x8E and 0x87 read as ISO-8859-1 are C1 control characters, which Spring's firewall refuses. */
+    @Test
+    void anIdempotencyKeyWithControlCharactersIsAClientErrorAndCreatesNoJob() throws IOException {
+        long before = countJobs();
+        String key = new String("ключ".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        RawHttp.Response response = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nIdempotency-Key: "
+                + key, ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 400, "validation");
+        assertThat(countJobs()).isEqualTo(before);
+    }
+
     @Test
     void aTenThousandCharacterIdempotencyKeyIsRefused() {
         long before = countJobs();

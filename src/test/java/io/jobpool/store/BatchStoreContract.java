@@ -194,6 +194,27 @@ abstract class BatchStoreContract {
         assertThat(jobs.list(new JobQuery(null, null, batch.id(), null, null, 10, Long.MAX_VALUE)).jobs()).isEmpty();
     }
 
+    /**
+     * A chunk's results are its batch's: deleted or expired on its own it left the batch's results
+     * short (and in the wrong places) and its NDJSON stream waiting forever for the missing items.
+     */
+    @Test
+    void chunksAreNeitherForgottenNorExpiredApartFromTheirBatch() {
+        Batch batch = insertBatch(2, 1);
+        List<Job> chunks = jobs.claim("node-a", 2, now, now.plusSeconds(30));
+        for (Job chunk : chunks) {
+            jobs.transition(JobTransition.succeeded(chunk.id(), "node-a", "[{\"result\":1}]", "", 1, now));
+        }
+        assertThat(jobs.deleteFinished(chunks.getFirst().id())).isFalse();
+        assertThat(jobs.deleteFinishedBefore(Instant.now().plusSeconds(1), 10)).isZero();
+        List<ItemOutcome> items = new ArrayList<>();
+        batches.readItems(batches.find(batch.id()).orElseThrow(), items::add);
+        assertThat(items).hasSize(2);
+
+        assertThat(batches.deleteFinished(batch.id())).isTrue();
+        assertThat(jobs.find(chunks.getFirst().id())).isEmpty();
+    }
+
     @Test
     void aFailedJobKeepsEveryAttemptsError() {
         Job job = jobs.insert(new NewJob(ids.next(), "fail", "[\"x\"]", "{}", 0, Duration.ofSeconds(30), 2, now, now, null, null,
