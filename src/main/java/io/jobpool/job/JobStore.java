@@ -89,11 +89,12 @@ public interface JobStore {
     java.util.Set<String> held(String node, java.util.Collection<String> jobIds);
 
     /**
-     * Records which worker process ran a job that was cancelled while it ran on {@code node}: a
-     * cancel sent to another replica could not know it. Only fills in a pid still missing; false
-     * if there was nothing to fill in.
+     * Records on a job cancelled while it ran on {@code node} what only that node knows: which
+     * worker process ran it (a cancel sent to another replica could not know it; a pid already
+     * recorded stays) and what the task printed until its worker was killed. False if the job is
+     * not a cancelled job that ran on {@code node}.
      */
-    boolean recordCancelledWorkerPid(String id, String node, long pid);
+    boolean recordCancelledWorker(String id, String node, long pid, String logs);
 
     /** Stores the log so far of a job {@code node} runs, for readers on other replicas; false if it no longer does. */
     boolean storeLiveLogs(String id, String node, String logs);

@@ -192,11 +192,12 @@ public final class JobCompletion implements PoolListener {
         }
     }
 
-    private void recordCancelledWorkerPid(String jobId, long pid) {
+    private void recordCancelledWorker(String jobId, long pid, String logs) {
         try {
-            store.recordCancelledWorkerPid(jobId, node, pid);
+            store.recordCancelledWorker(jobId, node, pid, logs);
         } catch (RuntimeException e) {
-            log.warn("Could not record worker pid {} on cancelled job {}; it shows no pid: {}", pid, jobId, e.toString());
+            log.warn("Could not record worker pid {} and the log on cancelled job {}; it shows neither: {}", pid, jobId,
+                    e.toString());
         }
     }
 
@@ -265,9 +266,10 @@ public final class JobCompletion implements PoolListener {
                     progress);
             case JobOutcome.Cancelled c -> {
                 // JobService.cancel already moved the job to CANCELLED before asking for the kill,
-                // on whichever replica took the request; only this one knows the worker's pid.
+                // on whichever replica took the request; only this one knows the worker's pid and
+                // what the task printed before it.
                 if (c.pid() != 0) {
-                    recordCancelledWorkerPid(job.id(), c.pid());
+                    recordCancelledWorker(job.id(), c.pid(), c.logs());
                 }
                 metrics.completed(job.task(), "cancelled", runTime);
                 log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));

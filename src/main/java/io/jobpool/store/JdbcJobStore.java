@@ -564,10 +564,10 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public boolean recordCancelledWorkerPid(String id, String node, long pid) {
-        return jdbc.sql("UPDATE jobs SET worker_pid = :pid WHERE id = :id AND status = 'CANCELLED' AND worker_node = :node"
-                        + " AND worker_pid IS NULL")
-                .param("pid", pid).param("id", id).param("node", node).update() == 1;
+    public boolean recordCancelledWorker(String id, String node, long pid, String logs) {
+        return jdbc.sql("UPDATE jobs SET worker_pid = COALESCE(worker_pid, :pid), logs = :logs WHERE id = :id"
+                        + " AND status = 'CANCELLED' AND worker_node = :node")
+                .param("pid", pid).param("logs", logs).param("id", id).param("node", node).update() == 1;
     }
 
     @Override

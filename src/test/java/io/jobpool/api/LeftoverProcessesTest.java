@@ -58,6 +58,10 @@ class LeftoverProcessesTest extends ServiceTest {
         // kill-grace is 1 s in these tests: gone within the grace plus a second.
         OsProcesses.awaitGone(worker, Duration.ofSeconds(2));
         OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(2));
+        // What the task printed before the kill stays its log, as after a timeout.
+        Await.until("the cancelled job's log", Duration.ofSeconds(10), () -> api.get("/v1/jobs/" + id + "/logs").body(),
+                logs -> logs.contains("started child process sleep " + seconds));
+        assertThat(api.get("/v1/jobs/" + id).json().get("worker").get("pid").asLong()).isEqualTo(worker);
     }
 
     private double leftoversKilled(String task) throws Exception {

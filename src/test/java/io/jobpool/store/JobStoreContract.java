@@ -359,20 +359,21 @@ abstract class JobStoreContract {
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(cancelled.error()).isEqualTo(reason);
         assertThat(cancelled.workerPid()).as("the canceller did not know it").isNull();
-        // The node that ran it fills in its worker's pid, once, and no other node can.
-        assertThat(store.recordCancelledWorkerPid(job.id(), "node-b", 7L)).isFalse();
-        assertThat(store.recordCancelledWorkerPid(job.id(), "node-a", 42L)).isTrue();
-        assertThat(store.recordCancelledWorkerPid(job.id(), "node-a", 43L)).isFalse();
-        assertThat(store.find(job.id()).orElseThrow().workerPid()).isEqualTo(42L);
+        // The node that ran it fills in its worker's pid and the log, and no other node can.
+        assertThat(store.recordCancelledWorker(job.id(), "node-b", 7L, "b")).isFalse();
+        assertThat(store.recordCancelledWorker(job.id(), "node-a", 42L, "printed before the kill\n")).isTrue();
+        assertThat(store.recordCancelledWorker(job.id(), "node-a", 43L, "printed before the kill\n")).isTrue();
+        assertThat(store.find(job.id()).orElseThrow().workerPid()).as("the first pid stays").isEqualTo(42L);
+        assertThat(store.logs(job.id())).contains("printed before the kill\n");
     }
 
     @Test
     void onlyACancelledJobGetsItsWorkerPidFilledIn() {
         Job job = insert("echo", 0);
         store.claim("node-a", 1, now, now.plusSeconds(30));
-        assertThat(store.recordCancelledWorkerPid(job.id(), "node-a", 42L)).as("still running").isFalse();
+        assertThat(store.recordCancelledWorker(job.id(), "node-a", 42L, "")).as("still running").isFalse();
         assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 41L, now))).isTrue();
-        assertThat(store.recordCancelledWorkerPid(job.id(), "node-a", 42L)).as("succeeded").isFalse();
+        assertThat(store.recordCancelledWorker(job.id(), "node-a", 42L, "")).as("succeeded").isFalse();
         assertThat(store.find(job.id()).orElseThrow().workerPid()).isEqualTo(41L);
     }
 
