@@ -73,11 +73,18 @@ public final class BatchService {
                     + limits.queueCapacity() + " (jobpool.queue.capacity); use a chunksize of at least "
                     + ((items + limits.queueCapacity() - 1) / limits.queueCapacity()));
         }
-        long queued = queueDepth.current();
-        if (queued + chunkCount > limits.queueCapacity()) {
-            throw JobException.queueFull(limits.queueCapacity(), queued, chunkCount);
+        if (!queueDepth.tryReserve(chunkCount, limits.queueCapacity())) {
+            throw JobException.queueFull(limits.queueCapacity(), queueDepth.current(), chunkCount);
         }
-        String id = ids.next();
+        try {
+            return insert(s, ids.next(), items, chunksize, chunkCount, options);
+        } catch (RuntimeException | Error e) {
+            queueDepth.release(chunkCount);
+            throw e;
+        }
+    }
+
+    private Batch insert(BatchSubmission s, String id, int items, int chunksize, int chunkCount, NewJob options) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<NewJob> chunks = new ArrayList<>(chunkCount);
         checkItems(s);
@@ -90,8 +97,8 @@ public final class BatchService {
                 options.timeout(), options.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), now, null,
                 chunkCount == 0 ? now : null);
         store.insert(new NewBatch(batch, chunks));
+        queueDepth.queued(chunkCount);
         for (int chunk = 0; chunk < chunkCount; chunk++) {
-            queueDepth.jobQueued();
             metrics.submitted(s.task());
         }
         log.info("Batch {} QUEUED: {} of task {} over {} items in {} chunks of {}", id, s.starmap() ? "starmap" : "map",

@@ -118,7 +118,9 @@ public final class JobService {
         if (!gate.accepting()) {
             throw JobException.poolClosed();
         }
-        if (queueDepth.current() >= limits.queueCapacity()) {
+        // The job's place in the queue is taken before its insert, so concurrent submissions
+        // cannot all see the last free place. A full queue refuses even a job an idle worker could take.
+        if (!queueDepth.tryReserve(1, limits.queueCapacity())) {
             throw JobException.queueFull(limits.queueCapacity());
         }
         // A worker of this node idle and the job due now: store it already claimed and hand it over.
@@ -129,10 +131,12 @@ public final class JobService {
             inserted = store.insert(worker.map(w -> job.claimedBy(node.id(), w.leaseUntil())).orElse(job));
         } catch (RuntimeException | Error e) {
             worker.ifPresent(LocalNode.WorkerReservation::release);
+            queueDepth.release(1);
             throw e;
         }
         if (!inserted.created()) {
             worker.ifPresent(LocalNode.WorkerReservation::release);
+            queueDepth.release(1);
             if (!job.requestHash().equals(inserted.requestHash())) {
                 throw JobException.idempotencyConflict(submission.idempotencyKey(), inserted.job().id());
             }
@@ -140,11 +144,12 @@ public final class JobService {
         }
         metrics.submitted(job.task());
         if (worker.isPresent()) {
+            queueDepth.release(1);
             log.debug("Job {} RUNNING at once on an idle worker of node {}: task {}", job.id(), node.id(), job.task());
             worker.get().start(inserted.job());
             return new Submitted(inserted.job(), true);
         }
-        queueDepth.jobQueued();
+        queueDepth.queued(1);
         // DEBUG: a line per job bounds throughput; failures, retries and cancels stay at INFO.
         log.debug("Job {} QUEUED: task {}, priority {}{}", job.id(), job.task(), job.priority(),
                 job.scheduledAt().isAfter(job.createdAt()) ? ", due " + job.scheduledAt() : "");

@@ -49,6 +49,34 @@ class QueueCapacityTest {
                 () -> api.post("/v1/jobs?wait=10", "{\"task\":\"echo\"}").status() == 200);
     }
 
+    /** Each submission takes its place before its insert: checked first and counted after, 20 at once put 11 in a queue of 3. */
+    @Test
+    void concurrentSubmissionsNeverOverrunTheCapacity() throws Exception {
+        ApiClient api = new ApiClient(port);
+        List<java.util.concurrent.Future<ApiClient.Response>> answers = new ArrayList<>();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        try (var clients = java.util.concurrent.Executors.newFixedThreadPool(20)) {
+            for (int i = 0; i < 20; i++) {
+                answers.add(clients.submit(() -> {
+                    start.await();
+                    return api.post("/v1/jobs", "{\"task\":\"echo\",\"delaySeconds\":60}");
+                }));
+            }
+            start.countDown();
+        }
+        List<String> accepted = new ArrayList<>();
+        for (var answer : answers) {
+            ApiClient.Response response = answer.get();
+            assertThat(response.status()).as(response.body()).isIn(202, 429);
+            if (response.status() == 202) {
+                accepted.add(response.json().get("id").asString());
+            }
+        }
+        assertThat(accepted).hasSize(2);
+        assertThat(api.get("/v1/jobs?status=QUEUED").json().get("items").findValuesAsString("id")).containsExactlyInAnyOrderElementsOf(accepted);
+        accepted.forEach(id -> api.post("/v1/jobs/" + id + "/cancel", null));
+    }
+
     @Test
     void aBatchLargerThanTheWholeQueueIsRefusedAsInvalidNotAsFull() {
         ApiClient api = new ApiClient(port);
