@@ -2,16 +2,40 @@ package io.jobpool.api;
 
 import io.jobpool.config.JobpoolProperties;
 import org.apache.catalina.core.StandardHost;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.cfg.MutableCoercionConfig;
+import tools.jackson.databind.type.LogicalType;
 
 /** Wires what the HTTP API needs besides its controllers. */
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
+
+    /**
+     * A number or a boolean of a request is given as one: {@code "timeoutSeconds": "5"} or
+     * {@code "starmap": 1} is the client's mistake, answered as such, not a value to guess at.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer strictScalars() {
+        return builder -> builder
+                .withCoercionConfig(LogicalType.Integer, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString))
+                .withCoercionConfig(LogicalType.Float, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString))
+                .withCoercionConfig(LogicalType.Boolean, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString,
+                        CoercionInputShape.Integer, CoercionInputShape.Float));
+    }
+
+    private static void refuse(MutableCoercionConfig config, CoercionInputShape... shapes) {
+        for (CoercionInputShape shape : shapes) {
+            config.setCoercion(shape, CoercionAction.Fail);
+        }
+    }
 
     /** Refuses unparseable query strings and form bodies first, before any other filter reads them. */
     @Bean

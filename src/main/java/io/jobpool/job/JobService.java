@@ -163,6 +163,9 @@ public final class JobService {
         Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
         if (s.timeout() != null && (s.timeout().isNegative() || s.timeout().isZero())) {
             errors.add(new JobException.FieldError("timeoutSeconds", "must be greater than 0"));
+        } else if (s.timeout() != null && s.timeout().compareTo(Duration.ofMillis(1)) < 0) {
+            // Timeouts are kept in milliseconds: a smaller one would be stored, shown and enforced as 0.
+            errors.add(new JobException.FieldError("timeoutSeconds", "must be at least 0.001 (one millisecond)"));
         } else if (timeout.compareTo(limits.maxTimeout()) > 0) {
             errors.add(new JobException.FieldError("timeoutSeconds",
                     "must be at most " + limits.maxTimeout().toSeconds() + " (jobpool.jobs.max-timeout)"));

@@ -30,6 +30,11 @@ class BadInputTest extends ServiceTest {
             "{\"task\":\"echo\",\"maxRetries\":-1}|400|validation",
             "{\"task\":\"echo\",\"timeoutSeconds\":-5}|400|validation",
             "{\"task\":\"echo\",\"timeoutSeconds\":0}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":1e-9}|400|validation",
+            "{\"task\":\"echo\",\"timeoutSeconds\":\"5\"}|400|validation",
+            "{\"task\":\"echo\",\"priority\":\"5\"}|400|validation",
+            "{\"task\":\"echo\",\"maxRetries\":\"2\"}|400|validation",
+            "{\"task\":\"echo\",\"delaySeconds\":\"\"}|400|validation",
             "{\"task\":\"echo\",\"timeoutSeconds\":1e30}|400|validation",
             "{\"task\":\"echo\",\"timeoutSeconds\":86400}|400|validation",
             "{\"task\":\"echo\",\"delaySeconds\":-1}|400|validation",
@@ -58,6 +63,9 @@ class BadInputTest extends ServiceTest {
                 new WrongField("/v1/jobs", "{\"task\":\"echo\",\"delaySeconds\":\"soon\"}", "delaySeconds", "must be a number"),
                 new WrongField("/v1/jobs", "{\"task\":\"echo\",\"unknownField\":1}", "unknownField", unknown),
                 new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1,2],\"chunksize\":1.5}", "chunksize", wholeNumber),
+                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1,2],\"chunksize\":\"2\"}", "chunksize", wholeNumber),
+                new WrongField("/v1/batches", "{\"task\":\"add\",\"items\":[[1,2]],\"starmap\":\"true\"}", "starmap", "must be true or false"),
+                new WrongField("/v1/batches", "{\"task\":\"add\",\"items\":[[1,2]],\"starmap\":1}", "starmap", "must be true or false"),
                 new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":2147483648}", "chunksize", wholeNumber),
                 new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"extra\":{}}", "extra", unknown));
     }
