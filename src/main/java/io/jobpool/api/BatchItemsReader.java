@@ -1,6 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.BatchItems;
+import io.jobpool.job.JobException;
 import java.io.ByteArrayOutputStream;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -29,12 +30,33 @@ final class BatchItemsReader extends ValueDeserializer<BatchItems> {
         BatchItems.Builder items = new BatchItems.Builder();
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartArray();
-            for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
-                json.copyCurrentStructure(parser);
+            int index = 0;
+            for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken(), index++) {
+                copyItem(parser, json, index);
                 items.add(out.size() + json.streamWriteOutputBuffered(), token == JsonToken.START_ARRAY);
             }
             json.writeEndArray();
         }
         return items.build(out.toByteArray());
+    }
+
+    /**
+     * Copies the item starting at the parser's current token. A number beyond a double's range
+     * would be copied as infinity, which JSON cannot carry: refused as for a single job's args.
+     */
+    private static void copyItem(JsonParser parser, JsonGenerator json, int index) {
+        int depth = 0;
+        do {
+            JsonToken token = parser.currentToken();
+            if (token == JsonToken.VALUE_NUMBER_FLOAT && !Double.isFinite(parser.getDoubleValue())) {
+                throw JobException.validation("items[" + index + "]", "contains a number too large to represent");
+            }
+            json.copyCurrentEvent(parser);
+            if (token.isStructStart()) {
+                depth++;
+            } else if (token.isStructEnd()) {
+                depth--;
+            }
+        } while (depth > 0 && parser.nextToken() != null);
     }
 }

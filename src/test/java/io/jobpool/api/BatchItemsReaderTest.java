@@ -1,8 +1,10 @@
 package io.jobpool.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobpool.job.BatchItems;
+import io.jobpool.job.JobException;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,6 +42,19 @@ class BatchItemsReaderTest {
         assertThat(items("null")).isNull();
         assertThat(items("[]").size()).isZero();
         assertThat(items("[]").args(0, 0, false)).isEqualTo("[]");
+    }
+
+    @Test
+    void nestedItemsAndNumbersAreCopiedAsWritten() {
+        BatchItems items = items("[{\"a\":[1,{\"b\":[]}]},[[[-0.125]]],12345678901234567890,1e3]");
+        assertThat(items.size()).isEqualTo(4);
+        assertThat(items.args(0, 4, false)).isEqualTo("[[{\"a\":[1,{\"b\":[]}]}],[[[[-0.125]]]],[12345678901234567890],[1000.0]]");
+    }
+
+    @Test
+    void aNumberBeyondADoublesRangeIsRefusedNamingItsItem() {
+        assertThatThrownBy(() -> items("[1,[2,{\"x\":1e400}]]")).hasRootCauseInstanceOf(JobException.class)
+                .rootCause().hasMessageContaining("items[1]: contains a number too large to represent");
     }
 
     @Test
