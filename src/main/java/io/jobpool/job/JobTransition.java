@@ -75,9 +75,12 @@ public record JobTransition(
         return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, null, null, null, null, null, -1, 0, null, null);
     }
 
-    /** Back to the queue after its node or worker was lost, keeping its place in the queue. */
-    public static JobTransition redelivered(String id) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, null, null, null, null, null, 0, 1, null, null);
+    /**
+     * Back to the queue after its node or worker was lost, keeping its place in the queue; {@code
+     * lost} says so in the job's history of attempts, since that attempt counted.
+     */
+    public static JobTransition redelivered(String id, JobError lost) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, lost, null, null, null, null, 0, 1, null, null);
     }
 
     /** @param reason why, when not a client's own cancel (a pool terminate); {@code null} otherwise */

@@ -11,21 +11,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * the insert is done ({@link #queued}) or came to nothing ({@link #release}): checking first and
  * counting after the insert let 20 concurrent submissions put 11 jobs in a queue of 3.
  *
- * <p>The estimate errs high (claims since the count are not subtracted, and a job counted by the
- * store may also still be among this node's additions), so on one node the capacity is never
- * overrun. Jobs other replicas queued since the last count are not seen: a burst spread over
- * several replicas can pass the bound by what the others queued within one refresh interval.
+ * <p>The estimate errs high (claims since the count are not subtracted), so on one node the
+ * capacity is never overrun; the store is counted while no insert of this node is under way, so
+ * a job is not counted twice (by the store and among this node's additions). Jobs other replicas
+ * queued since the last count are not seen: a burst spread over several replicas can pass the
+ * bound by what the others queued within one refresh interval.
  */
 public final class QueueDepth {
 
+    /**
+     * Under a steady stream of submissions some insert is always under way; then the count is
+     * taken anyway after this long, and may count those few inserts twice until the next one.
+     */
+    private static final long MAX_DIRTY_MILLIS = 2_000;
+
     private final JobStore store;
     private final long refreshMillis;
-    /** Guards the three counts below; held only for arithmetic, never across a store call. */
+    /** Guards the counts below; held only for arithmetic, never across a store call. */
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock refreshing = new ReentrantLock();
     private long counted;
     private long added;
     private long reserved;
+    /** Places ever reserved: a count that ran while one was taken may include its job twice. */
+    private long reservations;
     private volatile long countedAtMillis;
 
     public QueueDepth(JobStore store, long refreshMillis) {
@@ -53,6 +62,7 @@ public final class QueueDepth {
                 return false;
             }
             reserved += places;
+            reservations++;
             return true;
         } finally {
             lock.unlock();
@@ -92,17 +102,25 @@ public final class QueueDepth {
                 return;
             }
             long addedBefore;
+            long reservationsBefore;
             lock.lock();
             try {
+                if (reserved > 0 && now - countedAtMillis < MAX_DIRTY_MILLIS) {
+                    // An insert under way may commit while the count runs and then be counted
+                    // twice (by the store and in `added`): count when none is, within bounds.
+                    return;
+                }
                 addedBefore = added;
+                reservationsBefore = reservations;
             } finally {
                 lock.unlock();
             }
-            // Every job added before this point is committed, so the count includes it; jobs
-            // added while it runs may be counted twice until the next refresh, which errs high.
             long count = store.countQueued();
             lock.lock();
             try {
+                if (reservations != reservationsBefore && now - countedAtMillis < MAX_DIRTY_MILLIS) {
+                    return;
+                }
                 counted = count;
                 added -= addedBefore;
             } finally {

@@ -71,7 +71,9 @@ public final class Leases {
                         waiters.signal(job.id());
                         reaped++;
                     }
-                } else if (store.transition(JobTransition.redelivered(job.id()))) {
+                } else if (store.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError",
+                        "node " + job.workerNode() + ", which ran this attempt, was lost (its lease ran out or it restarted);"
+                                + " redelivered (" + (job.redeliveries() + 1) + " of at most " + maxRedeliveries + ")", null)))) {
                     log.warn("Job {} (task {}) was RUNNING on a node that is gone; back in the queue (redelivery {})",
                             job.id(), job.task(), job.redeliveries() + 1);
                     reaped++;

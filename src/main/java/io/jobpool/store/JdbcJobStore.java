@@ -392,9 +392,14 @@ public final class JdbcJobStore implements JobStore {
         params.put("to", t.to().name());
         set(sql, params, "result", t.result());
         if (t.error() != null) {
-            set(sql, params, "error_type", t.error().type());
-            set(sql, params, "error_message", t.error().message());
-            set(sql, params, "error_trace", t.error().trace());
+            // All three, nulls included: a message or trace left over from an earlier error would mix two errors.
+            sql.append(", error_type = :error_type, error_message = :error_message, error_trace = :error_trace");
+            params.put("error_type", t.error().type());
+            params.put("error_message", t.error().message());
+            params.put("error_trace", t.error().trace());
+        } else if (t.to() == JobStatus.SUCCEEDED) {
+            // An earlier attempt's error stays in the history of attempts, not on a job that succeeded.
+            sql.append(", error_type = NULL, error_message = NULL, error_trace = NULL");
         }
         set(sql, params, "logs", t.logs());
         if (t.progress() != null) {

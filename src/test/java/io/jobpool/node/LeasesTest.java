@@ -76,6 +76,11 @@ class LeasesTest {
         Job redelivered = store.find(job.id()).orElseThrow();
         assertThat(redelivered.status()).isEqualTo(JobStatus.QUEUED);
         assertThat(redelivered.redeliveries()).isEqualTo(1);
+        assertThat(store.attemptErrors(job.id())).singleElement().satisfies(lost -> {
+            assertThat(lost.attempt()).isEqualTo(1);
+            assertThat(lost.type()).isEqualTo("WorkerLostError");
+            assertThat(lost.message()).contains("node node-a", "redelivered (1 of at most 3)");
+        });
     }
 
     @Test

@@ -40,6 +40,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 abstract class JobStoreContract {
 
+    private static final JobError LOST = new JobError("WorkerLostError", "its node was lost", null);
+
     private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     private final JobIds ids = new JobIds(Clock.systemUTC());
     private final AtomicReference<RuntimeException> failingHook = new AtomicReference<>();
@@ -249,6 +251,24 @@ abstract class JobStoreContract {
     }
 
     @Test
+    void aJobThatSucceedsAfterFailedOrLostAttemptsShowsNoErrorButKeepsTheirHistory() {
+        Job job = store.insert(newJob("echo", 0, now, null)).job();
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.retry(job.id(), "node-a", new JobError("E", "first", "t"), "", 1L, now))).isTrue();
+        store.claim("node-b", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.redelivered(job.id(), LOST))).isTrue();
+        assertThat(store.find(job.id()).orElseThrow().error()).isEqualTo(LOST);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 2L, now))).isTrue();
+
+        Job succeeded = store.find(job.id()).orElseThrow();
+        assertThat(succeeded.error()).as("the job succeeded").isNull();
+        assertThat(succeeded.attempts()).isEqualTo(3);
+        assertThat(store.attemptErrors(job.id())).extracting(e -> e.attempt() + ":" + e.type())
+                .containsExactly("1:E", "2:WorkerLostError");
+    }
+
+    @Test
     void orphansAreRunningJobsWhoseLeaseRanOutOrOfOtherNodes() {
         Job mine = insert("mine", 0);
         store.claim("node-a", 1, now, now.plusSeconds(30));
@@ -260,7 +280,7 @@ abstract class JobStoreContract {
         assertThat(store.renewLeases("node-a", List.of(theirs.id()), now.plusSeconds(60))).as("not node-a's job").isZero();
         assertThat(store.renewLeases("node-b", List.of(theirs.id()), now.plusSeconds(60))).isEqualTo(1);
         assertThat(store.orphans("node-a", now.plusSeconds(10), false)).isEmpty();
-        assertThat(store.transition(JobTransition.redelivered(theirs.id()))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(theirs.id(), LOST))).isTrue();
         assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);
         assertThat(store.find(mine.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
     }
@@ -270,7 +290,7 @@ abstract class JobStoreContract {
         Job early = store.insert(newJob("early", 0, now.minusSeconds(10), null)).job();
         store.claim("node-a", 1, now, now.plusSeconds(5));
         Job later = insert("later", 0);
-        assertThat(store.transition(JobTransition.redelivered(early.id()))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(early.id(), LOST))).isTrue();
         assertThat(store.find(early.id()).orElseThrow().scheduledAt()).isEqualTo(early.scheduledAt());
         assertThat(store.claim("node-b", 1, now.plusSeconds(1), now.plusSeconds(30))).extracting(Job::id)
                 .as("the re-queued job is claimed before the one submitted after it").containsExactly(early.id());
