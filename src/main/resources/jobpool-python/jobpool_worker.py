@@ -4,13 +4,16 @@ It speaks the same protocol as the Java worker (io.jobpool.protocol): frames of 
 big-endian length and that many bytes of UTF-8 JSON, over the process's stdin and stdout.
 
 Before any task module is imported the real stdout is moved to a private descriptor for frames,
-descriptor 1 is pointed at stderr and descriptor 0 at /dev/null, and sys.stdout / sys.stderr are
-replaced by streams that turn what a task prints into output frames. So nothing a task writes,
-from Python or from C, can corrupt a frame. Exit codes are the Java worker's (ExitCodes.java).
+descriptors 1 and 2 are pointed at a pipe the worker reads (what C code and child processes
+write there is the running job's log too), descriptor 0 at /dev/null, and sys.stdout /
+sys.stderr are replaced by streams that turn what a task prints into output frames. So nothing a
+task writes, from Python or from C, can corrupt a frame or land in another job's log. Exit codes
+are the Java worker's (ExitCodes.java).
 
 Standard library only; CPython 3.9 or later.
 """
 
+import codecs
 import gc
 import importlib
 import io
@@ -53,7 +56,7 @@ class Channel:
                 self._out.flush()
             except (BrokenPipeError, OSError):
                 # The server is gone; there is nobody to report to.
-                os._exit(EXIT_OK)
+                server_gone()
 
 
 def read_frame(stream):
@@ -116,6 +119,69 @@ class CapturedOutput:
             else:
                 self._real_err.write(text)
                 self._real_err.flush()
+
+
+class DescriptorCapture:
+    """Descriptors 1 and 2, which child processes and C code write to: a pipe that a thread reads
+    into the captured output, so what they write is the running job's log, as print() is. (Left on
+    the worker's stderr, it went to the server log and into a later job's WorkerLostError trace.)
+
+    A job's output is complete once its end is marked in the pipe itself: everything written
+    before the mark is read and captured before the job's log is closed."""
+
+    MARK = b"\0jobpool-drained\0"
+
+    def __init__(self, captured):
+        self._captured = captured
+        self._read_end, self._write_end = os.pipe()
+        os.dup2(self._write_end, 1)
+        os.dup2(self._write_end, 2)
+        self._marks = threading.Condition()
+        self._marked = 0
+        self._seen = 0
+        threading.Thread(target=self._pump, name="jobpool-descriptor-capture", daemon=True).start()
+
+    def drain(self, timeout=2.0):
+        """Waits until what was written before now is captured (at most ``timeout`` seconds)."""
+        with self._marks:
+            self._marked += 1
+            ticket = self._marked
+        try:
+            os.write(self._write_end, self.MARK)
+        except OSError:
+            return
+        with self._marks:
+            self._marks.wait_for(lambda: self._seen >= ticket, timeout)
+
+    def _pump(self):
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = b""
+        while True:
+            try:
+                data = os.read(self._read_end, 64 * 1024)
+            except OSError:
+                return
+            if not data:
+                return
+            data = pending + data
+            at = data.find(self.MARK)
+            while at >= 0:
+                self._emit(decoder.decode(data[:at], final=True))
+                decoder.reset()
+                data = data[at + len(self.MARK):]
+                self._captured.flush()
+                with self._marks:
+                    self._seen += 1
+                    self._marks.notify_all()
+                at = data.find(self.MARK)
+            # The end of what was read may be the start of a mark whose rest is still in the pipe.
+            keep = next((k for k in range(min(len(self.MARK) - 1, len(data)), 0, -1) if self.MARK.startswith(data[-k:])), 0)
+            pending = data[len(data) - keep:]
+            self._emit(decoder.decode(data[:len(data) - keep]))
+
+    def _emit(self, text):
+        if text:
+            self._captured.write(text)
 
 
 class CapturingStream(io.TextIOBase):
@@ -195,6 +261,14 @@ def load_tasks(tasks_dir):
     return jobpool_task
 
 
+def message_of(error):
+    """str(error), or what can be said of an exception whose __str__ itself fails."""
+    try:
+        return str(error) or None
+    except Exception as broken:  # noqa: B902 - the task's exception must still be reported
+        return "<unprintable %s: its __str__ raised %s>" % (type(error).__name__, type(broken).__name__)
+
+
 def type_name(error):
     cls = type(error)
     module = cls.__module__
@@ -208,7 +282,10 @@ def format_trace(error):
     # Leave out the worker's own frames: the trace starts in task code.
     while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(error), error, tb))
+    try:
+        return "".join(traceback.format_exception(type(error), error, tb))
+    except Exception:  # noqa: B902 - an exception whose __str__ fails breaks the formatter too
+        return "".join(traceback.format_tb(tb)) + "%s: %s\n" % (type_name(error), message_of(error))
 
 
 class ProgressReports:
@@ -271,10 +348,11 @@ class ProgressReports:
 class Runner:
     """Runs one job at a time and turns its outcome into exactly one result frame."""
 
-    def __init__(self, registry, channel, captured, max_result_bytes, real_err):
+    def __init__(self, registry, channel, captured, descriptors, max_result_bytes, real_err):
         self._registry = registry
         self._channel = channel
         self._captured = captured
+        self._descriptors = descriptors
         self._max_result_bytes = max_result_bytes
         self._real_err = real_err
         self._progress = ProgressReports(channel)
@@ -300,11 +378,12 @@ class Runner:
             self._out_of_memory(error)
         except BaseException as error:  # noqa: B902 - every failure of task code is the job's failure
             outcome = {"kind": "failed", "jobId": job_id, "type": type_name(error),
-                       "message": str(error) or None, "trace": format_trace(error)}
+                       "message": message_of(error), "trace": format_trace(error)}
         finally:
             # The last progress report and what the task printed go before the result, so the
             # finished job shows both complete.
             self._progress.end()
+            self._descriptors.drain()
             self._captured.end_job()
             self._registry._set_current(None)
         self._channel.send(outcome)
@@ -374,7 +453,7 @@ class Runner:
         except MemoryError:
             raise  # the worker exits on it and the chunk is lost as a whole, as on the Java side
         except Exception as error:  # noqa: B902 - one item's failure is that item's outcome
-            return {"error": {"type": type_name(error), "message": str(error) or None,
+            return {"error": {"type": type_name(error), "message": message_of(error),
                               "trace": format_trace(error)[:MAX_ITEM_TRACE_CHARS]}}
         try:
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -403,6 +482,7 @@ class Runner:
 
     def _exit_from_task(self, stop):
         """sys.exit() in a task ends the worker with that status, as System.exit does in Java."""
+        self._descriptors.drain()
         self._captured.end_job()
         code = stop.code
         if code is None:
@@ -415,11 +495,44 @@ class Runner:
         os._exit(code & 0xFF)
 
     def _out_of_memory(self, error):
+        self._descriptors.drain(timeout=0.5)
         self._captured.end_job()
         self._real_err.write("jobpool python worker: the task ran out of memory; exiting so a fresh worker replaces this one\n")
         self._real_err.write(format_trace(error))
         self._real_err.flush()
         os._exit(EXIT_OUT_OF_MEMORY)
+
+
+def kill_descendants():
+    """SIGKILLs every process this worker started, and theirs: with the server gone nobody else
+    knows of them (the Java worker does the same with ProcessHandle.descendants())."""
+    import signal
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or not readable
+    pending = list(children.get(os.getpid(), []))
+    while pending:
+        pid = pending.pop()
+        pending.extend(children.get(pid, []))
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def server_gone():
+    """No worker, and no process of its tasks, outlives its server, even mid-job."""
+    try:
+        kill_descendants()
+    finally:
+        os._exit(EXIT_OK)
 
 
 def read_frames(stream, inbox, real_err):
@@ -433,20 +546,18 @@ def read_frames(stream, inbox, real_err):
         except OSError:
             message = None
         if message is None:
-            # The server is gone: no worker outlives its server, even mid-job.
-            os._exit(EXIT_OK)
+            server_gone()
         inbox.put(message)
 
 
 def take_over_standard_streams():
-    """Frames get private copies of stdin and stdout; descriptors 0, 1 and sys.std* go elsewhere."""
+    """Frames get private copies of stdin and stdout, the worker's own messages one of stderr;
+    descriptor 0 reads /dev/null (DescriptorCapture takes 1 and 2)."""
     frames_in = os.fdopen(os.dup(0), "rb", buffering=64 * 1024)
     frames_out = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    # C code and child processes writing to descriptor 1 land in the worker's stderr (the server log).
-    os.dup2(2, 1)
     real_err = io.TextIOWrapper(os.fdopen(os.dup(2), "wb", buffering=0), encoding="utf-8",
                                 errors="replace", write_through=True)
     return frames_in, frames_out, real_err
@@ -470,6 +581,7 @@ def main(argv):
     frames_in, frames_out, real_err = take_over_standard_streams()
     channel = Channel(frames_out)
     captured = CapturedOutput(channel, real_err)
+    descriptors = DescriptorCapture(captured)
     sys.stdout = CapturingStream(captured, "<stdout>")
     sys.stderr = CapturingStream(captured, "<stderr>")
 
@@ -483,16 +595,18 @@ def main(argv):
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         registry = load_tasks(tasks_dir)
-        runner = Runner(registry, channel, captured, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
+        runner = Runner(registry, channel, captured, descriptors, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
         initializer = init.get("initializer")
         if initializer:
             runner.run_initializer(initializer, init.get("initializerArgs"))
         captured.flush()
         channel.send({"kind": "ready", "pid": os.getpid(), "tasks": runner.catalogue()})
     except BaseException as failure:  # noqa: B902 - anything before ready is a boot failure
+        descriptors.drain(timeout=0.5)
         captured.flush()
-        real_err.write("jobpool python worker could not boot: %s: %s\n" % (type_name(failure), failure))
         real_err.write("".join(traceback.format_exception(type(failure), failure, failure.__traceback__)))
+        # The summary goes last: the server keeps the last lines of a worker's stderr.
+        real_err.write("jobpool python worker could not boot: %s: %s\n" % (type_name(failure), message_of(failure)))
         real_err.flush()
         os._exit(EXIT_BOOT_FAILURE)
 

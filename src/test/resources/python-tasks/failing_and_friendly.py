@@ -105,3 +105,36 @@ def py_sleep(seconds):
 def py_env(name):
     """The value of an environment variable in the worker, or None."""
     return os.environ.get(name)
+
+
+@task
+def py_spawn_and_hang(seconds):
+    """Starts a child 'sleep <seconds>', then never returns."""
+    import subprocess
+    subprocess.Popen(["sleep", str(seconds)])
+    while True:
+        time.sleep(1)
+
+
+@task
+def py_descriptor_output(word):
+    """Writes through child processes' stdout and stderr and straight to descriptors 1 and 2."""
+    import subprocess
+    subprocess.run(["echo", "child out " + word], check=True)
+    subprocess.run(["sh", "-c", "echo child err " + word + " >&2"], check=True)
+    os.write(1, ("fd1 " + word + "\n").encode())
+    os.write(2, ("fd2 " + word + "\n").encode())
+    return word
+
+
+class Unprintable(Exception):
+    """An exception whose text cannot be had."""
+
+    def __str__(self):
+        raise RuntimeError("no text for you")
+
+
+@task
+def py_raise_unprintable():
+    """Raises an exception whose __str__ raises."""
+    raise Unprintable()

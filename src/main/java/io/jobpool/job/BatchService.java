@@ -65,7 +65,7 @@ public final class BatchService {
         if (!jobs.accepting()) {
             throw JobException.poolClosed();
         }
-        int chunksize = s.chunksize() != null ? s.chunksize() : defaultChunksize(items, jobs.localPoolSize());
+        int chunksize = s.chunksize() != null ? s.chunksize() : defaultChunksize(items, jobs.localPoolSize(s.task()));
         int chunkCount = items == 0 ? 0 : (items + chunksize - 1) / chunksize;
         if (chunkCount > limits.queueCapacity()) {
             // Waiting would never help: the batch alone is more than the queue ever holds.

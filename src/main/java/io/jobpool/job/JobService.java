@@ -77,9 +77,9 @@ public final class JobService {
         return gate.accepting();
     }
 
-    /** Workers of this replica's pool, for choosing a batch's chunk size as {@code Pool.map} does. */
-    public int localPoolSize() {
-        return node.poolSize();
+    /** Workers of this replica's pool that runs {@code task}, for choosing a batch's chunk size as {@code Pool.map} does. */
+    public int localPoolSize(String task) {
+        return node.poolSize(task);
     }
 
     /** Result of a submission; {@code created} is false when an idempotent retry returned the first job. */

@@ -30,6 +30,11 @@ public interface LocalNode {
     /** How many workers this node's pool keeps (the {@code processes} of Python's Pool). */
     int poolSize();
 
+    /** How many workers keeps the pool of this node that runs {@code task} (a Python task's is the Python pool). */
+    default int poolSize(String task) {
+        return poolSize();
+    }
+
     /** Kills this node's worker of the job, if it runs here; the job's state is the store's business. */
     void kill(String jobId);
 

@@ -78,9 +78,6 @@ class NodeConfiguration {
                 "-XX:+UseCompactObjectHeaders",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData",
-                "-XX:+DisplayVMOutputToStderr",
-                "-Xlog:disable",
-                "-Xlog:all=warning:stderr",
                 "-Dfile.encoding=UTF-8",
                 "-Dstdout.encoding=UTF-8",
                 "-Dstderr.encoding=UTF-8"));

@@ -57,6 +57,17 @@ public final class NodeRuntime implements LocalNode {
     }
 
     @Override
+    public int poolSize(String task) {
+        for (var pool : pools.all()) {
+            var snapshot = pool.snapshot();
+            if (snapshot.catalogue().stream().anyMatch(registered -> registered.name().equals(task))) {
+                return snapshot.size();
+            }
+        }
+        return poolSize();
+    }
+
+    @Override
     public void kill(String jobId) {
         pools.cancel(jobId);
     }

@@ -48,14 +48,26 @@ final class AotCache {
         return file;
     }
 
+    /**
+     * Whether the cache is there and not empty. An empty file (what a killed training run left,
+     * before runs had to exit with 0) made every worker JVM warn at boot instead of starting.
+     */
+    private boolean madeWhole() {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The option that makes a worker use the cache, once it exists. */
     List<String> options() {
-        return usable && Files.isRegularFile(file) ? List.of("-XX:AOTCache=" + file) : List.of();
+        return usable && madeWhole() ? List.of("-XX:AOTCache=" + file) : List.of();
     }
 
     /** Makes the cache in the background unless it exists, cannot exist, or is being made. */
     void trainInBackground(List<String> command, java.util.Map<String, String> environment) {
-        if (!usable || Files.isRegularFile(file) || !training.compareAndSet(false, true)) {
+        if (!usable || madeWhole() || !training.compareAndSet(false, true)) {
             return;
         }
         // A platform thread: it writes to and waits on a child process's pipes, which blocks in
@@ -97,8 +109,9 @@ final class AotCache {
                 process.destroyForcibly();
                 throw new IOException("training run did not finish in 2 minutes");
             }
-            if (!Files.isRegularFile(output)) {
-                throw new IOException("training run exited with " + process.exitValue() + " and wrote no cache");
+            // A run killed while it wrote (the server stopping) can leave part of a cache behind.
+            if (process.exitValue() != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
+                throw new IOException("training run exited with " + process.exitValue() + " and wrote no whole cache");
             }
             Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

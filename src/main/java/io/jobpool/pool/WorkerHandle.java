@@ -153,6 +153,14 @@ final class WorkerHandle {
         stderrTail.addLast(line);
     }
 
+    /**
+     * A job starts: what the worker wrote on stderr before belongs to no job of this one's owner,
+     * and must not become this job's WorkerLostError trace.
+     */
+    synchronized void forgetStderr() {
+        stderrTail.clear();
+    }
+
     synchronized String stderrTail() {
         return String.join("\n", stderrTail);
     }

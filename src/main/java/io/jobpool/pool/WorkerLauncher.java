@@ -42,10 +42,15 @@ public final class WorkerLauncher implements ProcessLauncher {
      * @param cacheDir a writable directory for the workers' class cache (the class path itself may
      *     be read-only, as in a container)
      */
+    static final List<String> JVM_OUTPUT_TO_STDERR = List.of("-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr");
+
     public WorkerLauncher(String javaCommand, List<String> jvmOptions, List<Path> classpath, Path cacheDir,
             Map<String, String> serverEnvironment, List<String> passThrough) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaCommand);
+        // The worker's stdout carries frames: whatever the JVM itself has to say (a warning about
+        // an unusable AOT cache, say) goes to stderr, or it would break the protocol at boot.
+        cmd.addAll(JVM_OUTPUT_TO_STDERR);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, WorkerClasspath.asStrings(classpath)));

@@ -56,6 +56,8 @@ public final class WorkerPool {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration BOOT_BACKOFF_START = Duration.ofMillis(500);
+    /** How long a worker's exit waits for the last of its stderr to be read. */
+    private static final Duration STDERR_AFTER_EXIT = Duration.ofMillis(500);
 
     private final ProcessLauncher launcher;
     private final PoolSettings settings;
@@ -340,6 +342,7 @@ public final class WorkerPool {
         worker.state = WorkerState.BUSY;
         worker.job = assignment;
         worker.logs = new StringBuilder();
+        worker.forgetStderr();
         worker.jobDeadlineNanos = System.nanoTime() + assignment.timeout().toNanos();
         worker.forksAtJobStart = settings.killLeftoverProcesses() ? ForkCounter.read() : OptionalLong.empty();
         log.debug("Job {} RUNNING: task {} on worker {} (pid {}), attempt {}", assignment.jobId(), assignment.task(), worker.id,
@@ -610,8 +613,8 @@ public final class WorkerPool {
         // pins its carrier, so two idle workers would pin both carriers of a 2-CPU server and no
         // request (Tomcat's threads are virtual) would ever be scheduled again. ArchitectureTest
         // keeps the pool and the worker side free of virtual threads.
-        Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker));
-        Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        Thread stderr = Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
+        Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker, stderr));
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-sender").start(worker::sendLoop);
         worker.send(settings.init());
         return true;
@@ -700,7 +703,7 @@ public final class WorkerPool {
 
     // ---------------------------------------------------------------- per-worker threads (post only)
 
-    private void readFrames(WorkerHandle worker) {
+    private void readFrames(WorkerHandle worker, Thread stderr) {
         DataInputStream in = FrameCodec.input(worker.process.getInputStream());
         try {
             while (true) {
@@ -723,6 +726,14 @@ public final class WorkerPool {
             } catch (InterruptedException e) {
                 // Keep waiting: the exit event must be posted or the job would wait forever.
             }
+        }
+        // What the worker wrote last on stderr says why it exited (a boot failure's traceback, a
+        // crash): let the drain read it first. Bounded: a process the task left behind may hold
+        // stderr open.
+        try {
+            stderr.join(STDERR_AFTER_EXIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         post(new PoolEvent.WorkerExited(worker, exitCode));
     }

@@ -26,7 +26,8 @@ final class AttemptErrors {
                 INSERT INTO job_attempt_errors (job_id, attempt, error_type, error_message, started_at)
                 SELECT id, attempts, :type, :message, started_at FROM jobs j WHERE id = :id AND NOT EXISTS
                     (SELECT 1 FROM job_attempt_errors e WHERE e.job_id = j.id AND e.attempt = j.attempts)""")
-                .param("type", error.type()).param("message", message).param("id", jobId).update();
+                .param("type", JdbcJobStore.storable(error.type())).param("message", JdbcJobStore.storable(message))
+                .param("id", jobId).update();
     }
 
     List<AttemptError> of(String jobId) {

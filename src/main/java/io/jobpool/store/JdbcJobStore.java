@@ -394,17 +394,17 @@ public final class JdbcJobStore implements JobStore {
         if (t.error() != null) {
             // All three, nulls included: a message or trace left over from an earlier error would mix two errors.
             sql.append(", error_type = :error_type, error_message = :error_message, error_trace = :error_trace");
-            params.put("error_type", t.error().type());
-            params.put("error_message", t.error().message());
-            params.put("error_trace", t.error().trace());
+            params.put("error_type", storable(t.error().type()));
+            params.put("error_message", storable(t.error().message()));
+            params.put("error_trace", storable(t.error().trace()));
         } else if (t.to() == JobStatus.SUCCEEDED) {
             // An earlier attempt's error stays in the history of attempts, not on a job that succeeded.
             sql.append(", error_type = NULL, error_message = NULL, error_trace = NULL");
         }
-        set(sql, params, "logs", t.logs());
+        set(sql, params, "logs", storable(t.logs()));
         if (t.progress() != null) {
             set(sql, params, "progress", t.progress().fraction());
-            set(sql, params, "progress_message", t.progress().message());
+            set(sql, params, "progress_message", storable(t.progress().message()));
         }
         set(sql, params, "worker_pid", t.workerPid());
         set(sql, params, "finished_at", t.finishedAt() == null ? null : t.finishedAt().toEpochMilli());
@@ -473,6 +473,15 @@ public final class JdbcJobStore implements JobStore {
         return known;
     }
 
+    /**
+     * Text a task produced (its log, error, progress message), as every store can keep it:
+     * PostgreSQL's text cannot hold U+0000 and refused the whole write, so the job's outcome was
+     * never stored. It becomes U+FFFD, the character for what cannot be shown, on every store.
+     */
+    static String storable(String text) {
+        return text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
+    }
+
     private static void set(StringBuilder sql, Map<String, Object> params, String column, Object value) {
         if (value != null) {
             sql.append(", ").append(column).append(" = :").append(column);
@@ -491,7 +500,7 @@ public final class JdbcJobStore implements JobStore {
         // arrives late must not overwrite it with an older one.
         jdbc.sql("UPDATE jobs SET progress = :fraction, progress_message = :message WHERE id = :id AND status = 'RUNNING'")
                 .param("fraction", fraction)
-                .param("message", message == null ? null : message.substring(0, Math.min(1000, message.length())))
+                .param("message", message == null ? null : storable(message.substring(0, Math.min(1000, message.length()))))
                 .param("id", id).update();
     }
 
@@ -572,13 +581,13 @@ public final class JdbcJobStore implements JobStore {
     public boolean recordCancelledWorker(String id, String node, long pid, String logs) {
         return jdbc.sql("UPDATE jobs SET worker_pid = COALESCE(worker_pid, :pid), logs = :logs WHERE id = :id"
                         + " AND status = 'CANCELLED' AND worker_node = :node")
-                .param("pid", pid).param("logs", logs).param("id", id).param("node", node).update() == 1;
+                .param("pid", pid).param("logs", storable(logs)).param("id", id).param("node", node).update() == 1;
     }
 
     @Override
     public boolean storeLiveLogs(String id, String node, String logs) {
         return jdbc.sql("UPDATE jobs SET logs = :logs WHERE id = :id AND status = 'RUNNING' AND owner_node = :node")
-                .param("logs", logs).param("id", id).param("node", node).update() == 1;
+                .param("logs", storable(logs)).param("id", id).param("node", node).update() == 1;
     }
 
     @Override

@@ -49,6 +49,31 @@ class ProcessTreeIT {
         assertThat(OsProcesses.sleeping(seconds)).isEmpty();
     }
 
+    /** A Python worker, too, kills what its task started when the server is gone (it only exited before). */
+    @Test
+    void killMinus9OfTheServerLeavesNoPythonWorkerAndNoTaskChildRunning() throws Exception {
+        Map<String, String> withPython = new java.util.HashMap<>(environment);
+        withPython.put("JOBPOOL_PYTHON_TASKS_DIR", Path.of("src", "test", "resources", "python-tasks").toAbsolutePath().toString());
+        withPython.put("JOBPOOL_PYTHON_POOL_SIZE", "1");
+        List<Long> workers;
+        ProcessHandle child;
+        try (ServerProcess server = ServerProcess.start(data, withPython)) {
+            ApiClient api = new ApiClient(server.port());
+            String id = api.submit("{\"task\":\"py_spawn_and_hang\",\"args\":[\"" + seconds + "\"]}").get("id").asString();
+            Await.until("the python job running", Duration.ofSeconds(30),
+                    () -> api.get("/v1/jobs/" + id).json().get("status").asString().equals("RUNNING"));
+            child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
+            workers = server.pythonWorkerPids();
+            assertThat(workers).isNotEmpty();
+            server.killHard();
+        }
+        for (long pid : workers) {
+            OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
+        }
+        OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(10));
+        assertThat(OsProcesses.sleeping(seconds)).isEmpty();
+    }
+
     @Test
     void sigtermOfTheServerKillsARunningTaskAndItsChild() throws Exception {
         List<Long> workers;

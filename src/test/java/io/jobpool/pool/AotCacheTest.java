@@ -64,6 +64,18 @@ class AotCacheTest {
         }
     }
 
+    /** A killed training run could leave an empty file in the cache's place, and every worker then warned at boot. */
+    @Test
+    void anEmptyCacheFileIsNotUsed() throws Exception {
+        AotCache cache = new AotCache(dir.resolve("cache"), List.of("java", "-cp", String.join(java.io.File.pathSeparator, jarClasspath()),
+                "io.jobpool.worker.WorkerMain"));
+        Files.createDirectories(cache.file().getParent());
+        Files.createFile(cache.file());
+        assertThat(cache.options()).isEmpty();
+        Files.write(cache.file(), new byte[] {1});
+        assertThat(cache.options()).containsExactly("-XX:AOTCache=" + cache.file());
+    }
+
     /**
      * A training run that ends without a cache (killed while the JVM assembled it, when the server
      * stopped) used to leave the JVM's {@code <output>.config} beside the cache, one per start.

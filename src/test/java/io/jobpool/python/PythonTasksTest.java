@@ -57,6 +57,20 @@ class PythonTasksTest extends PythonServiceTest {
         assertThat(logs).isEqualTo("first\nsecond\nerr:first\nerr:second\n");
     }
 
+    /** Child processes and C code write to descriptors 1 and 2: their output went to the server log and a later job's trace. */
+    @Test
+    void whatChildProcessesAndDescriptorsWriteIsTheJobsLog() {
+        String word = "w" + System.nanoTime();
+        JsonNode job = api.run("{\"task\":\"py_descriptor_output\",\"args\":[\"" + word + "\"]}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
+        assertThat(logs).contains("child out " + word + "\n", "child err " + word + "\n", "fd1 " + word + "\n", "fd2 " + word + "\n");
+        // The next job on any worker shows none of it, even when it loses its worker.
+        JsonNode lost = api.run("{\"task\":\"py_os_exit\",\"args\":[3]}", 30);
+        assertThat(lost.get("error").toString()).doesNotContain(word);
+        awaitPythonPoolFullWithout(lost.get("worker").get("pid").asLong());
+    }
+
     @Test
     void aTaskPrintingAFakeFrameHeaderNeitherCorruptsTheProtocolNorLosesItsWorker() {
         JsonNode job = api.run("{\"task\":\"py_fake_frame\"}", 30);
@@ -98,6 +112,12 @@ class PythonTasksTest extends PythonServiceTest {
         assertThat(resized.get("size").asInt()).as("the Java pool keeps its size").isEqualTo(2);
         io.jobpool.testing.Await.until("three python workers", java.time.Duration.ofSeconds(20),
                 () -> pythonPool().get("workers").size() == 3);
+        // Without a chunksize a Python batch is cut for the Python pool's 3 workers (2 chunks each, as
+        // Pool.map does), not for the Java pool's 2: ceil(120 / (4 * 3)) = 10.
+        JsonNode batch = api.post("/v1/batches", "{\"task\":\"py_square\",\"items\":"
+                + java.util.stream.IntStream.range(0, 120).boxed().toList() + "}").json();
+        assertThat(batch.get("chunksize").asInt()).isEqualTo(10);
+        assertThat(api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=30").json().get("results")).hasSize(120);
         api.put("/v1/pool", "{\"size\":2,\"runtime\":\"python\"}");
         io.jobpool.testing.Await.until("two python workers", java.time.Duration.ofSeconds(20),
                 () -> pythonPool().get("workers").size() == 2);

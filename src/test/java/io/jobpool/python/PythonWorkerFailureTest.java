@@ -44,6 +44,17 @@ class PythonWorkerFailureTest extends PythonServiceTest {
         assertThat(ProcessHandle.of(pid)).as("an exception does not cost the worker").isPresent();
     }
 
+    /** Formatting the message used to raise in the worker itself, which then died with the job. */
+    @Test
+    void anExceptionWhoseTextCannotBeHadFailsOnlyItsJob() {
+        JsonNode job = api.run("{\"task\":\"py_raise_unprintable\"}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("failing_and_friendly.Unprintable");
+        assertThat(job.get("error").get("message").asString()).isEqualTo("<unprintable Unprintable: its __str__ raised RuntimeError>");
+        assertThat(job.get("error").get("trace").asString()).contains("py_raise_unprintable");
+        assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
+    }
+
     @Test
     void endlessLoopTimesOutAndItsWorkerIsKilled() {
         JsonNode job = api.run("{\"task\":\"py_loop\",\"timeoutSeconds\":0.5}", 30);

@@ -250,6 +250,21 @@ abstract class JobStoreContract {
         assertThat(store.find(job.id()).orElseThrow().attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
     }
 
+    /** Task output is arbitrary text; PostgreSQL's text cannot hold U+0000, so it is stored as U+FFFD everywhere. */
+    @Test
+    void textFromTasksWithNulCharactersIsStored() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.storeLiveLogs(job.id(), "node-a", "live\u0000log")).isTrue();
+        store.reportProgress(job.id(), 0.5, "half\u0000way");
+        JobError error = new JobError("E\u0000", "bad\u0000message", "trace\u0000");
+        assertThat(store.transition(JobTransition.failed(job.id(), "node-a", error, "printed\u0000this", 1L, now))).isTrue();
+        Job failed = store.find(job.id()).orElseThrow();
+        assertThat(failed.error()).isEqualTo(new JobError("E\uFFFD", "bad\uFFFDmessage", "trace\uFFFD"));
+        assertThat(store.logs(job.id())).contains("printed\uFFFDthis");
+        assertThat(store.attemptErrors(job.id()).getFirst().message()).isEqualTo("bad\uFFFDmessage");
+    }
+
     @Test
     void aJobThatSucceedsAfterFailedOrLostAttemptsShowsNoErrorButKeepsTheirHistory() {
         Job job = store.insert(newJob("echo", 0, now, null)).job();

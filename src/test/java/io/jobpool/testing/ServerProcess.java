@@ -112,6 +112,13 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /** Pids of the server's worker processes (not of a class cache training run). */
+    /** The pids of the server's Python workers. */
+    public List<Long> pythonWorkerPids() {
+        return process.descendants()
+                .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream().anyMatch(a -> a.endsWith("jobpool_worker.py")))
+                .map(ProcessHandle::pid).toList();
+    }
+
     public List<Long> workerPids() {
         return process.descendants()
                 .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains("io.jobpool.worker.WorkerMain"))
