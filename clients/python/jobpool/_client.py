@@ -322,18 +322,56 @@ class _ResultThread:
         self._finished.put(None)
 
 
+class _ResultIterator:
+    """What imap and imap_unordered return, like multiprocessing's IMapIterator: ``next()``
+    raises a failed item's error, and the next ``next()`` goes on with the other items (a
+    generator would have ended at the first raise)."""
+
+    def __init__(self, pool, batch_id, ordered):
+        self._pool = pool
+        self._batch_id = batch_id
+        self._ordered = ordered
+        self._lines = pool._stream(batch_id)
+        self._waiting = {}
+        self._next_index = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._ordered:
+            while self._next_index not in self._waiting:
+                index, line = next(self._lines)
+                self._waiting[index] = line
+            index = self._next_index
+            line = self._waiting.pop(index)
+            self._next_index += 1
+        else:
+            index, line = next(self._lines)
+        return self._pool._line_value(self._batch_id, index, line)
+
+
 class Pool:
     """``multiprocessing.Pool`` over HTTP: the processes are the jobpool service's workers.
 
     ``Pool(url, api_key=None)``; ``timeout`` bounds each HTTP exchange (plus its long-poll time).
     ``close()``, ``join()`` and ``terminate()`` act on the service's pool, which every client of
     the service shares (they need an ``admin`` key when keys are configured); leaving a ``with``
-    block only releases this client's threads and does not terminate the service's pool.
+    block only releases this client's threads and does not terminate the service's pool. After
+    ``terminate()`` or the block, this object takes no more work (``ValueError: Pool not running``).
     """
 
     def __init__(self, url="http://127.0.0.1:8080", api_key=None, timeout=60.0):
         self._http = _Http(url, api_key, timeout)
         self._results = _ResultThread()
+        self._running = True
+
+    def _check_running(self):
+        # As multiprocessing.Pool: after terminate() or the end of its with block this Pool object
+        # takes no more work (its result thread is stopped, so callbacks would never run). After
+        # close() the service itself refuses work (JobpoolError pool-closed), for every client.
+        if not self._running:
+            raise ValueError("Pool not running")
 
     # -- single jobs
 
@@ -344,6 +382,7 @@ class Pool:
     def apply_async(self, func, args=(), kwds=None, callback=None, error_callback=None, **options):
         """Submits ``func(*args, **kwds)``; options: timeout_seconds, priority, delay_seconds,
         max_retries, callback_url, error_callback_url (server-side webhooks)."""
+        self._check_running()
         body = {"task": _task_name(func), "args": list(args), "kwargs": dict(kwds or {})}
         body.update(_job_options(options))
         status, job = self._http.request("POST", "/v1/jobs", body)
@@ -372,23 +411,19 @@ class Pool:
         return self._track(self._batch(func, iterable, True, chunksize, options, callback, error_callback))
 
     def imap_unordered(self, func, iterable, chunksize=1, **options):
-        """Yields results as items complete (an NDJSON stream); a failed item raises when reached."""
+        """Results as items complete (an NDJSON stream); a failed item raises when reached, and
+        the iteration goes on with the others, as multiprocessing's does."""
         batch = self._batch(func, iterable, False, chunksize, options, None, None)
-        for index, line in self._stream(batch.batch_id):
-            yield self._line_value(batch.batch_id, index, line)
+        return _ResultIterator(self, batch.batch_id, ordered=False)
 
     def imap(self, func, iterable, chunksize=1, **options):
-        """Yields results in item order as soon as each and those before it are done."""
+        """Results in item order as soon as each and those before it are done; a failed item
+        raises when reached, and the iteration goes on with the next."""
         batch = self._batch(func, iterable, False, chunksize, options, None, None)
-        waiting = {}
-        next_index = 0
-        for index, line in self._stream(batch.batch_id):
-            waiting[index] = line
-            while next_index in waiting:
-                yield self._line_value(batch.batch_id, next_index, waiting.pop(next_index))
-                next_index += 1
+        return _ResultIterator(self, batch.batch_id, ordered=True)
 
     def _batch(self, func, iterable, starmap, chunksize, options, callback, error_callback):
+        self._check_running()
         items = [list(item) for item in iterable] if starmap else list(iterable)
         body = {"task": _task_name(func), "items": items, "starmap": starmap}
         if chunksize is not None:
@@ -461,6 +496,7 @@ class Pool:
     def terminate(self):
         """Closes the service's pool and cancels every queued and running job."""
         self._pool_command("/v1/pool/terminate")
+        self._running = False
         self._results.stop()
 
     def _pool_command(self, path):
@@ -473,6 +509,7 @@ class Pool:
         return self
 
     def __exit__(self, *exc_info):
+        self._running = False
         self._results.stop()
         return False
 

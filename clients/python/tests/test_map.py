@@ -76,6 +76,24 @@ class MapTest(unittest.TestCase):
             next(iterator)
         self.assertEqual(raised.exception.type, "TypeError")
 
+    def test_imap_and_imap_unordered_go_on_after_a_failed_item_like_multiprocessing(self):
+        def collect(iterator):
+            seen = []
+            while True:
+                try:
+                    seen.append(next(iterator))
+                except StopIteration:
+                    return seen
+                except Exception as error:  # noqa: B902 - the failed item, as either Pool raises it
+                    seen.append("failed")
+
+        items = [1, "x", 3, 4]  # work("x") raises TypeError on either side
+        local = collect(self.local.imap(work, items, 1))
+        self.assertEqual(local, [1, "failed", 9, 16])
+        self.assertEqual(collect(self.pool.imap("work", items, chunksize=1)), local)
+        self.assertEqual(sorted(map(str, collect(self.pool.imap_unordered("work", items, chunksize=1)))),
+                         sorted(map(str, local)))
+
     def test_the_classic_map_program(self):
         """multiprocessing's map over a range, with only the import and the constructor changed."""
         with jobpool.Pool(URL) as p:

@@ -113,6 +113,15 @@ class CallbackTest(unittest.TestCase):
         self.assertEqual(errors[0].type, "KeyError")
         self.assertEqual(threads, {"jobpool-result-handler"})
 
+    def test_after_its_with_block_a_pool_takes_no_more_work_like_multiprocessing(self):
+        with jobpool.Pool(URL) as p:
+            self.assertEqual(p.apply(work, (3,)), 9)
+        with self.assertRaises(ValueError) as raised:
+            p.apply_async(work, (3,), callback=print)
+        self.assertEqual(str(raised.exception), "Pool not running")
+        with self.assertRaises(ValueError):
+            p.map(work, [1, 2])
+
     def test_the_classic_apply_async_program(self):
         """multiprocessing's apply_async-with-callback program, with only the import and the constructor changed."""
         collected = []
