@@ -280,7 +280,11 @@ class ClusterIT {
         try {
             assertThat(api("node-a").post("/v1/pool/close", null).json().get("accepting").asBoolean()).isFalse();
             for (String node : List.of("node-b", "node-c")) {
-                ApiClient.Response refused = api(node).post("/v1/jobs", "{\"task\":\"echo\"}");
+                // The other nodes hear of the close by NOTIFY, within milliseconds (a submit racing the
+                // message may still get in, and just runs); their fallback re-read is 60 s here, so a
+                // refusal within 2 s is the message's doing.
+                ApiClient.Response refused = Await.until("node " + node + " refuses work", Duration.ofSeconds(2),
+                        () -> api(node).post("/v1/jobs", "{\"task\":\"echo\"}"), r -> r.status() != 202);
                 assertThat(refused.status()).as("submit to %s", node).isEqualTo(503);
                 assertThat(refused.json().get("type").asString()).isEqualTo("pool-closed");
                 assertThat(api(node).get("/v1/pool").json().get("accepting").asBoolean()).isFalse();
