@@ -32,21 +32,7 @@ class ProcessTreeIT {
 
     @Test
     void killMinus9OfTheServerLeavesNoWorkerAndNoTaskChildRunning() throws Exception {
-        List<Long> workers;
-        ProcessHandle child;
-        try (ServerProcess server = ServerProcess.start(data, environment)) {
-            startSpawn(server);
-            child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
-            workers = server.workerPids();
-            assertThat(workers).isNotEmpty();
-            server.killHard();
-        }
-        // The worker's own grace for its processes is 1 s; allow the rest for a loaded machine.
-        for (long pid : workers) {
-            OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
-        }
-        OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(10));
-        assertThat(OsProcesses.sleeping(seconds)).isEmpty();
+        killMinus9LeavesNothing(environment, "{\"task\":\"spawn\",\"args\":[" + seconds + "]}", ServerProcess::workerPids);
     }
 
     /** A Python worker, too, kills what its task started when the server is gone (it only exited before). */
@@ -55,18 +41,23 @@ class ProcessTreeIT {
         Map<String, String> withPython = new java.util.HashMap<>(environment);
         withPython.put("JOBPOOL_PYTHON_TASKS_DIR", Path.of("src", "test", "resources", "python-tasks").toAbsolutePath().toString());
         withPython.put("JOBPOOL_PYTHON_POOL_SIZE", "1");
+        killMinus9LeavesNothing(withPython, "{\"task\":\"py_spawn_and_hang\",\"args\":[\"" + seconds + "\"]}",
+                ServerProcess::pythonWorkerPids);
+    }
+
+    /** Runs {@code job} (a task that starts {@code sleep <seconds>} and hangs), kills the server with -9, and checks its tree is gone. */
+    private void killMinus9LeavesNothing(Map<String, String> env, String job,
+            java.util.function.Function<ServerProcess, List<Long>> workersOf) throws Exception {
         List<Long> workers;
         ProcessHandle child;
-        try (ServerProcess server = ServerProcess.start(data, withPython)) {
-            ApiClient api = new ApiClient(server.port());
-            String id = api.submit("{\"task\":\"py_spawn_and_hang\",\"args\":[\"" + seconds + "\"]}").get("id").asString();
-            Await.until("the python job running", Duration.ofSeconds(30),
-                    () -> api.get("/v1/jobs/" + id).json().get("status").asString().equals("RUNNING"));
+        try (ServerProcess server = ServerProcess.start(data, env)) {
+            start(server, job);
             child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
-            workers = server.pythonWorkerPids();
+            workers = workersOf.apply(server);
             assertThat(workers).isNotEmpty();
             server.killHard();
         }
+        // The worker's own grace for its processes is 1 s; allow the rest for a loaded machine.
         for (long pid : workers) {
             OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
         }
@@ -79,7 +70,7 @@ class ProcessTreeIT {
         List<Long> workers;
         ProcessHandle child;
         try (ServerProcess server = ServerProcess.start(data, environment)) {
-            startSpawn(server);
+            start(server, "{\"task\":\"spawn\",\"args\":[" + seconds + "]}");
             child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
             workers = server.workerPids();
             assertThat(server.terminate(Duration.ofSeconds(60))).isIn(0, 143);
@@ -91,10 +82,10 @@ class ProcessTreeIT {
         OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(2));
     }
 
-    private void startSpawn(ServerProcess server) {
+    private static void start(ServerProcess server, String job) {
         ApiClient api = new ApiClient(server.port());
-        String id = api.submit("{\"task\":\"spawn\",\"args\":[" + seconds + "]}").get("id").asString();
-        Await.until("the spawn job running", Duration.ofSeconds(15),
+        String id = api.submit(job).get("id").asString();
+        Await.until("the job running", Duration.ofSeconds(30),
                 () -> api.get("/v1/jobs/" + id).json().get("status").asString().equals("RUNNING"));
     }
 }
