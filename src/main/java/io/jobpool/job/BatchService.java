@@ -76,14 +76,24 @@ public final class BatchService {
         if (!queueDepth.tryReserve(chunkCount, limits.queueCapacity())) {
             throw JobException.queueFull(limits.queueCapacity(), queueDepth.current(), chunkCount);
         }
+        Batch batch;
         try {
-            return insert(s, ids.next(), items, chunksize, chunkCount, options);
+            batch = insert(s, ids.next(), items, chunksize, chunkCount, options);
         } catch (RuntimeException | Error e) {
             queueDepth.release(chunkCount);
             throw e;
         }
+        queueDepth.queued(chunkCount);
+        for (int chunk = 0; chunk < chunkCount; chunk++) {
+            metrics.submitted(s.task());
+        }
+        log.info("Batch {} QUEUED: {} of task {} over {} items in {} chunks of {}", batch.id(), s.starmap() ? "starmap" : "map",
+                s.task(), items, chunkCount, chunksize);
+        workSignal.jobsAvailable();
+        return batch;
     }
 
+    /** Checks the items, cuts them into chunk jobs and stores the batch with its chunks in one transaction. */
     private Batch insert(BatchSubmission s, String id, int items, int chunksize, int chunkCount, NewJob options) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<NewJob> chunks = new ArrayList<>(chunkCount);
@@ -97,13 +107,6 @@ public final class BatchService {
                 options.timeout(), options.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), now, null,
                 chunkCount == 0 ? now : null);
         store.insert(new NewBatch(batch, chunks));
-        queueDepth.queued(chunkCount);
-        for (int chunk = 0; chunk < chunkCount; chunk++) {
-            metrics.submitted(s.task());
-        }
-        log.info("Batch {} QUEUED: {} of task {} over {} items in {} chunks of {}", id, s.starmap() ? "starmap" : "map",
-                s.task(), items, chunkCount, chunksize);
-        workSignal.jobsAvailable();
         return batch;
     }
 
