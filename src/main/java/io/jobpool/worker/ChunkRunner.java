@@ -6,8 +6,9 @@ import io.jobpool.spi.TaskArguments;
 import io.jobpool.spi.TaskContext;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -21,18 +22,18 @@ final class ChunkRunner {
     /** Longest stack trace kept per failed item: a chunk of thousands of failures stays small. */
     private static final int MAX_ITEM_TRACE_CHARS = 4000;
 
-    private final JsonMapper json;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
     private final long maxResultBytes;
 
-    ChunkRunner(JsonMapper json, long maxResultBytes) {
-        this.json = json;
+    ChunkRunner(long maxResultBytes) {
         this.maxResultBytes = maxResultBytes;
     }
 
     Message.ToServer run(Task task, Message.Run chunk, TaskContext context) {
-        JsonNode items = json.readTree(chunk.args());
-        JsonNode previous = chunk.previous() == null ? null : json.readTree(chunk.previous());
-        ArrayNode outcomes = json.createArrayNode();
+        JsonNode items = WorkerJson.read(chunk.args());
+        JsonNode previous = chunk.previous() == null ? null : WorkerJson.read(chunk.previous());
+        ArrayNode outcomes = NODES.arrayNode();
         // Until an item fails or has run before, only the values are kept: the answer is then
         // {"results":[...]}, a third of the outcome array's size for a map of numbers.
         boolean allReturned = previous == null;
@@ -43,7 +44,7 @@ final class ChunkRunner {
                 outcomes.add(before);
                 continue;
             }
-            ObjectNode outcome = json.createObjectNode();
+            ObjectNode outcome = NODES.objectNode();
             runItem(task, items.get(i), context, outcome);
             if (allReturned && !outcome.has("result")) {
                 allReturned = false;
@@ -65,16 +66,20 @@ final class ChunkRunner {
             }
         }
         if (allReturned) {
-            ObjectNode values = json.createObjectNode();
+            ObjectNode values = NODES.objectNode();
             values.set("results", outcomes);
-            return new Message.Succeeded(chunk.jobId(), json.writeValueAsString(values));
+            return succeeded(chunk.jobId(), values);
         }
-        return new Message.Succeeded(chunk.jobId(), json.writeValueAsString(outcomes));
+        return succeeded(chunk.jobId(), outcomes);
+    }
+
+    private static Message.Succeeded succeeded(String jobId, JsonNode outcomes) {
+        return new Message.Succeeded(jobId, new String(WorkerJson.write(outcomes), StandardCharsets.UTF_8));
     }
 
     /** The values of the items run so far, each as its outcome {@code {"result": value}}. */
     private ArrayNode asOutcomes(ArrayNode values) {
-        ArrayNode outcomes = json.createArrayNode();
+        ArrayNode outcomes = NODES.arrayNode();
         for (JsonNode value : values) {
             outcomes.addObject().set("result", value);
         }
@@ -83,8 +88,8 @@ final class ChunkRunner {
 
     private void runItem(Task task, JsonNode args, TaskContext context, ObjectNode outcome) {
         try {
-            JsonNode value = json.valueToTree(task.run(new TaskArguments(args, json.createObjectNode()), context));
-            long size = mayExceedLimit(value) ? json.writeValueAsBytes(value).length : 0;
+            JsonNode value = WorkerJson.tree(task.run(new TaskArguments(args, NODES.objectNode()), context));
+            long size = mayExceedLimit(value) ? WorkerJson.write(value).length : 0;
             if (size > maxResultBytes) {
                 error(outcome, "ResultTooLargeError", "result is " + size + " bytes; the limit is " + maxResultBytes
                         + " (jobpool.jobs.max-result-bytes)", null);

@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Runs one job at a time and turns its outcome into exactly one result frame. */
 final class JobRunner {
@@ -16,19 +15,16 @@ final class JobRunner {
     private final TaskRegistry registry;
     private final ProtocolChannel channel;
     private final CapturedOutput output;
-    private final JsonMapper json;
     private final long maxResultBytes;
     private final ChunkRunner chunks;
     private final ProgressReports progress;
 
-    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, JsonMapper json,
-            long maxResultBytes) {
+    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes) {
         this.registry = registry;
         this.channel = channel;
         this.output = output;
-        this.json = json;
         this.maxResultBytes = maxResultBytes;
-        this.chunks = new ChunkRunner(json, maxResultBytes);
+        this.chunks = new ChunkRunner(maxResultBytes);
         this.progress = new ProgressReports(channel);
     }
 
@@ -53,7 +49,7 @@ final class JobRunner {
     void runInitializer(String task, String args) throws Exception {
         Task initializer = registry.find(task)
                 .orElseThrow(() -> new IllegalStateException("initializer task '" + task + "' is not registered"));
-        initializer.run(new TaskArguments(json.readTree(args == null ? "[]" : args), null),
+        initializer.run(new TaskArguments(WorkerJson.read(args == null ? "[]" : args), null),
                 new Context("initializer", 1));
     }
 
@@ -66,10 +62,10 @@ final class JobRunner {
         if (job.chunk()) {
             return chunks.run(task, job, new Context(job.jobId(), job.attempt()));
         }
-        JsonNode args = json.readTree(job.args() == null ? "[]" : job.args());
-        JsonNode kwargs = json.readTree(job.kwargs() == null ? "{}" : job.kwargs());
+        JsonNode args = WorkerJson.read(job.args() == null ? "[]" : job.args());
+        JsonNode kwargs = WorkerJson.read(job.kwargs() == null ? "{}" : job.kwargs());
         Object value = task.run(new TaskArguments(args, kwargs), new Context(job.jobId(), job.attempt()));
-        byte[] result = json.writeValueAsBytes(value);
+        byte[] result = WorkerJson.write(WorkerJson.tree(value));
         if (result.length > maxResultBytes) {
             return new Message.Failed(job.jobId(), "ResultTooLargeError",
                     "result is " + result.length + " bytes; the limit is " + maxResultBytes

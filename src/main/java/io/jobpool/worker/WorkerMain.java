@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Entry point of a worker process.
@@ -52,9 +51,8 @@ public final class WorkerMain {
             if (!(FrameCodec.read(in) instanceof Message.Init init)) {
                 throw new IllegalStateException("first frame was not init");
             }
-            JsonMapper json = JsonMapper.builder().build();
             TaskRegistry registry = TaskRegistry.load(init.diagnostics());
-            runner = new JobRunner(registry, channel, captured, json, init.maxResultBytes());
+            runner = new JobRunner(registry, channel, captured, init.maxResultBytes());
             if (init.initializer() != null && !init.initializer().isBlank()) {
                 runner.runInitializer(init.initializer(), init.initializerArgs());
             }
