@@ -67,7 +67,9 @@ class NodeConfiguration {
     /**
      * Small heap and serial GC keep an idle worker small; ExitOnOutOfMemoryError turns an OOM into a
      * lost worker rather than a JVM limping on; all VM output goes to stderr, never into the
-     * protocol on stdout.
+     * protocol on stdout. The native heap is trimmed every few seconds: the JIT's compiler arenas
+     * are freed to malloc but not to the system, and left a worker that had run a few thousand jobs
+     * 10 MB larger when idle (57 MB RSS instead of 47; {@code jcmd <pid> System.trim_native_heap}).
      */
     private static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
         List<String> options = new ArrayList<>(List.of(
@@ -78,6 +80,7 @@ class NodeConfiguration {
                 "-XX:+UseCompactObjectHeaders",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData",
+                "-XX:TrimNativeHeapInterval=5000",
                 "-Dfile.encoding=UTF-8",
                 "-Dstdout.encoding=UTF-8",
                 "-Dstderr.encoding=UTF-8"));
