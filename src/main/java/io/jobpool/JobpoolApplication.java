@@ -1,10 +1,27 @@
 package io.jobpool;
 
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
 
-/** The jobpool server: HTTP API, store and the supervisor of the worker processes. */
-@SpringBootApplication
+/**
+ * The jobpool server: HTTP API, store and the supervisor of the worker processes.
+ *
+ * <p>{@code @SpringBootApplication} spelled out, for one more exclusion from the component scan:
+ * configuration meant for the management port's child context only (listed in
+ * {@code ManagementContextConfiguration.imports}).
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@ComponentScan(excludeFilters = {
+        @ComponentScan.Filter(type = FilterType.CUSTOM, classes = TypeExcludeFilter.class),
+        @ComponentScan.Filter(type = FilterType.CUSTOM, classes = AutoConfigurationExcludeFilter.class),
+        @ComponentScan.Filter(type = FilterType.ANNOTATION, classes = ManagementContextConfiguration.class)})
 public class JobpoolApplication {
 
     /** The JDK's scheduler property; read once, when the first virtual thread starts. */

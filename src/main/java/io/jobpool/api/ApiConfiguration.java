@@ -65,6 +65,10 @@ class ApiConfiguration {
     /** Tomcat's error report for requests it refuses itself is a problem detail too. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        return problemErrorReportValve();
+    }
+
+    static WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReportValve() {
         return factory -> factory.addContextCustomizers(context -> {
             if (context.getParent() instanceof StandardHost host) {
                 host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());

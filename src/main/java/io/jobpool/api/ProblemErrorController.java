@@ -24,29 +24,34 @@ class ProblemErrorController implements ErrorController {
 
     @RequestMapping("${server.error.path:/error}")
     ResponseEntity<String> error(HttpServletRequest request) {
+        ErrorProblem problem = problemFor(request);
+        return ResponseEntity.status(problem.status()).contentType(MediaType.parseMediaType(Problems.MEDIA_TYPE))
+                .body(Problems.json(problem.status(), problem.type(), problem.title(), problem.detail(), Problems.instance(problem.uri())));
+    }
+
+    /** What an error dispatch answers, on the API port and on the management port alike. */
+    static ErrorProblem problemFor(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         String uri = (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         if (!(code instanceof Integer status)) {
-            return problem(404, "not-found", "Not found", "no such endpoint: " + request.getRequestURI(), request.getRequestURI());
+            return new ErrorProblem(404, "not-found", "Not found", "no such endpoint: " + request.getRequestURI(), request.getRequestURI());
         }
         Throwable error = (Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof JobException e) {
-                return problem(ProblemHandler.statusOf(e), e.type(), e.title(), e.getMessage(), uri);
+                return new ErrorProblem(ProblemHandler.statusOf(e), e.type(), e.title(), e.getMessage(), uri);
             }
         }
         if (status >= 500) {
             log.error("Unexpected error answering {} {} (status {})", request.getMethod(), uri, status, error);
-            return problem(status, "internal", "Internal error",
+            return new ErrorProblem(status, "internal", "Internal error",
                     "the service failed to answer this request; the error is in its log", uri);
         }
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
-        return problem(status, Problems.typeFor(status), title, "the request was refused: " + title.toLowerCase(java.util.Locale.ROOT), uri);
+        return new ErrorProblem(status, Problems.typeFor(status), title,
+                "the request was refused: " + title.toLowerCase(java.util.Locale.ROOT), uri);
     }
 
-    private static ResponseEntity<String> problem(int status, String type, String title, String detail, String uri) {
-        return ResponseEntity.status(status).contentType(MediaType.parseMediaType(Problems.MEDIA_TYPE))
-                .body(Problems.json(status, type, title, detail, Problems.instance(uri)));
-    }
+    record ErrorProblem(int status, String type, String title, String detail, String uri) {}
 }

@@ -2,6 +2,7 @@ package io.jobpool.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobpool.testing.RawHttp;
 import io.jobpool.testing.ServiceTest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +39,35 @@ class OperationsEndpointsTest extends ServiceTest {
         }
         assertThat(fetch(managementPort, "/actuator").body()).contains("health", "prometheus")
                 .doesNotContain("\"info\"", "\"metrics\"", "\"env\"");
+    }
+
+    /**
+     * What a client gets wrong on the management port (a probe with a stray query string, a
+     * scanner's odd path or method) is a problem detail as on the API port: never a 500 (Spring
+     * Security's firewall threw on a bad %-escape), Tomcat's HTML page or Spring's default JSON.
+     */
+    @Test
+    void theManagementPortRefusesBadRequestsWithProblems() throws Exception {
+        String[][] cases = {
+                {"GET /actuator/health?%zz", "400"}, {"GET /actuator/health/liveness?%ff", "400"},
+                {"GET /actuator/health/readiness?a=%C0%AF", "400"}, {"GET /actuator/prometheus?%zz", "400"},
+                {"GET /actuator/health?=x", "400"}, {"GET /actuator/health/%zz", "400"},
+                {"GET /actuator/health/..%2f..%2fx", "400"}, {"GET /actuator/health/nope", "404"}, {"GET /nothing", "404"},
+                {"FOO /actuator/health", "405"}, {"TRACE /actuator/health", "405"}, {"POST /actuator/health", "405"}};
+        for (String[] c : cases) {
+            RawHttp.Response response = RawHttp.send(managementPort, c[0] + " HTTP/1.1", null, 5000);
+            assertThat(response.status()).as(c[0]).isEqualTo(Integer.parseInt(c[1]));
+            assertThat(response.contentType()).as(c[0]).startsWith("application/problem+json");
+            assertThat(response.text()).as(c[0]).contains("\"status\":" + c[1]);
+        }
+        RawHttp.Response garbage = RawHttp.send(managementPort, "HELLO", null, 5000);
+        assertThat(garbage.status()).isEqualTo(400);
+        assertThat(garbage.contentType()).startsWith("application/problem+json");
+        RawHttp.Response bigHeader = RawHttp.send(managementPort, "GET /actuator/health HTTP/1.1\r\nX-Big: " + "a".repeat(20_000),
+                null, 5000);
+        assertThat(bigHeader.status()).isEqualTo(400);
+        assertThat(bigHeader.contentType()).startsWith("application/problem+json");
+        assertThat(fetch(managementPort, "/actuator/health/liveness").statusCode()).as("still answering").isEqualTo(200);
     }
 
     @Test
