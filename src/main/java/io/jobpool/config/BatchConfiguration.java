@@ -36,19 +36,16 @@ class BatchConfiguration {
 
     @Bean
     BatchService batchService(JdbcBatchStore store, JobService jobs, JobWaiters waiters, WorkSignal wakeups, Broadcast broadcast,
-            QueueDepth queueDepth, JobMetrics metrics, JobpoolProperties properties, Clock clock) {
-        JobpoolProperties.Jobs limits = properties.jobs();
-        if (limits.maxBatchItems() < 1) {
-            throw new IllegalArgumentException("jobpool.jobs.max-batch-items must be at least 1, not " + limits.maxBatchItems());
+            QueueDepth queueDepth, JobMetrics metrics, JobLimits jobLimits, JobpoolProperties properties, Clock clock) {
+        int maxBatchItems = properties.jobs().maxBatchItems();
+        if (maxBatchItems < 1) {
+            throw new IllegalArgumentException("jobpool.jobs.max-batch-items must be at least 1, not " + maxBatchItems);
         }
         return new BatchService(store, jobs, new JobIds(clock), waiters, () -> {
             // Chunks are queued: this node's dispatcher and every other replica's claim them.
             wakeups.jobsAvailable();
             broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
-        }, queueDepth, metrics,
-                new JobLimits(limits.defaultTimeout(), limits.maxTimeout(), limits.maxPayloadBytes().toBytes(),
-                        limits.maxRetries(), limits.maxDelay(), limits.maxWait(), properties.queue().capacity()),
-                limits.maxBatchItems(), clock);
+        }, queueDepth, metrics, jobLimits, maxBatchItems, clock);
     }
 
     /** Finished batches and their chunks go after {@code jobpool.results.ttl}, like jobs. */

@@ -147,13 +147,30 @@ class JobpoolConfiguration {
         return new PoolGate(store, broadcast, properties.cluster().pollInterval());
     }
 
+    /**
+     * The bounds submissions are checked against. A default timeout above the maximum would make
+     * every submission that names no timeout invalid ("must be at most ..."), for a field its
+     * client never sent: an operator who lowers {@code max-timeout} alone means the default to
+     * follow, so it is lowered to the maximum, and the log says so.
+     */
+    @Bean
+    JobLimits jobLimits(JobpoolProperties properties) {
+        JobpoolProperties.Jobs jobs = properties.jobs();
+        Duration defaultTimeout = jobs.defaultTimeout();
+        if (defaultTimeout.compareTo(jobs.maxTimeout()) > 0) {
+            LoggerFactory.getLogger(JobpoolConfiguration.class).warn(
+                    "jobpool.jobs.default-timeout ({}) is above jobpool.jobs.max-timeout ({}); jobs that set no timeout get {}",
+                    defaultTimeout, jobs.maxTimeout(), jobs.maxTimeout());
+            defaultTimeout = jobs.maxTimeout();
+        }
+        return new JobLimits(defaultTimeout, jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
+                jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
+    }
+
     @Bean
     JobService jobService(JobStore store, LocalNode node, Broadcast broadcast, PoolGate gate, JobWaiters waiters,
             WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
-            JobpoolProperties properties, Clock clock) {
-        JobpoolProperties.Jobs jobs = properties.jobs();
-        JobLimits limits = new JobLimits(jobs.defaultTimeout(), jobs.maxTimeout(), jobs.maxPayloadBytes().toBytes(),
-                jobs.maxRetries(), jobs.maxDelay(), jobs.maxWait(), properties.queue().capacity());
+            JobLimits limits, JobpoolProperties properties, Clock clock) {
         metrics.queueDepth(queueDepth::current);
         return new JobService(store, node, broadcast, gate, limits, new JobIds(clock), waiters, workSignal, queueDepth,
                 metrics, callbackTargets, properties.cluster().pollInterval(), clock);
