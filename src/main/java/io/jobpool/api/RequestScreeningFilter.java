@@ -3,6 +3,7 @@ package io.jobpool.api;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +11,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -56,7 +60,53 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                 return;
             }
         }
-        chain.doFilter(request, response);
+        HttpServletRequest screened = withoutRefusedMediaTypes(request);
+        if (screened == null) {
+            Problems.write(response, 406, "not-acceptable", "Not acceptable",
+                    "the Accept header rules out every media type (q=0)", Problems.instance(request.getRequestURI()));
+            return;
+        }
+        chain.doFilter(screened, response);
+    }
+
+    /**
+     * A media range with {@code q=0} is one the client refuses (RFC 9110, 12.4.2), but content
+     * negotiation would still pick it: {@code Accept: text/html, application/json;q=0} got JSON and
+     * its job submitted. Those ranges are taken out of the header the rest of the chain sees;
+     * {@code null} when none is left, so the request is refused before it does anything. A header
+     * that does not parse is left for content negotiation to refuse.
+     */
+    static HttpServletRequest withoutRefusedMediaTypes(HttpServletRequest request) {
+        java.util.List<String> values = java.util.Collections.list(request.getHeaders(HttpHeaders.ACCEPT));
+        if (values.isEmpty() || values.stream().noneMatch(value -> value.contains("q=0") || value.contains("Q=0"))) {
+            return request;
+        }
+        java.util.List<MediaType> ranges;
+        try {
+            ranges = MediaType.parseMediaTypes(values);
+        } catch (InvalidMediaTypeException e) {
+            return request;
+        }
+        java.util.List<MediaType> accepted = ranges.stream().filter(range -> range.getQualityValue() > 0).toList();
+        if (accepted.size() == ranges.size()) {
+            return request;
+        }
+        if (accepted.isEmpty()) {
+            return null;
+        }
+        String header = MediaType.toString(accepted);
+        return new HttpServletRequestWrapper(request) {
+            @Override
+            public String getHeader(String name) {
+                return HttpHeaders.ACCEPT.equalsIgnoreCase(name) ? header : super.getHeader(name);
+            }
+
+            @Override
+            public java.util.Enumeration<String> getHeaders(String name) {
+                return HttpHeaders.ACCEPT.equalsIgnoreCase(name)
+                        ? java.util.Collections.enumeration(java.util.List.of(header)) : super.getHeaders(name);
+            }
+        };
     }
 
     @Override

@@ -151,7 +151,9 @@ class BadInputTest extends ServiceTest {
         int size = api.get("/v1/pool").json().get("size").asInt();
         long jobs = countJobs();
         try {
-            for (String accept : java.util.List.of("application/xml", "text/html", ";;;")) {
+            // q=0 refuses a range (RFC 9110): JSON refused outright, or every range refused.
+            for (String accept : java.util.List.of("application/xml", "text/html", ";;;", "text/html;q=1, application/json;q=0",
+                    "*/*;q=0", "application/json;q=0.0")) {
                 Map<String, String> headers = Map.of("Content-Type", "application/json", "Accept", accept);
                 for (String[] call : new String[][] {
                         {"POST", "/v1/jobs", "{\"task\":\"echo\"}"},
