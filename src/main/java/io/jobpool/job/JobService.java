@@ -116,12 +116,12 @@ public final class JobService {
 
     private Submitted submit(NewJob job, Submission submission) {
         if (!gate.accepting()) {
-            throw JobException.poolClosed();
+            return repeatOf(job, submission).orElseThrow(JobException::poolClosed);
         }
         // The job's place in the queue is taken before its insert, so concurrent submissions
         // cannot all see the last free place. A full queue refuses even a job an idle worker could take.
         if (!queueDepth.tryReserve(1, limits.queueCapacity())) {
-            throw JobException.queueFull(limits.queueCapacity());
+            return repeatOf(job, submission).orElseThrow(() -> JobException.queueFull(limits.queueCapacity()));
         }
         // A worker of this node idle and the job due now: store it already claimed and hand it over.
         Optional<LocalNode.WorkerReservation> worker = job.scheduledAt().equals(job.createdAt()) && !store.capped(job.task())
@@ -155,6 +155,22 @@ public final class JobService {
                 job.scheduledAt().isAfter(job.createdAt()) ? ", due " + job.scheduledAt() : "");
         workSignal.jobsAvailable();
         return new Submitted(inserted.job(), true);
+    }
+
+    /**
+     * A repeat of a request that was already accepted gets its job back even while new work is
+     * refused (pool closed, queue full): the client is retrying something the service took.
+     */
+    private Optional<Submitted> repeatOf(NewJob job, Submission submission) {
+        if (job.idempotencyKey() == null) {
+            return Optional.empty();
+        }
+        return store.findByIdempotencyKey(job.idempotencyKey()).map(first -> {
+            if (!job.requestHash().equals(first.requestHash())) {
+                throw JobException.idempotencyConflict(submission.idempotencyKey(), first.job().id());
+            }
+            return new Submitted(first.job(), false);
+        });
     }
 
     /** Checks a submission against the configured bounds; batches check their job options here too. */

@@ -13,6 +13,9 @@ public interface JobStore {
      */
     Inserted insert(NewJob job);
 
+    /** The job stored under an idempotency key (as {@link NewJob#idempotencyKey()} scopes it), as an insert would return it. */
+    Optional<Inserted> findByIdempotencyKey(String key);
+
     /** Whether jobs of {@code task} have a concurrency cap, which only a claim can honour. */
     default boolean capped(String task) {
         return false;

@@ -202,7 +202,8 @@ public final class JdbcJobStore implements JobStore {
                 job.errorCallbackUrl(), job.owner(), null, claimed == null ? null : claimed.node());
     }
 
-    private Optional<Inserted> findByIdempotencyKey(String key) {
+    @Override
+    public Optional<Inserted> findByIdempotencyKey(String key) {
         return jdbc.sql("SELECT " + COLUMNS + ", request_hash FROM jobs WHERE idempotency_key = :key")
                 .param("key", key)
                 .query((rs, n) -> new Inserted(mapJob(rs, n), false, rs.getString("request_hash")))

@@ -141,6 +141,28 @@ class AsyncResultApiTest extends ServiceTest {
         assertThat(conflict.json().get("type").asString()).isEqualTo("idempotency-conflict");
     }
 
+    /** A client retrying a request the service already took gets its job, even once new work is refused. */
+    @Test
+    void aRepeatOfAnAcceptedRequestGetsItsJobWhileThePoolIsClosed() {
+        Map<String, String> headers = Map.of("Idempotency-Key", "closed-" + System.nanoTime());
+        String body = "{\"task\":\"square\",\"args\":[9]}";
+        String first = api.post("/v1/jobs", body, headers).json().get("id").asString();
+        api.post("/v1/pool/close", null);
+        try {
+            ApiClient.Response repeat = api.post("/v1/jobs", body, headers);
+            assertThat(repeat.status()).isIn(200, 202);
+            assertThat(repeat.json().get("id").asString()).isEqualTo(first);
+            ApiClient.Response conflict = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[10]}", headers);
+            assertThat(conflict.status()).isEqualTo(422);
+            assertThat(conflict.json().get("type").asString()).isEqualTo("idempotency-conflict");
+            ApiClient.Response fresh = api.post("/v1/jobs", body, Map.of("Idempotency-Key", "closed-new-" + System.nanoTime()));
+            assertThat(fresh.status()).isEqualTo(503);
+            assertThat(fresh.json().get("type").asString()).isEqualTo("pool-closed");
+        } finally {
+            api.post("/v1/pool/open", null);
+        }
+    }
+
     @Test
     void applyWithAnIdempotencyKeyWaitsForTheFirstJobWhereverItIs() {
         Map<String, String> headers = Map.of("Idempotency-Key", "apply-" + System.nanoTime());
