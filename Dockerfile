@@ -21,8 +21,9 @@ COPY . .
 # between builds without baking it into a layer.
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -DskipTests package \
- && cp target/jobpool-*.jar /build/app.jar
-# `cp` with a glob into one file fails loudly if the build ever leaves two jars behind.
+ && cp $(ls target/jobpool-*.jar | grep -v -- '-spi\.jar$') /build/app.jar
+# The application jar, not the task SPI jar beside it (classifier "spi"); `cp` into one file fails
+# loudly if the build ever leaves two application jars behind.
 
 ########################################################################## extract
 FROM eclipse-temurin:25-jre AS extract

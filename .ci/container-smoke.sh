@@ -131,6 +131,15 @@ W=$(mktemp -d)
 chmod 0755 "$W"
 mkdir -p "$W/extract"
 cp "$JAR" "$W/extract/app.jar"
+# The build stage's copy of the built jar, run as written against the jar's own target directory
+# (the SPI jar lies beside the application jar there): it must pick exactly the application jar.
+BUILD_COPY=$(sed -n 's#^ && \(cp .* /build/app.jar\)$#\1#p' "$DOCKERFILE")
+[ -n "$BUILD_COPY" ] || die "no 'cp ... /build/app.jar' in the Dockerfile's build stage"
+mkdir -p "$W/context" "$W/build"
+ln -s "$(cd "$(dirname "$JAR")" && pwd)" "$W/context/target"
+(cd "$W/context" && eval "${BUILD_COPY//\/build\//$W/build/}") || die "the build stage's '$BUILD_COPY' fails on $(ls "$(dirname "$JAR")"/*.jar | tr '\n' ' ')"
+cmp -s "$W/build/app.jar" "$JAR" || die "the build stage's '$BUILD_COPY' copies another jar than $JAR"
+pass "the build stage copies the application jar (not the SPI jar beside it)"
 (cd "$W/extract" && PATH="$JAVA_BIN:$PATH" $EXTRACT_CMD) >"$W/extract.log" 2>&1 \
     || { cat "$W/extract.log"; die "jarmode=tools extract failed"; }
 JAR_LAYERS=$(cd "$W/extract" && "$JAVA" -Djarmode=tools -jar app.jar list-layers | tr -d '\r' | tr '\n' ' ')
