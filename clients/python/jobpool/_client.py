@@ -355,22 +355,27 @@ class Pool:
     """``multiprocessing.Pool`` over HTTP: the processes are the jobpool service's workers.
 
     ``Pool(url, api_key=None)``; ``timeout`` bounds each HTTP exchange (plus its long-poll time).
-    ``close()``, ``join()`` and ``terminate()`` act on the service's pool, which every client of
-    the service shares (they need an ``admin`` key when keys are configured); leaving a ``with``
-    block only releases this client's threads and does not terminate the service's pool. After
-    ``terminate()`` or the block, this object takes no more work (``ValueError: Pool not running``).
+    As in ``multiprocessing``, ``close()``, ``join()`` and ``terminate()`` concern this Pool
+    object and the work it submitted: after ``close()`` it takes no more work, ``join()`` waits
+    for what it submitted, ``terminate()`` cancels what of it has not finished (killing the workers
+    running it). Other clients of the service are not affected. The service's own pool, shared by
+    every client, has ``close_service()``, ``open_service()``, ``join_service()`` and
+    ``terminate_service()`` (``POST /v1/pool/close`` and so on; an ``admin`` key when keys are
+    configured). Leaving a ``with`` block terminates this object's unfinished work, as
+    ``multiprocessing`` does.
     """
 
     def __init__(self, url="http://127.0.0.1:8080", api_key=None, timeout=60.0):
         self._http = _Http(url, api_key, timeout)
         self._results = _ResultThread()
-        self._running = True
+        self._state = "RUN"
+        self._submitted = []  # every AsyncResult / MapResult this object handed out
+        self._submitted_lock = threading.Lock()
 
     def _check_running(self):
-        # As multiprocessing.Pool: after terminate() or the end of its with block this Pool object
-        # takes no more work (its result thread is stopped, so callbacks would never run). After
-        # close() the service itself refuses work (JobpoolError pool-closed), for every client.
-        if not self._running:
+        # As multiprocessing.Pool: after close(), terminate() or the end of its with block this
+        # Pool object takes no more work.
+        if self._state != "RUN":
             raise ValueError("Pool not running")
 
     # -- single jobs
@@ -413,13 +418,13 @@ class Pool:
     def imap_unordered(self, func, iterable, chunksize=1, **options):
         """Results as items complete (an NDJSON stream); a failed item raises when reached, and
         the iteration goes on with the others, as multiprocessing's does."""
-        batch = self._batch(func, iterable, False, chunksize, options, None, None)
+        batch = self._track(self._batch(func, iterable, False, chunksize, options, None, None))
         return _ResultIterator(self, batch.batch_id, ordered=False)
 
     def imap(self, func, iterable, chunksize=1, **options):
         """Results in item order as soon as each and those before it are done; a failed item
         raises when reached, and the iteration goes on with the next."""
-        batch = self._batch(func, iterable, False, chunksize, options, None, None)
+        batch = self._track(self._batch(func, iterable, False, chunksize, options, None, None))
         return _ResultIterator(self, batch.batch_id, ordered=True)
 
     def _batch(self, func, iterable, starmap, chunksize, options, callback, error_callback):
@@ -468,17 +473,60 @@ class Pool:
         return kind.of(error, batch_id, index)
 
     def _track(self, result):
+        with self._submitted_lock:
+            self._submitted.append(result)
         if result._has_callbacks():
             self._results.watch(result)
         return result
 
-    # -- the service's pool
+    # -- this Pool object's work (multiprocessing's close / join / terminate)
 
     def close(self):
-        """Stops the service's pool from accepting new work (queued work still runs)."""
-        self._pool_command("/v1/pool/close")
+        """This object takes no more work; what it submitted still runs. The service is unaffected."""
+        if self._state == "RUN":
+            self._state = "CLOSE"
 
     def join(self, timeout=None):
+        """Waits until everything this object submitted is ready (after close() or terminate(), as
+        in multiprocessing); False if ``timeout`` passed first."""
+        if self._state == "RUN":
+            raise ValueError("Pool is still running")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._submitted_lock:
+            submitted = list(self._submitted)
+        for result in submitted:
+            result.wait(_remaining(deadline))
+            if not result._event.is_set() and result._outcome is None:
+                return False
+        return True
+
+    def terminate(self):
+        """Takes no more work and cancels what this object submitted that has not finished
+        (queued work never runs; running workers are killed). Other clients' work is untouched."""
+        self._state = "TERMINATE"
+        with self._submitted_lock:
+            submitted = list(self._submitted)
+        for result in submitted:
+            if result._outcome is not None or result._event.is_set():
+                continue
+            path = ("/v1/batches/%s/cancel" % result.batch_id if isinstance(result, MapResult)
+                    else "/v1/jobs/%s/cancel" % result.job_id)
+            status, body = self._http.request("POST", path)
+            if status not in (200, 404, 409):  # 409: it finished meanwhile; 404: forgotten
+                raise JobpoolError(status, body)
+        self._results.stop()
+
+    # -- the service's pool, shared by every client (admin)
+
+    def close_service(self):
+        """``POST /v1/pool/close``: every replica refuses new work (queued work still runs)."""
+        self._pool_command("/v1/pool/close")
+
+    def open_service(self):
+        """``POST /v1/pool/open``: the service accepts work again."""
+        self._pool_command("/v1/pool/open")
+
+    def join_service(self, timeout=None):
         """Waits until nothing is queued or running on the service; False if ``timeout`` passed first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -493,11 +541,9 @@ class Pool:
             if deadline is not None and _remaining(deadline) <= 0:
                 return False
 
-    def terminate(self):
-        """Closes the service's pool and cancels every queued and running job."""
+    def terminate_service(self):
+        """``POST /v1/pool/terminate``: closes the service and cancels every queued and running job."""
         self._pool_command("/v1/pool/terminate")
-        self._running = False
-        self._results.stop()
 
     def _pool_command(self, path):
         status, body = self._http.request("POST", path)
@@ -509,8 +555,8 @@ class Pool:
         return self
 
     def __exit__(self, *exc_info):
-        self._running = False
-        self._results.stop()
+        # As multiprocessing's __exit__: terminate(), here of this object's unfinished work only.
+        self.terminate()
         return False
 
     def __repr__(self):

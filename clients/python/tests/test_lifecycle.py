@@ -1,8 +1,7 @@
-"""Tests for close/join/terminate on the service's pool (POST /v1/pool/close, /join, /terminate).
-join and terminate need those endpoints on the server. They change the shared pool, so this module
-reopens it after each test."""
+"""Tests for close/join/terminate: a Pool object's own work, as in multiprocessing, and the service's
+shared pool (close_service / join_service / terminate_service: POST /v1/pool/close, /join,
+/terminate). The service-wide ones change the shared pool, so this module reopens it after each test."""
 
-import json
 import unittest
 import urllib.request
 
@@ -21,22 +20,74 @@ class LifecycleTest(unittest.TestCase):
     def tearDown(self):
         reopen()
 
-    def test_close_refuses_new_work_and_join_waits_for_queued_work(self):
+    def test_close_and_join_concern_this_pool_only_like_multiprocessing(self):
         pool = jobpool.Pool(URL)
+        with self.assertRaises(ValueError) as raised:
+            pool.join()
+        self.assertEqual(str(raised.exception), "Pool is still running")
         pending = [pool.apply_async(work, (i,)) for i in range(5)]
+        batch = pool.map_async(work, range(4))
         pool.close()
-        with self.assertRaises(jobpool.JobpoolError) as raised:
+        with self.assertRaises(ValueError) as raised:
             pool.apply_async(work, (1,))
-        self.assertEqual(raised.exception.type, "pool-closed")
+        self.assertEqual(str(raised.exception), "Pool not running")
+        # The service still takes work from everyone else.
+        other = jobpool.Pool(URL)
+        self.assertEqual(other.apply(work, (6,)), 36)
         self.assertTrue(pool.join(timeout=120))
-        self.assertTrue(all(result.ready() for result in pending))
+        self.assertTrue(all(result.ready() for result in pending) and batch.ready())
         self.assertEqual([result.get() for result in pending], [i * i for i in range(5)])
+        self.assertEqual(batch.get(), [0, 1, 4, 9])
+        other.close()
+        self.assertTrue(other.join(timeout=60))
 
-    def test_terminate_cancels_what_is_queued_and_running(self):
+    def test_join_with_a_timeout_reports_unfinished_work(self):
         pool = jobpool.Pool(URL)
+        slow = pool.apply_async("slow", (60, "late"))
+        pool.close()
+        self.assertFalse(pool.join(timeout=0.5))
+        pool.terminate()
+        with self.assertRaises(jobpool.CancelledError):
+            slow.get(timeout=60)
+
+    def test_terminate_cancels_this_pools_unfinished_work_and_nothing_else(self):
+        pool = jobpool.Pool(URL)
+        other = jobpool.Pool(URL)
         running = pool.apply_async("slow", (60, "never"))
+        bystander = other.apply_async("slow", (1, "kept"))
         running.wait(0.5)
         pool.terminate()
+        with self.assertRaises(jobpool.CancelledError):
+            running.get(timeout=60)
+        self.assertEqual(bystander.get(timeout=60), "kept")
+        with self.assertRaises(ValueError):
+            pool.apply_async(work, (1,))
+
+    def test_leaving_the_with_block_terminates_its_unfinished_work(self):
+        with jobpool.Pool(URL) as pool:
+            left = pool.apply_async("slow", (60, "never"))
+            left.wait(0.5)
+        with self.assertRaises(jobpool.CancelledError):
+            left.get(timeout=60)
+
+    def test_close_service_refuses_new_work_and_join_service_waits_for_queued_work(self):
+        pool = jobpool.Pool(URL)
+        pending = [pool.apply_async(work, (i,)) for i in range(5)]
+        pool.close_service()
+        with self.assertRaises(jobpool.JobpoolError) as raised:
+            jobpool.Pool(URL).apply_async(work, (1,))
+        self.assertEqual(raised.exception.type, "pool-closed")
+        self.assertTrue(pool.join_service(timeout=120))
+        self.assertTrue(all(result.ready() for result in pending))
+        self.assertEqual([result.get() for result in pending], [i * i for i in range(5)])
+        pool.open_service()
+        self.assertEqual(pool.apply(work, (2,)), 4)
+
+    def test_terminate_service_cancels_what_is_queued_and_running(self):
+        pool = jobpool.Pool(URL)
+        running = jobpool.Pool(URL).apply_async("slow", (60, "never"))
+        running.wait(0.5)
+        pool.terminate_service()
         with self.assertRaises(jobpool.CancelledError):
             running.get(timeout=60)
 
