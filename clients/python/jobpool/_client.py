@@ -475,6 +475,9 @@ class Pool:
     def _track(self, result):
         with self._submitted_lock:
             self._submitted.append(result)
+            if len(self._submitted) % 4096 == 0:
+                # A long-lived pool forgets what it knows to be finished: join/terminate skip those anyway.
+                self._submitted = [r for r in self._submitted if r._outcome is None and not r._event.is_set()]
         if result._has_callbacks():
             self._results.watch(result)
         return result
