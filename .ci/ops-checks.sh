@@ -285,6 +285,12 @@ assert_python_tasks_mounted() {
     grep -q 'work.py: |' "$WORK/python.yaml" || fail "the module is not in the ConfigMap"
     grep -q 'mountPath: /python-tasks$' "$WORK/python.yaml" || fail "the modules are not mounted"
     grep -q 'tasks-dir: /python-tasks$' "$WORK/python.yaml" || fail "jobpool.python.tasks-dir is not set to the mount"
+    # Its pool size is explicit: the application's default (CPU count) would count the node's CPUs.
+    grep -A3 'tasks-dir: /python-tasks$' "$WORK/python.yaml" | grep -q 'size: 2$' \
+        || grep -B3 'tasks-dir: /python-tasks$' "$WORK/python.yaml" | grep -q 'size: 2$' \
+        || fail "jobpool.python.pool.size is not set beside the tasks dir"
+    render "$WORK/python-sized.yaml" --set-string 'pythonTasks.files.work\.py=x' --set jobpool.python.pool.size=5 || fail "helm template failed"
+    grep -q 'size: 5$' "$WORK/python-sized.yaml" || fail "an explicit jobpool.python.pool.size was not kept"
     render "$WORK/python-existing.yaml" --set pythonTasks.existingConfigMap=my-tasks || fail "helm template failed"
     grep -q 'name: my-tasks$' "$WORK/python-existing.yaml" || fail "the existing ConfigMap is not mounted"
 }
