@@ -50,6 +50,23 @@ class JobpoolConfiguration {
         return new EmbeddedStoreFiles();
     }
 
+    /**
+     * The data directory exists whatever the store: the health endpoint's {@code diskSpace}
+     * component watches it ({@code management.health.diskspace.path}), and a missing one would
+     * read as no free space. On PostgreSQL an unwritable one is only worth a warning.
+     */
+    @Bean
+    org.springframework.beans.factory.InitializingBean dataDirectory(JobpoolProperties properties) {
+        return () -> {
+            try {
+                java.nio.file.Files.createDirectories(properties.dataDir());
+            } catch (java.io.IOException | RuntimeException e) {
+                LoggerFactory.getLogger(JobpoolConfiguration.class).warn(
+                        "Cannot create jobpool.data-dir {} ({}); the health endpoint's diskSpace reads it as full", properties.dataDir(), e.toString());
+            }
+        };
+    }
+
     /** The migrations of the store in use: one set for PostgreSQL and SQLite, H2's own ({@link Migrations}). */
     @Bean
     FlywayConfigurationCustomizer storeMigrations() {
