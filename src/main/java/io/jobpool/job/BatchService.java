@@ -65,7 +65,8 @@ public final class BatchService {
         if (!jobs.accepting()) {
             throw JobException.poolClosed();
         }
-        int chunksize = s.chunksize() != null ? s.chunksize() : defaultChunksize(items, jobs.localPoolSize(s.task()));
+        int chunksize = s.chunksize() != null ? s.chunksize()
+                : defaultChunksize(items, jobs.localPoolSize(s.task()), limits.queueCapacity());
         int chunkCount = items == 0 ? 0 : (items + chunksize - 1) / chunksize;
         if (chunkCount > limits.queueCapacity()) {
             // Waiting would never help: the batch alone is more than the queue ever holds.
@@ -110,10 +111,14 @@ public final class BatchService {
         return batch;
     }
 
-    /** {@code Pool.map}'s choice: about four chunks per worker. */
-    static int defaultChunksize(int items, int workers) {
+    /**
+     * {@code Pool.map}'s choice, about four chunks per worker, but never more chunks than the queue
+     * holds: a client that chose no chunksize must not be refused for one.
+     */
+    static int defaultChunksize(int items, int workers, int queueCapacity) {
         int perRound = 4 * Math.max(1, workers);
-        return Math.max(1, (items + perRound - 1) / perRound);
+        int fitsTheQueue = (items + Math.max(1, queueCapacity) - 1) / Math.max(1, queueCapacity);
+        return Math.max(1, Math.max((items + perRound - 1) / perRound, fitsTheQueue));
     }
 
     /** Each item checked as a job's arguments are: a starmap item is an argument list, and no item is too large. */

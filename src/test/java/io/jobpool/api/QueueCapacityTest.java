@@ -94,4 +94,18 @@ class QueueCapacityTest {
         assertThat(api.get("/v1/jobs?status=QUEUED").json().get("items")).isEmpty();
         assertThat(api.run("{\"task\":\"square\",\"args\":[3]}", 30).get("result").asInt()).isEqualTo(9);
     }
+
+    /** Without a chunksize the service picks one (Pool.map's four chunks per worker) that fits the queue. */
+    @Test
+    void aBatchWithoutChunksizeGetsChunksTheQueueHolds() {
+        ApiClient api = new ApiClient(port);
+        awaitEmptyQueue(api);
+        ApiClient.Response accepted = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1,2,3,4,5,6,7,8]}");
+        assertThat(accepted.status()).isEqualTo(202);
+        assertThat(accepted.json().get("chunks").asInt()).isEqualTo(2);
+        assertThat(accepted.json().get("chunksize").asInt()).isEqualTo(4);
+        String id = accepted.json().get("id").asString();
+        assertThat(api.get("/v1/batches/" + id + "/results?timeout=30").json().get("results").toString())
+                .isEqualTo("[1,4,9,16,25,36,49,64]");
+    }
 }
