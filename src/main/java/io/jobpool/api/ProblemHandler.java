@@ -120,6 +120,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (field != null) {
             return asObject(jobException(JobException.validation(java.util.List.of(field)), ((ServletWebRequest) request).getRequest()));
         }
+        if (specific == e && e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
+            // Spring's message names the controller method; the client needs only this.
+            return asObject(jobException(JobException.validation("body", "is required: a JSON object"),
+                    ((ServletWebRequest) request).getRequest()));
+        }
+        if (specific instanceof tools.jackson.databind.exc.MismatchedInputException mismatch && mismatch.getPath().isEmpty()) {
+            // Well-formed JSON of another shape ([], "x", 1): Jackson's message names the Java class.
+            return asObject(jobException(JobException.validation("body", "must be a JSON object"),
+                    ((ServletWebRequest) request).getRequest()));
+        }
         String detail = specific.getMessage();
         if (detail != null) {
             // Jackson appends a source excerpt and reference chain; the first line says what is wrong.

@@ -68,7 +68,11 @@ class BadInputTest extends ServiceTest {
                 new WrongField("/v1/batches", "{\"task\":\"add\",\"items\":[[1,2]],\"starmap\":1}", "starmap", "must be true or false"),
                 new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1e400,5]}", "items[0]", "contains a number too large to represent"),
                 new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"chunksize\":2147483648}", "chunksize", wholeNumber),
-                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"extra\":{}}", "extra", unknown));
+                new WrongField("/v1/batches", "{\"task\":\"square\",\"items\":[1],\"extra\":{}}", "extra", unknown),
+                new WrongField("/v1/jobs", "", "body", "is required: a JSON object"),
+                new WrongField("/v1/jobs", "[]", "body", "must be a JSON object"),
+                new WrongField("/v1/jobs", "\"echo\"", "body", "must be a JSON object"),
+                new WrongField("/v1/batches", "[1,2]", "body", "must be a JSON object"));
     }
 
     @ParameterizedTest
