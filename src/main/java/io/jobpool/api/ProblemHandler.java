@@ -52,7 +52,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setInstance(instance(request.getRequestURI()));
         e.extensions().forEach(problem::setProperty);
         ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
-        if (status == 429 || status == 503) {
+        // A full queue drains within seconds; a closed pool stays closed until an operator opens it,
+        // which the server cannot foresee (openapi: Retry-After "when the server can tell"), and a
+        // 1 s hint there only set clients polling.
+        if (status == 429) {
             response.header(HttpHeaders.RETRY_AFTER, "1");
         }
         return response.body(problem);

@@ -158,6 +158,7 @@ class AsyncResultApiTest extends ServiceTest {
             ApiClient.Response fresh = api.post("/v1/jobs", body, Map.of("Idempotency-Key", "closed-new-" + System.nanoTime()));
             assertThat(fresh.status()).isEqualTo(503);
             assertThat(fresh.json().get("type").asString()).isEqualTo("pool-closed");
+            assertThat(fresh.header("Retry-After")).as("an operator reopens the pool; no time can be told").isNull();
         } finally {
             api.post("/v1/pool/open", null);
         }
