@@ -125,6 +125,37 @@ class BadInputTest extends ServiceTest {
         assertThat(api.delete("/v1/jobs/" + id).status()).isEqualTo(404);
     }
 
+    /**
+     * Every operation on an id refuses an id no server could have made (one Spring Security's
+     * firewall rejects) with a documented 400, and every operation refuses an Accept without JSON
+     * with a documented 406: each answer is checked against openapi.yaml.
+     */
+    @Test
+    void everyOperationDocumentsItsRefusalOfAMalformedIdAndOfAnAcceptWithoutJson() {
+        String job = "01a1fd74-0000-7000-8000-000000000000";
+        String[][] withId = {
+                {"GET", "/v1/jobs/%s"}, {"DELETE", "/v1/jobs/%s"}, {"GET", "/v1/jobs/%s/ready"}, {"GET", "/v1/jobs/%s/successful"},
+                {"GET", "/v1/jobs/%s/result"}, {"POST", "/v1/jobs/%s/cancel"}, {"GET", "/v1/jobs/%s/logs"},
+                {"GET", "/v1/jobs/%s/deliveries"}, {"POST", "/v1/jobs/%s/deliveries/d1/retry"}, {"GET", "/v1/batches/%s"},
+                {"DELETE", "/v1/batches/%s"}, {"GET", "/v1/batches/%s/results"}, {"POST", "/v1/batches/%s/cancel"}};
+        for (String[] call : withId) {
+            ApiClient.Response malformed = api.raw(call[0], String.format(call[1], "a;b"), null, Map.of());
+            assertThat(malformed.status()).as("%s %s", call[0], call[1]).isEqualTo(400);
+            assertThat(malformed.json().get("type").asString()).isEqualTo("validation");
+        }
+        java.util.List<String[]> all = new java.util.ArrayList<>();
+        for (String[] call : withId) {
+            all.add(new String[] {call[0], String.format(call[1], job)});
+        }
+        all.addAll(java.util.List.of(new String[] {"GET", "/v1/jobs"}, new String[] {"GET", "/v1/tasks"},
+                new String[] {"GET", "/v1/pool"}));
+        for (String[] call : all) {
+            ApiClient.Response refused = api.raw(call[0], call[1], null, Map.of("Accept", "text/html"));
+            assertThat(refused.status()).as("%s %s", call[0], call[1]).isEqualTo(406);
+            assertThat(refused.json().get("type").asString()).isEqualTo("not-acceptable");
+        }
+    }
+
     @Test
     void badWaitParametersAre400() {
         assertThat(api.raw("GET", "/v1/jobs/x?wait=abc", null, Map.of()).status()).isEqualTo(400);
