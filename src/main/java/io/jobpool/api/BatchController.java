@@ -157,6 +157,11 @@ class BatchController {
                 if (batch.ready() && sent.cardinality() == batch.chunkCount()) {
                     return;
                 }
+                if (batches.closing()) {
+                    // The client reads the rest from another replica, or from this one restarted.
+                    log.info("Result stream of batch {} ended by the server's shutdown after {} chunk(s)", id, sent.cardinality());
+                    return;
+                }
                 batches.awaitProgress(id, progressed, STREAM_RECHECK.toNanos());
             }
         } catch (UncheckedIOException | IOException clientGone) {

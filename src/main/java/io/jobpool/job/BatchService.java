@@ -154,7 +154,7 @@ public final class BatchService {
             CompletableFuture<Void> progressed = waiters.register(id);
             Batch batch = get(id, owner);
             long remaining = deadline - System.nanoTime();
-            if (batch.ready() || remaining <= 0) {
+            if (batch.ready() || remaining <= 0 || waiters.closing()) {
                 return batch;
             }
             awaitProgress(id, progressed, Math.min(remaining, RECHECK.toNanos()));
@@ -181,6 +181,11 @@ public final class BatchService {
     /** A future completed when the next chunk of the batch finishes on this node. */
     public CompletableFuture<Void> progressSignal(String id) {
         return waiters.register(id);
+    }
+
+    /** Whether the server is shutting down, so a stream of results should end with what it sent. */
+    public boolean closing() {
+        return waiters.closing();
     }
 
     /**

@@ -258,7 +258,7 @@ public final class JobService {
                     throw e;
                 }
                 long remaining = deadline - System.nanoTime();
-                if (job.ready() || remaining <= 0) {
+                if (job.ready() || remaining <= 0 || waiters.closing()) {
                     waiters.unregister(id, finished);
                     return job;
                 }
@@ -421,7 +421,7 @@ public final class JobService {
                 return true;
             }
             long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
+            if (remaining <= 0 || waiters.closing()) {
                 return false;
             }
             try {

@@ -158,9 +158,9 @@ class NodeConfiguration {
 
     @Bean
     PoolLifecycle poolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands,
-            JobStore store, ExecutorService outcomeWriters, JobCompletion completion, NodeIdentity node, JobpoolProperties properties,
-            Clock clock) {
-        return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, completion, node, properties, clock);
+            JobStore store, ExecutorService outcomeWriters, JobCompletion completion, JobWaiters waiters, NodeIdentity node,
+            JobpoolProperties properties, Clock clock) {
+        return new PoolLifecycle(pool, dispatcher, leases, commands, store, outcomeWriters, completion, waiters, node, properties, clock);
     }
 
     @Bean

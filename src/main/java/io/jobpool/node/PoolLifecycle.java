@@ -4,10 +4,12 @@ import io.jobpool.config.JobpoolProperties;
 import io.jobpool.config.NodeIdentity;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobStore;
+import io.jobpool.job.JobWaiters;
 import io.jobpool.pool.Pools;
 import io.jobpool.pool.WorkerFiles;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,9 +28,12 @@ import org.springframework.context.event.ContextClosedEvent;
  *
  * <p>Start: re-queue what a previous run left RUNNING, prefork the workers, start claiming, start
  * the housekeeping (lease and node heartbeat, orphan reaper, expiry of old results and of silent nodes). Stop, on SIGTERM: as
- * soon as the context starts closing no new job is claimed; once the web server has stopped,
- * running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed and go back
- * to the queue; last, the outcome writes finish before the store closes.
+ * soon as the context starts closing no new job is claimed, waiting requests answer with what they
+ * have, and running jobs get {@code jobpool.shutdown.grace} to finish, then the rest are killed
+ * and go back to the queue. The grace runs while the web server drains its requests, not after:
+ * a client long-polling for up to five minutes held that drain for its whole phase timeout before
+ * the grace began, past the pod's termination period. Last, the outcome writes finish before the
+ * store closes.
  */
 public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
 
@@ -42,19 +47,24 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     private final JobStore store;
     private final ExecutorService outcomeWriters;
     private final JobCompletion completion;
+    private final JobWaiters waiters;
     private final NodeIdentity node;
     private final JobpoolProperties properties;
     private final Clock clock;
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("jobpool-housekeeping").daemon().factory());
     private volatile boolean running;
+    /** The workers' shutdown, begun when the context starts closing; awaited in {@link #stop}. */
+    private volatile CompletableFuture<Void> poolShutdown;
     /** This application's context, to tell its closing from the management server's child context. */
     private ApplicationContext context;
 
     public PoolLifecycle(Pools pool, Dispatcher dispatcher, Leases leases, ClusterCommands commands, JobStore store,
-            ExecutorService outcomeWriters, JobCompletion completion, NodeIdentity node, JobpoolProperties properties, Clock clock) {
+            ExecutorService outcomeWriters, JobCompletion completion, JobWaiters waiters, NodeIdentity node, JobpoolProperties properties,
+            Clock clock) {
         this.commands = commands;
         this.completion = completion;
+        this.waiters = waiters;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.leases = leases;
@@ -168,8 +178,10 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     @Override
     public void onApplicationEvent(ContextClosedEvent event) {
         if (running && event.getApplicationContext() == context) {
-            log.info("Shutting down: no new jobs will be claimed");
+            log.info("Shutting down: no new jobs will be claimed; waiting requests answer now");
             dispatcher.stop();
+            waiters.close();
+            beginPoolShutdown();
         }
     }
 
@@ -180,10 +192,11 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         }
         running = false;
         dispatcher.stop();
+        waiters.close();
         Duration grace = properties.shutdown().grace();
         Duration limit = grace.plus(properties.pool().killGrace()).plusSeconds(10);
         try {
-            pool.shutdown(grace).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            beginPoolShutdown().get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.error("Workers did not stop within {} s; exiting anyway (they exit when the server's pipes close)", limit.toSeconds());
         } catch (Exception e) {
@@ -212,6 +225,13 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private synchronized CompletableFuture<Void> beginPoolShutdown() {
+        if (poolShutdown == null) {
+            poolShutdown = pool.shutdown(properties.shutdown().grace());
+        }
+        return poolShutdown;
     }
 
     @Override

@@ -39,8 +39,21 @@ class GracefulShutdownIT {
                 queued.add(api.submit("{\"task\":\"square\",\"args\":[" + i + "]}").get("id").asString());
             }
             workers = server.workerPids();
+            // A client long-polling the slow job: at SIGTERM it gets the job as it is (not ready)
+            // at once, instead of holding the web server's drain while the grace waits behind it.
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> longPoll = http.sendAsync(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs/" + slow + "?wait=300"))
+                            .timeout(Duration.ofSeconds(120)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            Await.until("the long poll in progress on the server", Duration.ofSeconds(10),
+                    () -> activeRequests(http, server.managementPort()) >= 1);
+            assertThat(longPoll).isNotDone();
             int exit = server.terminate(Duration.ofSeconds(60));
             assertThat(exit).isIn(0, 143);
+            java.net.http.HttpResponse<String> answered = longPoll.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answered.statusCode()).as("the long poll was answered, not cut off").isEqualTo(200);
+            assertThat(answered.body()).contains("\"id\":\"" + slow + "\"", "\"ready\":false");
         }
         for (long pid : workers) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("worker %d outlived the server", pid).isFalse();
@@ -63,5 +76,22 @@ class GracefulShutdownIT {
                 assertThat(Instant.parse(job.get("startedAt").asString())).as("not claimed after SIGTERM").isAfter(restarted);
             }
         }
+    }
+
+    /** Requests the server is answering now ({@code http.server.requests.active}, which counts long polls). */
+    private static double activeRequests(java.net.http.HttpClient http, int managementPort) {
+        String metrics;
+        try {
+            metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        return metrics.lines().filter(line -> line.startsWith("http_server_requests_active_seconds_gcount{") && line.contains("method=\"GET\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 }
