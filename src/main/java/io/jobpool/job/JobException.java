@@ -72,7 +72,7 @@ public class JobException extends RuntimeException {
 
     public static JobException poolClosed() {
         return new JobException("pool-closed", "Pool closed",
-                "the pool is closed to new work on every replica (POST /v1/pool/open reopens it); queued jobs still run",
+                "the pool is closed to new work on every replica (POST /v1/pool/open reopens it)",
                 Map.of());
     }
 
