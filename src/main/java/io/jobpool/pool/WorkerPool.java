@@ -715,8 +715,15 @@ public final class WorkerPool {
         } catch (EOFException closed) {
             // Normal end: the process is exiting.
         } catch (IOException e) {
-            log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
-            worker.process.destroyForcibly();
+            if (!worker.process.isAlive()) {
+                // Also a normal end: once a process is reaped the JDK closes its pipe under a reader
+                // blocked in it ("Stream closed"). A worker killed for a cancel or a timeout got
+                // here, and was logged as a protocol error and SIGKILLed inside its kill grace.
+                log.debug("Worker {} (pid {}) exited while its frames were read: {}", worker.id, worker.pid, e.getMessage());
+            } else {
+                log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
+                worker.process.destroyForcibly();
+            }
         }
         int exitCode;
         while (true) {
