@@ -643,12 +643,15 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public int renewLeases(String node, java.util.Collection<String> jobIds, Instant leaseUntil) {
+        // One row per statement, each its own transaction: a statement that holds no other row's
+        // lock while it waits for one can never close a deadlock. One UPDATE over all of a node's
+        // running jobs locked them in scan order while a group commit finishing some of the same
+        // jobs locked them in its own order, and PostgreSQL broke the cycle by aborting the renewal
+        // (seen under concurrent batches on three replicas). A node runs a few jobs at a time.
         int renewed = 0;
-        List<String> ids = List.copyOf(jobIds);
-        for (int from = 0; from < ids.size(); from += 500) {
-            renewed += jdbc.sql("UPDATE jobs SET lease_until = :lease WHERE owner_node = :node AND status = 'RUNNING' AND id IN (:ids)")
-                    .param("lease", leaseUntil.toEpochMilli()).param("node", node)
-                    .param("ids", ids.subList(from, Math.min(ids.size(), from + 500))).update();
+        for (String id : jobIds) {
+            renewed += jdbc.sql("UPDATE jobs SET lease_until = :lease WHERE id = :id AND owner_node = :node AND status = 'RUNNING'")
+                    .param("lease", leaseUntil.toEpochMilli()).param("node", node).param("id", id).update();
         }
         return renewed;
     }
