@@ -70,8 +70,12 @@ public interface JobStore {
     /** Every failed attempt of the job, oldest first: a retried job keeps each attempt's error. */
     List<AttemptError> attemptErrors(String id);
 
-    /** Records what a running task reported through {@code TaskContext.progress}. */
-    void reportProgress(String id, double fraction, String message);
+    /**
+     * Records what a running task reported through {@code TaskContext.progress}, if {@code node}
+     * still holds the job: a node that lost its lease (a long pause) must not overwrite the
+     * progress of the attempt that now runs elsewhere.
+     */
+    void reportProgress(String id, String node, double fraction, String message);
 
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);

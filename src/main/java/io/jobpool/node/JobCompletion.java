@@ -229,7 +229,7 @@ public final class JobCompletion implements PoolListener {
                 continue; // a newer report came in meanwhile; the next tick stores that one
             }
             try {
-                store.reportProgress(jobId, progress.fraction(), progress.message());
+                store.reportProgress(jobId, node, progress.fraction(), progress.message());
             } catch (RuntimeException e) {
                 log.warn("Could not store progress of job {}; the next report will try again: {}", jobId, e.getMessage());
             }

@@ -496,10 +496,12 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public void reportProgress(String id, double fraction, String message) {
-        // Only while it runs: the final state carries the last report itself, and a report that
+    public void reportProgress(String id, String node, double fraction, String message) {
+        // Only while it runs here: the final state carries the last report itself, and a report that
         // arrives late must not overwrite it with an older one.
-        jdbc.sql("UPDATE jobs SET progress = :fraction, progress_message = :message WHERE id = :id AND status = 'RUNNING'")
+        jdbc.sql("UPDATE jobs SET progress = :fraction, progress_message = :message WHERE id = :id AND status = 'RUNNING'"
+                        + " AND owner_node = :node")
+                .param("node", node)
                 .param("fraction", fraction)
                 .param("message", message == null ? null : storable(message.substring(0, Math.min(1000, message.length()))))
                 .param("id", id).update();

@@ -250,13 +250,25 @@ abstract class JobStoreContract {
         assertThat(store.find(job.id()).orElseThrow().attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
     }
 
+    /** Progress comes only from the node that holds the job: one that lost its lease reports nothing any more. */
+    @Test
+    void progressIsStoredOnlyFromTheNodeHoldingTheJob() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        store.reportProgress(job.id(), "node-a", 0.4, "from a");
+        store.reportProgress(job.id(), "node-b", 0.1, "from b, after its lease ran out");
+        Job.Progress progress = store.find(job.id()).orElseThrow().progress();
+        assertThat(progress.fraction()).isEqualTo(0.4);
+        assertThat(progress.message()).isEqualTo("from a");
+    }
+
     /** Task output is arbitrary text; PostgreSQL's text cannot hold U+0000, so it is stored as U+FFFD everywhere. */
     @Test
     void textFromTasksWithNulCharactersIsStored() {
         Job job = insert("echo", 0);
         store.claim("node-a", 1, now, now.plusSeconds(30));
         assertThat(store.storeLiveLogs(job.id(), "node-a", "live\u0000log")).isTrue();
-        store.reportProgress(job.id(), 0.5, "half\u0000way");
+        store.reportProgress(job.id(), "node-a", 0.5, "half\u0000way");
         JobError error = new JobError("E\u0000", "bad\u0000message", "trace\u0000");
         assertThat(store.transition(JobTransition.failed(job.id(), "node-a", error, "printed\u0000this", 1L, now))).isTrue();
         Job failed = store.find(job.id()).orElseThrow();
