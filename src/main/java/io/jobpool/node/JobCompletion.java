@@ -3,6 +3,7 @@ package io.jobpool.node;
 import io.jobpool.job.ChunkItems;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
+import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
@@ -267,12 +268,19 @@ public final class JobCompletion implements PoolListener {
             case JobOutcome.Cancelled c -> {
                 // JobService.cancel already moved the job to CANCELLED before asking for the kill,
                 // on whichever replica took the request; only this one knows the worker's pid and
-                // what the task printed before it.
-                if (c.pid() != 0) {
-                    recordCancelledWorker(job.id(), c.pid(), c.logs());
+                // what the task printed before it. The other reason for the kill: this node lost the
+                // job (its lease ran out during a pause and another node runs it now), which is no
+                // completion of this node's to count or report as a cancel.
+                if (store.find(job.id()).map(Job::status).orElse(JobStatus.CANCELLED) != JobStatus.CANCELLED) {
+                    log.warn("Job {}: worker pid {} killed after {} ms; this node had lost the job (its lease ran out) and"
+                            + " another node runs it now", job.id(), pidText, millis(runTime));
+                } else {
+                    if (c.pid() != 0) {
+                        recordCancelledWorker(job.id(), c.pid(), c.logs());
+                    }
+                    metrics.completed(job.task(), "cancelled", runTime);
+                    log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
                 }
-                metrics.completed(job.task(), "cancelled", runTime);
-                log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
             }
             case JobOutcome.Interrupted i -> {
                 if (store.transition(JobTransition.interrupted(job.id(), node))) {

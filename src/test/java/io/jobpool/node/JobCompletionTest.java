@@ -3,6 +3,7 @@ package io.jobpool.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.job.Job;
+import io.jobpool.job.JobError;
 import io.jobpool.job.JobIds;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
@@ -138,6 +139,31 @@ class JobCompletionTest {
         jobs.forEach(job -> completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "", 4242)));
         assertThat(completion.awaitWritten(Duration.ofSeconds(10))).isTrue();
         assertThat(jobs).allSatisfy(job -> assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED));
+    }
+
+    @Test
+    void aKilledWorkerOfACancelledJobCountsAsACancel() throws Exception {
+        Job job = running();
+        assertThat(realStore.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, null, clock.instant()))).isTrue();
+        CompletableFuture<Void> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Cancelled(job.id(), "printed\n", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter().count()).isEqualTo(1.0);
+        assertThat(realStore.find(job.id()).orElseThrow().workerPid()).isEqualTo(4242L);
+    }
+
+    /** A node that lost the job (lease ran out, another node took it) killed its worker: no completion of its own. */
+    @Test
+    void aKilledWorkerOfAJobTakenBackIsNoCancel() throws Exception {
+        Job job = running();
+        assertThat(realStore.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError", "lease ran out", null))))
+                .isTrue();
+        CompletableFuture<Void> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Cancelled(job.id(), "", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter()).isNull();
+        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(running.contains(job.id())).isFalse();
     }
 
     @Test
