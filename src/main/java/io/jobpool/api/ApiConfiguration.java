@@ -40,6 +40,11 @@ class ApiConfiguration {
     /** Refuses unparseable query strings and form bodies first, before any other filter reads them. */
     @Bean
     FilterRegistrationBean<RequestScreeningFilter> requestScreeningFilter() {
+        return requestScreening();
+    }
+
+    /** The screening filter ahead of every other, on the API port and on the management port. */
+    static FilterRegistrationBean<RequestScreeningFilter> requestScreening() {
         FilterRegistrationBean<RequestScreeningFilter> registration = new FilterRegistrationBean<>(new RequestScreeningFilter());
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;

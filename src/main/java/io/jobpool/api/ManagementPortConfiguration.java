@@ -31,9 +31,7 @@ public class ManagementPortConfiguration {
 
     @Bean
     FilterRegistrationBean<RequestScreeningFilter> managementRequestScreening() {
-        FilterRegistrationBean<RequestScreeningFilter> registration = new FilterRegistrationBean<>(new RequestScreeningFilter());
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-        return registration;
+        return ApiConfiguration.requestScreening();
     }
 
     @Bean

@@ -156,23 +156,17 @@ final class WorkerJson {
         }
         if (value instanceof int[] ints) {
             ArrayNode array = NODES.arrayNode(ints.length);
-            for (int element : ints) {
-                array.add(element);
-            }
+            java.util.Arrays.stream(ints).forEach(array::add);
             return array;
         }
         if (value instanceof long[] longs) {
             ArrayNode array = NODES.arrayNode(longs.length);
-            for (long element : longs) {
-                array.add(element);
-            }
+            java.util.Arrays.stream(longs).forEach(array::add);
             return array;
         }
         if (value instanceof double[] doubles) {
             ArrayNode array = NODES.arrayNode(doubles.length);
-            for (double element : doubles) {
-                array.add(element);
-            }
+            java.util.Arrays.stream(doubles).forEach(array::add);
             return array;
         }
         return null;
