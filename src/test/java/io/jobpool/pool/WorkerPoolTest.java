@@ -70,7 +70,9 @@ class WorkerPoolTest {
 
     @Test
     void aFailingInitializerIsABootFailureThatBacksOffInsteadOfLooping() throws Exception {
-        try (PoolHarness harness = new PoolHarness(2, 0, 0, "fail", List.of())) {
+        // One worker, so its boot failures come one after another: with two, both first attempts fail
+        // at once and the back-off between the first and the third failure is only the second's (1 s).
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, "fail", List.of())) {
             PoolSnapshot failing = Await.until("boot error reported", TIMEOUT, harness.pool::snapshot, s -> s.bootError() != null);
             assertThat(failing.bootError()).contains("could not boot").contains("TaskFailedException");
             assertThat(failing.hasLiveWorker()).isFalse();
