@@ -38,7 +38,17 @@ public final class PoolGate {
     }
 
     public boolean accepting() {
-        return state().accepting();
+        if (state().accepting()) {
+            return true;
+        }
+        // A refusal reads the store itself: an open on another replica counts at once, not when its
+        // message arrives (a client that saw the open answered could be refused by a replica that had
+        // not heard yet). Closed is rare, so the extra read is too.
+        if (store.poolState().accepting()) {
+            invalidate();
+            return true;
+        }
+        return false;
     }
 
     /** Drops the copy, after this replica changed the state itself. */

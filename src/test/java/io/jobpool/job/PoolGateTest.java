@@ -48,6 +48,17 @@ class PoolGateTest {
         assertThat(gate.state().changedBy()).isEqualTo("another-node");
     }
 
+    /** An open is seen before its announcement arrives: a refusal reads the store itself. */
+    @Test
+    void anOpenCountsAtOnceOnEveryReplica() {
+        PoolGate gate = new PoolGate(store, broadcast, Duration.ofHours(1));
+        store.setAccepting(false, "another-node", Instant.now());
+        broadcast.publish(Broadcast.Topic.POOL_STATE, "");
+        assertThat(gate.accepting()).isFalse();
+        store.setAccepting(true, "another-node", Instant.now());
+        assertThat(gate.accepting()).as("not announced yet, and still not refused").isTrue();
+    }
+
     @Test
     void aLostAnnouncementIsCaughtUpByAResyncOrTheMaximumAge() {
         PoolGate gate = new PoolGate(store, broadcast, Duration.ZERO);
