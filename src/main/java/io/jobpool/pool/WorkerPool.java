@@ -678,7 +678,10 @@ public final class WorkerPool {
         worker.stopReason = reason;
         List<ProcessTable.Entry> members = worker.processes.members();
         report(worker, worker.job, members, "killed with the worker (SIGTERM)");
-        worker.process.destroy();
+        // Through its handle: Process.destroy() also closes this side's pipes, so the frame reader
+        // failed with "Stream closed" (logged as a protocol error, answered with SIGKILL inside the
+        // kill grace) and the last stderr lines were lost. The pipes end when the process does.
+        worker.process.toHandle().destroy();
         ProcessTree.signal(members, false);
         worker.forceKillAtNanos = System.nanoTime() + settings.killGrace().toNanos();
     }
@@ -687,7 +690,7 @@ public final class WorkerPool {
     private void forceKill(WorkerHandle worker) {
         List<ProcessTable.Entry> members = worker.processes.members();
         report(worker, worker.job, members, "killed with the worker (SIGKILL)");
-        worker.process.destroyForcibly();
+        worker.process.toHandle().destroyForcibly();
         ProcessTree.signal(members, true);
     }
 
@@ -715,15 +718,8 @@ public final class WorkerPool {
         } catch (EOFException closed) {
             // Normal end: the process is exiting.
         } catch (IOException e) {
-            if (!worker.process.isAlive()) {
-                // Also a normal end: once a process is reaped the JDK closes its pipe under a reader
-                // blocked in it ("Stream closed"). A worker killed for a cancel or a timeout got
-                // here, and was logged as a protocol error and SIGKILLed inside its kill grace.
-                log.debug("Worker {} (pid {}) exited while its frames were read: {}", worker.id, worker.pid, e.getMessage());
-            } else {
-                log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
-                worker.process.destroyForcibly();
-            }
+            log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
+            worker.process.destroyForcibly();
         }
         int exitCode;
         while (true) {
