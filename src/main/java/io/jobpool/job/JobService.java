@@ -137,10 +137,7 @@ public final class JobService {
         if (!inserted.created()) {
             worker.ifPresent(LocalNode.WorkerReservation::release);
             queueDepth.release(1);
-            if (!job.requestHash().equals(inserted.requestHash())) {
-                throw JobException.idempotencyConflict(submission.idempotencyKey(), inserted.job().id());
-            }
-            return new Submitted(inserted.job(), false);
+            return repeat(job, submission, inserted);
         }
         metrics.submitted(job.task());
         if (worker.isPresent()) {
@@ -165,12 +162,15 @@ public final class JobService {
         if (job.idempotencyKey() == null) {
             return Optional.empty();
         }
-        return store.findByIdempotencyKey(job.idempotencyKey()).map(first -> {
-            if (!job.requestHash().equals(first.requestHash())) {
-                throw JobException.idempotencyConflict(submission.idempotencyKey(), first.job().id());
-            }
-            return new Submitted(first.job(), false);
-        });
+        return store.findByIdempotencyKey(job.idempotencyKey()).map(first -> repeat(job, submission, first));
+    }
+
+    /** The first job stored under the submission's key, or a conflict if that job came from another body. */
+    private static Submitted repeat(NewJob job, Submission submission, JobStore.Inserted first) {
+        if (!job.requestHash().equals(first.requestHash())) {
+            throw JobException.idempotencyConflict(submission.idempotencyKey(), first.job().id());
+        }
+        return new Submitted(first.job(), false);
     }
 
     /** Checks a submission against the configured bounds; batches check their job options here too. */
