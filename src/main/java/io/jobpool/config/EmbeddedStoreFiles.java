@@ -1,6 +1,7 @@
 package io.jobpool.config;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.jobpool.store.CachedStatements;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,7 +25,9 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  *       one process: at start it takes every RUNNING job for an orphan of its own previous run,
  *       and it claims without row locks. SQLite itself would let a second process open the file,
  *       so this lock refuses it, with what to do instead (PostgreSQL for several replicas);</li>
- *   <li>imports the H2 store an earlier jobpool left in that directory ({@link H2StoreImport}).</li>
+ *   <li>imports the H2 store an earlier jobpool left in that directory ({@link H2StoreImport});</li>
+ *   <li>gives the pool connections that keep their prepared statements ({@link CachedStatements}),
+ *       in-memory stores too.</li>
  * </ul>
  */
 final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
@@ -41,6 +44,10 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
                 lock(file);
                 H2StoreImport.importIfPresent(file, hikari.getJdbcUrl());
             });
+            if (hikari.getJdbcUrl() != null && hikari.getJdbcUrl().startsWith(SQLITE) && hikari.getDataSource() == null) {
+                // The pool's connections keep their prepared statements (the URL and its settings still apply).
+                hikari.setDataSource(new CachedStatements(hikari.getJdbcUrl(), hikari.getDataSourceProperties()));
+            }
         }
         return bean;
     }

@@ -1,29 +1,39 @@
 package io.jobpool.job;
 
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.BitSet;
 
 /**
- * A batch's items as the request listed them: each item's compact JSON text, back to back in one
- * UTF-8 array, with where each ends and whether it is an array. A request's million items are
- * copied into chunk arguments from here; as a tree they were a million nodes, and on two cores the
- * collector's copying of them cost as much as the rest of the submit.
+ * A batch's items as the request listed them: each item's compact JSON text, back to back, with
+ * where each ends and whether it is an array. A request's million items are copied into chunk
+ * arguments from here; as a tree they were a million nodes, and on two cores the collector's
+ * copying of them cost as much as the rest of the submit.
+ *
+ * <p>The text is kept in segments of {@value #SEGMENT_BYTES} bytes, not one array: a million
+ * items are 7 MB, and an array that size (and each one a growing buffer doubles into) is a
+ * humongous object for G1, which starts a concurrent marking of the whole heap. That marking cost
+ * about a tenth of the server's CPU per million-item map, and its removal 10 % of the map's time
+ * (bench/README.md).
  */
 public final class BatchItems {
 
-    /** What a request's {@code items} held when it was not an array. */
-    public static final BatchItems NOT_AN_ARRAY = new BatchItems(new byte[0], new int[0], new BitSet(), -1);
+    /** Below half of G1's smallest region (1 MB), so no segment is ever a humongous object. */
+    static final int SEGMENT_BYTES = 1 << 18;
 
-    /** {@code [item,item,...]}: the items' texts separated by single commas, in brackets. */
-    private final byte[] json;
-    /** End (exclusive) of each item in {@link #json}; item {@code i} starts after the comma that ends item {@code i - 1}. */
+    /** What a request's {@code items} held when it was not an array. */
+    public static final BatchItems NOT_AN_ARRAY = new BatchItems(new byte[0][], new int[0], new BitSet(), -1);
+
+    /** {@code [item,item,...]}: the items' texts separated by single commas, in brackets, cut into segments. */
+    private final byte[][] segments;
+    /** End (exclusive) of each item in the text; item {@code i} starts after the comma that ends item {@code i - 1}. */
     private final int[] ends;
     private final BitSet arrays;
     private final int size;
 
-    private BatchItems(byte[] json, int[] ends, BitSet arrays, int size) {
-        this.json = json;
+    private BatchItems(byte[][] segments, int[] ends, BitSet arrays, int size) {
+        this.segments = segments;
         this.ends = ends;
         this.arrays = arrays;
         this.size = size;
@@ -66,7 +76,7 @@ public final class BatchItems {
         if (starmap) {
             byte[] args = new byte[last - first + 2];
             args[0] = '[';
-            System.arraycopy(json, first, args, 1, last - first);
+            copy(first, args, 1, last - first);
             args[args.length - 1] = ']';
             return new String(args, StandardCharsets.UTF_8);
         }
@@ -80,7 +90,7 @@ public final class BatchItems {
             }
             args[at++] = '[';
             int start = start(i);
-            System.arraycopy(json, start, args, at, ends[i] - start);
+            copy(start, args, at, ends[i] - start);
             at += ends[i] - start;
             args[at++] = ']';
         }
@@ -88,12 +98,74 @@ public final class BatchItems {
         return new String(args, 0, at, StandardCharsets.UTF_8);
     }
 
-    /** Collects items, in order, as a JSON writer emits them into one array. */
+    /** Copies {@code length} bytes of the text from {@code position} on, across segments. */
+    private void copy(int position, byte[] to, int at, int length) {
+        while (length > 0) {
+            byte[] segment = segments[position / SEGMENT_BYTES];
+            int offset = position % SEGMENT_BYTES;
+            int n = Math.min(length, SEGMENT_BYTES - offset);
+            System.arraycopy(segment, offset, to, at, n);
+            position += n;
+            at += n;
+            length -= n;
+        }
+    }
+
+    /**
+     * Collects items, in order, as a JSON writer emits them into one array through
+     * {@link #output()}.
+     */
     public static final class Builder {
 
         private int[] ends = new int[1024];
         private final BitSet arrays = new BitSet();
         private int size;
+        private byte[][] segments = new byte[4][];
+        private int written;
+
+        /** Where the writer puts the array's text: {@code [} then the items, separated by single commas, then {@code ]}. */
+        public OutputStream output() {
+            return new OutputStream() {
+                @Override
+                public void write(int b) {
+                    segment()[written++ % SEGMENT_BYTES] = (byte) b;
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) {
+                    while (length > 0) {
+                        byte[] segment = segment();
+                        int n = Math.min(length, segment.length - written % SEGMENT_BYTES);
+                        System.arraycopy(bytes, offset, segment, written % SEGMENT_BYTES, n);
+                        written += n;
+                        offset += n;
+                        length -= n;
+                    }
+                }
+            };
+        }
+
+        /**
+         * The segment the next byte goes into, with room for it. The first grows by doubling up to
+         * full size, so a small batch holds a small array; the others are allocated full size.
+         */
+        private byte[] segment() {
+            int index = written / SEGMENT_BYTES;
+            if (index == segments.length) {
+                segments = Arrays.copyOf(segments, index * 2);
+            }
+            if (segments[index] == null) {
+                segments[index] = new byte[index == 0 ? 1024 : SEGMENT_BYTES];
+            } else if (written % SEGMENT_BYTES >= segments[index].length) {
+                segments[index] = Arrays.copyOf(segments[index], Math.min(SEGMENT_BYTES, segments[index].length * 2));
+            }
+            return segments[index];
+        }
+
+        /** How many bytes of the text {@link #output()} has received. */
+        public int written() {
+            return written;
+        }
 
         /**
          * Records the next item, whose text ended at {@code end} in the array being written (the
@@ -109,9 +181,9 @@ public final class BatchItems {
             ends[size++] = end;
         }
 
-        /** @param json the whole array as written: {@code [} then the items then {@code ]} */
-        public BatchItems build(byte[] json) {
-            return new BatchItems(json, ends, arrays, size);
+        /** The items, once the writer has written and flushed the whole array. */
+        public BatchItems build() {
+            return new BatchItems(segments, ends, arrays, size);
         }
     }
 }

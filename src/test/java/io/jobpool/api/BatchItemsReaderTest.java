@@ -66,4 +66,25 @@ class BatchItemsReaderTest {
         assertThat(items.args(999_998, 1_000_000, false)).isEqualTo("[[999998],[999999]]");
         assertThat(items.args(0, 3, true)).isEqualTo("[0,1,2]");
     }
+
+    @Test
+    void itemsAreCutExactlyWhereverTheTextIsSplitInMemory() {
+        // Kept in 256 KiB pieces: items cross the boundaries, one is longer than a piece.
+        String big = "x".repeat(600_000);
+        StringBuilder request = new StringBuilder("[");
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 60_000; i++) {
+            String item = i == 30_000 ? "\"" + big + "\"" : i % 3 == 0 ? "[" + i + ",-" + i + "]" : Integer.toString(i * 7919);
+            request.append(i == 0 ? "" : ",").append(item);
+            expected.add(item);
+        }
+        BatchItems items = items(request.append("]").toString());
+        assertThat(items.size()).isEqualTo(60_000);
+        for (int i = 0; i < 60_000; i += 1 + i % 97) {
+            assertThat(items.args(i, i + 1, false)).isEqualTo("[[" + expected.get(i) + "]]");
+            assertThat(items.length(i)).isEqualTo(expected.get(i).length());
+        }
+        assertThat(items.args(29_999, 30_002, false)).isEqualTo("[[" + String.join("],[", expected.subList(29_999, 30_002)) + "]]");
+        assertThat(items.args(0, 60_000, false)).isEqualTo("[[" + String.join("],[", expected) + "]]");
+    }
 }

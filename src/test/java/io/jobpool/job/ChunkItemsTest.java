@@ -51,7 +51,9 @@ class ChunkItemsTest {
         List<String> returned = List.of(
                 "[{\"result\":1},{\"result\":-2.5e3,\"attempts\":2},{\"result\":\"a,}\\\"]{\"},{\"result\":{\"x\":[1,{\"y\":\"]\"}]}}]",
                 "[ { \"result\" : true } , {\"result\":null,\"attempts\":3}, {\"result\":false} ]",
-                "[{\"result\":[]},{\"result\":\"\"}]");
+                "[{\"result\":[]},{\"result\":\"\"}]",
+                // Chars beyond Latin-1, a surrogate pair among them, before and inside the boundaries.
+                "[{\"result\":\"\u2713\\\"\u20ac\"},{\"result\":[\"\ud83d\ude00]\",\"\u0151\"]},{\"result\":\"\u00e9\"}]");
         for (String result : returned) {
             int count = ChunkItems.summarize(result).outcomes();
             // The parser's reading: the same text with an outcome it cannot take the quick way appended, then cut off.
@@ -64,6 +66,8 @@ class ChunkItemsTest {
         assertThat(read(JobStatus.SUCCEEDED, returned.get(0), null, 0, 4)).extracting(ItemOutcome::result)
                 .containsExactly("1", "-2.5e3", "\"a,}\\\"]{\"", "{\"x\":[1,{\"y\":\"]\"}]}");
         assertThat(ChunkItems.summarize(returned.get(1))).isEqualTo(new ChunkItems.Summary(3, 3, 0, 1, null));
+        assertThat(read(JobStatus.SUCCEEDED, returned.get(3), null, 0, 3)).extracting(ItemOutcome::result)
+                .containsExactly("\"\u2713\\\"\u20ac\"", "[\"\ud83d\ude00]\",\"\u0151\"]", "\"\u00e9\"");
         // Not JSON the workers write: left to the parser, which rejects it.
         assertThatThrownBy(() -> ChunkItems.summarize("[{\"result\":tru}]")).isInstanceOf(RuntimeException.class);
     }

@@ -38,6 +38,9 @@ class FrameCodecTest {
         assertThatThrownBy(() -> FrameCodec.read(in)).isInstanceOf(EOFException.class);
     }
 
+    private static final String LONG_ARGS = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "[" + i + "]")
+            .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+
     /** Every message kind with its fields set, and with what may be null left null. */
     private static final List<Message> EVERY_KIND = List.of(
             new Message.Init(true, "sleep", "[1]", 100),
@@ -53,7 +56,13 @@ class FrameCodecTest {
             new Message.Succeeded("id", "{\"a\":1}"),
             new Message.Succeeded("id", null),
             new Message.Failed("id", "java.lang.Error", "no", "trace"),
-            new Message.Failed("id", "ValueError", null, null));
+            new Message.Failed("id", "ValueError", null, null),
+            // Long texts: plain ASCII ones are copied as bytes, anything JSON escapes the usual way.
+            new Message.Run("id", "square", LONG_ARGS, "{}", 1, true, null),
+            new Message.Succeeded("id", "{\"results\":[" + "12345,".repeat(100) + "6]}"),
+            new Message.Run("id", "echo", "[\"" + "tab\t,".repeat(100) + "\"]", "{}", 1),
+            new Message.Succeeded("id", "[\"" + "caf\u00e9 \u2713 \\ / ".repeat(40) + "\"]"),
+            new Message.Succeeded("id", "[\"" + "x".repeat(300) + "\u007f\"]"));
 
     /**
      * The frames are written and read without data binding, but the JSON is the one data binding
