@@ -216,7 +216,13 @@ final class WorkerJson {
         } else if (type == JsonParser.NumberType.LONG) {
             out.writeNumber(node.longValue());
         } else if (type == JsonParser.NumberType.BIG_INTEGER) {
-            out.writeNumber(node.bigIntegerValue());
+            // The same digits; printing a long is several times quicker than a BigInteger.
+            BigInteger value = node.bigIntegerValue();
+            if (value.bitLength() < 64) {
+                out.writeNumber(value.longValue());
+            } else {
+                out.writeNumber(value);
+            }
         } else if (type == JsonParser.NumberType.FLOAT) {
             out.writeNumber(node.floatValue());
         } else if (type == JsonParser.NumberType.BIG_DECIMAL) {

@@ -22,6 +22,11 @@ class BuiltInTasksTest extends ServiceTest {
         assertThat(api.run("{\"task\":\"square\",\"args\":[7]}", 10).get("result").asLong()).isEqualTo(49);
         assertThat(api.run("{\"task\":\"square\",\"kwargs\":{\"x\":3000000000}}", 10).get("result").toString())
                 .isEqualTo("9000000000000000000");
+        // Around the largest square a long holds, and beyond: exact either side.
+        for (String x : new String[] {"3037000499", "-3037000500", "3037000500", "12345678901234567890"}) {
+            assertThat(api.run("{\"task\":\"square\",\"args\":[" + x + "]}", 10).get("result").toString())
+                    .as(x).isEqualTo(new java.math.BigInteger(x).pow(2).toString());
+        }
         assertThat(api.run("{\"task\":\"square\",\"args\":[1.5]}", 10).get("result").asDouble()).isEqualTo(2.25);
     }
 

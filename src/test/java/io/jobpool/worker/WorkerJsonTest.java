@@ -42,6 +42,7 @@ class WorkerJsonTest {
         List<Object> values = List.of(
                 "text with \"quotes\", \u00e9 and \u2028", 7, -7L, Long.MAX_VALUE, (short) 3, (byte) -1, 0.1, 1e300, -0.0,
                 Double.NaN, Float.POSITIVE_INFINITY, 1.5f, true, new BigInteger("-98765432109876543210"),
+                new BigInteger("42"), new BigInteger("-9223372036854775808"), new BigInteger("9223372036854775808"),
                 new BigDecimal("1E+3"), nested, withNull, new String[] {"x", "y"}, new long[] {1L << 40},
                 new double[] {0.5, 2}, new TreeMap<>(Map.of("z", 1, "y", 2)),
                 MAPPER.readTree("{\"n\":[1,2.5,null,{\"deep\":true}],\"s\":\"v\"}"),
