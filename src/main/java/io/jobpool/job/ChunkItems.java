@@ -250,16 +250,30 @@ public final class ChunkItems {
             if (i < 0 || i >= length || at(text, i) != '[') {
                 return null;
             }
-            int[] spans = new int[Math.max(3, Math.min(length / 2, 3 << 16))];
+            // About 12 bytes per value (a map of numbers); more values grow it.
+            int[] spans = new int[Math.max(3, Math.min(length / 4, 3 << 16))];
             int n = 0;
             i = skipSpace(text, i + 1);
             if (i < length && at(text, i) == ']') {
                 return closesObject(text, i) ? new int[0] : null;
             }
             while (true) {
-                int end = valueEnd(text, i);
-                if (end < 0) {
+                if (i >= length) {
                     return null;
+                }
+                int end;
+                byte first = text[i];
+                if (first == '-' || (first >= '0' && first <= '9')) {
+                    // A number, the usual value, scanned in place: this loop is most of a results request.
+                    end = i + 1;
+                    while (end < length && NUMBER_CHAR[text[end] & 0xff]) {
+                        end++;
+                    }
+                } else {
+                    end = valueEnd(text, i);
+                    if (end < 0) {
+                        return null;
+                    }
                 }
                 if (n + 3 > spans.length) {
                     spans = java.util.Arrays.copyOf(spans, spans.length * 2);
@@ -267,6 +281,10 @@ public final class ChunkItems {
                 spans[n++] = i;
                 spans[n++] = end;
                 spans[n++] = 1;
+                if (end + 1 < length && text[end] == ',' && text[end + 1] > ' ') {
+                    i = end + 1; // the workers' compact "v,v": no space to skip
+                    continue;
+                }
                 i = skipSpace(text, end);
                 if (i < length && at(text, i) == ',') {
                     i = skipSpace(text, i + 1);

@@ -153,6 +153,8 @@ class ChunkItemsTest {
         // Not JSON: left to the parser, which rejects it.
         assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[tru]}")).isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[1,}")).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[1,")).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> ChunkItems.summarize("{\"results\":[12")).isInstanceOf(RuntimeException.class);
     }
 
     @Test
