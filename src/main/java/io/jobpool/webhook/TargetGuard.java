@@ -79,25 +79,133 @@ final class TargetGuard implements CallbackTargets {
         if (trusted(uri)) {
             return Optional.empty();
         }
+        Optional<String> oddLiteral = oddLiteral(uri.getHost());
+        if (oddLiteral.isPresent()) {
+            return oddLiteral;
+        }
         InetAddress[] addresses;
         try {
-            addresses = resolver.resolve(uri.getHost());
+            addresses = resolver.resolve(withoutTrailingDot(uri.getHost()));
         } catch (UnknownHostException e) {
             return refuseUnresolvable ? Optional.of("host " + uri.getHost() + " does not resolve") : Optional.empty();
         }
         for (InetAddress address : addresses) {
             if (!isPublic(address)) {
-                String kind = kind(address);
-                return Optional.of("host " + uri.getHost() + " resolves to " + address.getHostAddress() + ", "
-                        + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses");
+                return Optional.of(refusalOf(uri.getHost(), address));
             }
         }
         return Optional.empty();
     }
 
+    private static String refusalOf(String host, InetAddress address) {
+        String kind = kind(address);
+        return "host " + host + " resolves to " + address.getHostAddress() + ", "
+                + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses";
+    }
+
+    /**
+     * Why a host that is an address in a spelling Java does not read is refused, if it is one. C
+     * resolvers, curl and browsers read {@code 2130706433}, {@code 0x7f000001}, {@code 0177.0.0.1}
+     * and {@code 127.1} as 127.0.0.1, and {@code [::1%25lo]} as ::1 with a zone; Java resolves
+     * none of them, so at submit they passed as "does not resolve yet". A proxy or another client
+     * in between may read them as the address they spell, so they are refused at submit: a
+     * non-public one as that address, a public one with the standard spelling to use instead.
+     */
+    private Optional<String> oddLiteral(String host) {
+        Optional<InetAddress> literal = literal(host);
+        if (literal.isEmpty()) {
+            return Optional.empty();
+        }
+        InetAddress address = literal.get();
+        if (!isPublic(address)) {
+            return Optional.of(refusalOf(host, address));
+        }
+        boolean standard = host.equals(address.getHostAddress()) || (host.startsWith("[") && host.indexOf('%') < 0);
+        return standard ? Optional.empty()
+                : Optional.of("host " + host + " spells the address " + address.getHostAddress() + " in a form not every client"
+                        + " reads alike; write it as " + address.getHostAddress());
+    }
+
+    /**
+     * The address {@code host} spells as a literal: a bracketed IPv6 address (its zone dropped), or
+     * IPv4 as {@code inet_aton} reads it (one to four parts, each decimal, {@code 0x} hex or
+     * {@code 0} octal, the last filling the remaining bytes). Empty for a name.
+     */
+    static Optional<InetAddress> literal(String host) {
+        if (host.startsWith("[") && host.endsWith("]")) {
+            String inner = host.substring(1, host.length() - 1);
+            int zone = inner.indexOf('%');
+            try {
+                return Optional.of(InetAddress.ofLiteral(zone >= 0 ? inner.substring(0, zone) : inner));
+            } catch (IllegalArgumentException notAnAddress) {
+                return Optional.empty();
+            }
+        }
+        String[] parts = withoutTrailingDot(host).split("\\.", -1);
+        if (parts.length > 4) {
+            return Optional.empty();
+        }
+        long[] values = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            values[i] = part(parts[i]);
+            if (values[i] < 0) {
+                return Optional.empty();
+            }
+        }
+        long address = 0;
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (values[i] > 0xff) {
+                return Optional.empty();
+            }
+            address |= values[i] << (24 - 8 * i);
+        }
+        long last = values[parts.length - 1];
+        if (last >= 1L << (8 * (5 - parts.length))) {
+            return Optional.empty();
+        }
+        address |= last;
+        byte[] bytes = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+        try {
+            return Optional.of(InetAddress.getByAddress(bytes));
+        } catch (UnknownHostException impossible) {
+            return Optional.empty();
+        }
+    }
+
+    /** One part of an {@code inet_aton} address, or -1 if it is not a number (then the host is a name). */
+    private static long part(String text) {
+        int radix = 10;
+        String digits = text;
+        if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
+            radix = 16;
+            digits = text.substring(2);
+        } else if (text.length() > 1 && text.startsWith("0")) {
+            radix = 8;
+            digits = text.substring(1);
+        }
+        if (digits.isEmpty() || digits.length() > 12) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < digits.length(); i++) {
+            int digit = Character.digit(digits.charAt(i), radix);
+            if (digit < 0) {
+                return -1;
+            }
+            value = value * radix + digit;
+        }
+        return value;
+    }
+
+    /** {@code localhost.} is {@code localhost}: the fully qualified spelling of a name Java does not resolve. */
+    private static String withoutTrailingDot(String host) {
+        return host.endsWith(".") && host.length() > 1 ? host.substring(0, host.length() - 1) : host;
+    }
+
     /** Whether {@code uri} may be called without the address filter: an allowed host, or any with private targets allowed. */
     boolean trusted(URI uri) {
-        return allowPrivateTargets || (uri.getHost() != null && allowedHosts.contains(uri.getHost().toLowerCase(Locale.ROOT)));
+        return allowPrivateTargets
+                || (uri.getHost() != null && allowedHosts.contains(withoutTrailingDot(uri.getHost()).toLowerCase(Locale.ROOT)));
     }
 
     static boolean isPublic(InetAddress address) {

@@ -70,6 +70,40 @@ class TargetGuardTest {
         assertThat(defaults.refusal("https://nowhere.example/")).hasValue("host nowhere.example does not resolve");
     }
 
+    /** Spellings that C resolvers, curl and browsers read as loopback, private or metadata addresses, and Java does not resolve. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/", "http://0x7f.1/",
+            "http://0xA9.254.169.254/", "http://012.1.2.3/", "http://localhost./hook", "http://internal.example./",
+            "http://127.0.0.1./", "http://[::1%25lo]/", "http://[fe80::1%25eth0]/"})
+    void oddSpellingsOfNonPublicAddressesAreRefusedAtSubmit(String url) {
+        TargetGuard withLocalhost = new TargetGuard(false, List.of(), host -> host.equals("localhost")
+                ? new InetAddress[] {InetAddress.getLoopbackAddress()} : RESOLVER.resolve(host));
+        assertThatExceptionOfType(WebhookTargetRefusedException.class).isThrownBy(() -> withLocalhost.check("callbackUrl", url));
+        // Java's URI finds no host at all in some (127.1, 0x7f.1): refused as naming none.
+        assertThat(withLocalhost.refusal(url)).get().asString().containsAnyOf("webhooks only go to public addresses", "it names no host");
+    }
+
+    @Test
+    void aPublicAddressInAnOddSpellingIsRefusedWithTheSpellingToUse() {
+        assertThat(defaults.refusal("http://0x5db8d70e/")).hasValue("host 0x5db8d70e spells the address 93.184.215.14 in a form"
+                + " not every client reads alike; write it as 93.184.215.14");
+        assertThat(defaults.refusal("http://93.184.215.14/")).isEmpty();
+        assertThat(defaults.refusal("http://hooks.example.com./")).isEmpty();
+    }
+
+    @Test
+    void inetAtonReadsOneToFourPartsAndNamesAreNotAddresses() throws Exception {
+        assertThat(TargetGuard.literal("2130706433")).hasValue(InetAddress.getByName("127.0.0.1"));
+        assertThat(TargetGuard.literal("10.0x10203")).hasValue(InetAddress.getByName("10.1.2.3"));
+        assertThat(TargetGuard.literal("192.168.0x1.01")).hasValue(InetAddress.getByName("192.168.1.1"));
+        assertThat(TargetGuard.literal("[::1%25lo]")).hasValue(InetAddress.getByName("::1"));
+        // Out of range, too many parts, invalid digits, or a name: not a literal.
+        for (String name : new String[] {"256.1.1.1", "1.2.3.4.5", "4294967296", "08.1.1.1", "0x", "hooks.example.com", "1e3", "[zz]"}) {
+            assertThat(TargetGuard.literal(name)).as(name).isEmpty();
+        }
+    }
+
     @Test
     void theAddressPredicateRefusesAPrivateAddressWhateverItsName() throws Exception {
         assertThat(TargetGuard.isPublic(InetAddress.getByAddress("internal.example", new byte[] {10, 1, 2, 3}))).isFalse();

@@ -43,7 +43,8 @@ class WebhookTargetRefusedTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://127.0.0.1/hook", "http://localhost:8080/hook", "http://169.254.169.254/latest/meta-data/",
-            "http://[::1]/hook", "http://10.1.2.3/hook", "http://192.168.0.10/hook"})
+            "http://[::1]/hook", "http://10.1.2.3/hook", "http://192.168.0.10/hook", "http://0x7f000001/hook",
+            "http://2130706433/hook", "http://localhost./hook"})
     void aCallbackToANonPublicAddressIs422WebhookTargetRefused(String url) {
         ApiClient.Response response = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[3],\"callbackUrl\":\"" + url + "\"}");
 
