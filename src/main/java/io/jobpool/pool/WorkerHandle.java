@@ -26,12 +26,18 @@ final class WorkerHandle {
     final WorkerProcesses processes;
     private final DataOutputStream stdin;
     /** Frames for the worker, written by its sender thread in order; a poison pill ends that thread. */
-    private final java.util.concurrent.LinkedBlockingQueue<Message.ToWorker> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.LinkedBlockingQueue<Outgoing> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
     /** Held while a frame is written to {@link #stdin}, by the sender thread or by {@link #send} in place. */
     private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
     /** Frames queued for the sender thread and not yet written: a frame may skip the queue only when none is. */
     private final java.util.concurrent.atomic.AtomicInteger unwritten = new java.util.concurrent.atomic.AtomicInteger();
-    private static final Message.ToWorker STOP_SENDING = new Message.Shutdown();
+    private static final Outgoing STOP_SENDING = new Outgoing(new Message.Shutdown(), null);
+
+    /**
+     * A queued frame: the message, and its encoding when {@link #send} already made it (a chunk's
+     * frame is tens of kilobytes, and was encoded twice).
+     */
+    private record Outgoing(Message.ToWorker message, byte[] payload) {}
     /**
      * The largest frame {@link #send} writes in place: a sixteenth of a Linux pipe's 64 KB, so
      * even a worker that has not read its last few frames cannot make the write block.
@@ -80,10 +86,12 @@ final class WorkerHandle {
      * exit event follows.
      */
     void send(Message.ToWorker message) {
+        byte[] encoded = null;
         if (unwritten.get() == 0 && writing.tryLock()) {
             try {
                 if (unwritten.get() == 0) {
                     byte[] payload = FrameCodec.encode(message);
+                    encoded = payload;
                     if (payload.length <= WRITE_IN_PLACE_BYTES) {
                         try {
                             FrameCodec.writeEncoded(stdin, payload);
@@ -98,16 +106,16 @@ final class WorkerHandle {
             }
         }
         unwritten.incrementAndGet();
-        outbox.add(message);
+        outbox.add(new Outgoing(message, encoded));
     }
 
     /** The sender thread's loop: writes queued frames in order until the worker is gone. */
     void sendLoop() {
         try {
-            for (Message.ToWorker message = outbox.take(); message != STOP_SENDING; message = outbox.take()) {
+            for (Outgoing frame = outbox.take(); frame != STOP_SENDING; frame = outbox.take()) {
                 writing.lock();
                 try {
-                    FrameCodec.write(stdin, message);
+                    FrameCodec.writeEncoded(stdin, frame.payload() != null ? frame.payload() : FrameCodec.encode(frame.message()));
                 } finally {
                     unwritten.decrementAndGet();
                     writing.unlock();

@@ -31,7 +31,7 @@ final class MessageJson {
     private MessageJson() {}
 
     static byte[] write(Message message) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(sizeHint(message));
         try (JsonGenerator out = FACTORY.createGenerator(ObjectWriteContext.empty(), bytes)) {
             out.writeStartObject();
             // A chain of instanceof, not a switch over the sealed type: a pattern switch makes the
@@ -95,6 +95,21 @@ final class MessageJson {
             out.writeEndObject();
         }
         return bytes.toByteArray();
+    }
+
+    /** Room for the message's long texts up front: a chunk's frame doubled its buffer nine times on the way to 70 KB. */
+    private static int sizeHint(Message message) {
+        int texts = 0;
+        if (message instanceof Message.Run m) {
+            texts = length(m.args()) + length(m.kwargs()) + length(m.previous());
+        } else if (message instanceof Message.Succeeded m) {
+            texts = length(m.result());
+        }
+        return 128 + texts + texts / 8;
+    }
+
+    private static int length(String text) {
+        return text == null ? 0 : text.length();
     }
 
     /** Below this many chars a string is written the usual way: the check below pays off only for long ones. */
