@@ -66,7 +66,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                     "the Accept header rules out every media type (q=0)", Problems.instance(request.getRequestURI()));
             return;
         }
-        chain.doFilter(screened, response);
+        chain.doFilter(screened, new OneWriteResponse(response));
     }
 
     /**
@@ -174,5 +174,25 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
 
     private static String abbreviate(String value) {
         return value.length() > 100 ? value.substring(0, 100) + "..." : value;
+    }
+
+    /**
+     * A response that is not committed by {@code flushBuffer()}. Spring MVC flushes every response
+     * it writes from a return value, which commits it before its length is known: the body then
+     * went out chunked, in two writes (the body, then the last chunk). Left to the container, a
+     * body that fits its buffer leaves in one write with a {@code Content-Length}; a larger one is
+     * sent as the buffer fills, as before. Flushes of the output stream itself (a stream of NDJSON
+     * lines) still go out at once.
+     */
+    static final class OneWriteResponse extends jakarta.servlet.http.HttpServletResponseWrapper {
+
+        OneWriteResponse(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public void flushBuffer() {
+            // Committed when the request ends, or when the body outgrows the buffer.
+        }
     }
 }

@@ -41,13 +41,14 @@ class WebhookSenderTest {
     void theConnectionIsRefusedWhenTheHostNoLongerResolvesToAPublicAddress() throws Exception {
         // The guard's lookup said public (as DNS did at submit); the connection resolves again and
         // finds loopback, as after a DNS rebinding. Spring Boot's InetAddressFilter in the client refuses it.
+        // A name, not a literal: the guard reads an address literal itself, without its resolver.
         TargetGuard fooled = new TargetGuard(false, List.of(),
                 host -> new InetAddress[] {InetAddress.getByAddress(host, new byte[] {93, (byte) 184, (byte) 215, 14})});
         try (WebhookSender sender = sender(fooled)) {
-            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+            AttemptResult result = sender.send(delivery("http://localhost:" + receiver.getAddress().getPort() + "/hook"));
 
             assertThat(result.statusCode()).isNull();
-            assertThat(result.error()).isEqualTo("target refused at connect: host 127.0.0.1 no longer resolves to a public address");
+            assertThat(result.error()).isEqualTo("target refused at connect: host localhost no longer resolves to a public address");
             assertThat(hits).hasValue(0);
         }
     }
