@@ -258,22 +258,9 @@ public final class ChunkItems {
                 return closesObject(text, i) ? new int[0] : null;
             }
             while (true) {
-                if (i >= length) {
+                int end = valueEnd(text, i);
+                if (end < 0) {
                     return null;
-                }
-                int end;
-                byte first = text[i];
-                if (first == '-' || (first >= '0' && first <= '9')) {
-                    // A number, the usual value, scanned in place: this loop is most of a results request.
-                    end = i + 1;
-                    while (end < length && NUMBER_CHAR[text[end] & 0xff]) {
-                        end++;
-                    }
-                } else {
-                    end = valueEnd(text, i);
-                    if (end < 0) {
-                        return null;
-                    }
                 }
                 if (n + 3 > spans.length) {
                     spans = java.util.Arrays.copyOf(spans, spans.length * 2);
@@ -407,8 +394,9 @@ public final class ChunkItems {
             // A number or a literal; what follows it is checked by the caller (a comma, a bracket),
             // and anything else is left to the parser to reject.
             if (first == '-' || (first >= '0' && first <= '9')) {
+                // A number, the usual value: this loop is most of a results request.
                 int j = i + 1;
-                while (j < length && isNumberChar(text[j])) {
+                while (j < length && NUMBER_CHAR[text[j] & 0xff]) {
                     j++;
                 }
                 return j;
@@ -426,10 +414,6 @@ public final class ChunkItems {
             for (char c : "0123456789.eE-+".toCharArray()) {
                 NUMBER_CHAR[c] = true;
             }
-        }
-
-        private static boolean isNumberChar(byte c) {
-            return NUMBER_CHAR[c & 0xff];
         }
 
         /** Past the closing quote of the string whose opening quote is at {@code i}, or -1. */
