@@ -70,6 +70,13 @@ class NodeConfiguration {
      * protocol on stdout. The native heap is trimmed every few seconds: the JIT's compiler arenas
      * are freed to malloc but not to the system, and left a worker that had run a few thousand jobs
      * 10 MB larger when idle (57 MB RSS instead of 47; {@code jcmd <pid> System.trim_native_heap}).
+     *
+     * <p>The AOT cache is mapped at the address it was made for ({@code ArchiveRelocationMode=0},
+     * the default before JDK 20; the JVM still relocates it when that address is taken). Relocated,
+     * every page of the cache is rewritten with adjusted pointers and is private to its worker:
+     * 11 of its 14 MB were private dirty in each idle worker. Mapped in place, most pages stay
+     * shared between workers: an idle worker's PSS fell from 28 to 22.5 MiB. What it gives up is a
+     * random address for class metadata in a process that runs task code, not untrusted input.
      */
     private static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
         List<String> options = new ArrayList<>(List.of(
@@ -81,6 +88,8 @@ class NodeConfiguration {
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData",
                 "-XX:TrimNativeHeapInterval=5000",
+                "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:ArchiveRelocationMode=0",
                 "-Dfile.encoding=UTF-8",
                 "-Dstdout.encoding=UTF-8",
                 "-Dstderr.encoding=UTF-8"));
