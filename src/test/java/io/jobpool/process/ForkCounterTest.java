@@ -2,39 +2,34 @@ package io.jobpool.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-/** Tests for {@link ForkCounter}: reading the kernel's fork count, and when a reading is trusted. */
+/** Tests for {@link ForkCounter}: reading the kernel's last PID, and when a reading is trusted. */
 class ForkCounterTest {
 
     @Test
-    void readsTheProcessesLineWhereverItIs() throws IOException {
-        assertThat(ForkCounter.processes(stat("cpu  1 2 3\nctxt 99\nprocesses 510548\nprocs_running 2\n")))
-                .isEqualTo(OptionalLong.of(510548));
-        // Past the first buffer, with a long interrupts line before it as on a many-core machine.
-        String big = "cpu  1 2 3\nintr " + "12345 ".repeat(5000) + "\nprocesses 77\n";
-        assertThat(ForkCounter.processes(stat(big))).isEqualTo(OptionalLong.of(77));
-        // Delivered in small reads, as a pipe or procfs may.
-        assertThat(ForkCounter.processes(trickle("cpu 0\nprocesses 4242\n"))).isEqualTo(OptionalLong.of(4242));
+    void readsTheLastFieldOfLoadavg() {
+        assertThat(lastPid("0.50 0.40 0.30 2/345 12345\n")).isEqualTo(OptionalLong.of(12345));
+        assertThat(lastPid("12.00 9.75 3.20 17/20113 4194303")).isEqualTo(OptionalLong.of(4194303));
     }
 
     @Test
-    void withoutAProcessesLineThereIsNoCount() throws IOException {
-        assertThat(ForkCounter.processes(stat("cpu  1 2 3\nprocs_running 2\n"))).isEmpty();
-        assertThat(ForkCounter.processes(stat("cpu 1\nprocesses x\n"))).isEmpty();
-        assertThat(ForkCounter.processes(stat(""))).isEmpty();
+    void aTextOfAnotherShapeIsNoCount() {
+        assertThat(lastPid("")).isEmpty();
+        assertThat(lastPid("\n")).isEmpty();
+        assertThat(lastPid("0.50 0.40 0.30 2/345\n")).as("four fields").isEmpty();
+        assertThat(lastPid("0.50 0.40 0.30 2/345 12x\n")).isEmpty();
+        assertThat(lastPid("0.50 0.40 0.30 2/345 1234567890123456789\n")).as("not a PID").isEmpty();
+        assertThat(lastPid("12345")).isEmpty();
     }
 
     @Test
-    void theLiveCountMovesAcrossAForkAndIsTrustedOnlyThen() throws Exception {
+    void theLiveFigureMovesAcrossAForkAndIsTrustedOnlyThen() throws Exception {
         OptionalLong before = ForkCounter.read();
         if (before.isEmpty()) {
-            assertThat(System.getProperty("os.name")).as("only Linux has /proc/stat").doesNotContain("Linux");
+            assertThat(System.getProperty("os.name")).as("only Linux has /proc/loadavg").doesNotContain("Linux");
             return;
         }
         ForkCounter counter = new ForkCounter();
@@ -42,22 +37,18 @@ class ForkCounterTest {
         Process child = new ProcessBuilder("true").start();
         child.waitFor();
         OptionalLong after = ForkCounter.read();
-        assertThat(after.getAsLong()).isGreaterThan(before.getAsLong());
+        assertThat(after).isNotEqualTo(before);
         counter.sawFork(before, after);
         assertThat(counter.nothingForked(after, after)).isTrue();
         assertThat(counter.nothingForked(before, after)).isFalse();
+        // Read again from the same open file: procfs makes the text afresh at offset 0.
+        Process second = new ProcessBuilder("true").start();
+        second.waitFor();
+        assertThat(ForkCounter.read()).isNotEqualTo(after);
     }
 
-    private static InputStream stat(String text) {
-        return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static InputStream trickle(String text) {
-        return new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII)) {
-            @Override
-            public synchronized int read(byte[] b, int off, int len) {
-                return super.read(b, off, Math.min(len, 3));
-            }
-        };
+    private static OptionalLong lastPid(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        return ForkCounter.lastPid(bytes, bytes.length);
     }
 }
