@@ -145,7 +145,7 @@ class BatchController {
         BitSet sent = new BitSet(batch.chunkCount());
         try {
             while (true) {
-                CompletableFuture<Void> progressed = batches.progressSignal(id);
+                CompletableFuture<?> progressed = batches.progressSignal(id);
                 batch = batches.get(id, owner);
                 for (int chunk : batches.finishedChunks(id)) {
                     if (!sent.get(chunk)) {

@@ -151,7 +151,7 @@ public final class BatchService {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
         while (true) {
-            CompletableFuture<Void> progressed = waiters.register(id);
+            CompletableFuture<?> progressed = waiters.register(id);
             Batch batch = get(id, owner);
             long remaining = deadline - System.nanoTime();
             if (batch.ready() || remaining <= 0 || waiters.closing()) {
@@ -165,7 +165,7 @@ public final class BatchService {
      * Waits until another chunk of the batch finishes (on this node; other replicas' are seen
      * within {@link #RECHECK}) or {@code nanos} pass.
      */
-    public void awaitProgress(String id, CompletableFuture<Void> progressed, long nanos) {
+    public void awaitProgress(String id, CompletableFuture<?> progressed, long nanos) {
         try {
             progressed.get(nanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -179,7 +179,7 @@ public final class BatchService {
     }
 
     /** A future completed when the next chunk of the batch finishes on this node. */
-    public CompletableFuture<Void> progressSignal(String id) {
+    public CompletableFuture<?> progressSignal(String id) {
         return waiters.register(id);
     }
 

@@ -17,6 +17,13 @@ public record Job(
     /** What the task last reported through {@code TaskContext.progress}. */
     public record Progress(double fraction, String message) {}
 
+    /** The same job with these args and result (a job that came back from the store without them). */
+    public Job withPayload(String args, String result) {
+        return new Job(id, task, args, kwargs, status, priority, timeout, maxRetries, attempts, redeliveries, result, error,
+                createdAt, scheduledAt, startedAt, finishedAt, batchId, workerPid, callbackUrl, errorCallbackUrl, owner, progress,
+                workerNode);
+    }
+
     public boolean ready() {
         return status.isTerminal();
     }

@@ -53,6 +53,15 @@ public interface JobStore {
     java.util.concurrent.CompletableFuture<Boolean> transitionAsync(JobTransition transition);
 
     /**
+     * Calls {@code listener} after each commit, on the committing thread, with every job that the
+     * commit moved to a final state and that belongs to no batch: the job as stored, without its
+     * args ({@code null}). It must be quick and must not block. Jobs finished by another replica
+     * are not seen here; {@link io.jobpool.job.Broadcast.Topic#JOBS_FINISHED} tells of those.
+     */
+    default void onFinished(java.util.function.Consumer<Job> listener) {
+    }
+
+    /**
      * Runs inside the transaction that moves a job to a final state. The job it gets is as that
      * state left it, without its args and result ({@code null}), which can be large: a hook that
      * needs them reads the job, in the same transaction.

@@ -7,10 +7,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Requests waiting for a job to finish ({@code AsyncResult.wait}). Like CPython's result
  * registry, an entry exists only while someone waits and is removed when the job is signalled.
+ *
+ * <p>A signal from the commit that finished a job on this node carries the job as that commit
+ * left it, so the waiter answers without reading it back; other signals (another replica's
+ * finish, a batch's progress, a stored log) carry {@code null} and the waiter reads the store.
  */
 public final class JobWaiters {
 
-    private final Map<String, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Job>> waiting = new ConcurrentHashMap<>();
 
     /** Waiters for any job at all ({@code Pool.join()}), completed by the next signal of any id. */
     private final java.util.Set<CompletableFuture<Void>> waitingForAny = ConcurrentHashMap.newKeySet();
@@ -19,7 +23,7 @@ public final class JobWaiters {
     private volatile boolean closing;
 
     /** A future completed when {@code jobId} is next signalled. Register before checking the store. */
-    public CompletableFuture<Void> register(String jobId) {
+    public CompletableFuture<Job> register(String jobId) {
         if (closing) {
             return CompletableFuture.completedFuture(null);
         }
@@ -43,14 +47,26 @@ public final class JobWaiters {
     }
 
     /** Drops a future nobody needs any more (its waiter timed out). */
-    public void unregister(String jobId, CompletableFuture<Void> future) {
+    public void unregister(String jobId, CompletableFuture<?> future) {
         waiting.remove(jobId, future);
     }
 
     public void signal(String jobId) {
-        CompletableFuture<Void> future = waiting.remove(jobId);
+        signal(jobId, null);
+    }
+
+    /**
+     * Wakes the waiters of a job that a commit on this node just moved to a final state, with the
+     * job as stored but without its args ({@code null}): each waiter has those already.
+     */
+    public void finished(Job job) {
+        signal(job.id(), job);
+    }
+
+    private void signal(String jobId, Job finished) {
+        CompletableFuture<Job> future = waiting.remove(jobId);
         if (future != null) {
-            future.complete(null);
+            future.complete(finished);
         }
         if (!waitingForAny.isEmpty()) {
             waitingForAny.removeIf(any -> any.complete(null) || true);

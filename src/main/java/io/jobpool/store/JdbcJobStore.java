@@ -90,6 +90,8 @@ public final class JdbcJobStore implements JobStore {
     private final GroupCommit<Write, Object> writes;
     private final AttemptErrors attemptErrors;
     private final TaskCaps taskCaps;
+    /** Told after each commit of the plain jobs it finished (see {@link JobStore#onFinished}). */
+    private final List<java.util.function.Consumer<Job>> finishedListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Whether {@code UPDATE ... RETURNING} works here; null until {@link #returning()} first asks. */
     private volatile Boolean returning;
 
@@ -139,6 +141,7 @@ public final class JdbcJobStore implements JobStore {
      */
     private List<Object> writeAll(List<Write> batch) {
         List<Object> results;
+        List<Job> finished = new ArrayList<>();
         if (batch.size() == 1 && batch.getFirst() instanceof Insert(NewJob job)) {
             // Alone and outside a transaction: after a duplicate key PostgreSQL still answers the lookup.
             results = List.of(insertOne(job, true));
@@ -148,15 +151,36 @@ public final class JdbcJobStore implements JobStore {
                 for (Write write : batch) {
                     applied.add(switch (write) {
                         case Insert(NewJob job) -> insertOne(job, false);
-                        case Transition(JobTransition t) -> transitionOne(t);
+                        case Transition(JobTransition t) -> transitionOne(t, finished);
                         case Claim c -> claimNow(c);
                     });
                 }
                 return applied;
             });
         }
+        tellFinished(finished);
         announce(batch, results);
         return results;
+    }
+
+    @Override
+    public void onFinished(java.util.function.Consumer<Job> listener) {
+        finishedListeners.add(listener);
+    }
+
+    /** Committed: the listeners hear of each plain job finished, before the broadcast of its id. */
+    private void tellFinished(List<Job> finished) {
+        for (Job job : finished) {
+            for (var listener : finishedListeners) {
+                try {
+                    listener.accept(job);
+                } catch (RuntimeException e) {
+                    // The broadcast that follows still tells of the job by its id.
+                    org.slf4j.LoggerFactory.getLogger(JdbcJobStore.class).warn("A listener failed on finished job {}: {}", job.id(),
+                            e.toString());
+                }
+            }
+        }
     }
 
     private Inserted insertOne(NewJob job, boolean alone) {
@@ -387,7 +411,11 @@ public final class JdbcJobStore implements JobStore {
         }
     }
 
-    private boolean transitionOne(JobTransition t) {
+    /**
+     * @param finished where a plain job this moves to a final state goes, as stored but without its
+     *     args, for {@link #tellFinished} once the transaction has committed
+     */
+    private boolean transitionOne(JobTransition t, List<Job> finished) {
         Map<String, Object> params = new LinkedHashMap<>();
         StringBuilder sql = new StringBuilder("UPDATE jobs SET status = :to");
         params.put("to", t.to().name());
@@ -428,24 +456,29 @@ public final class JdbcJobStore implements JobStore {
             sql.append(" AND owner_node = :owner");
             params.put("owner", t.owner());
         }
-        boolean hooked = t.to().isTerminal() && !finishedHooks.isEmpty();
-        Job finished = null;
+        boolean terminal = t.to().isTerminal();
+        Job returned = null;
         boolean changed;
-        if (hooked && returning()) {
+        if (terminal && returning()) {
             // The finished row comes back with the update: one statement, not an update and a read.
             List<Job> rows = jdbc.sql(sql + " RETURNING " + FINISHED_COLUMNS).params(params).query(JOB).list();
             changed = changedOne(t, rows.size());
-            finished = changed ? rows.getFirst() : null;
+            returned = changed ? rows.getFirst() : null;
         } else {
             changed = changedOne(t, jdbc.sql(sql.toString()).params(params).update());
         }
         if (changed && t.error() != null) {
             attemptErrors.record(t.id(), t.error());
         }
-        if (changed && hooked) {
-            Job done = finished != null ? finished
+        if (changed && terminal) {
+            Job done = returned != null ? returned
                     : jdbc.sql("SELECT " + FINISHED_COLUMNS + " FROM jobs WHERE id = :id").param("id", t.id()).query(JOB).single();
             finishedHooks.forEach(hook -> hook.jobFinished(done, t.items()));
+            if (done.batchId() == null) {
+                // A plain job's result is only ever written by the transition that finishes it
+                // (a chunk's is also written by its retries), so it is this transition's own.
+                finished.add(done.withPayload(null, t.result()));
+            }
         }
         return changed;
     }

@@ -76,6 +76,40 @@ class AsyncResultApiTest extends ServiceTest {
         assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
     }
 
+    /**
+     * A job finished on this node is handed to its waiters as its commit left it, not read back:
+     * what {@code ?wait} answers must be exactly what the store then holds, for every way a job
+     * ends and every field the job view has.
+     */
+    @Test
+    void whatAWaitAnswersIsWhatTheStoreHolds() {
+        List<String> bodies = List.of(
+                "{\"task\":\"square\",\"args\":[12],\"priority\":3,\"maxRetries\":2,\"timeoutSeconds\":30}",
+                "{\"task\":\"echo\",\"args\":[\"\u00e9\\u0000\ud83d\ude00\",{\"a\":[1,2.5,null]}],\"kwargs\":{\"k\":\"v\"}}",
+                "{\"task\":\"print\",\"args\":[\"a line for the log\"]}",
+                "{\"task\":\"primes\",\"args\":[20000]}",
+                "{\"task\":\"fail\",\"args\":[\"kaput\"]}",
+                "{\"task\":\"exit\",\"args\":[3]}");
+        for (String body : bodies) {
+            ApiClient.Response applied = api.post("/v1/jobs?wait=30", body);
+            JsonNode waited = applied.json();
+            assertThat(waited.get("ready").asBoolean()).as(body).isTrue();
+            assertThat(waited).as(body).isEqualTo(stored(waited.get("id").asString()));
+        }
+        // A GET that waits (AsyncResult.wait) on a job submitted without waiting.
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[0.3],\"kwargs\":{}}").get("id").asString();
+        JsonNode waited = api.get("/v1/jobs/" + id + "?wait=10").json();
+        assertThat(waited.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(waited).isEqualTo(api.get("/v1/jobs/" + id).json());
+    }
+
+    /** The job as {@code GET /v1/jobs/{id}} reads it, without the attempts' errors, which only that view has. */
+    private JsonNode stored(String id) {
+        tools.jackson.databind.node.ObjectNode job = (tools.jackson.databind.node.ObjectNode) api.get("/v1/jobs/" + id).json();
+        job.remove("errors");
+        return job;
+    }
+
     @Test
     void cancelOfAQueuedJobNeverRunsIt() {
         String id = api.submit("{\"task\":\"echo\",\"args\":[1],\"delaySeconds\":30}").get("id").asString();

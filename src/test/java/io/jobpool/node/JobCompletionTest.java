@@ -108,7 +108,7 @@ class JobCompletionTest {
     @Test
     void aSuccessIsStoredBeforeItsWaitersWake() throws Exception {
         Job job = running();
-        CompletableFuture<Void> woken = waiters.register(job.id());
+        CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "printed\n", 4242));
         woken.get(10, TimeUnit.SECONDS);
         Job stored = realStore.find(job.id()).orElseThrow();
@@ -124,7 +124,7 @@ class JobCompletionTest {
     void aSuccessWhoseWriteFailsIsWrittenAgain() throws Exception {
         Job job = running();
         failingCommits.set(2);
-        CompletableFuture<Void> woken = waiters.register(job.id());
+        CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "", 4242));
         woken.get(10, TimeUnit.SECONDS);
         assertThat(failingCommits.get()).as("both failures were met").isNegative();
@@ -145,7 +145,7 @@ class JobCompletionTest {
     void aKilledWorkerOfACancelledJobCountsAsACancel() throws Exception {
         Job job = running();
         assertThat(realStore.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, null, clock.instant()))).isTrue();
-        CompletableFuture<Void> woken = waiters.register(job.id());
+        CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Cancelled(job.id(), "printed\n", 4242));
         woken.get(10, TimeUnit.SECONDS);
         assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter().count()).isEqualTo(1.0);
@@ -158,7 +158,7 @@ class JobCompletionTest {
         Job job = running();
         assertThat(realStore.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError", "lease ran out", null))))
                 .isTrue();
-        CompletableFuture<Void> woken = waiters.register(job.id());
+        CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Cancelled(job.id(), "", 4242));
         woken.get(10, TimeUnit.SECONDS);
         assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter()).isNull();
@@ -169,7 +169,7 @@ class JobCompletionTest {
     @Test
     void aFailureIsStoredWithItsError() throws Exception {
         Job job = running();
-        CompletableFuture<Void> woken = waiters.register(job.id());
+        CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Failed(job.id(), "ValueError", "bad input", "trace", "", 4242));
         woken.get(10, TimeUnit.SECONDS);
         Job stored = realStore.find(job.id()).orElseThrow();

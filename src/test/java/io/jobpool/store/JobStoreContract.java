@@ -188,6 +188,35 @@ abstract class JobStoreContract {
         assertThat(store.logs(job.id())).contains("out");
     }
 
+    /** What {@code ?wait} answers with, instead of reading the job back: it must be the job as stored. */
+    @Test
+    void finishListenersHearOfCommittedFinishesWithTheJobAsStored() {
+        List<Job> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+        store.onFinished(heard::add);
+        Job ok = insert("echo", 0);
+        Job failing = insert("echo", 0);
+        Job rolledBack = insert("echo", 0);
+        store.claim("node-a", 3, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.succeeded(ok.id(), "node-a", "{\"r\":[1,2]}", "out", 7, now)
+                .withProgress(new Job.Progress(0.5, "half")))).isTrue();
+        assertThat(store.transition(JobTransition.failed(failing.id(), "node-a", new JobError("X", "m", "t"), "", 8L, now))).isTrue();
+        failingHook.set(new IllegalStateException("outbox down"));
+        assertThatThrownBy(() -> store.transition(JobTransition.succeeded(rolledBack.id(), "node-a", "1", "", 1, now)));
+        failingHook.set(null);
+        assertThat(store.transition(JobTransition.failed(ok.id(), "node-a", new JobError("X", "m", null), "", 7L, now)))
+                .as("no change, nothing heard").isFalse();
+
+        assertThat(heard).extracting(Job::id).as("only what committed, once").containsExactly(ok.id(), failing.id());
+        for (Job job : heard) {
+            Job stored = store.find(job.id()).orElseThrow();
+            assertThat(job.args()).as("args are left to the waiter, who has them").isNull();
+            assertThat(job.withPayload(stored.args(), job.result())).isEqualTo(stored);
+        }
+        assertThat(heard.getFirst().result()).isEqualTo("{\"r\":[1,2]}");
+        assertThat(heard.getFirst().progress()).isEqualTo(new Job.Progress(0.5, "half"));
+        assertThat(heard.get(1).error()).isEqualTo(new JobError("X", "m", "t"));
+    }
+
     @Test
     void theStateTableRefusesIllegalTransitions() {
         assertThatThrownBy(() -> JobTransition.cancelled("x", JobStatus.SUCCEEDED, null, now))
