@@ -108,7 +108,7 @@ class JobpoolConfiguration {
      * listening on a connection of its own, opened like the pool's.
      */
     @Bean
-    Broadcast broadcast(NodeIdentity node, DataSource dataSource, JdbcClient jdbc) {
+    Broadcast broadcast(NodeIdentity node, DataSource dataSource, JdbcClient jdbc, JobpoolProperties properties) {
         if (node.embedded()) {
             return new LocalBroadcast();
         }
@@ -118,7 +118,7 @@ class JobpoolConfiguration {
         String schema = jdbc.sql("SELECT current_schema()").query(String.class).single();
         PostgresBroadcast broadcast = new PostgresBroadcast(jdbc,
                 () -> DriverManager.getConnection(hikari.getJdbcUrl(), hikari.getUsername(), hikari.getPassword()),
-                node.id(), schema);
+                node.id(), schema, properties.jobs().lease());
         broadcast.start();
         return broadcast;
     }

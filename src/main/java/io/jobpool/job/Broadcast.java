@@ -41,6 +41,13 @@ public interface Broadcast {
     /** Called after messages may have been lost (reconnect): listeners re-read what they care about. */
     void onResync(Runnable listener);
 
+    /**
+     * The replicas the store lists now, at each heartbeat: a broadcast between replicas learns from
+     * it that others are alive even while they send nothing.
+     */
+    default void replicasSeen(java.util.Collection<ClusterNode> nodes, java.time.Instant now) {
+    }
+
     /** Publishes the ids in as few messages as fit. */
     default void publishIds(Topic topic, Collection<String> ids) {
         StringBuilder payload = new StringBuilder();

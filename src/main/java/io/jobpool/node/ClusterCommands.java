@@ -89,6 +89,7 @@ public final class ClusterCommands {
     public void heartbeat() {
         // The pool's size now: a live resize (PUT /v1/pool) shows on every replica's GET /v1/pool.
         store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size()));
+        broadcast.replicasSeen(store.nodes(), clock.instant());
         killLostClaims();
         logsStoredAt.keySet().retainAll(running.ids());
     }

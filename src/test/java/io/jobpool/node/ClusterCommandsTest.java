@@ -64,6 +64,25 @@ class ClusterCommandsTest {
         assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::startedAt).as("one process, one start").containsOnly(heartbeats.getFirst().startedAt());
     }
 
+    /** What a broadcast between replicas learns from at each heartbeat: the store's list of replicas, after this one's own beat. */
+    @Test
+    void theHeartbeatTellsTheBroadcastWhichReplicasTheStoreLists() {
+        List<List<io.jobpool.job.ClusterNode>> seen = new CopyOnWriteArrayList<>();
+        LocalBroadcast broadcast = new LocalBroadcast() {
+            @Override
+            public void replicasSeen(java.util.Collection<io.jobpool.job.ClusterNode> nodes, Instant now) {
+                seen.add(List.copyOf(nodes));
+            }
+        };
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, broadcast,
+                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+
+        commands.heartbeat();
+
+        assertThat(seen).hasSize(1);
+        assertThat(seen.getFirst()).extracting(io.jobpool.job.ClusterNode::id).containsExactly("node-a");
+    }
+
     /** A store that records heartbeats and says this node holds {@code held}; nothing else is called. */
     private JobStore storeHolding(Set<String> held) {
         return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
@@ -73,6 +92,7 @@ class ClusterCommandsTest {
                         yield null;
                     }
                     case "held" -> held;
+                    case "nodes" -> List.copyOf(heartbeats);
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
     }

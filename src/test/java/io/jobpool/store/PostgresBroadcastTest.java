@@ -19,7 +19,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * Tests for {@link PostgresBroadcast} on a real PostgreSQL: replicas hear each other, each
  * handles its own messages once, services in other schemas are not heard, and a listener whose
- * connection is cut reconnects, listens again and asks its listeners to resync.
+ * connection is cut reconnects, listens again and asks its listeners to resync. A replica
+ * alone sends nothing; replicas find each other by their hellos or by the store's list.
  */
 class PostgresBroadcastTest {
 
@@ -37,10 +38,80 @@ class PostgresBroadcastTest {
             own.setPassword("postgres");
         }
         own.setApplicationName(applicationName);
-        PostgresBroadcast broadcast = new PostgresBroadcast(JdbcClient.create(dataSource), own::getConnection, node, schema);
+        PostgresBroadcast broadcast = new PostgresBroadcast(JdbcClient.create(dataSource), own::getConnection, node, schema,
+                Duration.ofMinutes(1));
         broadcast.start();
         Await.until(node + " listening", Duration.ofSeconds(10), broadcast::listening);
         return broadcast;
+    }
+
+    /** Until each knows another replica listens: the later one's hello, and the answer to it. */
+    private static void met(PostgresBroadcast... replicas) {
+        for (PostgresBroadcast replica : replicas) {
+            Await.until("replicas found each other", Duration.ofSeconds(10), replica::othersListening);
+        }
+    }
+
+    /**
+     * Every payload sent on {@code channel} while {@code action} ran: a plain session listens, then
+     * sends a marker after it, which arrives after anything the action sent.
+     */
+    private List<String> sentOn(String channel, ThrowingRunnable action) throws Exception {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("LISTEN " + channel);
+            action.run();
+            statement.execute("SELECT pg_notify('" + channel + "', 'marker')");
+            List<String> sent = new java.util.ArrayList<>();
+            org.postgresql.PGConnection pg = connection.unwrap(org.postgresql.PGConnection.class);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!sent.contains("marker") && System.nanoTime() < deadline) {
+                org.postgresql.PGNotification[] notifications = pg.getNotifications(500);
+                for (org.postgresql.PGNotification notification : notifications == null ? new org.postgresql.PGNotification[0]
+                        : notifications) {
+                    sent.add(notification.getParameter());
+                }
+            }
+            statement.execute("UNLISTEN " + channel);
+            assertThat(sent).as("the marker came back").contains("marker");
+            sent.remove("marker");
+            return sent;
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void replicasFindEachOtherByTheirHellosAndAReplicaAloneSendsNothing() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a4")) {
+            List<String> heardByA = new CopyOnWriteArrayList<>();
+            a.subscribe(Broadcast.Topic.JOBS_FINISHED, heardByA::add);
+            List<String> sentAlone = sentOn("jobpool_jobs_finished", () -> a.publish(Broadcast.Topic.JOBS_FINISHED, "alone"));
+            assertThat(a.othersListening()).as("no other replica said hello").isFalse();
+            assertThat(sentAlone).as("nothing sent to the server").isEmpty();
+            assertThat(heardByA).as("delivered here all the same").containsExactly("alone");
+            try (PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b4")) {
+                met(a, b);
+                List<String> sentTogether = sentOn("jobpool_jobs_finished",
+                        () -> a.publish(Broadcast.Topic.JOBS_FINISHED, "together"));
+                assertThat(sentTogether).containsExactly("node-a|together");
+            }
+        }
+    }
+
+    @Test
+    void theStoresListOfReplicasKeepsAReplicaSending() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a5")) {
+            java.time.Instant now = java.time.Instant.now();
+            a.replicasSeen(List.of(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0)), now);
+            assertThat(a.othersListening()).as("itself only").isFalse();
+            a.replicasSeen(List.of(new io.jobpool.job.ClusterNode("node-b", now, now.minus(Duration.ofMinutes(2)), 2, 0)), now);
+            assertThat(a.othersListening()).as("a replica silent for longer than a lease").isFalse();
+            a.replicasSeen(List.of(new io.jobpool.job.ClusterNode("node-b", now, now.minusSeconds(5), 2, 0)), now);
+            assertThat(a.othersListening()).as("a replica that heartbeat 5 s ago").isTrue();
+        }
     }
 
     @Test
@@ -48,6 +119,8 @@ class PostgresBroadcastTest {
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a");
                 PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b");
                 PostgresBroadcast otherService = broadcast("node-x", "another_schema", "broadcast-x")) {
+            met(a, b);
+            assertThat(otherService.othersListening()).as("alone in its schema").isFalse();
             List<String> heardByA = new CopyOnWriteArrayList<>();
             List<String> heardByB = new CopyOnWriteArrayList<>();
             List<String> heardElsewhere = new CopyOnWriteArrayList<>();
@@ -71,6 +144,7 @@ class PostgresBroadcastTest {
         logger.addAppender(logged);
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a3");
                 PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b3")) {
+            met(a, b);
             List<String> heardByB = new CopyOnWriteArrayList<>();
             b.subscribe(Broadcast.Topic.JOBS_AVAILABLE, heardByB::add);
             a.publish(Broadcast.Topic.JOBS_AVAILABLE, "queued");
@@ -86,6 +160,7 @@ class PostgresBroadcastTest {
     void aCutConnectionIsReopenedAndListenersResync() throws Exception {
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a2");
                 PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b2")) {
+            met(a, b);
             AtomicInteger resyncs = new AtomicInteger();
             List<String> heardByB = new CopyOnWriteArrayList<>();
             b.onResync(resyncs::incrementAndGet);
