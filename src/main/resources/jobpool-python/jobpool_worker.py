@@ -336,8 +336,18 @@ class ProgressReports:
     def _flush(self):
         with self._lock:
             self._timer = None
-            if self._held_back is not None:
-                self._send(self._held_back, time.monotonic())
+            if self._held_back is None:
+                return
+            now = time.monotonic()
+            wait = self._last_sent + self.INTERVAL - now
+            if wait > 0:
+                # This timer fired late and a report went out inline meanwhile: sending now would
+                # make two frames within one interval, so the held-back one waits out the rest.
+                self._timer = threading.Timer(wait, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            self._send(self._held_back, now)
 
     def _send(self, frame, now):
         self._held_back = None

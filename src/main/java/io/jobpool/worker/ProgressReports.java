@@ -69,9 +69,19 @@ final class ProgressReports {
 
     private synchronized void flush() {
         flushScheduled = false;
-        if (heldBack != null) {
-            send(heldBack, System.nanoTime());
+        if (heldBack == null) {
+            return;
         }
+        long now = System.nanoTime();
+        long wait = lastSentNanos + INTERVAL_NANOS - now;
+        if (wait > 0) {
+            // This flush ran late and a report went out inline meanwhile: sending now would make
+            // two frames within one interval, so the held-back one waits out the rest.
+            flushScheduled = true;
+            timer.schedule(this::flush, wait, TimeUnit.NANOSECONDS);
+            return;
+        }
+        send(heldBack, now);
     }
 
     private void send(Message.Progress progress, long now) {

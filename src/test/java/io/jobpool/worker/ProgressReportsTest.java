@@ -40,8 +40,9 @@ class ProgressReportsTest {
         assertThat(sent.getFirst().message()).as("the first report goes out at once").isEqualTo("1 of 100000");
         assertThat(sent.getLast().message()).as("the last report is not lost").isEqualTo("100000 of 100000");
         assertThat(sent.getLast().fraction()).isEqualTo(1.0);
-        // One frame per interval that passed, plus the first, the last and one for a timer firing at the edge.
-        assertThat(sent).hasSizeLessThanOrEqualTo((int) (elapsedMillis / ProgressReports.INTERVAL_MILLIS) + 3);
+        // At most one frame per interval after the first (a flush that ran late waits out the
+        // interval of a report sent inline meanwhile), plus the last at the end.
+        assertThat(sent).hasSizeLessThanOrEqualTo((int) (elapsedMillis / ProgressReports.INTERVAL_MILLIS) + 2);
         assertThat(sent).allMatch(progress -> progress.jobId().equals("job-1"));
     }
 
