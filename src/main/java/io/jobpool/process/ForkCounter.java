@@ -39,6 +39,8 @@ public final class ForkCounter {
             try {
                 return FileChannel.open(LOADAVG, StandardOpenOption.READ);
             } catch (IOException | UnsupportedOperationException e) {
+                // No /proc (macOS, a sandbox without it): read() answers empty and the pool scans
+                // the process table after every job instead, which is correct, only slower.
                 return null;
             }
         }
