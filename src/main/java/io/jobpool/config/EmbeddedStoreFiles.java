@@ -46,7 +46,12 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
             });
             if (hikari.getJdbcUrl() != null && hikari.getJdbcUrl().startsWith(SQLITE) && hikari.getDataSource() == null) {
                 // The pool's connections keep their prepared statements (the URL and its settings still apply).
-                hikari.setDataSource(new CachedStatements(hikari.getJdbcUrl(), hikari.getDataSourceProperties()));
+                java.util.Properties properties = new java.util.Properties();
+                properties.putAll(hikari.getDataSourceProperties());
+                // No generated keys: the store names its rows itself. Asked for them, sqlite-jdbc ran a
+                // SELECT last_insert_rowid() after every INSERT, 1.3 % of the server's CPU on the sync path.
+                properties.putIfAbsent("jdbc.get_generated_keys", "false");
+                hikari.setDataSource(new CachedStatements(hikari.getJdbcUrl(), properties));
             }
         }
         return bean;
