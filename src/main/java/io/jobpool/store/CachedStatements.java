@@ -23,7 +23,7 @@ import javax.sql.DataSource;
  * store's group commit parsed and planned its SQL again: 3 % of the server's CPU in a
  * million-item map, more per job for small ones (pgjdbc keeps its own, so PostgreSQL needs none).
  *
- * <p>A statement closed by its user goes back to its connection's cache, its parameters cleared,
+ * <p>A statement closed by its user goes back to its connection's cache, its parameters unset,
  * and the next {@code prepareStatement} of the same SQL takes it out again; a statement is handed
  * to one user at a time. The closing of its result set (which JDBC users do before closing the
  * statement) has already reset it, so a cached statement holds no read transaction open. Only
@@ -34,6 +34,9 @@ public final class CachedStatements implements DataSource {
 
     /** Per connection; the store's distinct statements, dynamic {@code UPDATE} variants included, are fewer. */
     static final int PER_CONNECTION = 64;
+
+    /** A parameter this long (characters or bytes) is freed in SQLite when its statement goes back to the cache. */
+    static final int LARGE_VALUE = 64 * 1024;
 
     private final String url;
     private final Properties properties;
@@ -103,7 +106,7 @@ public final class CachedStatements implements DataSource {
                 statement.close();
                 return;
             }
-            statement.clearParameters();
+            forgetParameters(statement, ((Statement) Proxy.getInvocationHandler(proxy)).heldLargeValue());
             // What a user may have set for its own execution (a transaction's timeout) does not carry over.
             if (statement.getQueryTimeout() != 0) {
                 statement.setQueryTimeout(0);
@@ -117,6 +120,26 @@ public final class CachedStatements implements DataSource {
                 PreparedStatement evicted = eldest.next();
                 eldest.remove();
                 ((Statement) Proxy.getInvocationHandler(evicted)).statement.close();
+            }
+        }
+
+        /**
+         * A kept statement's parameters read as unset (NULL), as a fresh statement's do, without
+         * {@code sqlite3_clear_bindings}: that expires a statement whose plan depends on a bound
+         * value, and SQLite compiled the claim again at its next step, 100 us of each claim
+         * (150 us against 50 us, bench/README.md). sqlite-jdbc binds every parameter from its own
+         * array at each execution, so nulling that array is all a fresh statement needs. A
+         * statement that held a large value is cleared in SQLite too, so that it does not keep a
+         * copy of a job's arguments or result while it waits in the cache.
+         */
+        private static void forgetParameters(PreparedStatement statement, boolean heldLargeValue) throws SQLException {
+            if (heldLargeValue) {
+                statement.clearParameters();
+                return;
+            }
+            int parameters = statement.getParameterMetaData().getParameterCount();
+            for (int i = 1; i <= parameters; i++) {
+                statement.setNull(i, java.sql.Types.NULL);
             }
         }
 
@@ -140,6 +163,8 @@ public final class CachedStatements implements DataSource {
         final PreparedStatement statement;
         /** Handed out and not yet closed: a second close must not give it back again. */
         boolean inUse = true;
+        /** Whether a parameter of this use was a string or bytes of {@link #LARGE_VALUE} or more. */
+        private boolean largeValue;
 
         Statement(CachingConnection owner, String sql, PreparedStatement statement) {
             this.owner = owner;
@@ -163,7 +188,22 @@ public final class CachedStatements implements DataSource {
                     return !inUse || statement.isClosed();
                 }
             }
+            if (args != null && args.length >= 2 && method.getName().startsWith("set") && isLarge(args[1])) {
+                largeValue = true;
+            }
             return delegate(statement, method, args);
+        }
+
+        /** Whether this use set a large parameter; asking forgets it, for the next use. */
+        boolean heldLargeValue() {
+            boolean held = largeValue;
+            largeValue = false;
+            return held;
+        }
+
+        private static boolean isLarge(Object value) {
+            return value instanceof CharSequence text && text.length() >= LARGE_VALUE
+                    || value instanceof byte[] bytes && bytes.length >= LARGE_VALUE;
         }
     }
 

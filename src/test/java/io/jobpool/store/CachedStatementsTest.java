@@ -48,6 +48,25 @@ class CachedStatementsTest {
         }
     }
 
+    /** Parameters of any size are forgotten: a large one is freed in SQLite, a small one only unset. */
+    @Test
+    void aKeptStatementForgetsSmallAndLargeParametersAlike() throws SQLException {
+        String large = "x".repeat(CachedStatements.LARGE_VALUE);
+        try (Connection connection = dataSource.getConnection()) {
+            String sql = "INSERT INTO items (id, name) VALUES (?, ?)";
+            for (int id = 1; id <= 4; id++) {
+                try (PreparedStatement insert = connection.prepareStatement(sql)) {
+                    insert.setInt(1, id);
+                    if (id % 2 == 1) {
+                        insert.setString(2, id == 1 ? large : "small");
+                    }
+                    assertThat(insert.executeUpdate()).isEqualTo(1);
+                }
+            }
+            assertThat(names(connection)).containsExactly(large, null, "small", null);
+        }
+    }
+
     @Test
     void aStatementInUseIsNotHandedOutTwice() throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
