@@ -321,8 +321,8 @@ public final class JdbcJobStore implements JobStore {
      * table), with the average cost of the custom plans, and may keep planning the claim for each
      * call: it did on every writer connection of a warm server, 0.32 ms of planning for 0.13 ms of
      * execution, a third of the database's CPU per job. Forced (one {@code SET LOCAL} per claim),
-     * the database's CPU per job fell from 0.85-0.90 ms to 0.62-0.67 ms and jobs/s rose 15-25 %
-     * (bench/README.md). The setting ends with the transaction; the other writes it may hold
+     * the database's CPU per job fell from 0.78-0.99 ms to 0.60-0.74 ms and jobs/s rose from
+     * 770-932 to 957-1154 (bench/README.md). The setting ends with the transaction; the other writes it may hold
      * (inserts, finishes) were on their generic plans already.
      */
     private void genericPlanForClaim() {
