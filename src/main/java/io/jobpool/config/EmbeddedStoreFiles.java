@@ -2,6 +2,7 @@ package io.jobpool.config;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.jobpool.store.CachedStatements;
+import io.jobpool.store.WalCheckpointer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  *       so this lock refuses it, with what to do instead (PostgreSQL for several replicas);</li>
  *   <li>imports the H2 store an earlier jobpool left in that directory ({@link H2StoreImport});</li>
  *   <li>gives the pool connections that keep their prepared statements ({@link CachedStatements}),
- *       in-memory stores too.</li>
+ *       in-memory stores too, and that leave most checkpoints to {@link WalCheckpointer}.</li>
  * </ul>
  */
 final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
@@ -51,6 +52,11 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
                 // No generated keys: the store names its rows itself. Asked for them, sqlite-jdbc ran a
                 // SELECT last_insert_rowid() after every INSERT, 1.3 % of the server's CPU on the sync path.
                 properties.putIfAbsent("jdbc.get_generated_keys", "false");
+                // Commits checkpoint the write-ahead log only once it is long (WalCheckpointer says why).
+                // sqlite-jdbc lets these properties override the URL's, so a URL that sets it keeps it.
+                if (!hikari.getJdbcUrl().contains("wal_autocheckpoint=")) {
+                    properties.putIfAbsent("wal_autocheckpoint", Integer.toString(WalCheckpointer.COMMIT_CHECKPOINT_PAGES));
+                }
                 hikari.setDataSource(new CachedStatements(hikari.getJdbcUrl(), properties));
             }
         }

@@ -17,6 +17,7 @@ import io.jobpool.store.LocalBroadcast;
 import io.jobpool.store.Migrations;
 import io.jobpool.store.PlatformThreadTransactions;
 import io.jobpool.store.PostgresBroadcast;
+import io.jobpool.store.WalCheckpointer;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.DriverManager;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,6 +82,20 @@ class JobpoolConfiguration {
     TransactionTemplate transactionTemplate(PlatformTransactionManager transactionManager, NodeIdentity node) {
         return node.store().startsWith("jdbc:sqlite:") ? new PlatformThreadTransactions(transactionManager)
                 : new TransactionTemplate(transactionManager);
+    }
+
+    /**
+     * On SQLite, the write-ahead log is checkpointed off the commit path: every 50 ms while it grows
+     * (about as often as SQLite's own 1,000 pages at 2,000 jobs/s), once a second when idle. Other
+     * stores have no such log: the checkpointer is never started.
+     */
+    @Bean
+    WalCheckpointer walCheckpointer(NodeIdentity node, DataSource dataSource) {
+        WalCheckpointer checkpointer = new WalCheckpointer(dataSource, Duration.ofMillis(50), Duration.ofSeconds(1));
+        if (node.store().startsWith("jdbc:sqlite:")) {
+            checkpointer.start();
+        }
+        return checkpointer;
     }
 
     @Bean

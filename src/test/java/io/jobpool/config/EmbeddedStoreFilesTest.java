@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.jobpool.store.WalCheckpointer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,28 @@ class EmbeddedStoreFilesTest {
         } finally {
             first.destroy();
             second.destroy();
+        }
+    }
+
+    @Test
+    void commitsCheckpointOnlyALongLogUnlessTheUrlSaysOtherwise() throws Exception {
+        EmbeddedStoreFiles files = new EmbeddedStoreFiles();
+        try (HikariDataSource service = dataSource("jdbc:sqlite:" + dir.resolve("a.db") + "?journal_mode=WAL");
+                HikariDataSource own = dataSource("jdbc:sqlite:" + dir.resolve("b.db") + "?journal_mode=WAL&wal_autocheckpoint=500")) {
+            files.postProcessBeforeInitialization(service, "dataSource");
+            files.postProcessBeforeInitialization(own, "other");
+            assertThat(autocheckpoint(service)).isEqualTo(WalCheckpointer.COMMIT_CHECKPOINT_PAGES);
+            assertThat(autocheckpoint(own)).isEqualTo(500);
+        } finally {
+            files.destroy();
+        }
+    }
+
+    private static int autocheckpoint(HikariDataSource dataSource) throws java.sql.SQLException {
+        try (var connection = dataSource.getConnection(); var statement = connection.createStatement();
+                var result = statement.executeQuery("PRAGMA wal_autocheckpoint")) {
+            result.next();
+            return result.getInt(1);
         }
     }
 
