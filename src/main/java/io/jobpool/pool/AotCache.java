@@ -83,7 +83,7 @@ final class AotCache {
         });
     }
 
-    private void train(List<String> command, java.util.Map<String, String> environment) throws IOException, InterruptedException {
+    void train(List<String> command, java.util.Map<String, String> environment) throws IOException, InterruptedException {
         Files.createDirectories(file.getParent());
         Path output = Files.createTempFile(file.getParent(), ".training", ".aot");
         Files.delete(output);
@@ -113,12 +113,47 @@ final class AotCache {
             if (process.exitValue() != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
                 throw new IOException("training run exited with " + process.exitValue() + " and wrote no whole cache");
             }
+            bootsFrom(command, output, environment);
             Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             removeLeftovers(output);
         }
         log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it", 
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Files.size(file) / 1024);
+    }
+
+    /**
+     * Starts one worker from the new cache and stops it, before any worker depends on it. A cache
+     * can be whole and still unusable: with a small initial heap ({@code -Xms2m} in
+     * {@code pool.worker-jvm-options}) the JVM cannot load the cache's archived objects and exits
+     * at boot ("Unable to use AOT cache"), so every worker started from it would fail and be
+     * restarted, forever. {@code AOTMode=on} makes any reason the JVM cannot use the cache an exit
+     * rather than a silent boot without it.
+     */
+    private void bootsFrom(List<String> command, Path cache, java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
+        List<String> probeCommand = new ArrayList<>(command);
+        probeCommand.addAll(1, List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache));
+        ProcessBuilder builder = new ProcessBuilder(probeCommand).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        trainingRun = process;
+        try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
+            FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
+            FrameCodec.write(in, new Message.Shutdown());
+        } catch (IOException exitedAtBoot) {
+            // The pipe broke: the JVM is gone already; its exit code says why below.
+        }
+        if (!process.waitFor(1, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IOException("a worker started from the new cache did not stop within a minute");
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("a worker started from the new cache exited with " + process.exitValue()
+                    + " (the JVM could not use it with these worker options)");
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.jobpool.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
@@ -61,6 +62,26 @@ class AotCacheTest {
             assertThat(process.exitValue()).isZero();
         } finally {
             process.destroyForcibly();
+        }
+    }
+
+    /**
+     * With a 2 MB initial heap the JVM cannot load the cache's archived objects and exits at boot
+     * ("Unable to use AOT cache"): kept, that cache made every worker fail to start, forever.
+     */
+    @Test
+    void aCacheNoWorkerCanBootFromIsNotKept() throws Exception {
+        List<String> command = new ArrayList<>(List.of(WorkerLauncher.currentJava(), "-Xmx64m", "-Xms2m", "-XX:+UseSerialGC",
+                "-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", String.join(java.io.File.pathSeparator, jarClasspath()),
+                "io.jobpool.worker.WorkerMain"));
+        AotCache cache = new AotCache(dir.resolve("cache"), command);
+
+        assertThatThrownBy(() -> cache.train(command, WorkerLauncher.scrub(System.getenv(), List.of())))
+                .isInstanceOf(IOException.class).hasMessageContaining("a worker started from the new cache exited with");
+
+        assertThat(cache.options()).isEmpty();
+        try (Stream<Path> left = Files.list(dir.resolve("cache"))) {
+            assertThat(left).isEmpty();
         }
     }
 
