@@ -2,13 +2,14 @@
 # Container smoke test without a container engine (none runs in CI): proves the image layout.
 #
 # It repeats what the Dockerfile does to the built jar: the same `jarmode=tools extract`, the four
-# layers copied in the Dockerfile's order into one directory, started with the Dockerfile's
-# ENTRYPOINT from that directory (tini as init, then java), with the image's JAVA_TOOL_OPTIONS and a
-# clean environment. No PID namespace here, so tini is not PID 1: TINI_SUBREAPER makes it a child
+# layers copied in the Dockerfile's order into one directory, the server's AOT cache trained there
+# as the Dockerfile trains it, then the Dockerfile's ENTRYPOINT started from that directory (tini as
+# init, then java) with the image's JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS and a clean environment. No PID namespace here, so tini is not PID 1: TINI_SUBREAPER makes it a child
 # subreaper, which gives it PID 1's role for everything below it (orphans are re-parented to it).
 # When run as root it also drops to the image's numeric user 10001 and leaves the layout
-# read-only, as readOnlyRootFilesystem does in Kubernetes. Then: readiness within 60 s, one real
-# job ({"task":"square","args":[7]} -> 49) on a worker process that leads its own session; a task's
+# read-only, as readOnlyRootFilesystem does in Kubernetes. Then: readiness within 60 s, the AOT
+# cache mapped by the server, one real job ({"task":"square","args":[7]} -> 49) on a worker
+# process that leads its own session; a task's
 # detached child (the diagnostic task orphan), re-parented to the init and killed when its job
 # ends, is reaped: no zombie is left; SIGTERM through the init, exit within a bound, and no worker
 # process left behind.
@@ -158,10 +159,36 @@ done
 [ -f "$APP/app.jar" ] || die "no app.jar in the assembled layout"
 ls "$APP"/lib/*.jar >/dev/null 2>&1 || die "no lib/*.jar in the assembled layout"
 [ "$(find "$APP/lib" -name '*.jar' | wc -l)" -gt 20 ] || die "suspiciously few libraries in lib/"
+TOOL_OPTIONS=${IMAGE_JAVA_TOOL_OPTIONS//-Djava.io.tmpdir=\/tmp/-Djava.io.tmpdir=$W/tmp}
+mkdir -p "$W/tmp"
+
+# ---- 3b. The server's AOT cache, made as the runtime stage's RUN makes it: a training start in the
+# layout directory with the image's JAVA_TOOL_OPTIONS (a cache is only used with the flags it was
+# made with), its data and temporary files in a throw-away directory. Step 4 starts the server
+# with the image's JDK_JAVA_OPTIONS and proves the JVM mapped the cache.
+AOT_TRAIN=('RUN mkdir /tmp/aot-training \'
+    ' && JOBPOOL_DATA_DIR=/tmp/aot-training java -Djava.io.tmpdir=/tmp/aot-training \'
+    '        -XX:AOTCacheOutput=/application/app.aot -Dspring.context.exit=onRefresh -jar app.jar \'
+    ' && rm -rf /tmp/aot-training'
+    'ENV JDK_JAVA_OPTIONS="-XX:AOTCache=/application/app.aot"')
+for line in "${AOT_TRAIN[@]}"; do
+    grep -qxF -- "$line" "$DOCKERFILE" || die "the Dockerfile's AOT cache step no longer has the line: $line"
+done
+mkdir "$W/aot-training"
+(
+    cd "$APP"
+    exec env -i PATH="$JAVA_BIN:/usr/local/bin:/usr/bin:/bin" HOME=/ LANG=C.UTF-8 \
+        JAVA_TOOL_OPTIONS="$TOOL_OPTIONS" JOBPOOL_DATA_DIR="$W/aot-training" \
+        java -Djava.io.tmpdir="$W/aot-training" -XX:AOTCacheOutput="$APP/app.aot" -Dspring.context.exit=onRefresh -jar app.jar
+) >"$W/aot-training.log" 2>&1 || { tail -n 20 "$W/aot-training.log"; die "the AOT cache training start failed"; }
+rm -rf "$W/aot-training"
+[ -s "$APP/app.aot" ] || { tail -n 20 "$W/aot-training.log"; die "the training start wrote no AOT cache"; }
+pass "server AOT cache made by a training start: $(($(stat -c %s "$APP/app.aot") / 1048576)) MB"
+
 # Root-owned and read-only, as in the image; the only writable places are the data dir and tmp.
 chmod -R a+rX,a-w "$APP"
 find "$APP" -type f | sort >"$W/layout.before"
-mkdir -p "$W/data" "$W/tmp"
+mkdir -p "$W/data"
 RUN_AS=()
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
     chown "$IMAGE_UID:$IMAGE_UID" "$W/data" "$W/tmp"
@@ -178,13 +205,13 @@ pass "runtime layout assembled: app.jar + $(find "$APP/lib" -name '*.jar' | wc -
 PORT=$(free_port) || die "no free port"
 MPORT=$(free_port) || die "no free port"
 [ "$PORT" != "$MPORT" ] || MPORT=$(free_port)
-TOOL_OPTIONS=${IMAGE_JAVA_TOOL_OPTIONS//-Djava.io.tmpdir=\/tmp/-Djava.io.tmpdir=$W/tmp}
 (
     cd "$APP"
     exec env -i \
         PATH="$JAVA_BIN:/usr/local/bin:/usr/bin:/bin" \
         HOME=/ LANG=C.UTF-8 \
         JAVA_TOOL_OPTIONS="$TOOL_OPTIONS" \
+        JDK_JAVA_OPTIONS="-XX:AOTCache=$APP/app.aot" \
         JOBPOOL_DATA_DIR="$W/data" \
         SERVER_PORT="$PORT" \
         MANAGEMENT_SERVER_PORT="$MPORT" \
@@ -205,6 +232,10 @@ grep -q '"status":"UP"' <<<"$(curl -fsS --max-time 2 "http://127.0.0.1:$MPORT/ac
 JAVA_PID=$(workers_of "$SERVER_PID" | head -n 1)
 [ -n "$JAVA_PID" ] && [ "$(readlink "/proc/$JAVA_PID/exe")" = "$(readlink -f "$JAVA")" ] || die "the init's child is not the server's java"
 pass "ready on management port $MPORT after $((SECONDS - deadline + START_TIMEOUT))s (readiness and liveness UP)"
+# A cache the JVM cannot use (other flags, another class path) is skipped with a warning and the
+# server starts anyway, only slower: its mapping is the proof it was used.
+grep -qF "$APP/app.aot" "/proc/$JAVA_PID/maps" || die "the server did not map its AOT cache $APP/app.aot"
+pass "the server mapped the AOT cache (JDK_JAVA_OPTIONS as in the image)"
 
 # ---- 5. A real job through a real worker process.
 code=$(curl -sS --max-time 30 -o "$W/job.json" -w '%{http_code}' -X POST \
