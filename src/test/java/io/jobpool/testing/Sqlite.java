@@ -25,7 +25,12 @@ public final class Sqlite {
     public static DataSource dataSource(String name) {
         try {
             Path directory = Files.createTempDirectory("jobpool-sqlite-");
+            // The JVM deletes these in reverse order at exit: the database's files, then the
+            // directory (which File.deleteOnExit removes only once it is empty).
             directory.toFile().deleteOnExit();
+            for (String suffix : new String[] {".db", ".db-wal", ".db-shm", ".db-journal"}) {
+                directory.resolve(name + suffix).toFile().deleteOnExit();
+            }
             // Through the driver, as the service's connection pool opens it: the URL's settings apply.
             return new SimpleDriverDataSource(new JDBC(), url(directory).replace("/jobpool.db", "/" + name + ".db"));
         } catch (IOException e) {
