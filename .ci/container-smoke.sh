@@ -4,15 +4,15 @@
 # It repeats what the Dockerfile does to the built jar: the same `jarmode=tools extract`, the four
 # layers copied in the Dockerfile's order into one directory, the server's AOT cache trained there
 # as the Dockerfile trains it, then the Dockerfile's ENTRYPOINT started from that directory (tini as
-# init, then java) with the image's JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS and a clean environment. No PID namespace here, so tini is not PID 1: TINI_SUBREAPER makes it a child
-# subreaper, which gives it PID 1's role for everything below it (orphans are re-parented to it).
+# init, then java) with the image's JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS and a clean environment.
+# No PID namespace here, so tini is not PID 1: TINI_SUBREAPER makes it a child subreaper, which
+# gives it PID 1's role for everything below it (orphans are re-parented to it).
 # When run as root it also drops to the image's numeric user 10001 and leaves the layout
 # read-only, as readOnlyRootFilesystem does in Kubernetes. Then: readiness within 60 s, the AOT
 # cache mapped by the server, one real job ({"task":"square","args":[7]} -> 49) on a worker
-# process that leads its own session; a task's
-# detached child (the diagnostic task orphan), re-parented to the init and killed when its job
-# ends, is reaped: no zombie is left; SIGTERM through the init, exit within a bound, and no worker
-# process left behind.
+# process that leads its own session; a task's detached child (the diagnostic task orphan),
+# re-parented to the init and killed when its job ends, is reaped: no zombie is left; SIGTERM
+# through the init, exit within a bound, and no worker process left behind.
 #
 # Usage: .ci/container-smoke.sh [path/to/jobpool.jar]
 # Uses bash, curl, grep, sed, awk, tini (apt-get install tini) and /proc only. Everything it starts

@@ -87,38 +87,23 @@ final class AotCache {
         Files.createDirectories(file.getParent());
         Path output = Files.createTempFile(file.getParent(), ".training", ".aot");
         Files.delete(output);
-        List<String> trainingCommand = new ArrayList<>(command);
-        trainingCommand.add(1, "-XX:AOTCacheOutput=" + output);
-        ProcessBuilder builder = new ProcessBuilder(trainingCommand).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        builder.environment().clear();
-        builder.environment().putAll(environment);
-        // stdout carries protocol frames, which nobody reads here: discard them with stderr.
+        List<Message> jobs = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            jobs.add(new Message.Run("training-" + i, i % 2 == 0 ? "echo" : "square", "[" + i + "]", "{}", 1));
+        }
         long started = System.nanoTime();
         try {
-            Process process = builder.start();
-            trainingRun = process;
-            try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
-                FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
-                for (int i = 0; i < 50; i++) {
-                    FrameCodec.write(in, new Message.Run("training-" + i, i % 2 == 0 ? "echo" : "square", "[" + i + "]", "{}", 1));
-                }
-                FrameCodec.write(in, new Message.Shutdown());
-            }
-            if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IOException("training run did not finish in 2 minutes");
-            }
+            int exit = runWorker(command, List.of("-XX:AOTCacheOutput=" + output), environment, jobs, "training run");
             // A run killed while it wrote (the server stopping) can leave part of a cache behind.
-            if (process.exitValue() != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
-                throw new IOException("training run exited with " + process.exitValue() + " and wrote no whole cache");
+            if (exit != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
+                throw new IOException("training run exited with " + exit + " and wrote no whole cache");
             }
             bootsFrom(command, output, environment);
             Files.move(output, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             removeLeftovers(output);
         }
-        log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it", 
+        log.info("Worker AOT cache made in {} ms ({} KiB); new workers start from it",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Files.size(file) / 1024);
     }
 
@@ -132,9 +117,24 @@ final class AotCache {
      */
     private void bootsFrom(List<String> command, Path cache, java.util.Map<String, String> environment)
             throws IOException, InterruptedException {
-        List<String> probeCommand = new ArrayList<>(command);
-        probeCommand.addAll(1, List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache));
-        ProcessBuilder builder = new ProcessBuilder(probeCommand).redirectErrorStream(true)
+        int exit = runWorker(command, List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache), environment, List.of(),
+                "a worker started from the new cache");
+        if (exit != 0) {
+            throw new IOException("a worker started from the new cache exited with " + exit
+                    + " (the JVM could not use it with these worker options)");
+        }
+    }
+
+    /**
+     * Runs one worker JVM with {@code options} added to its command: sends it Init, {@code jobs}
+     * and Shutdown, waits at most two minutes for it to exit and returns its exit code. Its stdout
+     * carries protocol frames that nobody reads here: they are discarded with stderr.
+     */
+    private int runWorker(List<String> command, List<String> options, java.util.Map<String, String> environment,
+            List<Message> jobs, String what) throws IOException, InterruptedException {
+        List<String> withOptions = new ArrayList<>(command);
+        withOptions.addAll(1, options);
+        ProcessBuilder builder = new ProcessBuilder(withOptions).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().clear();
         builder.environment().putAll(environment);
@@ -142,18 +142,18 @@ final class AotCache {
         trainingRun = process;
         try (DataOutputStream in = FrameCodec.output(process.getOutputStream())) {
             FrameCodec.write(in, new Message.Init(false, null, "[]", 1_000_000));
+            for (Message job : jobs) {
+                FrameCodec.write(in, job);
+            }
             FrameCodec.write(in, new Message.Shutdown());
-        } catch (IOException exitedAtBoot) {
-            // The pipe broke: the JVM is gone already; its exit code says why below.
+        } catch (IOException exitedEarly) {
+            // The pipe broke: the JVM is gone already; its exit code says why.
         }
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            throw new IOException("a worker started from the new cache did not stop within a minute");
+            throw new IOException(what + " did not finish in 2 minutes");
         }
-        if (process.exitValue() != 0) {
-            throw new IOException("a worker started from the new cache exited with " + process.exitValue()
-                    + " (the JVM could not use it with these worker options)");
-        }
+        return process.exitValue();
     }
 
     /**
