@@ -134,7 +134,12 @@ class ClusterIT {
         }
         try {
             for (String node : names) {
-                ApiClient.Response refused = api(node).post("/v1/jobs", "{\"task\":\"echo\"}");
+                // A node sees what the others queued at its next count of the shared queue (every
+                // 250 ms, at most 2 s apart while its own inserts are under way): until then it may
+                // still take a job, which runs at once on an idle worker and queues nothing. A node
+                // that counted only its own submissions would not refuse here at all.
+                ApiClient.Response refused = Await.until("node " + node + " refuses work once it has counted the full queue",
+                        Duration.ofSeconds(3), () -> api(node).post("/v1/jobs", "{\"task\":\"echo\"}"), r -> r.status() != 202);
                 assertThat(refused.status()).as("submit to %s once the cluster's queue is full", node).isEqualTo(429);
                 assertThat(refused.json().get("type").asString()).isEqualTo("queue-full");
                 assertThat(refused.header("Retry-After")).isNotNull();
