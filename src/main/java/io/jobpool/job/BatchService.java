@@ -245,7 +245,7 @@ public final class BatchService {
                     continue;
                 }
                 List<ItemOutcome> items = new ArrayList<>(count);
-                ChunkItems.forEach(one.status(), one.result(), one.error(), chunk * batch.chunksize(), count, items::add);
+                ChunkItems.forEach(one.status(), one.result(), one.error(), one.attempts(), chunk * batch.chunksize(), count, items::add);
                 for (ItemOutcome item : items) {
                     if (!first) {
                         out.write(',');

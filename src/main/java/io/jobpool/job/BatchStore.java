@@ -31,8 +31,8 @@ public interface BatchStore {
     /** Chunk numbers of the batch's final chunks, in chunk order. */
     List<Integer> finishedChunks(String id);
 
-    /** A final chunk job as stored: its state, its result (JSON text) and its error. */
-    record StoredChunk(JobStatus status, String result, JobError error) {}
+    /** A final chunk job as stored: its state, its result (JSON text), its error and how many times it ran. */
+    record StoredChunk(JobStatus status, String result, JobError error, int attempts) {}
 
     /** One final chunk of the batch as stored; nothing if it is not final. */
     void readStoredChunk(Batch batch, int chunk, Consumer<StoredChunk> each);
@@ -40,7 +40,7 @@ public interface BatchStore {
     /** One final chunk of the batch, as its items' outcomes; nothing if it is not final. */
     default void readChunk(Batch batch, int chunk, Consumer<ItemOutcome> items) {
         readStoredChunk(batch, chunk, stored -> ChunkItems.forEach(stored.status(), stored.result(), stored.error(),
-                chunk * batch.chunksize(), batch.itemsInChunk(chunk), items));
+                stored.attempts(), chunk * batch.chunksize(), batch.itemsInChunk(chunk), items));
     }
 
     /** Every item of a finished batch in item order, read chunk by chunk (never all at once). */

@@ -31,6 +31,10 @@ public final class ChunkItems {
     /** The error of an item the chunk ended without an outcome for. */
     private static final JobError LOST = new JobError("WorkerLostError", "the chunk ended without an outcome for this item", null);
 
+    /** The error of an item its cancelled chunk had not finished, unless the chunk carries one saying why. */
+    private static final JobError CANCELLED = new JobError("CancelledError",
+            "cancelled before this item finished (its batch or its chunk job was cancelled)", null);
+
     private ChunkItems() {}
 
     /** Counts of one final chunk, added to its batch when the chunk finishes. */
@@ -42,7 +46,11 @@ public final class ChunkItems {
      */
     private record Outcome(String result, boolean hasResult, JobError error, boolean hasError, int attempts) {}
 
-    public static void forEach(JobStatus status, String result, JobError chunkError, int firstIndex, int count,
+    /**
+     * @param chunkAttempts how many times the chunk job ran: an item without an outcome ran in each
+     *     attempt that ended without one (the worker died, the chunk timed out), so it counts them
+     */
+    public static void forEach(JobStatus status, String result, JobError chunkError, int chunkAttempts, int firstIndex, int count,
             Consumer<ItemOutcome> each) {
         int[] plain = status == JobStatus.SUCCEEDED ? Returned.scan(result) : null;
         if (plain != null && plain.length == 3 * count) {
@@ -60,11 +68,12 @@ public final class ChunkItems {
                 } else if (status == JobStatus.SUCCEEDED && outcome != null && outcome.hasError()) {
                     each.accept(new ItemOutcome(firstIndex + i, null, outcome.error(), attempts));
                 } else if (status == JobStatus.CANCELLED) {
-                    each.accept(new ItemOutcome(firstIndex + i, null,
-                            new JobError("CancelledError", "the batch was cancelled before this item finished", null), attempts));
+                    // A pool terminate says so on the chunk; a client's cancel leaves it without an error.
+                    JobError error = chunkError != null && CANCELLED.type().equals(chunkError.type()) ? chunkError : CANCELLED;
+                    each.accept(new ItemOutcome(firstIndex + i, null, error, attempts));
                 } else {
                     JobError error = chunkError != null ? chunkError : LOST;
-                    each.accept(new ItemOutcome(firstIndex + i, null, error, attempts + 1));
+                    each.accept(new ItemOutcome(firstIndex + i, null, error, Math.max(attempts + 1, chunkAttempts)));
                 }
             }
         }
@@ -102,9 +111,9 @@ public final class ChunkItems {
         return true;
     }
 
-    public static Tally tally(JobStatus status, String result, JobError chunkError, int count) {
+    public static Tally tally(JobStatus status, String result, JobError chunkError, int chunkAttempts, int count) {
         int[] counts = new int[4];
-        forEach(status, result, chunkError, 0, count, item -> {
+        forEach(status, result, chunkError, chunkAttempts, 0, count, item -> {
             if (item.succeeded()) {
                 counts[0]++;
             } else if (status == JobStatus.CANCELLED) {

@@ -142,14 +142,15 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
     /** One chunk at a time by its number, so neither the driver nor this node holds the whole batch. */
     @Override
     public void readStoredChunk(Batch batch, int chunk, Consumer<StoredChunk> each) {
-        jdbc.sql("SELECT status, result, error_type, error_message, error_trace FROM jobs"
+        jdbc.sql("SELECT status, result, error_type, error_message, error_trace, attempts FROM jobs"
                         + " WHERE batch_id = :id AND batch_chunk = :chunk AND status IN " + FINAL)
                 .param("id", batch.id()).param("chunk", chunk)
                 .query(rs -> {
                     String errorType = rs.getString("error_type");
                     JobError error = errorType == null ? null
                             : new JobError(errorType, rs.getString("error_message"), rs.getString("error_trace"));
-                    each.accept(new StoredChunk(JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error));
+                    each.accept(new StoredChunk(JobStatus.valueOf(rs.getString("status")), rs.getString("result"), error,
+                            rs.getInt("attempts")));
                 });
     }
 
@@ -197,7 +198,7 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
         }
         ChunkItems.Tally summed = items != null && job.status() == JobStatus.SUCCEEDED ? items.tally(batch.itemsInChunk(chunk)) : null;
         ChunkItems.Tally tally = summed != null ? summed
-                : ChunkItems.tally(job.status(), result(job.id()), job.error(), batch.itemsInChunk(chunk));
+                : ChunkItems.tally(job.status(), result(job.id()), job.error(), job.attempts(), batch.itemsInChunk(chunk));
         int rows = jdbc.sql("""
                 UPDATE batches SET chunks_done = chunks_done + 1, succeeded = succeeded + :succeeded,
                     failed = failed + :failed, cancelled = cancelled + :cancelled, retried = retried + :retried

@@ -471,8 +471,9 @@ public final class JdbcJobStore implements JobStore {
             params.put("error_type", storable(t.error().type()));
             params.put("error_message", storable(t.error().message()));
             params.put("error_trace", storable(t.error().trace()));
-        } else if (t.to() == JobStatus.SUCCEEDED) {
-            // An earlier attempt's error stays in the history of attempts, not on a job that succeeded.
+        } else if (t.to() == JobStatus.SUCCEEDED || t.to() == JobStatus.CANCELLED) {
+            // An earlier attempt's error stays in the history of attempts, not on a job that
+            // succeeded or that its client cancelled while it waited for a retry.
             sql.append(", error_type = NULL, error_message = NULL, error_trace = NULL");
         }
         set(sql, params, "logs", storable(t.logs()));

@@ -128,6 +128,18 @@ class BatchApiTest extends ServiceTest {
     }
 
     @Test
+    void itemsOfAChunkThatTimedOutInEveryAttemptCountAsRetried() {
+        JsonNode batch = submit("{\"task\":\"sleep\",\"chunksize\":2,\"maxRetries\":1,\"timeoutSeconds\":0.3,\"items\":[30,30]}");
+        String id = batch.get("id").asString();
+        ApiClient.Response failed = api.get("/v1/batches/" + id + "/results?timeout=60");
+        assertThat(failed.status()).as(failed.body()).isEqualTo(424);
+        assertThat(failed.json().get("failures").findValuesAsString("type")).containsExactly("TimeoutError", "TimeoutError");
+        JsonNode counts = api.get("/v1/batches/" + id).json().get("counts");
+        assertThat(counts.get("failed").asInt()).isEqualTo(2);
+        assertThat(counts.get("retried").asInt()).as("each item ran in both attempts of its chunk").isEqualTo(2);
+    }
+
+    @Test
     void theChunksOfABatchAreJobsListedByBatch() {
         JsonNode batch = submit("{\"task\":\"square\",\"items\":" + range(10) + ",\"chunksize\":4}");
         String id = batch.get("id").asString();

@@ -22,7 +22,7 @@ class ChunkItemsTest {
 
     private static List<ItemOutcome> read(JobStatus status, String result, JobError chunkError, int first, int count) {
         List<ItemOutcome> items = new ArrayList<>();
-        ChunkItems.forEach(status, result, chunkError, first, count, items::add);
+        ChunkItems.forEach(status, result, chunkError, 1, first, count, items::add);
         return items;
     }
 
@@ -74,7 +74,7 @@ class ChunkItemsTest {
 
     @Test
     void theTallyCountsSucceededFailedAndRetriedItems() {
-        assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, MIXED, null, 8)).isEqualTo(new ChunkItems.Tally(6, 2, 0, 2));
+        assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, MIXED, null, 1, 8)).isEqualTo(new ChunkItems.Tally(6, 2, 0, 2));
     }
 
     @Test
@@ -91,11 +91,31 @@ class ChunkItemsTest {
     }
 
     @Test
+    void itemsOfAChunkLostInEveryAttemptRanAsOftenAsTheChunk() {
+        JobError timeout = new JobError("TimeoutError", "ran past 1 s", null);
+        List<ItemOutcome> items = new ArrayList<>();
+        ChunkItems.forEach(JobStatus.FAILED, null, timeout, 3, 0, 2, items::add);
+        assertThat(items).extracting(ItemOutcome::attempts).containsExactly(3, 3);
+        assertThat(ChunkItems.tally(JobStatus.FAILED, null, timeout, 3, 2)).as("both items ran more than once")
+                .isEqualTo(new ChunkItems.Tally(0, 2, 0, 2));
+        assertThat(ChunkItems.tally(JobStatus.FAILED, null, timeout, 1, 2)).isEqualTo(new ChunkItems.Tally(0, 2, 0, 0));
+    }
+
+    @Test
+    void aCancelledChunksItemsSayWhyWhenThePoolWasTerminated() {
+        JobError terminated = new JobError("CancelledError", "cancelled by POST /v1/pool/terminate", null);
+        assertThat(read(JobStatus.CANCELLED, null, terminated, 0, 1).getFirst().error()).isEqualTo(terminated);
+        assertThat(read(JobStatus.CANCELLED, null, null, 0, 1).getFirst().error().message()).contains("batch or its chunk job");
+        JobError leftOver = new JobError("E", "an earlier attempt's error", null);
+        assertThat(read(JobStatus.CANCELLED, null, leftOver, 0, 1).getFirst().error().type()).isEqualTo("CancelledError");
+    }
+
+    @Test
     void aCancelledChunkCancelsWhatHadNotSucceeded() {
         List<ItemOutcome> items = read(JobStatus.CANCELLED, "[{\"result\":4}]", null, 0, 3);
         assertThat(items.get(0).result()).isEqualTo("4");
         assertThat(items.subList(1, 3)).allSatisfy(item -> assertThat(item.error().type()).isEqualTo("CancelledError"));
-        assertThat(ChunkItems.tally(JobStatus.CANCELLED, "[{\"result\":4}]", null, 3)).isEqualTo(new ChunkItems.Tally(1, 0, 2, 0));
+        assertThat(ChunkItems.tally(JobStatus.CANCELLED, "[{\"result\":4}]", null, 1, 3)).isEqualTo(new ChunkItems.Tally(1, 0, 2, 0));
     }
 
     @Test
@@ -112,7 +132,7 @@ class ChunkItemsTest {
             ChunkItems.Summary summary = ChunkItems.summarize(result);
             assertThat(summary.tally(summary.outcomes()))
                     .as(result)
-                    .isEqualTo(ChunkItems.tally(JobStatus.SUCCEEDED, result, null, summary.outcomes()));
+                    .isEqualTo(ChunkItems.tally(JobStatus.SUCCEEDED, result, null, 1, summary.outcomes()));
         }
         assertThat(ChunkItems.summarize(MIXED).tally(8)).isEqualTo(new ChunkItems.Tally(6, 2, 0, 2));
         // Fewer or more outcomes than items: only the item-by-item reading knows what the gap means.
@@ -139,7 +159,7 @@ class ChunkItemsTest {
         assertThat(read(JobStatus.SUCCEEDED, compact, null, 10, 8)).isEqualTo(read(JobStatus.SUCCEEDED, outcomes, null, 10, 8));
         assertThat(read(JobStatus.SUCCEEDED, compact, null, 0, 8)).extracting(ItemOutcome::result).containsExactlyElementsOf(values);
         assertThat(ChunkItems.summarize(compact)).isEqualTo(new ChunkItems.Summary(8, 8, 0, 0, null));
-        assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, compact, null, 8)).isEqualTo(new ChunkItems.Tally(8, 0, 0, 0));
+        assertThat(ChunkItems.tally(JobStatus.SUCCEEDED, compact, null, 1, 8)).isEqualTo(new ChunkItems.Tally(8, 0, 0, 0));
         // Spaces anywhere JSON allows them, and an empty chunk.
         assertThat(read(JobStatus.SUCCEEDED, " { \"results\" : [ 1 , \"b\" ] } ", null, 0, 2)).extracting(ItemOutcome::result)
                 .containsExactly("1", "\"b\"");

@@ -323,6 +323,18 @@ abstract class JobStoreContract {
         assertThat(store.attemptErrors(job.id())).extracting(e -> e.attempt() + ":" + e.type())
                 .containsExactly("1:E", "2:WorkerLostError");
     }
+    @Test
+    void aJobCancelledWhileWaitingForItsRetryShowsNoErrorButKeepsItsHistory() {
+        Job job = store.insert(newJob("echo", 0, now, null)).job();
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.retry(job.id(), "node-a", new JobError("E", "first", "t"), "", 1L, now))).isTrue();
+        assertThat(store.transition(JobTransition.cancelled(job.id(), JobStatus.QUEUED, null, now))).isTrue();
+
+        Job cancelled = store.find(job.id()).orElseThrow();
+        assertThat(cancelled.error()).as("a client's cancel carries no error").isNull();
+        assertThat(store.attemptErrors(job.id())).extracting(e -> e.attempt() + ":" + e.message()).containsExactly("1:first");
+    }
+
 
     @Test
     void orphansAreRunningJobsWhoseLeaseRanOutOrOfOtherNodes() {
