@@ -1,7 +1,11 @@
 package io.jobpool.api;
 
 import io.jobpool.config.JobpoolProperties;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import org.apache.catalina.core.StandardHost;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -9,6 +13,9 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.util.ServletRequestPathUtils;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.cfg.MutableCoercionConfig;
@@ -37,17 +44,49 @@ class ApiConfiguration {
         }
     }
 
-    /** Refuses unparseable query strings and form bodies first, before any other filter reads them. */
+    /**
+     * Refuses unparseable query strings and form bodies first, before any other filter reads them;
+     * a method no endpoint has gets the methods of the endpoint at its path, as Spring MVC answers a
+     * known method the endpoint does not take. The handler mapping is looked up at the first such
+     * request: filters are made before Spring MVC.
+     */
     @Bean
-    FilterRegistrationBean<RequestScreeningFilter> requestScreeningFilter() {
-        return requestScreening();
+    FilterRegistrationBean<RequestScreeningFilter> requestScreeningFilter(
+            @Qualifier("requestMappingHandlerMapping") ObjectProvider<RequestMappingHandlerMapping> mappings) {
+        return requestScreening(new RequestScreeningFilter(request -> allowedAt(mappings.getObject(), request)));
     }
 
     /** The screening filter ahead of every other, on the API port and on the management port. */
-    static FilterRegistrationBean<RequestScreeningFilter> requestScreening() {
-        FilterRegistrationBean<RequestScreeningFilter> registration = new FilterRegistrationBean<>(new RequestScreeningFilter());
+    static FilterRegistrationBean<RequestScreeningFilter> requestScreening(RequestScreeningFilter filter) {
+        FilterRegistrationBean<RequestScreeningFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
+    }
+
+    /**
+     * The methods Spring MVC's endpoint at the request's path takes, asked as for a {@code PATCH},
+     * which no endpoint answers; {@code null} when no endpoint has that path.
+     */
+    static String allowedAt(RequestMappingHandlerMapping mapping, HttpServletRequest request) {
+        HttpServletRequest probe = new HttpServletRequestWrapper(request) {
+            @Override
+            public String getMethod() {
+                return "PATCH";
+            }
+        };
+        Object previousPath = request.getAttribute(ServletRequestPathUtils.PATH_ATTRIBUTE);
+        try {
+            ServletRequestPathUtils.parseAndCache(probe);
+            return mapping.getHandler(probe) == null ? null : RequestScreeningFilter.ALLOW;
+        } catch (HttpRequestMethodNotSupportedException e) {
+            java.util.Set<org.springframework.http.HttpMethod> supported = e.getSupportedHttpMethods();
+            return supported == null || supported.isEmpty() ? RequestScreeningFilter.ALLOW
+                    : String.join(", ", supported.stream().map(org.springframework.http.HttpMethod::name).sorted().toList());
+        } catch (Exception e) {
+            return RequestScreeningFilter.ALLOW;
+        } finally {
+            request.setAttribute(ServletRequestPathUtils.PATH_ATTRIBUTE, previousPath);
+        }
     }
 
     /** Bounds every request body of the API ({@code jobpool.jobs.max-request-bytes}). */

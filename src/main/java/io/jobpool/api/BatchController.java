@@ -6,6 +6,7 @@ import io.jobpool.job.BatchService;
 import io.jobpool.job.BatchView;
 import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.JobException;
+import io.jobpool.job.JobLimits;
 import io.jobpool.security.Caller;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedWriter;
@@ -57,9 +58,11 @@ class BatchController {
     private final JsonMapper json;
     private final Duration maxWait;
     private final LongPolls longPolls;
+    private final JobLimits limits;
 
-    BatchController(BatchService batches, JsonMapper json, LongPolls longPolls, JobpoolProperties properties) {
+    BatchController(BatchService batches, JsonMapper json, LongPolls longPolls, JobLimits limits, JobpoolProperties properties) {
         this.longPolls = longPolls;
+        this.limits = limits;
         this.batches = batches;
         this.json = json;
         this.maxWait = properties.jobs().maxWait();
@@ -67,7 +70,7 @@ class BatchController {
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<BatchView> submit(@RequestBody BatchRequest request) {
-        Batch batch = batches.submit(request.toSubmission(Caller.current().owner()));
+        Batch batch = batches.submit(request.toSubmission(Caller.current().owner(), limits));
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/batches/" + batch.id()))
                 .body(view(batch));
     }

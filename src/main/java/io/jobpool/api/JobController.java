@@ -3,6 +3,7 @@ package io.jobpool.api;
 import io.jobpool.config.JobpoolProperties;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobException;
+import io.jobpool.job.JobLimits;
 import io.jobpool.job.JobQuery;
 import io.jobpool.job.JobService;
 import io.jobpool.job.JobStatus;
@@ -47,9 +48,11 @@ class JobController {
     private final LongPolls longPolls;
     private final LocalNode node;
     private final Duration maxWait;
+    private final JobLimits limits;
 
-    JobController(JobService jobs, LongPolls longPolls, LocalNode node, JobpoolProperties properties) {
+    JobController(JobService jobs, LongPolls longPolls, LocalNode node, JobLimits limits, JobpoolProperties properties) {
         this.jobs = jobs;
+        this.limits = limits;
         this.longPolls = longPolls;
         this.node = node;
         this.maxWait = properties.jobs().maxWait();
@@ -62,11 +65,11 @@ class JobController {
         Caller caller = Caller.current();
         Job job;
         if (waitFor.isZero()) {
-            job = jobs.submit(request.toSubmission(caller.owner(), idempotencyKey)).job();
+            job = jobs.submit(request.toSubmission(caller.owner(), idempotencyKey, limits)).job();
         } else {
             // The permit is taken before the job is created, so a refused wait creates nothing.
             try (var permit = longPolls.acquire(caller)) {
-                job = jobs.submitAndWait(request.toSubmission(caller.owner(), idempotencyKey), waitFor).job();
+                job = jobs.submitAndWait(request.toSubmission(caller.owner(), idempotencyKey, limits), waitFor).job();
             }
         }
         return ResponseEntity.status(job.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED)

@@ -31,7 +31,7 @@ public class ManagementPortConfiguration {
 
     @Bean
     FilterRegistrationBean<RequestScreeningFilter> managementRequestScreening() {
-        return ApiConfiguration.requestScreening();
+        return ApiConfiguration.requestScreening(new RequestScreeningFilter());
     }
 
     @Bean

@@ -58,7 +58,10 @@ class PoolController {
 
     @PutMapping
     PoolView resize(@RequestBody ResizeRequest request) {
-        if (request.size() == null || request.size() < 1 || request.size() > 1024) {
+        if (request.size() == null) {
+            throw JobException.validation("size", "is required");
+        }
+        if (request.size() < 1 || request.size() > 1024) {
             throw JobException.validation("size", "must be between 1 and 1024");
         }
         if (!node.resize(request.runtime(), request.size())) {

@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.webmvc.error.ErrorController;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -47,8 +46,7 @@ class ProblemErrorController implements ErrorController {
             return new ErrorProblem(status, "internal", "Internal error",
                     "the service failed to answer this request; the error is in its log", uri);
         }
-        HttpStatus known = HttpStatus.resolve(status);
-        String title = known == null ? "Error" : known.getReasonPhrase();
+        String title = Problems.titleFor(status);
         return new ErrorProblem(status, Problems.typeFor(status), title,
                 "the request was refused: " + title.toLowerCase(java.util.Locale.ROOT), uri);
     }

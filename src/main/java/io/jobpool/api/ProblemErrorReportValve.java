@@ -7,7 +7,6 @@ import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
-import org.springframework.http.HttpStatus;
 
 /**
  * Tomcat's own error report, for requests it refuses before any application code sees them
@@ -47,8 +46,7 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             reason = "its HTTP version is not supported";
         }
         response.setStatus(status);
-        HttpStatus known = HttpStatus.resolve(status);
-        String title = known == null ? "Error" : known.getReasonPhrase();
+        String title = Problems.titleFor(status);
         String detail = status >= 500 ? "the service failed to answer this request; the error is in its log"
                 : "the request was refused before it reached the API: "
                         + (reason != null ? reason : title.toLowerCase(java.util.Locale.ROOT));

@@ -135,8 +135,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         String detail = specific.getMessage();
         if (detail != null) {
-            // Jackson appends a source excerpt and reference chain; the first line says what is wrong.
-            detail = detail.lines().findFirst().orElse(detail);
+            // Jackson appends a source excerpt and reference chain, and a broken limit names the Java
+            // method that sets it: the first line, without those, says what is wrong.
+            detail = detail.lines().findFirst().orElse(detail)
+                    .replaceAll(" \\(through reference chain: .*\\)$", "")
+                    .replaceAll(", from `[^`]*`", "");
         }
         return asObject(jobException(JobException.validation("body", "is not valid JSON for this request: " + detail),
                 ((ServletWebRequest) request).getRequest()));
@@ -199,8 +202,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = super.handleExceptionInternal(e, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem) {
             problem.setType(URI.create(typeFor(statusCode.value())));
-            if (request instanceof ServletWebRequest servlet) {
-                problem.setInstance(instance(servlet.getRequest().getRequestURI()));
+            problem.setTitle(Problems.titleFor(statusCode.value()));
+            String path = request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : null;
+            problem.setInstance(instance(path));
+            // Spring's own wording names its internals ("No static resource ...", "Content-Type 'null'").
+            if (e instanceof org.springframework.web.servlet.resource.NoResourceFoundException) {
+                problem.setDetail("no such endpoint: " + Problems.instance(path));
+            } else if (e instanceof org.springframework.web.HttpMediaTypeNotSupportedException unsupported) {
+                problem.setDetail(unsupported.getContentType() == null
+                        ? "the request has no Content-Type; request bodies are application/json"
+                        : "request bodies are application/json; '" + unsupported.getContentType() + "' is not accepted");
             }
         }
         return response;

@@ -26,6 +26,19 @@ final class Problems {
 
     private Problems() {}
 
+    /**
+     * The title of a status that has no more specific one, in the sentence case of every other
+     * title ("Method not allowed", as the service's own refusals write it, not "Method Not Allowed").
+     */
+    static String titleFor(int status) {
+        org.springframework.http.HttpStatus known = org.springframework.http.HttpStatus.resolve(status);
+        if (known == null) {
+            return "Error";
+        }
+        String phrase = known.getReasonPhrase();
+        return phrase.charAt(0) + phrase.substring(1).toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The stable problem type of an HTTP status that has no more specific one. */
     static String typeFor(int status) {
         return TYPES.getOrDefault(status, status >= 500 ? "internal" : "validation");

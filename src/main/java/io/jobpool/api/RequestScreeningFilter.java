@@ -31,14 +31,36 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     /** The methods some endpoint answers; the servlet container answers others with 501. */
     static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
-    /** The {@code Allow} header of a refusal for a method no endpoint answers. */
+    /** The {@code Allow} header of a refusal for a method no endpoint answers, where the endpoint's own methods are unknown. */
     static final String ALLOW = String.join(", ", new java.util.TreeSet<>(METHODS));
+
+    /**
+     * The methods the endpoint at a request's path answers, for the {@code Allow} header of a 405
+     * (RFC 9110 wants the target's methods, not the service's); {@code null} when no endpoint is
+     * there, which is a 404 as for any method.
+     */
+    private final java.util.function.Function<HttpServletRequest, String> allowedAt;
+
+    /** Where endpoints cannot be looked up by path (the management port): every method the service answers somewhere. */
+    RequestScreeningFilter() {
+        this(request -> ALLOW);
+    }
+
+    RequestScreeningFilter(java.util.function.Function<HttpServletRequest, String> allowedAt) {
+        this.allowedAt = allowedAt;
+    }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (!METHODS.contains(request.getMethod())) {
-            response.setHeader("Allow", ALLOW);
+            String allow = allowedAt.apply(request);
+            if (allow == null) {
+                Problems.write(response, 404, "not-found", "Not found", "no such endpoint: " + Problems.instance(request.getRequestURI()),
+                        Problems.instance(request.getRequestURI()));
+                return;
+            }
+            response.setHeader("Allow", allow);
             Problems.write(response, 405, "method-not-allowed", "Method not allowed",
                     "no endpoint answers the method " + abbreviate(request.getMethod()), Problems.instance(request.getRequestURI()));
             return;

@@ -1,6 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobException;
+import io.jobpool.job.JobLimits;
 import io.jobpool.job.Submission;
 import java.net.URI;
 import java.time.Duration;
@@ -16,9 +17,16 @@ public record SubmitRequest(
     /** Longest callback URL (the store keeps 2,048 characters; browsers and proxies agree on about that). */
     static final int MAX_URL_LENGTH = 2048;
 
-    /** Checks shape and types; range checks against configuration happen in the job service. */
-    Submission toSubmission(String owner, String idempotencyKey) {
-        List<JobException.FieldError> errors = new ArrayList<>();
+    /**
+     * Checks shape, types and the configured bounds of the options, and names every offending field
+     * in one answer. The job service checks the bounds again for every submission.
+     */
+    Submission toSubmission(String owner, String idempotencyKey, JobLimits limits) {
+        return toSubmission(owner, idempotencyKey, limits, new ArrayList<>());
+    }
+
+    /** @param errors what the caller found wrong already (a batch's own fields), reported with these */
+    Submission toSubmission(String owner, String idempotencyKey, JobLimits limits, List<JobException.FieldError> errors) {
         if (task == null || task.isNull()) {
             errors.add(new JobException.FieldError("task", "is required"));
         } else if (!task.isString() || task.stringValue().isBlank()) {
@@ -32,8 +40,11 @@ public record SubmitRequest(
         if (kwargs != null && !kwargs.isNull() && !kwargs.isObject()) {
             errors.add(new JobException.FieldError("kwargs", "must be an object"));
         }
-        checkFinite(errors, "timeoutSeconds", timeoutSeconds);
-        checkFinite(errors, "delaySeconds", delaySeconds);
+        boolean timeoutFinite = checkFinite(errors, "timeoutSeconds", timeoutSeconds);
+        boolean delayFinite = checkFinite(errors, "delaySeconds", delaySeconds);
+        Duration timeout = timeoutSeconds == null || !timeoutFinite ? null : seconds(timeoutSeconds);
+        Duration delay = delaySeconds == null ? Duration.ZERO : delayFinite ? seconds(delaySeconds) : null;
+        limits.checkOptions(errors, timeout, delay, maxRetries == null ? 0 : maxRetries);
         checkUrl(errors, "callbackUrl", callbackUrl);
         checkUrl(errors, "errorCallbackUrl", errorCallbackUrl);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
@@ -49,16 +60,17 @@ public record SubmitRequest(
         if (!errors.isEmpty()) {
             throw JobException.validation(errors);
         }
-        return new Submission(task.stringValue(), argsJson, kwargsJson,
-                timeoutSeconds == null ? null : seconds(timeoutSeconds), priority == null ? 0 : priority,
-                delaySeconds == null ? Duration.ZERO : seconds(delaySeconds), maxRetries == null ? 0 : maxRetries,
-                callbackUrl, errorCallbackUrl, owner, idempotencyKey);
+        return new Submission(task.stringValue(), argsJson, kwargsJson, timeout, priority == null ? 0 : priority, delay,
+                maxRetries == null ? 0 : maxRetries, callbackUrl, errorCallbackUrl, owner, idempotencyKey);
     }
 
-    private static void checkFinite(List<JobException.FieldError> errors, String field, Double value) {
+    /** @return whether the value is absent or finite (a range check can follow) */
+    private static boolean checkFinite(List<JobException.FieldError> errors, String field, Double value) {
         if (value != null && (value.isNaN() || value.isInfinite() || Math.abs(value) > 1e12)) {
             errors.add(new JobException.FieldError(field, "must be a finite number of seconds"));
+            return false;
         }
+        return true;
     }
 
     /**
@@ -117,7 +129,7 @@ public record SubmitRequest(
         try {
             URI uri = new URI(url);
             if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-                errors.add(new JobException.FieldError(field, "must be an absolute http or https URL"));
+                errors.add(new JobException.FieldError(field, "must be an absolute http or https URL with a host (a name or a whole IP address)"));
             }
         } catch (java.net.URISyntaxException e) {
             errors.add(new JobException.FieldError(field, "is not a valid URL: " + e.getReason()));

@@ -177,24 +177,7 @@ public final class JobService {
     /** Checks a submission against the configured bounds; batches check their job options here too. */
     NewJob validate(Submission s) {
         List<JobException.FieldError> errors = new ArrayList<>();
-        Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
-        if (s.timeout() != null && (s.timeout().isNegative() || s.timeout().isZero())) {
-            errors.add(new JobException.FieldError("timeoutSeconds", "must be greater than 0"));
-        } else if (s.timeout() != null && s.timeout().compareTo(Duration.ofMillis(1)) < 0) {
-            // Timeouts are kept in milliseconds: a smaller one would be stored, shown and enforced as 0.
-            errors.add(new JobException.FieldError("timeoutSeconds", "must be at least 0.001 (one millisecond)"));
-        } else if (timeout.compareTo(limits.maxTimeout()) > 0) {
-            errors.add(new JobException.FieldError("timeoutSeconds",
-                    "must be at most " + limits.maxTimeout().toSeconds() + " (jobpool.jobs.max-timeout)"));
-        }
-        if (s.delay().isNegative()) {
-            errors.add(new JobException.FieldError("delaySeconds", "must not be negative"));
-        } else if (s.delay().compareTo(limits.maxDelay()) > 0) {
-            errors.add(new JobException.FieldError("delaySeconds", "must be at most " + limits.maxDelay().toSeconds()));
-        }
-        if (s.maxRetries() < 0 || s.maxRetries() > limits.maxRetries()) {
-            errors.add(new JobException.FieldError("maxRetries", "must be between 0 and " + limits.maxRetries()));
-        }
+        limits.checkOptions(errors, s.timeout(), s.delay(), s.maxRetries());
         if (!errors.isEmpty()) {
             throw JobException.validation(errors);
         }
@@ -213,6 +196,7 @@ public final class JobService {
         callbackTargets.check("errorCallbackUrl", s.errorCallbackUrl());
         // Milliseconds, as stored: the 202 answer shows the same times a later GET does.
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
         String key = s.idempotencyKey() == null ? null : (s.owner() == null ? "" : s.owner()) + ":" + s.idempotencyKey();
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,
                 now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,

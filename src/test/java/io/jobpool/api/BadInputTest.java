@@ -88,6 +88,21 @@ class BadInputTest extends ServiceTest {
     }
 
     @Test
+    void aBodyWithSeveralWrongFieldsNamesEachOfThemInOneAnswer() {
+        ApiClient.Response job = api.raw("POST", "/v1/jobs",
+                "{\"task\":\"\",\"timeoutSeconds\":0,\"delaySeconds\":-1,\"maxRetries\":-1,\"callbackUrl\":\"ftp://x\"}", JSON);
+        assertThat(job.status()).isEqualTo(400);
+        assertThat(job.json().get("errors").valueStream().map(e -> e.get("field").asString()))
+                .containsExactlyInAnyOrder("task", "timeoutSeconds", "delaySeconds", "maxRetries", "callbackUrl");
+        assertThat(job.json().get("detail").asString()).contains("task: ", "timeoutSeconds: ", "maxRetries: ");
+
+        ApiClient.Response batch = api.raw("POST", "/v1/batches", "{\"task\":\"square\",\"timeoutSeconds\":-1}", JSON);
+        assertThat(batch.status()).isEqualTo(400);
+        assertThat(batch.json().get("errors").valueStream().map(e -> e.get("field").asString()))
+                .containsExactlyInAnyOrder("items", "timeoutSeconds");
+    }
+
+    @Test
     void oversizeBodyIs413() {
         String big = "{\"task\":\"echo\",\"args\":[\"" + "x".repeat(100_000) + "\"]}";
         ApiClient.Response response = api.raw("POST", "/v1/jobs", big, JSON);
@@ -105,11 +120,18 @@ class BadInputTest extends ServiceTest {
     }
 
     @Test
-    void wrongContentTypeIs415() {
+    void wrongContentTypeIs415() throws java.io.IOException {
         for (String path : java.util.List.of("/v1/jobs", "/v1/batches")) {
             ApiClient.Response response = api.raw("POST", path, "task=echo", Map.of("Content-Type", "text/plain"));
             assertThat(response.status()).as(path).isEqualTo(415);
             assertThat(response.json().get("type").asString()).isEqualTo("unsupported-media-type");
+            assertThat(response.json().get("title").asString()).isEqualTo("Unsupported media type");
+            assertThat(response.json().get("detail").asString()).contains("application/json", "'text/plain'");
+
+            io.jobpool.testing.RawHttp.Response untyped = io.jobpool.testing.RawHttp.send(port, "POST " + path + " HTTP/1.1",
+                    "{\"task\":\"echo\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(untyped.status()).as(path).isEqualTo(415);
+            assertThat(untyped.text()).contains("\"detail\":\"the request has no Content-Type; request bodies are application/json\"");
         }
     }
 
@@ -227,6 +249,8 @@ class BadInputTest extends ServiceTest {
         ApiClient.Response response = api.outsideSpecification("GET", "/v1/nothing-here");
         assertThat(response.status()).isEqualTo(404);
         assertThat(response.json().get("type").asString()).isEqualTo("not-found");
+        assertThat(response.json().get("title").asString()).as("as a job's 404 says it").isEqualTo("Not found");
+        assertThat(response.json().get("detail").asString()).isEqualTo("no such endpoint: /v1/nothing-here");
     }
 
     private long countJobs() {

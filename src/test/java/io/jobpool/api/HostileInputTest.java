@@ -74,12 +74,25 @@ class HostileInputTest extends ServiceTest {
     }
 
     @Test
-    void aMethodTomcatDoesNotImplementSaysWhichMethodsThereAre() throws IOException {
-        for (String method : java.util.List.of("CONNECT", "BREW")) {
-            RawHttp.Response response = RawHttp.send(port, method + " /v1/jobs HTTP/1.1", null);
-            assertProblem(response, 405, "method-not-allowed");
-            assertThat(response.headers().get("allow")).as(method).isEqualTo("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+    void aMethodNoEndpointHasSaysWhichMethodsTheEndpointTakes() throws IOException {
+        String job = "/v1/jobs/01a1fd74-0000-7000-8000-000000000000";
+        for (String method : java.util.List.of("BREW", "PROPFIND", "MKCOL")) {
+            RawHttp.Response jobs = RawHttp.send(port, method + " /v1/jobs HTTP/1.1", null);
+            assertProblem(jobs, 405, "method-not-allowed");
+            assertThat(jobs.headers().get("allow")).as(method).isEqualTo("GET, POST");
+            RawHttp.Response ready = RawHttp.send(port, method + " " + job + "/ready HTTP/1.1", null);
+            assertProblem(ready, 405, "method-not-allowed");
+            assertThat(ready.headers().get("allow")).as("as PATCH gets it").isEqualTo(
+                    RawHttp.send(port, "PATCH " + job + "/ready HTTP/1.1", null).headers().get("allow"));
+            assertProblem(RawHttp.send(port, method + " /nowhere HTTP/1.1", null), 404, "not-found");
         }
+    }
+
+    @Test
+    void aMethodTomcatDoesNotImplementSaysWhichMethodsThereAre() throws IOException {
+        RawHttp.Response response = RawHttp.send(port, "CONNECT /v1/jobs HTTP/1.1", null);
+        assertProblem(response, 405, "method-not-allowed");
+        assertThat(response.headers().get("allow")).isNotBlank();
     }
 
     @Test
@@ -182,6 +195,8 @@ class HostileInputTest extends ServiceTest {
             ApiClient.Response response = api.raw("POST", "/v1/jobs", body, Map.of("Content-Type", "application/json"));
             assertThat(response.status()).as(body.substring(0, 40)).isEqualTo(400);
             assertThat(response.json().get("type").asString()).isEqualTo("validation");
+            assertThat(response.json().get("detail").asString()).as("says what is wrong in the API's terms")
+                    .doesNotContain("StreamReadConstraints", "reference chain", "io.jobpool");
             assertThat(countJobs()).isEqualTo(before);
         }
     }

@@ -47,6 +47,9 @@ class PoolApiTest extends ServiceTest {
             Await.until("two workers again", Duration.ofSeconds(15), () -> readyWorkers() == 2);
         }
         assertThat(api.raw("PUT", "/v1/pool", "{\"size\":0}", java.util.Map.of("Content-Type", "application/json")).status()).isEqualTo(400);
+        ApiClient.Response missing = api.raw("PUT", "/v1/pool", "{}", java.util.Map.of("Content-Type", "application/json"));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.json().get("detail").asString()).isEqualTo("size: is required");
     }
 
     @Test
