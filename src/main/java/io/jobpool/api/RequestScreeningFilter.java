@@ -82,6 +82,15 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                 return;
             }
         }
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (hasBody && encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
+            // Nothing here decodes a compressed body: read as JSON it would be garbage, or, worse,
+            // plain JSON mislabelled and taken as it stands.
+            Problems.write(response, 415, "unsupported-media-type", "Unsupported media type",
+                    "request bodies are sent without a Content-Encoding; '" + abbreviate(encoding) + "' is not accepted",
+                    Problems.instance(request.getRequestURI()));
+            return;
+        }
         HttpServletRequest screened = withoutRefusedMediaTypes(request);
         if (screened == null) {
             Problems.write(response, 406, "not-acceptable", "Not acceptable",
@@ -145,6 +154,9 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         if (pairs.length > MAX_PARAMETERS) {
             return "has more than " + MAX_PARAMETERS + " parameters";
         }
+        // No parameter takes several values: of ?wait=1&wait=30 one would be used and the other
+        // silently dropped, so the client is told instead.
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (String pair : pairs) {
             if (pair.isEmpty()) {
                 continue;
@@ -156,6 +168,10 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             }
             if (!decodes(name) || (equals >= 0 && !decodes(pair.substring(equals + 1)))) {
                 return "has a parameter that is not valid %-encoded UTF-8";
+            }
+            String decoded = java.net.URLDecoder.decode(name, StandardCharsets.UTF_8);
+            if (!names.add(decoded)) {
+                return "gives the parameter '" + abbreviate(decoded) + "' more than once";
             }
         }
         return null;

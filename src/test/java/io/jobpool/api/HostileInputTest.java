@@ -38,6 +38,9 @@ class HostileInputTest extends ServiceTest {
             "GET|/v1/jobs?limit=%2B5|400|validation",
             "GET|/v1/jobs?limit=%205|400|validation",
             "GET|/v1/jobs?limit=|400|validation",
+            "GET|/v1/jobs?limit=1&limit=2|400|validation",
+            "GET|/v1/jobs/01a1fd74-0000-7000-8000-000000000000?wait=1&wait=2|400|validation",
+            "POST|/v1/pool/join?timeout=1&tim%65out=2|400|validation",
             "GET|/v1/jobs?task=|400|validation",
             "GET|/v1/jobs?task=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx|400|validation",
             "GET|/v1/jobs?batch=|400|validation",
@@ -93,6 +96,19 @@ class HostileInputTest extends ServiceTest {
         RawHttp.Response response = RawHttp.send(port, "CONNECT /v1/jobs HTTP/1.1", null);
         assertProblem(response, 405, "method-not-allowed");
         assertThat(response.headers().get("allow")).isNotBlank();
+    }
+
+    @Test
+    void aCompressedBodyIsRefusedNotTakenAsItStands() throws IOException {
+        long before = countJobs();
+        RawHttp.Response response = RawHttp.send(port,
+                "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(response, 415, "unsupported-media-type");
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).contains("Content-Encoding");
+        assertThat(countJobs()).isEqualTo(before);
+        RawHttp.Response identity = RawHttp.send(port,
+                "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nContent-Encoding: identity", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertThat(identity.status()).isEqualTo(202);
     }
 
     @Test
