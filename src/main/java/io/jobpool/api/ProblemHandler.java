@@ -102,12 +102,41 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        if (storeOutOfReach(e)) {
+            // The database is down or unreachable: the client did nothing wrong and can try again.
+            log.warn("Could not answer {} {}: the store is out of reach ({}); answered 503", request.getMethod(),
+                    request.getRequestURI(), e.toString());
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                    "the job store cannot be reached just now; try again (a submission sent with an Idempotency-Key is safe to"
+                            + " send again)");
+            problem.setType(URI.create("store-unavailable"));
+            problem.setTitle("Store unavailable");
+            problem.setInstance(instance(request.getRequestURI()));
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
+        }
         log.error("Unexpected error answering {} {}", request.getMethod(), request.getRequestURI(), e);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "the service failed to answer this request; the error is in its log");
         problem.setType(URI.create("internal"));
         problem.setTitle("Internal error");
         return ResponseEntity.internalServerError().body(problem);
+    }
+
+    /**
+     * Whether the error is the database being out of reach (no connection within the pool's
+     * timeout, a connection lost), as the JDBC driver or Spring's translation of it says.
+     */
+    static boolean storeOutOfReach(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || cause instanceof org.springframework.dao.TransientDataAccessResourceException
+                    || cause instanceof java.sql.SQLTransientConnectionException
+                    || cause instanceof java.sql.SQLNonTransientConnectionException
+                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -121,8 +121,12 @@ public interface JobStore {
     /** {@code close()} / {@code open()} for every replica. */
     void setAccepting(boolean accepting, String node, Instant now);
 
-    /** Records that the replica is alive (inserted on its first heartbeat). */
-    void heartbeat(ClusterNode node);
+    /**
+     * Records that the replica is alive (inserted on its first heartbeat).
+     *
+     * @return the replica's row as it was before, or {@code null} if there was none
+     */
+    ClusterNode heartbeat(ClusterNode node);
 
     /** Every replica with a recorded heartbeat, by id. */
     List<ClusterNode> nodes();
@@ -139,6 +143,9 @@ public interface JobStore {
 
     /** RUNNING jobs whose lease ran out, or (with {@code everyOtherNode}) that any other node holds. */
     List<Job> orphans(String node, Instant now, boolean everyOtherNode);
+
+    /** RUNNING jobs held by {@code node}: at its start, what an earlier run under the same node id left. */
+    List<Job> runningOn(String node);
 
     /** Deletes finished jobs older than {@code finishedBefore}; returns how many. */
     int deleteFinishedBefore(Instant finishedBefore, int limit);

@@ -36,6 +36,8 @@ public final class ClusterCommands {
     private final ExecutorService executor;
     private final Clock clock;
     private final Instant startedAt;
+    /** Whether this process has written its heartbeat before; only the heartbeat thread uses it. */
+    private volatile boolean beaten;
     private final Map<String, Long> logsStoredAt = new ConcurrentHashMap<>();
 
     public ClusterCommands(JobStore store, LocalNode node, RunningJobs running, Broadcast broadcast,
@@ -88,7 +90,14 @@ public final class ClusterCommands {
      */
     public void heartbeat() {
         // The pool's size now: a live resize (PUT /v1/pool) shows on every replica's GET /v1/pool.
-        store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size()));
+        ClusterNode before = store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size()));
+        if (beaten && before != null && !startedAt.equals(before.startedAt())) {
+            // Another live process wrote this node's row since this one's last beat (its start differs).
+            log.error("Another live process runs as node {} (it started at {}, this one at {}): two replicas under one node id"
+                    + " take each other's jobs back and kill their workers; give each replica its own jobpool.node-id",
+                    node.id(), before.startedAt(), startedAt);
+        }
+        beaten = true;
         broadcast.replicasSeen(store.nodes(), clock.instant());
         killLostClaims();
         logsStoredAt.keySet().retainAll(running.ids());

@@ -25,15 +25,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns what the pool reports into the job's next state: final, or back to the queue for a retry
  * or after a shutdown. The supervisor must never wait on the database, so each outcome is written
- * on its own virtual thread. A write that fails (the database is briefly unreachable) is retried
- * while this node's lease on the job can still be valid, so a short outage neither loses the
- * result nor runs the job twice; the job stays in {@link RunningJobs} until its outcome is stored.
+ * on its own virtual thread. A write that fails (the database is unreachable) is retried until it
+ * is stored, and the job stays in {@link RunningJobs} (its lease renewed) until then, so an outage
+ * neither loses the result nor runs the job twice.
  */
 public final class JobCompletion implements PoolListener {
 
     private static final Logger log = LoggerFactory.getLogger(JobCompletion.class);
     private static final Duration MAX_BACKOFF = Duration.ofHours(1);
     private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(500);
+    /** Longest wait between two attempts to store an outcome while the database is out of reach. */
+    private static final Duration MAX_RECORD_BACKOFF = Duration.ofSeconds(2);
 
     /** The latest report per running job, written with its final state so the last one always lands. */
     private final java.util.Map<String, Job.Progress> latestProgress = new java.util.concurrent.ConcurrentHashMap<>();
@@ -54,12 +56,10 @@ public final class JobCompletion implements PoolListener {
     private int unwritten;
     private final String node;
     private final Duration retryBackoff;
-    private final Duration lease;
     private final Clock clock;
 
     public JobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal,
-            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Duration lease, Clock clock) {
-        this.lease = lease;
+            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Clock clock) {
         this.store = store;
         this.running = running;
         this.waiters = waiters;
@@ -166,29 +166,41 @@ public final class JobCompletion implements PoolListener {
         }
     }
 
+    /**
+     * Writes the outcome until it is stored, however long the database stays out of reach: the job
+     * stays in {@link RunningJobs}, so this node keeps renewing its lease meanwhile, and no live
+     * replica takes it back (see {@link Leases}); the write is a compare-and-set on this node's
+     * claim, so if the job was taken back after all it changes nothing. Only a stopping node gives
+     * up (this thread interrupted): then the lease runs out and the job is redelivered.
+     */
     private void recordRetrying(JobOutcome outcome) {
-        long giveUpAt = System.nanoTime() + lease.multipliedBy(2).toNanos();
         long backoffMillis = 100;
+        long failingSince = System.nanoTime();
+        long nextWarning = failingSince;
         while (true) {
             try {
                 record(outcome);
                 return;
             } catch (RuntimeException e) {
-                if (System.nanoTime() > giveUpAt || Thread.currentThread().isInterrupted()) {
-                    // Past the lease another node may have taken the job back; if not, the reaper will.
+                if (Thread.currentThread().isInterrupted()) {
                     forget(outcome.jobId());
-                    log.error("Could not record the outcome of job {}; giving up, its lease expires and it will be redelivered",
-                            outcome.jobId(), e);
+                    log.error("Could not record the outcome of job {}: this node is stopping; its lease runs out and it will be"
+                            + " redelivered", outcome.jobId(), e);
                     return;
                 }
-                log.warn("Could not record the outcome of job {} ({}); retrying in {} ms", outcome.jobId(), e.toString(),
-                        backoffMillis);
+                long now = System.nanoTime();
+                if (now - nextWarning >= 0) {
+                    // One line at once and then one every half minute, not one per attempt of a long outage.
+                    log.warn("Could not record the outcome of job {} for {} ms ({}); trying again every {} ms until it is stored",
+                            outcome.jobId(), TimeUnit.NANOSECONDS.toMillis(now - failingSince), e.toString(), MAX_RECORD_BACKOFF.toMillis());
+                    nextWarning = now + TimeUnit.SECONDS.toNanos(30);
+                }
                 try {
                     Thread.sleep(backoffMillis);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                 }
-                backoffMillis = Math.min(backoffMillis * 2, 2000);
+                backoffMillis = Math.min(backoffMillis * 2, MAX_RECORD_BACKOFF.toMillis());
             }
         }
     }

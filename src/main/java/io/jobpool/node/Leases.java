@@ -9,6 +9,10 @@ import io.jobpool.job.WorkSignal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +21,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #renew()} extends the lease of every job this node still works on. {@link #reapOrphans} puts
  * RUNNING jobs whose lease ran out back in the queue, counted as a redelivery; past
- * {@code maxRedeliveries} the job fails with WorkerLostError instead of looping forever. At start
- * on the embedded store no other node can exist, so every RUNNING job is an orphan of the
- * previous run and is reaped at once.
+ * {@code maxRedeliveries} the job fails with WorkerLostError instead of looping forever.
+ *
+ * <p>A lease that ran out proves a node dead only if that node could have renewed it. When the
+ * database was out of reach every lease ran out together, and the first replica back would take
+ * the jobs of replicas that are alive and still running them: the same job twice at once, and
+ * finished work thrown away. So a node takes jobs back only once it has itself been in contact
+ * with the store for a whole lease (every query of this class since then succeeded): by then
+ * every live replica has renewed its leases (every third of a lease), and what is still expired
+ * belongs to a node that is gone.
  */
 public final class Leases {
 
@@ -33,6 +43,10 @@ public final class Leases {
     private final Duration lease;
     private final int maxRedeliveries;
     private final Clock clock;
+    /** Since when every store call of this class succeeded; {@code null} after one failed. Guarded by this. */
+    private Instant inContactSince;
+    /** Whether a call failed since the last one that succeeded, to say so once when contact is back. Guarded by this. */
+    private boolean outOfContact;
 
     public Leases(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal, String node,
             Duration lease, int maxRedeliveries, Clock clock) {
@@ -44,6 +58,7 @@ public final class Leases {
         this.lease = lease;
         this.maxRedeliveries = maxRedeliveries;
         this.clock = clock;
+        this.inContactSince = clock.instant();
     }
 
     public void renew() {
@@ -52,39 +67,106 @@ public final class Leases {
             if (!mine.isEmpty()) {
                 store.renewLeases(node, mine, clock.instant().plus(lease));
             }
+            inContact();
         } catch (RuntimeException e) {
+            lostContact();
             log.error("Could not renew job leases; will try again at the next heartbeat", e);
         }
     }
 
-    /** @param everyOtherNode also take jobs held by any other node, lease or not (single-node store at start) */
-    public int reapOrphans(boolean everyOtherNode) {
+    /**
+     * At start: the jobs this node id left RUNNING in an earlier run (a restart under a stable
+     * {@code jobpool.node-id}: no worker of this process runs them), and on the embedded store every
+     * RUNNING job, since no other node can hold one.
+     */
+    public int reapAtStart(boolean embedded) {
         Instant now = clock.instant();
+        try {
+            Map<String, Job> left = new LinkedHashMap<>();
+            store.runningOn(node).forEach(job -> left.put(job.id(), job));
+            if (embedded) {
+                store.orphans(node, now, true).forEach(job -> left.put(job.id(), job));
+            }
+            return reap(new ArrayList<>(left.values()), now);
+        } catch (RuntimeException e) {
+            lostContact();
+            log.error("Could not take back the jobs an earlier run left RUNNING; the reaper takes them once their lease ran out", e);
+            return 0;
+        }
+    }
+
+    /**
+     * RUNNING jobs whose lease ran out back in the queue, once this node has been in contact with
+     * the store for a whole lease (see the class comment); before that it takes none.
+     */
+    public int reapOrphans() {
+        Instant now = clock.instant();
+        List<Job> orphans;
+        try {
+            orphans = store.orphans(node, now, false);
+        } catch (RuntimeException e) {
+            lostContact();
+            log.error("Could not look for orphaned jobs; will try again at the next round", e);
+            return 0;
+        }
+        Instant since = inContact();
+        if (orphans.isEmpty()) {
+            return 0;
+        }
+        if (Duration.between(since, now).compareTo(lease) < 0) {
+            log.info("{} job(s) have a lease that ran out, but this node reached the store again only {} ms ago; they are taken"
+                    + " back once it has been in contact for a whole lease ({}), so that live replicas renew theirs first",
+                    orphans.size(), Duration.between(since, now).toMillis(), lease);
+            return 0;
+        }
+        return reap(orphans, now);
+    }
+
+    private int reap(List<Job> orphans, Instant now) {
         int reaped = 0;
         try {
-            for (Job job : store.orphans(node, now, everyOtherNode)) {
+            for (Job job : orphans) {
                 if (job.redeliveries() >= maxRedeliveries) {
                     JobError lost = new JobError("WorkerLostError", "the job's node or worker was lost "
-                            + (job.redeliveries() + 1) + " times (jobpool.jobs.max-redeliveries=" + maxRedeliveries + ")", null);
+                            + (job.redeliveries() + 1) + " time(s) (jobpool.jobs.max-redeliveries=" + maxRedeliveries + ")", null);
                     if (store.transition(JobTransition.failed(job.id(), null, lost, null, null, now))) {
-                        log.warn("Job {} FAILED: lost with its node {} times; not redelivered again", job.id(), job.redeliveries() + 1);
+                        log.warn("Job {} FAILED: lost with its node {} time(s); not redelivered again", job.id(), job.redeliveries() + 1);
                         waiters.signal(job.id());
                         reaped++;
                     }
                 } else if (store.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError",
                         "node " + job.workerNode() + ", which ran this attempt, was lost (its lease ran out or it restarted);"
                                 + " redelivered (" + (job.redeliveries() + 1) + " of at most " + maxRedeliveries + ")", null)))) {
-                    log.warn("Job {} (task {}) was RUNNING on a node that is gone; back in the queue (redelivery {})",
-                            job.id(), job.task(), job.redeliveries() + 1);
+                    log.warn("Job {} (task {}) was RUNNING on node {}, which is gone; back in the queue (redelivery {})",
+                            job.id(), job.task(), job.workerNode(), job.redeliveries() + 1);
                     reaped++;
                 }
             }
         } catch (RuntimeException e) {
+            lostContact();
             log.error("Could not reap orphaned jobs; will try again at the next round", e);
         }
         if (reaped > 0) {
             workSignal.jobsAvailable();
         }
         return reaped;
+    }
+
+    /** @return since when this node has been in contact with the store */
+    private synchronized Instant inContact() {
+        if (inContactSince == null) {
+            inContactSince = clock.instant();
+        }
+        if (outOfContact) {
+            outOfContact = false;
+            log.info("In contact with the store again; jobs whose lease ran out meanwhile are taken back only after {} more of"
+                    + " contact, once live replicas have renewed theirs", lease);
+        }
+        return inContactSince;
+    }
+
+    private synchronized void lostContact() {
+        inContactSince = null;
+        outOfContact = true;
     }
 }

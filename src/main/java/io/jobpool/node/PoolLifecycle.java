@@ -81,7 +81,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
             log.warn("No API keys configured (jobpool.security.api-keys): the API is open to anyone who can reach it;"
                     + " GET /v1/pool reports \"authentication\": \"disabled\"");
         }
-        int recovered = leases.reapOrphans(node.embedded());
+        int recovered = leases.reapAtStart(node.embedded());
         if (recovered > 0) {
             log.info("Re-queued {} job(s) left RUNNING by a previous run", recovered);
         }
@@ -99,7 +99,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         Duration lease = properties.jobs().lease();
         every(lease.dividedBy(3), leases::renew);
         every(lease.dividedBy(3), commands::heartbeat);
-        every(lease.dividedBy(2), () -> leases.reapOrphans(false));
+        every(lease.dividedBy(2), leases::reapOrphans);
         every(Duration.ofMinutes(1), this::deleteExpiredResults);
         every(Duration.ofMinutes(1), () -> commands.forget(properties.cluster().nodeExpiry(), false));
         // At once (on the housekeeping thread: deleting old builds' files can take a while), then hourly.

@@ -41,6 +41,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class JdbcJobStore implements JobStore {
 
+    private static final org.springframework.jdbc.core.RowMapper<ClusterNode> NODE = (rs, n) -> new ClusterNode(rs.getString("id"),
+            instant(rs, "started_at"), instant(rs, "heartbeat_at"), rs.getInt("pool_size"), rs.getInt("running"));
+
     private static final String COLUMNS = """
             id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, result,
             error_type, error_message, error_trace, created_at, scheduled_at, started_at, finished_at, batch_id,
@@ -689,7 +692,9 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public void heartbeat(ClusterNode node) {
+    public ClusterNode heartbeat(ClusterNode node) {
+        ClusterNode before = jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running FROM nodes WHERE id = :id")
+                .param("id", node.id()).query(NODE).optional().orElse(null);
         // started_at too: a replica restarted under the same id after a kill -9 (no goodbye) is a new process.
         int rows = jdbc.sql("UPDATE nodes SET started_at = :started, heartbeat_at = :heartbeat, pool_size = :size, running = :running WHERE id = :id")
                 .param("started", node.startedAt().toEpochMilli())
@@ -701,14 +706,13 @@ public final class JdbcJobStore implements JobStore {
                     .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
                     .param("running", node.running()).update();
         }
+        return before;
     }
 
     @Override
     public List<ClusterNode> nodes() {
         return jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running FROM nodes ORDER BY id")
-                .query((rs, n) -> new ClusterNode(rs.getString("id"), instant(rs, "started_at"), instant(rs, "heartbeat_at"),
-                        rs.getInt("pool_size"), rs.getInt("running")))
-                .list();
+                .query(NODE).list();
     }
 
     @Override
@@ -744,6 +748,12 @@ public final class JdbcJobStore implements JobStore {
                  AND (lease_until < :now OR (:others = TRUE AND (owner_node IS NULL OR owner_node <> :node)))""")
                 .param("now", now.toEpochMilli()).param("others", everyOtherNode).param("node", node)
                 .query(JOB).list();
+    }
+
+    @Override
+    public List<Job> runningOn(String node) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE status = 'RUNNING' AND owner_node = :node")
+                .param("node", node).query(JOB).list();
     }
 
     @Override

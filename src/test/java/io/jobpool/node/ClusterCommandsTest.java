@@ -64,6 +64,30 @@ class ClusterCommandsTest {
         assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::startedAt).as("one process, one start").containsOnly(heartbeats.getFirst().startedAt());
     }
 
+    @Test
+    void aSecondLiveProcessUnderTheSameNodeIdIsReported() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClusterCommands.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
+                    Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+            // A restart: the row an earlier run of this node id left, its start before this one's.
+            heartbeats.add(new io.jobpool.job.ClusterNode("node-a", Instant.EPOCH, Instant.EPOCH, 2, 0));
+            commands.heartbeat();
+            commands.heartbeat();
+            assertThat(logged.list).as("an earlier run's row is no other live process").isEmpty();
+
+            heartbeats.add(new io.jobpool.job.ClusterNode("node-a", Instant.now().plusSeconds(5), Instant.now(), 2, 0));
+            commands.heartbeat();
+            assertThat(logged.list).singleElement().satisfies(event -> assertThat(event.getFormattedMessage())
+                    .contains("Another live process runs as node node-a", "jobpool.node-id"));
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+
     /** What a broadcast between replicas learns from at each heartbeat: the store's list of replicas, after this one's own beat. */
     @Test
     void theHeartbeatTellsTheBroadcastWhichReplicasTheStoreLists() {
@@ -88,8 +112,9 @@ class ClusterCommandsTest {
         return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "heartbeat" -> {
+                        io.jobpool.job.ClusterNode before = heartbeats.isEmpty() ? null : heartbeats.getLast();
                         heartbeats.add((io.jobpool.job.ClusterNode) args[0]);
-                        yield null;
+                        yield before;
                     }
                     case "held" -> held;
                     case "nodes" -> List.copyOf(heartbeats);

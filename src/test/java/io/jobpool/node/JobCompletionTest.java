@@ -87,7 +87,7 @@ class JobCompletionTest {
                     }
                 });
         completion = new JobCompletion(store, running, waiters, () -> { }, new JobMetrics(registry), writers, "node-a",
-                Duration.ofSeconds(1), LEASE, clock);
+                Duration.ofSeconds(1), clock);
     }
 
     @AfterEach
@@ -129,6 +129,20 @@ class JobCompletionTest {
         woken.get(10, TimeUnit.SECONDS);
         assertThat(failingCommits.get()).as("both failures were met").isNegative();
         assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(running.contains(job.id())).isFalse();
+    }
+
+    @Test
+    void anOutcomeIsWrittenHoweverLongTheStoreStaysOutOfReachAndTheJobKeepsItsLeaseMeanwhile() throws Exception {
+        Job job = running();
+        failingCommits.set(5);
+        CompletableFuture<?> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Failed(job.id(), "ValueError", "bad input", "trace", "", 4242));
+        io.jobpool.testing.Await.until("three failed writes", Duration.ofSeconds(10), () -> failingCommits.get() <= 2);
+        assertThat(running.contains(job.id())).as("still this node's, so its lease is renewed").isTrue();
+        woken.get(20, TimeUnit.SECONDS);
+        assertThat(failingCommits.get()).as("every failure was met").isNegative();
+        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
         assertThat(running.contains(job.id())).isFalse();
     }
 

@@ -42,6 +42,10 @@ class LeasesTest {
     }
 
     private Leases leases(String node, int maxRedeliveries) {
+        return leases(store, running, node, maxRedeliveries);
+    }
+
+    private Leases leases(JobStore store, RunningJobs running, String node, int maxRedeliveries) {
         return new Leases(store, running, new JobWaiters(), () -> { }, node, LEASE, maxRedeliveries, clock);
     }
 
@@ -60,7 +64,7 @@ class LeasesTest {
         for (int beat = 0; beat < 5; beat++) {
             clock.advance(LEASE.dividedBy(3));
             leases.renew();
-            assertThat(leases.reapOrphans(false)).isZero();
+            assertThat(leases.reapOrphans()).isZero();
         }
         assertThat(store.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
     }
@@ -72,7 +76,7 @@ class LeasesTest {
         clock.advance(LEASE.dividedBy(2));
         leases.renew(); // the job is no longer in RunningJobs: its outcome was being written and failed
         clock.advance(LEASE);
-        assertThat(leases.reapOrphans(false)).isEqualTo(1);
+        assertThat(leases.reapOrphans()).isEqualTo(1);
         Job redelivered = store.find(job.id()).orElseThrow();
         assertThat(redelivered.status()).isEqualTo(JobStatus.QUEUED);
         assertThat(redelivered.redeliveries()).isEqualTo(1);
@@ -85,9 +89,10 @@ class LeasesTest {
 
     @Test
     void aJobLostMoreThanMaxRedeliveriesFailsWithWorkerLostError() {
+        Leases leases = leases("node-a", 0);
         Job job = claimedBy("gone-node");
         clock.advance(LEASE.plusSeconds(1));
-        assertThat(leases("node-a", 0).reapOrphans(false)).isEqualTo(1);
+        assertThat(leases.reapOrphans()).isEqualTo(1);
         Job failed = store.find(job.id()).orElseThrow();
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error().type()).isEqualTo("WorkerLostError");
@@ -96,7 +101,57 @@ class LeasesTest {
     @Test
     void atStartOnTheEmbeddedStoreEveryRunningJobOfAnotherNodeIsAnOrphan() {
         Job job = claimedBy("previous-run");
-        assertThat(leases("this-run", 3).reapOrphans(true)).isEqualTo(1);
+        assertThat(leases("this-run", 3).reapAtStart(true)).isEqualTo(1);
         assertThat(store.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
+
+    @Test
+    void aNodeRestartedUnderItsNodeIdTakesBackWhatItsEarlierRunLeftAtOnceAndNoOtherNodesJobs() {
+        Job mine = claimedBy("node-a");
+        Job theirs = claimedBy("node-b");
+        assertThat(leases("node-a", 3).reapAtStart(false)).isEqualTo(1);
+        assertThat(store.find(mine.id()).orElseThrow().status()).as("its lease had not run out").isEqualTo(JobStatus.QUEUED);
+        assertThat(store.find(theirs.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void afterAnOutageOfTheStoreNoJobOfALiveNodeIsTakenBackOnlyThoseOfADeadOne() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        JobStore flaky = (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
+                new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (down.get()) {
+                        throw new org.springframework.dao.DataAccessResourceFailureException("the database is down");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        RunningJobs onA = new RunningJobs();
+        Leases a = leases(flaky, onA, "node-a", 3);
+        Leases b = leases(flaky, new RunningJobs(), "node-b", 3);
+        Job alive = claimedBy("node-a");
+        onA.add(alive);
+        Job dead = claimedBy("node-c");
+
+        down.set(true);
+        for (int beat = 0; beat < 6; beat++) {
+            clock.advance(LEASE.dividedBy(3));
+            a.renew();
+            assertThat(b.reapOrphans()).isZero();
+        }
+        down.set(false);
+        assertThat(b.reapOrphans()).as("b is back in contact only now; every lease ran out during the outage").isZero();
+        clock.advance(LEASE.dividedBy(3));
+        a.renew();
+        assertThat(b.reapOrphans()).isZero();
+        clock.advance(LEASE.dividedBy(3));
+        a.renew();
+        clock.advance(LEASE.dividedBy(3));
+        a.renew();
+        assertThat(b.reapOrphans()).as("a whole lease of contact: only node-c's job is still expired").isEqualTo(1);
+        assertThat(store.find(alive.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.find(dead.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
     }
 }

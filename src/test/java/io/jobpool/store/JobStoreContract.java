@@ -351,6 +351,8 @@ abstract class JobStoreContract {
         assertThat(store.transition(JobTransition.redelivered(theirs.id(), LOST))).isTrue();
         assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);
         assertThat(store.find(mine.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.runningOn("node-a")).extracting(Job::id).containsExactly(mine.id());
+        assertThat(store.runningOn("node-b")).as("back in the queue").isEmpty();
     }
 
     @Test
@@ -517,9 +519,10 @@ abstract class JobStoreContract {
 
     @Test
     void nodesAreListedByHeartbeatAndForgotten() {
-        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0));
+        assertThat(store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0))).as("its first").isNull();
         store.heartbeat(new io.jobpool.job.ClusterNode("node-b", now, now, 1, 0));
-        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3));
+        assertThat(store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3)))
+                .as("the row as the beat before left it").isEqualTo(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0));
         assertThat(store.nodes()).containsExactly(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(5), 2, 3),
                 new io.jobpool.job.ClusterNode("node-b", now, now, 1, 0));
         // node-a restarted after a kill -9 (no goodbye), under the same id, and was resized.

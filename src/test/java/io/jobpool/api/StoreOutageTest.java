@@ -1,0 +1,92 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.ApiClient;
+import io.jobpool.testing.Await;
+import io.jobpool.testing.Postgres;
+import io.jobpool.testing.RawHttp;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Tests what a client meets while the database is out of reach: a prompt 503 {@code
+ * store-unavailable} with {@code Retry-After}, not a 500 after half a minute, and the service
+ * answering again by itself once the database is back. The outage is real: the service's own
+ * database on a real PostgreSQL refuses connections and its sessions are ended.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "jobpool.pool.size=1", "management.server.port=0"})
+class StoreOutageTest {
+
+    private static final String DATABASE = "jobpool_outage_test";
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void postgres(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> {
+            execute("DROP DATABASE IF EXISTS " + DATABASE + " WITH (FORCE)");
+            execute("CREATE DATABASE " + DATABASE);
+            return Postgres.serviceUrl("public").replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + DATABASE);
+        });
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "postgres");
+    }
+
+    @AfterAll
+    static void reopen() {
+        execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
+    }
+
+    @Test
+    void whileTheDatabaseIsOutOfReachRequestsAre503AndTheServiceRecoversByItself() throws Exception {
+        ApiClient api = new ApiClient(port);
+        String id = api.run("{\"task\":\"square\",\"args\":[4]}", 20).get("id").asString();
+
+        execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS false");
+        execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'");
+        long started = System.nanoTime();
+        RawHttp.Response refused = RawHttp.send(port, "GET /v1/jobs/" + id + " HTTP/1.1", null);
+        assertThat(refused.status()).as(refused.text()).isEqualTo(503);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.text()).contains("\"type\":\"store-unavailable\"");
+        assertThat(refused.headers().get("retry-after")).isEqualTo("5");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("within the pool's connection timeout, not 30 s")
+                .isLessThan(Duration.ofSeconds(20));
+        RawHttp.Response submit = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json",
+                "{\"task\":\"square\",\"args\":[5]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(submit.status()).as(submit.text()).isEqualTo(503);
+
+        execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
+        Await.until("the service answering again", Duration.ofSeconds(30),
+                () -> status("GET /v1/jobs/" + id) == 200);
+        assertThat(api.run("{\"task\":\"square\",\"args\":[6]}", 30).get("result").asInt()).isEqualTo(36);
+    }
+
+    private int status(String request) {
+        try {
+            return RawHttp.send(port, request + " HTTP/1.1", null).status();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void execute(String sql) {
+        try (Connection connection = Postgres.dataSource().getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+}
