@@ -78,9 +78,12 @@ public record JobTransition(
     /**
      * Back to the queue after its node or worker was lost, keeping its place in the queue; {@code
      * lost} says so in the job's history of attempts, since that attempt counted.
+     *
+     * @param owner the lost node, as the reaper read the job: if another node has claimed the job
+     *     since (another reaper put it back first), this changes nothing
      */
-    public static JobTransition redelivered(String id, JobError lost) {
-        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, null, null, lost, null, null, null, null, 0, 1, null, null);
+    public static JobTransition redelivered(String id, String owner, JobError lost) {
+        return new JobTransition(id, JobStatus.RUNNING, JobStatus.QUEUED, owner, null, lost, null, null, null, null, 0, 1, null, null);
     }
 
     /** @param reason why, when not a client's own cancel (a pool terminate); {@code null} otherwise */

@@ -129,12 +129,12 @@ public final class Leases {
                 if (job.redeliveries() >= maxRedeliveries) {
                     JobError lost = new JobError("WorkerLostError", "the job's node or worker was lost "
                             + (job.redeliveries() + 1) + " time(s) (jobpool.jobs.max-redeliveries=" + maxRedeliveries + ")", null);
-                    if (store.transition(JobTransition.failed(job.id(), null, lost, null, null, now))) {
+                    if (store.transition(JobTransition.failed(job.id(), job.workerNode(), lost, null, null, now))) {
                         log.warn("Job {} FAILED: lost with its node {} time(s); not redelivered again", job.id(), job.redeliveries() + 1);
                         waiters.signal(job.id());
                         reaped++;
                     }
-                } else if (store.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError",
+                } else if (store.transition(JobTransition.redelivered(job.id(), job.workerNode(), new JobError("WorkerLostError",
                         "node " + job.workerNode() + ", which ran this attempt, was lost (its lease ran out or it restarted);"
                                 + " redelivered (" + (job.redeliveries() + 1) + " of at most " + maxRedeliveries + ")", null)))) {
                     log.warn("Job {} (task {}) was RUNNING on node {}, which is gone; back in the queue (redelivery {})",

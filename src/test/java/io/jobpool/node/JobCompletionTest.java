@@ -170,7 +170,7 @@ class JobCompletionTest {
     @Test
     void aKilledWorkerOfAJobTakenBackIsNoCancel() throws Exception {
         Job job = running();
-        assertThat(realStore.transition(JobTransition.redelivered(job.id(), new JobError("WorkerLostError", "lease ran out", null))))
+        assertThat(realStore.transition(JobTransition.redelivered(job.id(), "node-a", new JobError("WorkerLostError", "lease ran out", null))))
                 .isTrue();
         CompletableFuture<?> woken = waiters.register(job.id());
         completion.jobFinished(new JobOutcome.Cancelled(job.id(), "", 4242));

@@ -312,7 +312,7 @@ abstract class JobStoreContract {
         store.claim("node-a", 1, now, now.plusSeconds(30));
         assertThat(store.transition(JobTransition.retry(job.id(), "node-a", new JobError("E", "first", "t"), "", 1L, now))).isTrue();
         store.claim("node-b", 1, now, now.plusSeconds(30));
-        assertThat(store.transition(JobTransition.redelivered(job.id(), LOST))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(job.id(), "node-b", LOST))).isTrue();
         assertThat(store.find(job.id()).orElseThrow().error()).isEqualTo(LOST);
         store.claim("node-a", 1, now, now.plusSeconds(30));
         assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 2L, now))).isTrue();
@@ -348,7 +348,7 @@ abstract class JobStoreContract {
         assertThat(store.renewLeases("node-a", List.of(theirs.id()), now.plusSeconds(60))).as("not node-a's job").isZero();
         assertThat(store.renewLeases("node-b", List.of(theirs.id()), now.plusSeconds(60))).isEqualTo(1);
         assertThat(store.orphans("node-a", now.plusSeconds(10), false)).isEmpty();
-        assertThat(store.transition(JobTransition.redelivered(theirs.id(), LOST))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(theirs.id(), "node-b", LOST))).isTrue();
         assertThat(store.find(theirs.id()).orElseThrow().redeliveries()).isEqualTo(1);
         assertThat(store.find(mine.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
         assertThat(store.runningOn("node-a")).extracting(Job::id).containsExactly(mine.id());
@@ -356,11 +356,23 @@ abstract class JobStoreContract {
     }
 
     @Test
+    void aReaperThatReadTheJobBeforeAnotherNodeClaimedItChangesNothing() {
+        Job job = insert("x", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(5));
+        assertThat(store.transition(JobTransition.redelivered(job.id(), "node-a", LOST))).as("the first reaper").isTrue();
+        store.claim("node-c", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.redelivered(job.id(), "node-a", LOST))).as("node-c holds it now").isFalse();
+        Job held = store.find(job.id()).orElseThrow();
+        assertThat(held.workerNode()).isEqualTo("node-c");
+        assertThat(held.redeliveries()).isEqualTo(1);
+    }
+
+    @Test
     void aRequeuedJobKeepsItsPlaceAheadOfLaterJobs() {
         Job early = store.insert(newJob("early", 0, now.minusSeconds(10), null)).job();
         store.claim("node-a", 1, now, now.plusSeconds(5));
         Job later = insert("later", 0);
-        assertThat(store.transition(JobTransition.redelivered(early.id(), LOST))).isTrue();
+        assertThat(store.transition(JobTransition.redelivered(early.id(), "node-a", LOST))).isTrue();
         assertThat(store.find(early.id()).orElseThrow().scheduledAt()).isEqualTo(early.scheduledAt());
         assertThat(store.claim("node-b", 1, now.plusSeconds(1), now.plusSeconds(30))).extracting(Job::id)
                 .as("the re-queued job is claimed before the one submitted after it").containsExactly(early.id());
