@@ -48,7 +48,8 @@ public final class ClusterCommands {
         this.broadcast = broadcast;
         this.executor = executor;
         this.clock = clock;
-        this.startedAt = clock.instant();
+        // As the store keeps it (milliseconds): compared with the stored row at each heartbeat.
+        this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         broadcast.subscribe(Broadcast.Topic.CANCEL, payload -> Broadcast.ids(payload).forEach(this::killIfHere));
         // Storing a log reads the worker and writes the store: never on the thread delivering messages.
         broadcast.subscribe(Broadcast.Topic.LOGS_REQUESTED,

@@ -12,4 +12,4 @@ import java.time.Duration;
  */
 public record PoolSettings(
         int size, int prefetch, int maxTasksPerWorker, int maxTasksPerWorkerJitter, long maxWorkerRssBytes,
-        Duration killGrace, Duration bootBackoffMax, int maxLogChars, Message.Init init, boolean killLeftoverProcesses) {}
+        Duration killGrace, Duration bootBackoffMax, int maxLogBytes, Message.Init init, boolean killLeftoverProcesses) {}

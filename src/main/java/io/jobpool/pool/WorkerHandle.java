@@ -49,8 +49,7 @@ final class WorkerHandle {
     int tasksCompleted;
     Assignment job;
     long jobDeadlineNanos;
-    StringBuilder logs;
-    boolean logsTruncated;
+    JobLog logs;
     StopReason stopReason;
     long forceKillAtNanos;
     /** The system's fork count when the current job started ({@link io.jobpool.process.ForkCounter}). */
@@ -134,23 +133,15 @@ final class WorkerHandle {
         outbox.add(STOP_SENDING);
     }
 
-    void appendLog(String text, int maxBytes) {
-        if (logs == null || logsTruncated) {
-            return;
-        }
-        int room = maxBytes - logs.length();
-        if (text.length() <= room) {
+    void appendLog(String text) {
+        if (logs != null) {
             logs.append(text);
-        } else {
-            logs.append(text, 0, Math.max(0, room)).append("\n[jobpool: log cut at ").append(maxBytes).append(" characters]\n");
-            logsTruncated = true;
         }
     }
 
     String takeLogs() {
         String text = logs == null ? "" : logs.toString();
         logs = null;
-        logsTruncated = false;
         return text;
     }
 

@@ -217,7 +217,7 @@ public final class WorkerPool {
             case Message.Ready ready -> workerReady(worker, ready);
             case Message.Output output -> {
                 if (worker.job != null && worker.job.jobId().equals(output.jobId())) {
-                    worker.appendLog(output.text(), settings.maxLogChars());
+                    worker.appendLog(output.text());
                 }
             }
             case Message.Progress progress -> {
@@ -341,7 +341,7 @@ public final class WorkerPool {
     private void run(WorkerHandle worker, Assignment assignment) {
         worker.state = WorkerState.BUSY;
         worker.job = assignment;
-        worker.logs = new StringBuilder();
+        worker.logs = new JobLog(settings.maxLogBytes());
         worker.forgetStderr();
         worker.jobDeadlineNanos = System.nanoTime() + assignment.timeout().toNanos();
         worker.forksAtJobStart = settings.killLeftoverProcesses() ? ForkCounter.read() : OptionalLong.empty();
@@ -442,7 +442,7 @@ public final class WorkerPool {
         String jobText = job == null ? "no job" : "job " + job.jobId();
         log.info("Worker {} (pid {}), {}: {} process(es) {}: {}", worker.id, worker.pid, jobText, fresh.size(), what, list);
         if (job != null) {
-            worker.appendLog("[jobpool] " + fresh.size() + " process(es) " + what + ": " + list + "\n", settings.maxLogChars());
+            worker.appendLog("[jobpool] " + fresh.size() + " process(es) " + what + ": " + list + "\n");
             listener.leftoverProcessesKilled(job.task(), fresh.size());
         }
     }
@@ -542,7 +542,7 @@ public final class WorkerPool {
                 log.warn("Job {}: leftover processes did not exit within {} ms of SIGTERM; killed with SIGKILL",
                         pending.job().jobId(), settings.killGrace().toMillis());
                 worker.appendLog("[jobpool] still running after " + settings.killGrace().toMillis()
-                        + " ms: killed with SIGKILL\n", settings.maxLogChars());
+                        + " ms: killed with SIGKILL\n");
             } else if (pending.kill().finished() || pending.kill().due(now)) {
                 if (!pending.kill().finished()) {
                     log.error("Job {}: processes {} survive SIGKILL (stuck in the kernel?); the worker goes on without them",

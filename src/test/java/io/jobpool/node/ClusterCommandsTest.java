@@ -71,15 +71,17 @@ class ClusterCommandsTest {
         logged.start();
         logger.addAppender(logged);
         try {
+            // A clock finer than the store's milliseconds: this process's own row must still read as its own.
+            Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00.000123456Z"), java.time.ZoneOffset.UTC);
             ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
-                    Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                    Executors.newVirtualThreadPerTaskExecutor(), clock);
             // A restart: the row an earlier run of this node id left, its start before this one's.
             heartbeats.add(new io.jobpool.job.ClusterNode("node-a", Instant.EPOCH, Instant.EPOCH, 2, 0));
             commands.heartbeat();
             commands.heartbeat();
             assertThat(logged.list).as("an earlier run's row is no other live process").isEmpty();
 
-            heartbeats.add(new io.jobpool.job.ClusterNode("node-a", Instant.now().plusSeconds(5), Instant.now(), 2, 0));
+            heartbeats.add(new io.jobpool.job.ClusterNode("node-a", clock.instant().plusSeconds(5), clock.instant(), 2, 0));
             commands.heartbeat();
             assertThat(logged.list).singleElement().satisfies(event -> assertThat(event.getFormattedMessage())
                     .contains("Another live process runs as node node-a", "jobpool.node-id"));
@@ -113,7 +115,10 @@ class ClusterCommandsTest {
                 (proxy, method, args) -> switch (method.getName()) {
                     case "heartbeat" -> {
                         io.jobpool.job.ClusterNode before = heartbeats.isEmpty() ? null : heartbeats.getLast();
-                        heartbeats.add((io.jobpool.job.ClusterNode) args[0]);
+                        io.jobpool.job.ClusterNode beat = (io.jobpool.job.ClusterNode) args[0];
+                        // Kept as the store keeps it: in milliseconds.
+                        heartbeats.add(new io.jobpool.job.ClusterNode(beat.id(), beat.startedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+                                beat.heartbeatAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), beat.poolSize(), beat.running()));
                         yield before;
                     }
                     case "held" -> held;

@@ -20,6 +20,15 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void theServersOwnConfigurationCannotBePassedThrough() {
+        Map<String, String> server = Map.of("SPRING_DATASOURCE_PASSWORD", "hunter2", "JOBPOOL_SECURITY_API_KEYS_0_SHA256", "ab");
+        for (String name : List.of("SPRING_DATASOURCE_PASSWORD", "JOBPOOL_SECURITY_API_KEYS_0_SHA256", "jobpool_webhooks_secret")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> WorkerLauncher.scrub(server, List.of("TASK_REGION", name)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker-env names " + name);
+        }
+    }
+
+    @Test
     void workerClasspathHoldsNoSpring() {
         List<String> entries = WorkerClasspath.asStrings(WorkerClasspath.resolve(java.nio.file.Path.of("target", "worker-cache"), null));
         assertThat(entries).noneMatch(entry -> entry.contains("spring"));
