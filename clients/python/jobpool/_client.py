@@ -1,5 +1,6 @@
 """The Pool, its results and its errors. Standard library only (urllib, json, threading)."""
 
+import http.client
 import json
 import queue
 import threading
@@ -440,17 +441,40 @@ class Pool:
         return MapResult(self, batch["id"], callback, error_callback)
 
     def _stream(self, batch_id):
-        """(index, line) for each item of the batch as the server streams it."""
-        status, response = self._http.request("GET", "/v1/batches/%s/results" % batch_id, accept=_NDJSON,
-                                              stream=True, wait=24 * 3600)
-        if status != 200:
-            raise JobpoolError(status, response)
-        with response:
-            for raw in response:
-                raw = raw.strip()
-                if raw:
-                    line = json.loads(raw.decode("utf-8"))
-                    yield line["index"], line
+        """(index, line) for each item of the batch as the server streams it, each index once. A
+        stream that ends short of the batch's total (the replica serving it shut down, or the
+        store was out of reach for a moment) is read again, skipping the indexes already seen."""
+        seen = set()
+        total = None
+        pause = 0.25
+        while True:
+            status, response = self._http.request("GET", "/v1/batches/%s/results" % batch_id, accept=_NDJSON,
+                                                  stream=True, wait=24 * 3600)
+            if status == 503:
+                pass  # the store is out of reach (store-unavailable): try again after the pause
+            elif status != 200:
+                raise JobpoolError(status, response)
+            else:
+                try:
+                    with response:
+                        for raw in response:
+                            raw = raw.strip()
+                            if raw:
+                                line = json.loads(raw.decode("utf-8"))
+                                if line["index"] not in seen:
+                                    seen.add(line["index"])
+                                    yield line["index"], line
+                except (OSError, http.client.HTTPException, ValueError):
+                    pass  # cut off mid-stream (or mid-line): read again below
+                if total is None:
+                    status, batch = self._http.request("GET", "/v1/batches/%s" % batch_id)
+                    if status != 200:
+                        raise JobpoolError(status, batch)
+                    total = batch["counts"]["total"]
+                if len(seen) >= total:
+                    return
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     @staticmethod
     def _line_value(batch_id, index, line):

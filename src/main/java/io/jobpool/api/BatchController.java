@@ -172,6 +172,14 @@ class BatchController {
                     clientGone.getMessage());
         } catch (JobException forgotten) {
             log.info("Result stream of batch {} ended: the batch was forgotten", id);
+        } catch (RuntimeException e) {
+            if (!ProblemHandler.storeOutOfReach(e)) {
+                throw e;
+            }
+            // The answer is under way (200 and some lines): it ends here, short of every index,
+            // and the client reads the rest again (openapi: a stream that ends early is read again).
+            log.warn("Result stream of batch {} cut short after {} chunk(s): the store is out of reach ({})", id,
+                    sent.cardinality(), e.toString());
         }
     }
 

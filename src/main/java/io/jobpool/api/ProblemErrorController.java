@@ -22,7 +22,13 @@ class ProblemErrorController implements ErrorController {
     private static final Logger log = LoggerFactory.getLogger(ProblemErrorController.class);
 
     @RequestMapping("${server.error.path:/error}")
-    ResponseEntity<String> error(HttpServletRequest request) {
+    ResponseEntity<String> error(HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response) {
+        if (response.isCommitted()) {
+            // The container includes the error page in a response already under way (an NDJSON
+            // stream the store failed under): a problem written into its body would read as one
+            // more line of a successful answer. Nothing is added; the answer stays cut short.
+            return ResponseEntity.noContent().build();
+        }
         ErrorProblem problem = problemFor(request);
         return ResponseEntity.status(problem.status()).contentType(MediaType.parseMediaType(Problems.MEDIA_TYPE))
                 .body(Problems.json(problem.status(), problem.type(), problem.title(), problem.detail(), Problems.instance(problem.uri())));

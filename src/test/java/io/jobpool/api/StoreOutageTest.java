@@ -74,6 +74,41 @@ class StoreOutageTest {
         assertThat(api.run("{\"task\":\"square\",\"args\":[6]}", 30).get("result").asInt()).isEqualTo(36);
     }
 
+    @Test
+    void aResultStreamTheStoreFailsUnderEndsShortWithoutAFalseLineAndIsReadWholeAgain() throws Exception {
+        ApiClient api = new ApiClient(port);
+        String batch = api.post("/v1/batches", "{\"task\":\"sleep\",\"items\":[" + "0.2,".repeat(14) + "0.2],\"chunksize\":1}")
+                .json().get("id").asString();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/v1/batches/" + batch + "/results"))
+                .header("Accept", "application/x-ndjson").build();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = http.send(request,
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        java.util.Iterator<String> reader = stream.body().iterator();
+        try {
+            lines.add(reader.next());
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS false");
+            execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'");
+            // The stream ends, short of the batch: no error mid-body, and no problem appended to it.
+            while (reader.hasNext()) {
+                lines.add(reader.next());
+            }
+        } finally {
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
+        }
+        assertThat(lines).as("only items, no problem written into the stream").allSatisfy(line -> assertThat(line).startsWith("{\"index\":"));
+        assertThat(lines.size()).as("the store failed before the batch was done").isLessThan(15);
+
+        Await.until("the service answering again", Duration.ofSeconds(30), () -> status("GET /v1/batches/" + batch) == 200);
+        Await.until("the batch done", Duration.ofSeconds(60),
+                () -> api.get("/v1/batches/" + batch).json().get("status").asString().equals("SUCCEEDED"));
+        java.util.List<String> again = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines()).body().toList();
+        assertThat(again).hasSize(15).allSatisfy(line -> assertThat(line).startsWith("{\"index\":"));
+    }
+
     private int status(String request) {
         try {
             return RawHttp.send(port, request + " HTTP/1.1", null).status();
