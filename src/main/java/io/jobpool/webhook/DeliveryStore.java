@@ -30,6 +30,17 @@ final class DeliveryStore {
 
     private static final RowMapper<Delivery> DELIVERY = DeliveryStore::mapDelivery;
 
+    /**
+     * The attempt of a claim that ran out (or was released at start) without a record: the replica
+     * sending it stopped before it could say how it went. It is listed so the history shows every
+     * attempt the receiver may have seen; the claim's time is when it started.
+     */
+    private static final String LOST_ATTEMPT = "INSERT INTO webhook_delivery_attempts"
+            + " (delivery_id, attempt, attempted_at, duration_ms, status_code, error)"
+            + " SELECT id, attempts, updated_at, 0, NULL, 'no answer recorded: the replica sending this attempt stopped before"
+            + " it could record one; sent again with the same webhook-id'"
+            + " FROM webhook_deliveries WHERE status = 'PENDING' AND lease_until IS NOT NULL";
+
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final String lockClause;
@@ -66,6 +77,8 @@ final class DeliveryStore {
                     .param("now", now.toEpochMilli()).param("limit", limit).query(DELIVERY).list();
             List<Claim> claimed = new ArrayList<>(due.size());
             for (Delivery delivery : due) {
+                jdbc.sql(LOST_ATTEMPT + " AND lease_until <= :now AND id = :id AND attempts = :attempts")
+                        .param("now", now.toEpochMilli()).param("id", delivery.id()).param("attempts", delivery.attempts()).update();
                 int rows = jdbc.sql("""
                         UPDATE webhook_deliveries SET attempts = attempts + 1, lease_until = :lease, updated_at = :now
                         WHERE id = :id AND status = 'PENDING' AND attempts = :attempts""")
@@ -171,6 +184,7 @@ final class DeliveryStore {
 
     /** Frees every lease: on an embedded store, a lease at start belongs to a previous run of this process. */
     int releaseLeases() {
+        jdbc.sql(LOST_ATTEMPT).update();
         return jdbc.sql("UPDATE webhook_deliveries SET lease_until = NULL WHERE status = 'PENDING' AND lease_until IS NOT NULL").update();
     }
 

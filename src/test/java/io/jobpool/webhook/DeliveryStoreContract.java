@@ -175,7 +175,11 @@ abstract class DeliveryStoreContract {
         assertThat(store.record(stale, attempt(stale, now, 200, null), delivered, now.plusSeconds(3))).isFalse();
         assertThat(store.record(fresh, attempt(fresh, now.plusSeconds(2), 200, null), delivered, now.plusSeconds(3))).isTrue();
         assertThat(store.record(fresh, attempt(fresh, now.plusSeconds(2), 200, null), delivered, now.plusSeconds(4))).isFalse();
-        assertThat(store.forSubject("job", "j1").getFirst().attempts()).extracting(DeliveryAttempt::attempt).containsExactly(2);
+        List<DeliveryAttempt> attempts = store.forSubject("job", "j1").getFirst().attempts();
+        assertThat(attempts).extracting(DeliveryAttempt::attempt).containsExactly(1, 2);
+        assertThat(attempts.getFirst().at()).as("when its claim began").isEqualTo(now);
+        assertThat(attempts.getFirst().statusCode()).isNull();
+        assertThat(attempts.getFirst().error()).startsWith("no answer recorded: the replica sending this attempt stopped");
     }
 
     @Test
@@ -203,7 +207,9 @@ abstract class DeliveryStoreContract {
         store.claim(1, now, now.plusSeconds(30));
 
         assertThat(store.releaseLeases()).isEqualTo(1);
-        assertThat(store.claim(1, now, now.plusSeconds(30))).hasSize(1);
+        assertThat(store.claim(1, now, now.plusSeconds(30))).singleElement().satisfies(c -> assertThat(c.attempt()).isEqualTo(2));
+        assertThat(store.forSubject("job", "j1").getFirst().attempts()).as("the attempt the stopped run was making")
+                .singleElement().satisfies(lost -> assertThat(lost.error()).startsWith("no answer recorded"));
     }
 
     @Test
