@@ -100,7 +100,8 @@ final class TargetGuard implements CallbackTargets {
     private static String refusalOf(String host, InetAddress address) {
         String kind = kind(address);
         return "host " + host + " resolves to " + address.getHostAddress() + ", "
-                + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses";
+                + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses"
+                + " (jobpool.webhooks.allow-private-targets=true, or the host in jobpool.webhooks.allowed-hosts, lets them through)";
     }
 
     /**

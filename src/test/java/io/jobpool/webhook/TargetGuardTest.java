@@ -58,7 +58,8 @@ class TargetGuardTest {
     @Test
     void saysWhichAddressAHostResolvesToAndWhatKindItIs() {
         assertThat(defaults.refusal("http://internal.example/hook"))
-                .hasValue("host internal.example resolves to 10.1.2.3, a private address; webhooks only go to public addresses");
+                .hasValue("host internal.example resolves to 10.1.2.3, a private address; webhooks only go to public addresses"
+                        + " (jobpool.webhooks.allow-private-targets=true, or the host in jobpool.webhooks.allowed-hosts, lets them through)");
         assertThat(defaults.refusal("http://169.254.169.254/")).get().asString().contains("link-local (cloud metadata)");
         assertThat(defaults.refusal("http://[::1]/")).get().asString().contains("a loopback address");
         assertThat(defaults.refusal("http://0.0.0.0/")).get().asString().contains("an unspecified (any-local) address");
