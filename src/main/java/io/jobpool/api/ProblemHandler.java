@@ -107,8 +107,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             log.warn("Could not answer {} {}: the store is out of reach ({}); answered 503", request.getMethod(),
                     request.getRequestURI(), e.toString());
             ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                    "the job store cannot be reached just now; try again (a submission sent with an Idempotency-Key is safe to"
-                            + " send again)");
+                    "the job store could not answer just now (out of reach or busy); try again (a submission sent with an"
+                            + " Idempotency-Key is safe to send again)");
             problem.setType(URI.create("store-unavailable"));
             problem.setTitle("Store unavailable");
             problem.setInstance(instance(request.getRequestURI()));
@@ -123,13 +123,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * Whether the error is the database being out of reach (no connection within the pool's
-     * timeout, a connection lost), as the JDBC driver or Spring's translation of it says.
+     * Whether the error is the database being out of reach or too busy to answer in time (no
+     * connection within the pool's timeout, a connection lost, SQLite's lock still held after its
+     * busy timeout), as the JDBC driver or Spring's translation of it says: the client can try again.
      */
     static boolean storeOutOfReach(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
-                    || cause instanceof org.springframework.dao.TransientDataAccessResourceException
+                    || cause instanceof org.springframework.dao.TransientDataAccessException
                     || cause instanceof java.sql.SQLTransientConnectionException
                     || cause instanceof java.sql.SQLNonTransientConnectionException
                     || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
