@@ -173,7 +173,7 @@ class BatchController {
         } catch (JobException forgotten) {
             log.info("Result stream of batch {} ended: the batch was forgotten", id);
         } catch (RuntimeException e) {
-            if (!ProblemHandler.storeOutOfReach(e)) {
+            if (!io.jobpool.job.StoreErrors.outOfReach(e)) {
                 throw e;
             }
             // The answer is under way (200 and some lines): it ends here, short of every index,

@@ -102,7 +102,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
-        if (storeOutOfReach(e)) {
+        if (io.jobpool.job.StoreErrors.outOfReach(e)) {
             // The database is down or unreachable: the client did nothing wrong and can try again.
             log.warn("Could not answer {} {}: the store is out of reach ({}); answered 503", request.getMethod(),
                     request.getRequestURI(), e.toString());
@@ -120,24 +120,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setType(URI.create("internal"));
         problem.setTitle("Internal error");
         return ResponseEntity.internalServerError().body(problem);
-    }
-
-    /**
-     * Whether the error is the database being out of reach or too busy to answer in time (no
-     * connection within the pool's timeout, a connection lost, SQLite's lock still held after its
-     * busy timeout), as the JDBC driver or Spring's translation of it says: the client can try again.
-     */
-    static boolean storeOutOfReach(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
-                    || cause instanceof org.springframework.dao.TransientDataAccessException
-                    || cause instanceof java.sql.SQLTransientConnectionException
-                    || cause instanceof java.sql.SQLNonTransientConnectionException
-                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

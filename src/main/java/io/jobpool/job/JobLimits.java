@@ -15,9 +15,8 @@ public record JobLimits(
      *
      * @param timeout {@code null} for the default
      * @param delay {@code null} when the client's value was refused already
-     * @param maxRetries {@code null} when the client's value was refused already
      */
-    public void checkOptions(List<JobException.FieldError> errors, Duration timeout, Duration delay, Integer maxRetries) {
+    public void checkOptions(List<JobException.FieldError> errors, Duration timeout, Duration delay, int maxRetries) {
         Duration effective = timeout == null ? defaultTimeout : timeout;
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             errors.add(new JobException.FieldError("timeoutSeconds", "must be greater than 0"));
@@ -33,7 +32,7 @@ public record JobLimits(
         } else if (delay != null && delay.compareTo(maxDelay) > 0) {
             errors.add(new JobException.FieldError("delaySeconds", "must be at most " + maxDelay.toSeconds()));
         }
-        if (maxRetries != null && (maxRetries < 0 || maxRetries > this.maxRetries)) {
+        if (maxRetries < 0 || maxRetries > this.maxRetries) {
             errors.add(new JobException.FieldError("maxRetries", "must be between 0 and " + this.maxRetries));
         }
     }

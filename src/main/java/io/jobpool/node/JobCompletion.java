@@ -56,10 +56,12 @@ public final class JobCompletion implements PoolListener {
     private int unwritten;
     private final String node;
     private final Duration retryBackoff;
+    private final Duration lease;
     private final Clock clock;
 
     public JobCompletion(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal,
-            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Clock clock) {
+            JobMetrics metrics, ExecutorService writers, String node, Duration retryBackoff, Duration lease, Clock clock) {
+        this.lease = lease;
         this.store = store;
         this.running = running;
         this.waiters = waiters;
@@ -170,8 +172,9 @@ public final class JobCompletion implements PoolListener {
      * Writes the outcome until it is stored, however long the database stays out of reach: the job
      * stays in {@link RunningJobs}, so this node keeps renewing its lease meanwhile, and no live
      * replica takes it back (see {@link Leases}); the write is a compare-and-set on this node's
-     * claim, so if the job was taken back after all it changes nothing. Only a stopping node gives
-     * up (this thread interrupted): then the lease runs out and the job is redelivered.
+     * claim, so if the job was taken back after all it changes nothing. A write that fails for
+     * another reason (it would fail again) is tried for twice the lease, then given up: the lease
+     * runs out and the job is redelivered. A stopping node (this thread interrupted) gives up at once.
      */
     private void recordRetrying(JobOutcome outcome) {
         long backoffMillis = 100;
@@ -182,10 +185,12 @@ public final class JobCompletion implements PoolListener {
                 record(outcome);
                 return;
             } catch (RuntimeException e) {
-                if (Thread.currentThread().isInterrupted()) {
+                boolean stopping = Thread.currentThread().isInterrupted();
+                if (stopping || !io.jobpool.job.StoreErrors.outOfReach(e)
+                        && System.nanoTime() - failingSince > lease.multipliedBy(2).toNanos()) {
                     forget(outcome.jobId());
-                    log.error("Could not record the outcome of job {}: this node is stopping; its lease runs out and it will be"
-                            + " redelivered", outcome.jobId(), e);
+                    log.error("Could not record the outcome of job {}; giving up ({}): its lease runs out and it will be"
+                            + " redelivered", outcome.jobId(), stopping ? "this node is stopping" : "the store refuses it", e);
                     return;
                 }
                 long now = System.nanoTime();

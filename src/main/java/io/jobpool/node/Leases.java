@@ -45,8 +45,6 @@ public final class Leases {
     private final Clock clock;
     /** Since when every store call of this class succeeded; {@code null} after one failed. Guarded by this. */
     private Instant inContactSince;
-    /** Whether a call failed since the last one that succeeded, to say so once when contact is back. Guarded by this. */
-    private boolean outOfContact;
 
     public Leases(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal, String node,
             Duration lease, int maxRedeliveries, Clock clock) {
@@ -66,8 +64,8 @@ public final class Leases {
             java.util.Set<String> mine = running.ids();
             if (!mine.isEmpty()) {
                 store.renewLeases(node, mine, clock.instant().plus(lease));
+                inContact();
             }
-            inContact();
         } catch (RuntimeException e) {
             lostContact();
             log.error("Could not renew job leases; will try again at the next heartbeat", e);
@@ -156,9 +154,6 @@ public final class Leases {
     private synchronized Instant inContact() {
         if (inContactSince == null) {
             inContactSince = clock.instant();
-        }
-        if (outOfContact) {
-            outOfContact = false;
             log.info("In contact with the store again; jobs whose lease ran out meanwhile are taken back only after {} more of"
                     + " contact, once live replicas have renewed theirs", lease);
         }
@@ -167,6 +162,5 @@ public final class Leases {
 
     private synchronized void lostContact() {
         inContactSince = null;
-        outOfContact = true;
     }
 }

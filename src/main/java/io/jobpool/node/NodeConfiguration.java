@@ -52,7 +52,7 @@ class NodeConfiguration {
             JobMetrics metrics, ExecutorService outcomeWriters, NodeIdentity node, JobpoolProperties properties,
             Clock clock) {
         return new JobCompletion(store, running, waiters, wakeups, metrics, outcomeWriters, node.id(),
-                properties.jobs().retryBackoff(), clock);
+                properties.jobs().retryBackoff(), properties.jobs().lease(), clock);
     }
 
     @Bean

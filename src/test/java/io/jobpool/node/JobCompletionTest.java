@@ -87,7 +87,7 @@ class JobCompletionTest {
                     }
                 });
         completion = new JobCompletion(store, running, waiters, () -> { }, new JobMetrics(registry), writers, "node-a",
-                Duration.ofSeconds(1), clock);
+                Duration.ofSeconds(1), LEASE, clock);
     }
 
     @AfterEach

@@ -1,0 +1,26 @@
+package io.jobpool.job;
+
+/** What a failed store call says about the store, for whoever must decide to wait or give up. */
+public final class StoreErrors {
+
+    private StoreErrors() {}
+
+    /**
+     * Whether the error is the database being out of reach or too busy to answer in time (no
+     * connection within the pool's timeout, a connection lost, SQLite's lock still held after its
+     * busy timeout), as the JDBC driver or Spring's translation of it says: the same call can
+     * succeed later. Anything else (a constraint, a bug) fails again however often it is tried.
+     */
+    public static boolean outOfReach(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || cause instanceof org.springframework.dao.TransientDataAccessException
+                    || cause instanceof java.sql.SQLTransientConnectionException
+                    || cause instanceof java.sql.SQLNonTransientConnectionException
+                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
