@@ -33,6 +33,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -69,10 +70,13 @@ class BatchController {
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<BatchView> submit(@RequestBody BatchRequest request) {
-        Batch batch = batches.submit(request.toSubmission(Caller.current().owner(), limits));
-        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/v1/batches/" + batch.id()))
-                .body(view(batch));
+    ResponseEntity<BatchView> submit(@RequestBody BatchRequest request,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        BatchService.Submitted submitted = batches.submit(request.toSubmission(Caller.current().owner(), idempotencyKey, limits));
+        Batch batch = submitted.batch();
+        // As for a job: a retry whose batch has already finished is answered 200, a new batch 202.
+        HttpStatus status = !submitted.created() && batch.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED;
+        return ResponseEntity.status(status).location(URI.create("/v1/batches/" + batch.id())).body(view(batch));
     }
 
     @GetMapping("/{id}")

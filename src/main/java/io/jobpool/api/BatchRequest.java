@@ -16,7 +16,7 @@ record BatchRequest(
         Double timeoutSeconds, Integer priority, Double delaySeconds, Integer maxRetries, String callbackUrl, String errorCallbackUrl) {
 
     /** Checks shape and types; the job options are checked exactly as a job's are, in the same answer. */
-    BatchSubmission toSubmission(String owner, JobLimits limits) {
+    BatchSubmission toSubmission(String owner, String idempotencyKey, JobLimits limits) {
         List<JobException.FieldError> errors = new ArrayList<>();
         if (items == null) {
             errors.add(new JobException.FieldError("items", "is required"));
@@ -24,9 +24,9 @@ record BatchRequest(
             errors.add(new JobException.FieldError("items", "must be an array"));
         }
         Submission options = new SubmitRequest(task, null, null, timeoutSeconds, priority, delaySeconds, maxRetries,
-                callbackUrl, errorCallbackUrl).toSubmission(owner, null, limits, errors);
+                callbackUrl, errorCallbackUrl).toSubmission(owner, idempotencyKey, limits, errors);
         return new BatchSubmission(options.task(), items, Boolean.TRUE.equals(starmap), chunksize, options.timeout(),
                 options.priority(), options.delay(), options.maxRetries(), options.callbackUrl(), options.errorCallbackUrl(),
-                owner);
+                owner, options.idempotencyKey());
     }
 }

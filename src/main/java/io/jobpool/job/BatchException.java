@@ -27,4 +27,9 @@ public final class BatchException extends JobException {
         return new BatchException("payload-too-large", "Payload too large",
                 "the batch has " + items + " items; the limit is " + limit + " (jobpool.jobs.max-batch-items)", Map.of());
     }
+
+    public static BatchException idempotencyConflict(String key, String batchId) {
+        return new BatchException("idempotency-conflict", "Idempotency key reused",
+                "Idempotency-Key '" + key + "' was used for a different request (batch " + batchId + ")", Map.of("batchId", batchId));
+    }
 }

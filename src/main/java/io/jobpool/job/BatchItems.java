@@ -98,6 +98,18 @@ public final class BatchItems {
         return new String(args, 0, at, StandardCharsets.UTF_8);
     }
 
+    /** Adds the items' text, {@code [item,item,...]}, to the digest, segment by segment. */
+    void digestInto(java.security.MessageDigest digest) {
+        if (size == 0) {
+            digest.update(new byte[] {'[', ']'});
+            return;
+        }
+        int length = ends[size - 1] + 1;
+        for (int position = 0; position < length; position += SEGMENT_BYTES) {
+            digest.update(segments[position / SEGMENT_BYTES], 0, Math.min(SEGMENT_BYTES, length - position));
+        }
+    }
+
     /** Copies {@code length} bytes of the text from {@code position} on, across segments. */
     private void copy(int position, byte[] to, int at, int length) {
         while (length > 0) {

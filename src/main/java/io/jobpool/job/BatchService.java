@@ -3,11 +3,15 @@ package io.jobpool.job;
 import io.jobpool.metrics.JobMetrics;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +55,10 @@ public final class BatchService {
         this.clock = clock;
     }
 
-    public Batch submit(BatchSubmission s) {
+    /** Result of a batch submission; {@code created} is false when an idempotent retry returned the first batch. */
+    public record Submitted(Batch batch, boolean created) {}
+
+    public Submitted submit(BatchSubmission s) {
         int items = s.items().size();
         if (items > maxBatchItems) {
             throw BatchException.tooManyItems(items, maxBatchItems);
@@ -62,6 +69,17 @@ public final class BatchService {
         // The job options are checked exactly as for a single job; its args are checked per item below.
         NewJob options = jobs.validate(new Submission(s.task(), "[]", "{}", s.timeout(), s.priority(), s.delay(),
                 s.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), null));
+        String key = JobService.scopedKey(s.owner(), s.idempotencyKey());
+        String hash = key == null ? null : hash(s, options.timeout());
+        if (key != null) {
+            // A retry of a batch already stored gets it back, also while new work is refused (pool
+            // closed, queue full): the service took that request. Read first, so a retry of a large
+            // batch neither takes queue places nor cuts its items into chunks again.
+            Optional<BatchStore.Inserted> first = store.findByIdempotencyKey(key);
+            if (first.isPresent()) {
+                return repeat(s, hash, first.get());
+            }
+        }
         if (!jobs.accepting()) {
             throw JobException.poolClosed();
         }
@@ -77,13 +95,19 @@ public final class BatchService {
         if (!queueDepth.tryReserve(chunkCount, limits.queueCapacity())) {
             throw JobException.queueFull(limits.queueCapacity(), queueDepth.current(), chunkCount);
         }
-        Batch batch;
+        BatchStore.Inserted inserted;
         try {
-            batch = insert(s, ids.next(), items, chunksize, chunkCount, options);
+            inserted = insert(s, ids.next(), items, chunksize, chunkCount, options, key, hash);
         } catch (RuntimeException | Error e) {
             queueDepth.release(chunkCount);
             throw e;
         }
+        if (!inserted.created()) {
+            // A concurrent request with the same key stored its batch between the read above and this insert.
+            queueDepth.release(chunkCount);
+            return repeat(s, hash, inserted);
+        }
+        Batch batch = inserted.batch();
         queueDepth.queued(chunkCount);
         for (int chunk = 0; chunk < chunkCount; chunk++) {
             metrics.submitted(s.task());
@@ -91,11 +115,31 @@ public final class BatchService {
         log.info("Batch {} QUEUED: {} of task {} over {} items in {} chunks of {}", batch.id(), s.starmap() ? "starmap" : "map",
                 s.task(), items, chunkCount, chunksize);
         workSignal.jobsAvailable();
-        return batch;
+        return new Submitted(batch, true);
+    }
+
+    /** The first batch stored under the request's key, or a conflict if it came from another request. */
+    private static Submitted repeat(BatchSubmission s, String hash, BatchStore.Inserted first) {
+        if (!hash.equals(first.requestHash())) {
+            throw BatchException.idempotencyConflict(s.idempotencyKey(), first.batch().id());
+        }
+        return new Submitted(first.batch(), false);
+    }
+
+    /** What makes two batch requests the same: every field, the items as compact JSON, the timeout as applied. */
+    private static String hash(BatchSubmission s, Duration timeout) {
+        MessageDigest digest = Sha256.newDigest();
+        String options = String.join("\u0000", s.task(), Boolean.toString(s.starmap()), String.valueOf(s.chunksize()),
+                timeout.toString(), Integer.toString(s.priority()), s.delay().toString(), Integer.toString(s.maxRetries()),
+                String.valueOf(s.callbackUrl()), String.valueOf(s.errorCallbackUrl()), "");
+        digest.update(options.getBytes(StandardCharsets.UTF_8));
+        s.items().digestInto(digest);
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** Checks the items, cuts them into chunk jobs and stores the batch with its chunks in one transaction. */
-    private Batch insert(BatchSubmission s, String id, int items, int chunksize, int chunkCount, NewJob options) {
+    private BatchStore.Inserted insert(BatchSubmission s, String id, int items, int chunksize, int chunkCount, NewJob options,
+            String key, String hash) {
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<NewJob> chunks = new ArrayList<>(chunkCount);
         checkItems(s);
@@ -107,8 +151,7 @@ public final class BatchService {
         Batch batch = new Batch(id, s.task(), s.starmap(), items, chunksize, chunkCount, 0, 0, 0, 0, 0, options.priority(),
                 options.timeout(), options.maxRetries(), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), now, null,
                 chunkCount == 0 ? now : null);
-        store.insert(new NewBatch(batch, chunks));
-        return batch;
+        return store.insert(new NewBatch(batch, chunks, key, hash));
     }
 
     /**

@@ -14,8 +14,22 @@ public interface BatchStore {
         void batchFinished(Batch batch);
     }
 
-    /** Stores the batch and its chunk jobs (QUEUED) in one transaction. */
-    void insert(NewBatch batch);
+    /**
+     * A batch as an insert returns it.
+     *
+     * @param created false when the batch's idempotency key was taken: this is the earlier batch
+     * @param requestHash the digest the batch was stored with under its key ({@code null} without one)
+     */
+    record Inserted(Batch batch, boolean created, String requestHash) {}
+
+    /**
+     * Stores the batch and its chunk jobs (QUEUED) in one transaction; if another batch holds its
+     * idempotency key, stores nothing and returns that one.
+     */
+    Inserted insert(NewBatch batch);
+
+    /** The batch stored under an idempotency key (as {@link NewBatch#idempotencyKey()} scopes it). */
+    Optional<Inserted> findByIdempotencyKey(String key);
 
     Optional<Batch> find(String id);
 

@@ -197,11 +197,16 @@ public final class JobService {
         // Milliseconds, as stored: the 202 answer shows the same times a later GET does.
         Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
-        String key = s.idempotencyKey() == null ? null : (s.owner() == null ? "" : s.owner()) + ":" + s.idempotencyKey();
+        String key = scopedKey(s.owner(), s.idempotencyKey());
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,
                 now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,
                 // The hash only tells an idempotent retry from a conflicting request: none without a key.
                 key == null ? null : hash(s, timeout));
+    }
+
+    /** An idempotency key as stored: each API key has keys of its own ({@code owner:key}); {@code null} without one. */
+    static String scopedKey(String owner, String idempotencyKey) {
+        return idempotencyKey == null ? null : (owner == null ? "" : owner) + ":" + idempotencyKey;
     }
 
     private static String hash(Submission s, Duration timeout) {

@@ -15,10 +15,15 @@ final class Sha256 {
     private Sha256() {}
 
     static byte[] digest(byte[] input) {
+        return newDigest().digest(input);
+    }
+
+    /** A fresh digest, for input that comes in parts. */
+    static MessageDigest newDigest() {
         try {
-            return ((MessageDigest) PROTOTYPE.clone()).digest(input);
+            return (MessageDigest) PROTOTYPE.clone();
         } catch (CloneNotSupportedException e) {
-            return create().digest(input);
+            return create();
         }
     }
 

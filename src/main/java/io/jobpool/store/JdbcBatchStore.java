@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -63,14 +64,37 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
     }
 
     @Override
-    public void insert(NewBatch newBatch) {
+    public Inserted insert(NewBatch newBatch) {
+        try {
+            insertNew(newBatch);
+        } catch (DuplicateKeyException duplicate) {
+            if (newBatch.idempotencyKey() == null) {
+                throw duplicate;
+            }
+            // A concurrent request with the same key stored its batch first; this transaction rolled back.
+            return findByIdempotencyKey(newBatch.idempotencyKey())
+                    .orElseThrow(() -> new IllegalStateException("idempotency key collided but no batch holds it", duplicate));
+        }
+        return new Inserted(newBatch.batch(), true, newBatch.requestHash());
+    }
+
+    @Override
+    public Optional<Inserted> findByIdempotencyKey(String key) {
+        return jdbc.sql("SELECT " + COLUMNS + ", request_hash FROM batches WHERE idempotency_key = :key")
+                .param("key", key)
+                .query((rs, n) -> new Inserted(mapBatch(rs, n), false, rs.getString("request_hash")))
+                .optional();
+    }
+
+    private void insertNew(NewBatch newBatch) {
         Batch b = newBatch.batch();
         transactions.executeWithoutResult(status -> {
             jdbc.sql("""
                     INSERT INTO batches (id, task, starmap, item_count, chunksize, chunk_count, priority, timeout_ms,
-                        max_retries, callback_url, error_callback_url, owner, created_at, finished_at)
+                        max_retries, callback_url, error_callback_url, owner, created_at, finished_at, idempotency_key,
+                        request_hash)
                     VALUES (:id, :task, :starmap, :items, :chunksize, :chunks, :priority, :timeout, :maxRetries,
-                        :callbackUrl, :errorCallbackUrl, :owner, :createdAt, :finishedAt)""")
+                        :callbackUrl, :errorCallbackUrl, :owner, :createdAt, :finishedAt, :key, :hash)""")
                     .param("id", b.id()).param("task", b.task()).param("starmap", b.starmap())
                     .param("items", b.itemCount()).param("chunksize", b.chunksize()).param("chunks", b.chunkCount())
                     .param("priority", b.priority()).param("timeout", b.timeout().toMillis())
@@ -78,6 +102,8 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
                     .param("errorCallbackUrl", b.errorCallbackUrl()).param("owner", b.owner())
                     .param("createdAt", b.createdAt().toEpochMilli())
                     .param("finishedAt", b.finishedAt() == null ? null : b.finishedAt().toEpochMilli())
+                    .param("key", newBatch.idempotencyKey(), java.sql.Types.VARCHAR)
+                    .param("hash", newBatch.requestHash(), java.sql.Types.VARCHAR)
                     .update();
             List<NewJob> chunks = newBatch.chunks();
             for (int from = 0; from < chunks.size(); from += 500) {

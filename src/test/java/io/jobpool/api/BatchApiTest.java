@@ -293,6 +293,70 @@ class BatchApiTest extends ServiceTest {
         return response.json().get("type").asString();
     }
 
+    /** A client retrying a batch request whose answer it lost gets the batch it made, not a second one. */
+    @Test
+    void aRepeatedBatchRequestWithItsIdempotencyKeyReturnsTheFirstBatch() {
+        Map<String, String> headers = Map.of("Idempotency-Key", "map-" + System.nanoTime());
+        String body = "{\"task\":\"square\",\"items\":[1,2,3,4,5],\"chunksize\":2}";
+        ApiClient.Response first = api.post("/v1/batches", body, headers);
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        String id = first.json().get("id").asString();
+
+        // The same items in another layout are the same request.
+        ApiClient.Response repeat = api.post("/v1/batches", "{ \"items\" : [1, 2, 3, 4, 5], \"task\":\"square\", \"chunksize\":2 }", headers);
+        assertThat(repeat.status()).as(repeat.body()).isIn(200, 202);
+        assertThat(repeat.json().get("id").asString()).isEqualTo(id);
+        assertThat(repeat.header("Location")).isEqualTo("/v1/batches/" + id);
+        assertThat(results(id, 30).json().get("results").toString()).isEqualTo("[1,4,9,16,25]");
+        assertThat(api.get("/v1/jobs?batch=" + id + "&limit=100").json().get("items")).as("chunk jobs of the one batch").hasSize(3);
+
+        // Retried after it finished: the finished batch, 200, and still no second one.
+        ApiClient.Response late = api.post("/v1/batches", body, headers);
+        assertThat(late.status()).isEqualTo(200);
+        assertThat(late.json().get("id").asString()).isEqualTo(id);
+        assertThat(late.json().get("status").asString()).isEqualTo("SUCCEEDED");
+
+        // Another request under the key is refused; other items, or the same items with another option.
+        for (String other : List.of("{\"task\":\"square\",\"items\":[1,2,3,4,6],\"chunksize\":2}",
+                "{\"task\":\"square\",\"items\":[1,2,3,4,5],\"chunksize\":3}",
+                "{\"task\":\"square\",\"items\":[1,2,3,4,5],\"chunksize\":2,\"priority\":1}")) {
+            ApiClient.Response conflict = api.post("/v1/batches", other, headers);
+            assertThat(conflict.status()).as(other).isEqualTo(422);
+            assertThat(conflict.json().get("type").asString()).isEqualTo("idempotency-conflict");
+            assertThat(conflict.json().get("batchId").asString()).isEqualTo(id);
+        }
+
+        // Forgotten, the key is free again.
+        assertThat(api.delete("/v1/batches/" + id).status()).isEqualTo(204);
+        ApiClient.Response again = api.post("/v1/batches", body, headers);
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.json().get("id").asString()).isNotEqualTo(id);
+        results(again.json().get("id").asString(), 30);
+    }
+
+    /** Concurrent retries of one request race to store it: one batch is stored, every answer names it. */
+    @Test
+    void concurrentRequestsUnderOneIdempotencyKeyMakeOneBatch() throws Exception {
+        Map<String, String> headers = Map.of("Idempotency-Key", "race-" + System.nanoTime());
+        String body = "{\"task\":\"square\",\"items\":" + range(50) + ",\"chunksize\":5}";
+        List<java.util.concurrent.Future<ApiClient.Response>> answers = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 8; i++) {
+                answers.add(threads.submit(() -> api.post("/v1/batches", body, headers)));
+            }
+        }
+        Set<String> ids = new HashSet<>();
+        for (var answer : answers) {
+            ApiClient.Response response = answer.get();
+            assertThat(response.status()).as(response.body()).isIn(200, 202);
+            ids.add(response.json().get("id").asString());
+        }
+        assertThat(ids).hasSize(1);
+        String id = ids.iterator().next();
+        assertThat(results(id, 30).json().get("results")).hasSize(50);
+        assertThat(api.get("/v1/jobs?batch=" + id + "&limit=100").json().get("items")).hasSize(10);
+    }
+
     private JsonNode submit(String body) {
         ApiClient.Response response = api.post("/v1/batches", body);
         assertThat(response.status()).as(response.body()).isEqualTo(202);

@@ -207,6 +207,16 @@ class AuthMatrixTest {
         String others = api.exchange("POST", "/v1/jobs", body, other).json().get("id").asString();
         assertThat(again).isEqualTo(first);
         assertThat(others).as("another key's job with the same Idempotency-Key is its own").isNotEqualTo(first);
+
+        // A batch under the same key is neither of those jobs: batches have keys of their own, per owner too.
+        String batchBody = "{\"task\":\"echo\",\"items\":[\"idem\"]}";
+        ApiClient.Response batch = api.exchange("POST", "/v1/batches", batchBody, owner);
+        assertThat(batch.status()).isIn(200, 202);
+        String firstBatch = batch.json().get("id").asString();
+        assertThat(api.exchange("POST", "/v1/batches", batchBody, owner).json().get("id").asString()).isEqualTo(firstBatch);
+        String othersBatch = api.exchange("POST", "/v1/batches", batchBody, other).json().get("id").asString();
+        assertThat(othersBatch).isNotEqualTo(firstBatch);
+        assertThat(api.exchange("GET", "/v1/batches/" + othersBatch, null, Who.OTHER.headers()).status()).isEqualTo(200);
     }
 
     @Test

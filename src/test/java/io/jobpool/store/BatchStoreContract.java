@@ -3,6 +3,7 @@ package io.jobpool.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.job.Batch;
+import io.jobpool.job.BatchStore;
 import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.Job;
 import io.jobpool.job.JobError;
@@ -72,6 +73,13 @@ abstract class BatchStoreContract {
 
     /** A batch of {@code items} square items in chunks of {@code chunksize}, stored. */
     private Batch insertBatch(int items, int chunksize) {
+        NewBatch batch = newBatch(items, chunksize, null, null);
+        batches.insert(batch);
+        return batch.batch();
+    }
+
+    /** A batch of {@code items} square items in chunks of {@code chunksize}, under an idempotency key or none. */
+    private NewBatch newBatch(int items, int chunksize, String idempotencyKey, String requestHash) {
         String id = ids.next();
         int chunkCount = (items + chunksize - 1) / chunksize;
         List<NewJob> chunks = new ArrayList<>();
@@ -85,8 +93,7 @@ abstract class BatchStoreContract {
         }
         Batch batch = new Batch(id, "square", false, items, chunksize, chunkCount, 0, 0, 0, 0, 0, 0, Duration.ofSeconds(30), 1,
                 "https://example.com/done", null, "alice", now, null, null);
-        batches.insert(new NewBatch(batch, chunks));
-        return batch;
+        return new NewBatch(batch, chunks, idempotencyKey, requestHash);
     }
 
     private static String outcomes(int from, int to, int failing) {
@@ -97,6 +104,28 @@ abstract class BatchStoreContract {
                     : "{\"result\":" + (i * i) + "}");
         }
         return result.append(']').toString();
+    }
+
+    @Test
+    void aSecondBatchUnderAnIdempotencyKeyStoresNothingAndReturnsTheFirst() {
+        NewBatch first = newBatch(5, 2, "alice:order-7", "hash-1");
+        assertThat(batches.insert(first).created()).isTrue();
+
+        NewBatch second = newBatch(5, 2, "alice:order-7", "hash-2");
+        BatchStore.Inserted repeat = batches.insert(second);
+
+        assertThat(repeat.created()).isFalse();
+        assertThat(repeat.batch().id()).isEqualTo(first.batch().id());
+        assertThat(repeat.requestHash()).isEqualTo("hash-1");
+        assertThat(batches.find(second.batch().id())).isEmpty();
+        // The losing insert's chunk jobs went with its batch row, in the same transaction.
+        assertThat(jobs.list(new JobQuery(null, null, second.batch().id(), null, null, 100, Long.MAX_VALUE)).jobs()).isEmpty();
+        assertThat(jobs.list(new JobQuery(null, null, first.batch().id(), null, null, 100, Long.MAX_VALUE)).jobs()).hasSize(3);
+        assertThat(batches.findByIdempotencyKey("alice:order-7").orElseThrow().batch().id()).isEqualTo(first.batch().id());
+        assertThat(batches.findByIdempotencyKey("bob:order-7")).isEmpty();
+        // Batches without a key never collide.
+        assertThat(batches.insert(newBatch(1, 1, null, null)).created()).isTrue();
+        assertThat(batches.insert(newBatch(1, 1, null, null)).created()).isTrue();
     }
 
     @Test
