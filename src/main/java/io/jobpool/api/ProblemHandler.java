@@ -145,16 +145,34 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             return asObject(jobException(JobException.validation("body", "must be a JSON object"),
                     ((ServletWebRequest) request).getRequest()));
         }
-        String detail = specific.getMessage();
-        if (detail != null) {
-            // Jackson appends a source excerpt and reference chain, and a broken limit names the Java
-            // method that sets it: the first line, without those, says what is wrong.
-            detail = detail.lines().findFirst().orElse(detail)
-                    .replaceAll(" \\(through reference chain: .*\\)$", "")
-                    .replaceAll(", from `[^`]*`", "");
-        }
-        return asObject(jobException(JobException.validation("body", "is not valid JSON for this request: " + detail),
+        return asObject(jobException(JobException.validation("body", "is not valid JSON for this request: " + syntaxError(specific)),
                 ((ServletWebRequest) request).getRequest()));
+    }
+
+    /**
+     * What is wrong with a body that is not JSON, and where, in the client's terms. Jackson's
+     * message adds a source excerpt and a reference chain, names the Java method behind a broken
+     * limit, and suggests parser features to enable ({@code JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS}):
+     * settings of ours a client cannot change. The first line without those says what is wrong.
+     */
+    static String syntaxError(Throwable cause) {
+        String message = cause instanceof tools.jackson.core.JacksonException jackson ? jackson.getOriginalMessage() : cause.getMessage();
+        if (message == null) {
+            return "malformed";
+        }
+        message = message.lines().findFirst().orElse(message)
+                .replaceAll(" \\(through reference chain: .*\\)$", "")
+                .replaceAll(", from `[^`]*`", "")
+                .replaceAll(": enable `[^`]*` to allow", "")
+                .replaceAll(" ?\\(not recognized as one since Feature '[A-Z_]+' not enabled for parser\\)", "");
+        if (message.matches("Non-standard token '[+-]?(NaN|Infinity|INF)'.*")) {
+            message += ": NaN and Infinity are not JSON numbers";
+        }
+        if (cause instanceof tools.jackson.core.JacksonException jackson && jackson.getLocation() != null
+                && jackson.getLocation().getLineNr() > 0) {
+            message += " (line " + jackson.getLocation().getLineNr() + ", column " + jackson.getLocation().getColumnNr() + ")";
+        }
+        return message;
     }
 
     /**

@@ -87,6 +87,23 @@ class BadInputTest extends ServiceTest {
         assertThat(response.body()).as("no Java class names").doesNotContain("java.", "io.jobpool", "Integer", "coercion");
     }
 
+    /** Broken JSON: what is wrong and where, without the parser's settings, which a client cannot change. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"task\":\"echo\",\"args\":[NaN]}|/v1/jobs|Non-standard token 'NaN': NaN and Infinity are not JSON numbers (line 1, column 27)",
+            "{\"task\":\"echo\",\"args\":[-Infinity]}|/v1/jobs|Non-standard token '-Infinity': NaN and Infinity are not JSON numbers",
+            "{\"task\":\"square\",\"items\":[1,Infinity]}|/v1/batches|Non-standard token 'Infinity': NaN and Infinity are not JSON numbers",
+            "{\"task\":\"echo\",\"args\":[+1]}|/v1/jobs|JSON spec does not allow numbers to have plus signs",
+            "/* c */ {\"task\":\"echo\"}|/v1/jobs|maybe a (non-standard) comment? (line 1, column 1)",
+            "{\"task\":\"echo\",\"args\":[01]}|/v1/jobs|Leading zeroes not allowed"})
+    void brokenJsonSaysWhatAndWhereWithoutTheParsersSettings(String body, String path, String message) {
+        ApiClient.Response response = api.raw("POST", path, body, JSON);
+        assertThat(response.status()).isEqualTo(400);
+        String said = response.json().get("errors").get(0).get("message").asString();
+        assertThat(said).startsWith("is not valid JSON for this request: ").contains(message)
+                .doesNotContain("enable", "Feature", "ALLOW_", "`");
+    }
+
     @Test
     void aBodyWithSeveralWrongFieldsNamesEachOfThemInOneAnswer() {
         ApiClient.Response job = api.raw("POST", "/v1/jobs",
