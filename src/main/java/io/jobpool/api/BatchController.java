@@ -134,7 +134,11 @@ class BatchController {
      * only blocks this request's own (virtual) thread, never the batch.
      */
     @GetMapping(value = "/{id}/results", produces = NDJSON)
-    void stream(@PathVariable String id, HttpServletResponse response) throws IOException {
+    void stream(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletResponse response)
+            throws IOException {
+        // The stream lasts until every item was sent, whatever the timeout; a bad one is still refused
+        // as it is with JSON, not silently ignored.
+        waitParameter(timeout);
         String owner = visibleOwner();
         Batch batch = batches.get(id, owner);
         // The stream stays open until the batch is done: one of the caller's long-polls.
@@ -172,8 +176,10 @@ class BatchController {
                 batches.awaitProgress(id, progressed, STREAM_RECHECK.toNanos());
             }
         } catch (UncheckedIOException | IOException clientGone) {
-            log.info("Result stream of batch {} ended by its client after {} chunk(s): {}", id, sent.cardinality(),
-                    clientGone.getMessage());
+            // The client went away, or read nothing for longer than the connection timeout
+            // (server.tomcat.connection-timeout bounds a blocked write too).
+            log.info("Result stream of batch {} ended after {} chunk(s): its client went away or stopped reading ({})", id,
+                    sent.cardinality(), clientGone.getMessage());
         } catch (JobException forgotten) {
             log.info("Result stream of batch {} ended: the batch was forgotten", id);
         } catch (RuntimeException e) {

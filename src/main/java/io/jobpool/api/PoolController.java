@@ -9,6 +9,7 @@ import io.jobpool.pool.PoolSnapshot;
 import io.jobpool.pool.ProcessMemory;
 import io.jobpool.pool.WorkerState;
 import io.jobpool.security.ApiKeys;
+import io.jobpool.security.Caller;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,9 +42,12 @@ class PoolController {
     private final Duration maxWait;
     private final Duration lease;
     private final Clock clock;
+    private final LongPolls longPolls;
 
-    PoolController(JobService jobs, NodeRuntime node, ApiKeys keys, JobpoolProperties properties, Clock clock) {
+    PoolController(JobService jobs, NodeRuntime node, ApiKeys keys, JobpoolProperties properties, Clock clock,
+            LongPolls longPolls) {
         this.jobs = jobs;
+        this.longPolls = longPolls;
         this.node = node;
         this.authenticated = keys.enforced();
         this.maxWait = properties.jobs().maxWait();
@@ -89,7 +93,16 @@ class PoolController {
             throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
         }
         Duration wait = timeout == null ? maxWait : SubmitRequest.seconds(timeout);
-        if (jobs.join(wait)) {
+        boolean joined;
+        if (wait.isZero()) {
+            joined = jobs.join(wait);
+        } else {
+            // A waiting join is one of the caller's long-polls, bounded per key like a job's wait.
+            try (var permit = longPolls.acquire(Caller.current())) {
+                joined = jobs.join(wait);
+            }
+        }
+        if (joined) {
             return ResponseEntity.ok(view());
         }
         return ResponseEntity.status(HttpStatus.ACCEPTED).header(HttpHeaders.RETRY_AFTER, "1").body(view());

@@ -130,6 +130,12 @@ public record SubmitRequest(
             URI uri = new URI(url);
             if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
                 errors.add(new JobException.FieldError(field, "must be an absolute http or https URL with a host (a name or a whole IP address)"));
+            } else if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+                // Accepted, it would fail every delivery attempt for days of retries.
+                errors.add(new JobException.FieldError(field, "has port " + uri.getPort() + "; a port is 1 to 65535"));
+            } else if (uri.getRawUserInfo() != null) {
+                errors.add(new JobException.FieldError(field, "must not carry credentials (user:password@): the URL is stored and"
+                        + " shown with the job and its deliveries; a receiver authenticates a delivery by its webhook-signature"));
             }
         } catch (java.net.URISyntaxException e) {
             errors.add(new JobException.FieldError(field, "is not a valid URL: " + e.getReason()));

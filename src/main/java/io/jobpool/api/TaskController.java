@@ -3,6 +3,7 @@ package io.jobpool.api;
 import io.jobpool.node.NodeRuntime;
 import io.jobpool.pool.Pools;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -19,7 +20,8 @@ class TaskController {
         this.node = node;
     }
 
-    @GetMapping("/v1/tasks")
+    // produces: an Accept such as application/problem+json is 406, not a task list labelled a problem.
+    @GetMapping(value = "/v1/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
     TaskList tasks() {
         return new TaskList(node.tasks());
     }

@@ -50,7 +50,7 @@ class BatchConfiguration {
 
     /** Finished batches and their chunks go after {@code jobpool.results.ttl}, like jobs. */
     @Bean
-    BatchExpiry batchExpiry(JdbcBatchStore store, JobpoolProperties properties, Clock clock) {
-        return new BatchExpiry(store, properties.results().ttl(), Duration.ofMinutes(1), clock);
+    BatchExpiry batchExpiry(JdbcBatchStore store, BatchService batches, JobpoolProperties properties, Clock clock) {
+        return new BatchExpiry(store, batches, properties.results().ttl(), Duration.ofMinutes(1), clock);
     }
 }

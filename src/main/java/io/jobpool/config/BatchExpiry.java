@@ -1,5 +1,6 @@
 package io.jobpool.config;
 
+import io.jobpool.job.BatchService;
 import io.jobpool.job.BatchStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,20 +11,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-/** Deletes batches (with their chunk jobs) that finished longer than the results TTL ago. */
+/**
+ * Deletes batches (with their chunk jobs) that finished longer than the results TTL ago, and
+ * finishes cancels a stopped replica left half done.
+ */
 final class BatchExpiry implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(BatchExpiry.class);
     private static final int PER_ROUND = 100;
 
     private final BatchStore store;
+    private final BatchService batches;
     private final Duration ttl;
     private final Duration period;
     private final Clock clock;
     private ScheduledExecutorService schedule;
 
-    BatchExpiry(BatchStore store, Duration ttl, Duration period, Clock clock) {
+    BatchExpiry(BatchStore store, BatchService batches, Duration ttl, Duration period, Clock clock) {
         this.store = store;
+        this.batches = batches;
         this.ttl = ttl;
         this.period = period;
         this.clock = clock;
@@ -33,6 +39,16 @@ final class BatchExpiry implements SmartLifecycle {
     public synchronized void start() {
         schedule = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("jobpool-batch-expiry").daemon().factory());
         schedule.scheduleWithFixedDelay(this::deleteExpired, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        schedule.scheduleWithFixedDelay(this::finishLeftCancels, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A cancel still under way after a whole period is one whose replica stopped. */
+    private void finishLeftCancels() {
+        try {
+            batches.finishLeftCancels(clock.instant().minus(period));
+        } catch (RuntimeException e) {
+            log.error("Finishing batch cancels left undone failed; trying again in {} s", period.toSeconds(), e);
+        }
     }
 
     private void deleteExpired() {

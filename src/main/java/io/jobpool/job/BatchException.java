@@ -23,6 +23,13 @@ public final class BatchException extends JobException {
                 "batch " + batch.id() + " already finished with status " + batch.status(), Map.of("batchId", batch.id()));
     }
 
+    /** A cancel of a batch that another cancel reached first (concurrently: sequentially, it has finished). */
+    public static BatchException alreadyCancelled(Batch batch) {
+        return batch.ready() ? finished(batch) : new BatchException("job-finished", "Batch already cancelled",
+                "batch " + batch.id() + " was already cancelled at " + batch.cancelRequestedAt() + "; its chunks are being stopped",
+                Map.of("batchId", batch.id()));
+    }
+
     public static BatchException tooManyItems(long items, long limit) {
         return new BatchException("payload-too-large", "Payload too large",
                 "the batch has " + items + " items; the limit is " + limit + " (jobpool.jobs.max-batch-items)", Map.of());

@@ -240,19 +240,29 @@ public final class BatchService {
         if (batch.ready()) {
             throw BatchException.finished(batch);
         }
-        store.requestCancel(id, clock.instant());
-        List<String> unfinished = store.unfinishedChunkIds(id);
-        int cancelled = 0;
-        for (String chunk : unfinished) {
-            try {
-                jobs.cancel(chunk, null);
-                cancelled++;
-            } catch (JobException finishedMeanwhile) {
-                // It finished (or was forgotten) between the listing and the cancel: nothing to stop.
-            }
+        boolean first = store.requestCancel(id, clock.instant());
+        // A repeat still stops what is left (the first cancel's replica may have died half way),
+        // but only the first cancel answers 200, as with a job's concurrent cancels.
+        int cancelled = jobs.cancelAllUnfinished(id, null);
+        if (!first) {
+            throw BatchException.alreadyCancelled(get(id, owner));
         }
         log.info("Batch {} CANCELLED by its client: {} unfinished chunk(s) cancelled", id, cancelled);
         return get(id, owner);
+    }
+
+    /**
+     * Finishes the cancels a replica left half done (it stopped while cancelling): the chunks
+     * still queued or running of batches cancelled before {@code requestedBefore} are cancelled.
+     */
+    public void finishLeftCancels(Instant requestedBefore) {
+        for (String id : store.cancelsLeftUnfinished(requestedBefore)) {
+            int cancelled = jobs.cancelAllUnfinished(id, null);
+            if (cancelled > 0) {
+                log.info("Batch {} was cancelled but {} of its chunk(s) were left unfinished (the replica cancelling them"
+                        + " stopped); cancelled them now", id, cancelled);
+            }
+        }
     }
 
     /** Forgets a finished batch and its chunks. */

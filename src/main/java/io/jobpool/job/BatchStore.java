@@ -39,8 +39,11 @@ public interface BatchStore {
     /** Marks the batch as cancelled by its client; false if it is unknown or already finished. */
     boolean requestCancel(String id, Instant now);
 
-    /** Ids of the batch's chunk jobs that are not final yet. */
-    List<String> unfinishedChunkIds(String id);
+    /**
+     * Batches whose cancel was accepted before {@code requestedBefore} but that still have queued
+     * or running chunks: a replica stopped while it cancelled them.
+     */
+    List<String> cancelsLeftUnfinished(Instant requestedBefore);
 
     /** Chunk numbers of the batch's final chunks, in chunk order. */
     List<Integer> finishedChunks(String id);

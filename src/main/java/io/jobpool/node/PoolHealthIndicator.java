@@ -12,7 +12,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * Part of readiness: every runtime's pool keeps at least one worker alive. Down while workers of
  * a pool fail to boot (it is backing off; {@code bootError} says why, e.g. a Python task module
- * with a syntax error) or before its first one is ready. The Java pool's details stay at the top
+ * with a syntax error) or before its first one is ready; not while it replaces a worker it ended
+ * (a cancel or timeout on a pool of one would otherwise take the replica out of service). The Java pool's details stay at the top
  * level; each other runtime's are under its name.
  */
 public final class PoolHealthIndicator implements HealthIndicator {
@@ -29,7 +30,7 @@ public final class PoolHealthIndicator implements HealthIndicator {
         Health.Builder health = Health.unknown();
         for (WorkerPool pool : pools.all()) {
             PoolSnapshot snapshot = pool.snapshot();
-            up &= snapshot.running() && snapshot.hasLiveWorker();
+            up &= snapshot.running() && snapshot.keepsWorkersAlive();
             Map<String, Object> details = details(snapshot);
             if (pool == pools.primary()) {
                 health.withDetails(details);

@@ -10,10 +10,11 @@ import java.util.List;
  *
  * @param bootError the last boot failure while the pool is backing off, else {@code null}
  * @param catalogue tasks the workers registered, empty until a first worker was ready
+ * @param everReady whether a worker of the pool was ever ready
  */
 public record PoolSnapshot(
         int size, boolean running, List<WorkerInfo> workers, String bootError,
-        List<Message.TaskInfo> catalogue) {
+        List<Message.TaskInfo> catalogue, boolean everReady) {
 
     /** One worker. */
     public record WorkerInfo(String id, Long pid, WorkerState state, String jobId, int tasksCompleted,
@@ -26,5 +27,16 @@ public record PoolSnapshot(
     /** Whether the pool currently keeps at least one worker alive and ready for jobs. */
     public boolean hasLiveWorker() {
         return workers.stream().anyMatch(w -> w.state() == WorkerState.IDLE || w.state() == WorkerState.BUSY);
+    }
+
+    /**
+     * Whether the pool can keep a worker alive: one is ready now, or the pool is only replacing
+     * workers it ended (a cancel, a timeout, a recycle) with booting ones, as its workers always
+     * booted before. A pool whose workers fail to boot ({@code bootError}), or none of whose workers
+     * was ever ready, cannot.
+     */
+    public boolean keepsWorkersAlive() {
+        return hasLiveWorker()
+                || everReady && bootError == null && workers.stream().anyMatch(w -> w.state() == WorkerState.STARTING);
     }
 }

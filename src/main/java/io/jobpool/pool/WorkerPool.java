@@ -83,6 +83,8 @@ public final class WorkerPool {
     private long nextSpawnAllowedNanos;
     private String bootError;
     private List<Message.TaskInfo> catalogue = List.of();
+    /** Whether a worker of this pool was ever ready: after that, a STARTING worker is a replacement. */
+    private boolean everReady;
     private boolean draining;
     private long drainDeadlineNanos;
     private CompletableFuture<Void> stopped;
@@ -100,7 +102,7 @@ public final class WorkerPool {
         this.listener = listener;
         this.clock = clock;
         this.size = settings.size();
-        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of());
+        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of(), false);
         this.supervisor = Thread.ofPlatform().name("jobpool-" + launcher.runtime() + "-pool-supervisor").daemon().unstarted(this::superviseLoop);
     }
 
@@ -248,6 +250,7 @@ public final class WorkerPool {
             }
         }
         catalogue = List.copyOf(ready.tasks());
+        everReady = true;
         listener.workerReady(startup);
         becomeIdle(worker);
     }
@@ -697,7 +700,7 @@ public final class WorkerPool {
     private void publish() {
         List<PoolSnapshot.WorkerInfo> infos = new ArrayList<>(workers.size());
         workers.values().forEach(w -> infos.add(w.info()));
-        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue);
+        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue, everReady);
     }
 
     private static String seconds(Duration duration) {

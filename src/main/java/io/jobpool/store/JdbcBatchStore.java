@@ -154,9 +154,11 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
     }
 
     @Override
-    public List<String> unfinishedChunkIds(String id) {
-        return jdbc.sql("SELECT id FROM jobs WHERE batch_id = :id AND status IN ('QUEUED', 'RUNNING') ORDER BY batch_chunk")
-                .param("id", id).query(String.class).list();
+    public List<String> cancelsLeftUnfinished(Instant requestedBefore) {
+        return jdbc.sql("""
+                        SELECT id FROM batches WHERE cancel_requested_at < :before AND finished_at IS NULL
+                        AND EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id AND jobs.status IN ('QUEUED', 'RUNNING'))""")
+                .param("before", requestedBefore.toEpochMilli()).query(String.class).list();
     }
 
     @Override

@@ -40,6 +40,9 @@ class BadInputTest extends ServiceTest {
             "{\"task\":\"echo\",\"delaySeconds\":-1}|400|validation",
             "{\"task\":\"echo\",\"unknownField\":1}|400|validation",
             "{\"task\":\"echo\",\"callbackUrl\":\"not a url\"}|400|validation",
+            "{\"task\":\"echo\",\"callbackUrl\":\"http://203.0.113.9:99999/hook\"}|400|validation",
+            "{\"task\":\"echo\",\"errorCallbackUrl\":\"https://203.0.113.9:0/hook\"}|400|validation",
+            "{\"task\":\"echo\",\"callbackUrl\":\"https://user:secret@example.com/hook\"}|400|validation",
             "{\"task\":\"no-such-task\"}|422|unknown-task"})
     void badSubmissionIsAProblemNotA500(String body, int status, String type) {
         long before = countJobs();
@@ -189,9 +192,52 @@ class BadInputTest extends ServiceTest {
         all.addAll(java.util.List.of(new String[] {"GET", "/v1/jobs"}, new String[] {"GET", "/v1/tasks"},
                 new String[] {"GET", "/v1/pool"}));
         for (String[] call : all) {
-            ApiClient.Response refused = api.raw(call[0], call[1], null, Map.of("Accept", "text/html"));
-            assertThat(refused.status()).as("%s %s", call[0], call[1]).isEqualTo(406);
-            assertThat(refused.json().get("type").asString()).isEqualTo("not-acceptable");
+            // application/problem+json is JSON too, but not what a listing is.
+            for (String accept : call[1].matches("/v1/(jobs|tasks|pool)") ? java.util.List.of("text/html", "application/problem+json",
+                    "application/vnd.api+json") : java.util.List.of("text/html")) {
+                ApiClient.Response refused = api.raw(call[0], call[1], null, Map.of("Accept", accept));
+                assertThat(refused.status()).as("%s %s with Accept %s", call[0], call[1], accept).isEqualTo(406);
+                assertThat(refused.json().get("type").asString()).isEqualTo("not-acceptable");
+            }
+        }
+    }
+
+    /**
+     * An operation that takes no body still refuses a form or an oversize one, and every
+     * operation a malformed query string, each with a documented problem and no effect.
+     */
+    @Test
+    void operationsWithoutABodyRefuseAFormOrOversizeBodyAndEveryOperationAMalformedQuery() {
+        String job = "01a1fd74-0000-7000-8000-000000000000";
+        String oversize = "{\"padding\":\"" + "x".repeat(70_000) + "\"}";
+        String[][] bodiless = {
+                {"DELETE", "/v1/jobs/" + job}, {"POST", "/v1/jobs/" + job + "/cancel"}, {"POST", "/v1/jobs/" + job + "/deliveries/d1/retry"},
+                {"DELETE", "/v1/batches/" + job}, {"POST", "/v1/batches/" + job + "/cancel"}, {"POST", "/v1/pool/close"},
+                {"POST", "/v1/pool/open"}, {"POST", "/v1/pool/join?timeout=0"}, {"POST", "/v1/pool/terminate"}};
+        for (String[] call : bodiless) {
+            ApiClient.Response form = api.raw(call[0], call[1], "a=1", Map.of("Content-Type", "application/x-www-form-urlencoded"));
+            assertThat(form.status()).as("%s %s with a form", call[0], call[1]).isEqualTo(415);
+            ApiClient.Response tooLarge = api.raw(call[0], call[1], oversize, JSON);
+            assertThat(tooLarge.status()).as("%s %s with 70 KB", call[0], call[1]).isEqualTo(413);
+            assertThat(tooLarge.json().get("type").asString()).isEqualTo("payload-too-large");
+        }
+        for (String[] call : new String[][] {{"GET", "/v1/tasks"}, {"GET", "/v1/pool"}, {"POST", "/v1/pool/close"},
+                {"POST", "/v1/pool/open"}, {"POST", "/v1/pool/terminate"}}) {
+            ApiClient.Response malformed = api.raw(call[0], call[1] + "?a=1&a=2", null, Map.of());
+            assertThat(malformed.status()).as("%s %s with a parameter given twice", call[0], call[1]).isEqualTo(400);
+            assertThat(malformed.json().get("type").asString()).isEqualTo("validation");
+        }
+        JsonNode pool = api.get("/v1/pool").json();
+        assertThat(pool.get("accepting").asBoolean()).as("neither closed nor terminated").isTrue();
+    }
+
+    @Test
+    void aStreamOfResultsRefusesABadTimeoutAsJsonDoes() {
+        String batch = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[2]}").json().get("id").asString();
+        for (String accept : java.util.List.of("application/json", BatchController.NDJSON)) {
+            ApiClient.Response response = api.raw("GET", "/v1/batches/" + batch + "/results?timeout=abc", null, Map.of("Accept", accept));
+            assertThat(response.status()).as(accept).isEqualTo(400);
+            assertThat(response.json().get("type").asString()).isEqualTo("validation");
         }
     }
 

@@ -27,6 +27,12 @@ import tools.jackson.databind.JsonNode;
 /** Tests for {@code /v1/batches}: map, starmap and imap_unordered over real worker processes. */
 class BatchApiTest extends ServiceTest {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    private io.jobpool.job.BatchStore batchStore;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    private io.jobpool.job.BatchService batchService;
+
     private static final Map<String, String> NDJSON = Map.of("Accept", "application/x-ndjson");
 
     @Test
@@ -224,6 +230,47 @@ class BatchApiTest extends ServiceTest {
         assertThat(results.json().get("type").asString()).isEqualTo("job-cancelled");
         assertThat(results.json().get("cancelled").asInt()).isEqualTo(6);
         assertThat(api.post("/v1/batches/" + id + "/cancel", null).status()).isEqualTo(409);
+    }
+
+    /** Concurrent cancels of one batch, as of one job: one 200, the others 409, and the batch cancelled once. */
+    @Test
+    void ofConcurrentCancelsOfABatchOnlyOneSucceeds() throws Exception {
+        String id = submit("{\"task\":\"sleep\",\"items\":[30,30,30,30],\"chunksize\":1,\"delaySeconds\":3600}")
+                .get("id").asString();
+        List<java.util.concurrent.Future<ApiClient.Response>> answers = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(5)) {
+            for (int i = 0; i < 5; i++) {
+                answers.add(threads.submit(() -> api.post("/v1/batches/" + id + "/cancel", null)));
+            }
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (var answer : answers) {
+            ApiClient.Response response = answer.get();
+            statuses.add(response.status());
+            if (response.status() == 409) {
+                assertThat(response.json().get("type").asString()).isEqualTo("job-finished");
+            }
+        }
+        assertThat(statuses).containsOnly(200, 409).containsOnlyOnce(200);
+        JsonNode done = Await.until("the batch is final", Duration.ofSeconds(20), () -> api.get("/v1/batches/" + id).json(),
+                b -> b.get("ready").asBoolean());
+        assertThat(done.get("counts").get("cancelled").asInt()).isEqualTo(4);
+    }
+
+    /** A replica that stopped half way through a cancel leaves chunks queued; another finishes the cancel. */
+    @Test
+    void aCancelLeftHalfDoneIsFinishedLater() {
+        String id = submit("{\"task\":\"sleep\",\"items\":[30,30,30],\"chunksize\":1,\"delaySeconds\":3600}")
+                .get("id").asString();
+        // The cancel recorded, the replica gone before it cancelled a chunk.
+        assertThat(batchStore.requestCancel(id, java.time.Instant.now())).isTrue();
+        assertThat(api.get("/v1/batches/" + id).json().get("ready").asBoolean()).isFalse();
+
+        batchService.finishLeftCancels(java.time.Instant.now().plusSeconds(1));
+
+        JsonNode done = api.get("/v1/batches/" + id).json();
+        assertThat(done.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(done.get("counts").get("cancelled").asInt()).isEqualTo(3);
     }
 
     @Test

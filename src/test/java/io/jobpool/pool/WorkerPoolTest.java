@@ -68,6 +68,20 @@ class WorkerPoolTest {
         }
     }
 
+    /** Readiness rests on this: a pool of one replacing the worker a timeout killed has not lost its workers. */
+    @Test
+    void aPoolReplacingAWorkerItKilledKeepsWorkersAliveButOneWhoseWorkerNeverBootedDoesNot() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, null, List.of())) {
+            assertThat(harness.pool.snapshot().keepsWorkersAlive()).as("no worker ready yet").isFalse();
+            JobOutcome timedOut = harness.run("slow", "sleep", "[30]", Duration.ofMillis(300));
+            assertThat(timedOut).isInstanceOfSatisfying(JobOutcome.Failed.class, f -> assertThat(f.type()).isEqualTo("TimeoutError"));
+            PoolSnapshot replacing = Await.until("the replacement booting", TIMEOUT, harness.pool::snapshot, s -> !s.hasLiveWorker());
+            assertThat(replacing.count(WorkerState.STARTING)).isEqualTo(1);
+            assertThat(replacing.keepsWorkersAlive()).isTrue();
+            Await.until("the replacement ready", TIMEOUT, () -> harness.pool.snapshot().hasLiveWorker());
+        }
+    }
+
     @Test
     void aFailingInitializerIsABootFailureThatBacksOffInsteadOfLooping() throws Exception {
         // One worker, so its boot failures come one after another: with two, both first attempts fail
@@ -76,6 +90,7 @@ class WorkerPoolTest {
             PoolSnapshot failing = Await.until("boot error reported", TIMEOUT, harness.pool::snapshot, s -> s.bootError() != null);
             assertThat(failing.bootError()).contains("could not boot").contains("TaskFailedException");
             assertThat(failing.hasLiveWorker()).isFalse();
+            assertThat(failing.keepsWorkersAlive()).isFalse();
             Await.until("three boot failures", TIMEOUT, () -> harness.bootFailureNanos.size() >= 3);
             // Back-off doubles from 0.5 s: the third attempt starts at least 0.5 + 1 s after the first
             // failed. A hot loop would fail three times within a second.

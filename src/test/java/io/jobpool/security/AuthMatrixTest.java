@@ -240,6 +240,8 @@ class AuthMatrixTest {
     void aKeyMayHoldOnlySoManyLongPollsAtOnce() throws Exception {
         String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}", Who.OWNER.headers())
                 .json().get("id").asString();
+        String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}",
+                Who.OWNER.headers()).json().get("id").asString();
         List<CompletableFuture<ApiClient.Response>> waits = new ArrayList<>();
         // Threads of their own: the common pool may run one task at a time on a small machine.
         var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
@@ -261,11 +263,16 @@ class AuthMatrixTest {
                     .isEqualTo(429);
             assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=20", null, Who.OWNER.headers()).status())
                     .isEqualTo(429);
+            ApiClient.Response batchWait = api.exchange("GET", "/v1/batches/" + batch + "/results?timeout=20", null,
+                    Who.OWNER.headers());
+            assertThat(batchWait.status()).isEqualTo(429);
+            assertThat(batchWait.header("Retry-After")).isNotNull();
             // Another key has its own allowance.
             assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=0.1", null, Who.ADMIN.headers()).status())
                     .isEqualTo(200);
         } finally {
             api.exchange("POST", "/v1/jobs/" + sleeping + "/cancel", null, Who.OWNER.headers());
+            api.exchange("POST", "/v1/batches/" + batch + "/cancel", null, Who.OWNER.headers());
             threads.shutdown();
         }
         for (CompletableFuture<ApiClient.Response> wait : waits) {
@@ -273,6 +280,35 @@ class AuthMatrixTest {
         }
         assertThat(api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=1", null, Who.OWNER.headers()).status())
                 .as("the permits are returned once the waits answered").isEqualTo(200);
+    }
+
+    /** join() waits like any long poll: an admin key that holds its allowance gets 429, not a 300 s hold. */
+    @Test
+    void aWaitingJoinCountsAsALongPoll() throws Exception {
+        String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}", Who.ADMIN.headers())
+                .json().get("id").asString();
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        List<CompletableFuture<ApiClient.Response>> joins = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                joins.add(CompletableFuture.supplyAsync(
+                        () -> api.exchange("POST", "/v1/pool/join?timeout=20", null, Who.ADMIN.headers()), threads));
+            }
+            CompletableFuture.anyOf(joins.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            List<ApiClient.Response> answered = joins.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join).toList();
+            assertThat(answered).hasSize(1);
+            assertThat(answered.getFirst().status()).isEqualTo(429);
+            assertThat(answered.getFirst().json().get("type").asString()).isEqualTo("too-many-waits");
+            // A join that does not wait takes no permit.
+            assertThat(api.exchange("POST", "/v1/pool/join?timeout=0", null, Who.ADMIN.headers()).status()).isEqualTo(202);
+        } finally {
+            api.exchange("POST", "/v1/jobs/" + sleeping + "/cancel", null, Who.ADMIN.headers());
+            threads.shutdown();
+        }
+        for (CompletableFuture<ApiClient.Response> join : joins) {
+            // 200 once nothing runs; 202 if another test's job still does after the timeout.
+            assertThat(join.get().status()).isIn(200, 202, 429);
+        }
     }
 
     private String submit(Who who) {

@@ -96,6 +96,10 @@ abstract class BatchStoreContract {
         return new NewBatch(batch, chunks, idempotencyKey, requestHash);
     }
 
+    private List<String> chunkIds(String batchId) {
+        return jobs.list(new JobQuery(null, null, batchId, null, null, 100, Long.MAX_VALUE)).jobs().stream().map(Job::id).toList();
+    }
+
     private static String outcomes(int from, int to, int failing) {
         StringBuilder result = new StringBuilder("[");
         for (int i = from; i < to; i++) {
@@ -141,7 +145,23 @@ abstract class BatchStoreContract {
 
         jobs.claim("node-a", 1, now, now.plusSeconds(30));
         assertThat(batches.unfinishedItems(stored)).as("the first chunk's 4 items run").containsExactly(6, 4);
-        assertThat(batches.unfinishedChunkIds(batch.id())).hasSize(3);
+        assertThat(chunkIds(batch.id())).hasSize(3);
+    }
+
+    @Test
+    void aCancelLeftWithUnfinishedChunksIsFoundOnceItIsOlderThanAsked() {
+        Batch cancelled = insertBatch(4, 2);
+        Batch untouched = insertBatch(4, 2);
+        assertThat(batches.requestCancel(cancelled.id(), now)).isTrue();
+        assertThat(batches.requestCancel(cancelled.id(), now)).as("a cancel is accepted once").isFalse();
+
+        assertThat(batches.cancelsLeftUnfinished(now)).as("not older than asked").isEmpty();
+        assertThat(batches.cancelsLeftUnfinished(now.plusSeconds(1))).containsExactly(cancelled.id());
+        for (String chunk : chunkIds(cancelled.id())) {
+            assertThat(jobs.transition(JobTransition.cancelled(chunk, JobStatus.QUEUED, null, now))).isTrue();
+        }
+        assertThat(batches.cancelsLeftUnfinished(now.plusSeconds(1))).as("every chunk final").isEmpty();
+        assertThat(batches.find(untouched.id()).orElseThrow().cancelRequestedAt()).isNull();
     }
 
     @Test
@@ -201,7 +221,7 @@ abstract class BatchStoreContract {
         Batch batch = insertBatch(5, 2);
         assertThat(batches.requestCancel(batch.id(), now)).isTrue();
         assertThat(batches.requestCancel(batch.id(), now)).as("once").isFalse();
-        for (String chunk : batches.unfinishedChunkIds(batch.id())) {
+        for (String chunk : chunkIds(batch.id())) {
             assertThat(jobs.transition(JobTransition.cancelled(chunk, JobStatus.QUEUED, null, now))).isTrue();
         }
         Batch done = batches.find(batch.id()).orElseThrow();
