@@ -38,9 +38,6 @@ class BatchConfiguration {
     BatchService batchService(JdbcBatchStore store, JobService jobs, JobWaiters waiters, WorkSignal wakeups, Broadcast broadcast,
             QueueDepth queueDepth, JobMetrics metrics, JobLimits jobLimits, JobpoolProperties properties, Clock clock) {
         int maxBatchItems = properties.jobs().maxBatchItems();
-        if (maxBatchItems < 1) {
-            throw new IllegalArgumentException("jobpool.jobs.max-batch-items must be at least 1, not " + maxBatchItems);
-        }
         return new BatchService(store, jobs, new JobIds(clock), waiters, () -> {
             // Chunks are queued: this node's dispatcher and every other replica's claim them.
             wakeups.jobsAvailable();

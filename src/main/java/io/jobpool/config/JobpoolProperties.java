@@ -78,6 +78,17 @@ public record JobpoolProperties(
             @DefaultValue List<String> workerEnv,
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
+        public Pool {
+            new Bounds().atLeast("jobpool.pool.size", size, 1).atLeast("jobpool.pool.prefetch", prefetch, 0)
+                    .atLeast("jobpool.pool.max-tasks-per-worker", maxTasksPerWorker, 0)
+                    .atLeast("jobpool.pool.max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
+                    .atLeast("jobpool.pool.max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
+                    // Workers start with an 8 MB heap (-Xms8m); a smaller maximum is a JVM that cannot boot.
+                    .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8))
+                    .notNegative("jobpool.pool.kill-grace", killGrace)
+                    .notNegative("jobpool.pool.boot-backoff-max", bootBackoffMax).check();
+        }
+
         public int effectiveSize() {
             return size != null ? size : Runtime.getRuntime().availableProcessors();
         }
@@ -118,21 +129,46 @@ public record JobpoolProperties(
             @DefaultValue("30s") Duration lease,
             @DefaultValue("1s") Duration retryBackoff,
             @DefaultValue("1000000") int maxBatchItems,
-            @DefaultValue("64MB") DataSize maxBatchRequestBytes) {}
+            @DefaultValue("64MB") DataSize maxBatchRequestBytes) {
+
+        public Jobs {
+            DataSize aByte = DataSize.ofBytes(1);
+            new Bounds().positive("jobpool.jobs.default-timeout", defaultTimeout).positive("jobpool.jobs.max-timeout", maxTimeout)
+                    .atLeast("jobpool.jobs.max-payload-bytes", maxPayloadBytes, aByte)
+                    .atLeast("jobpool.jobs.max-request-bytes", maxRequestBytes, aByte)
+                    .atLeast("jobpool.jobs.max-result-bytes", maxResultBytes, aByte)
+                    .atLeast("jobpool.jobs.max-log-bytes", maxLogBytes, DataSize.ofBytes(0))
+                    .atLeast("jobpool.jobs.max-retries", maxRetries, 0).notNegative("jobpool.jobs.max-delay", maxDelay)
+                    .notNegative("jobpool.jobs.max-wait", maxWait).atLeast("jobpool.jobs.max-redeliveries", maxRedeliveries, 0)
+                    .positive("jobpool.jobs.lease", lease).notNegative("jobpool.jobs.retry-backoff", retryBackoff)
+                    .atLeast("jobpool.jobs.max-batch-items", maxBatchItems, 1)
+                    .atLeast("jobpool.jobs.max-batch-request-bytes", maxBatchRequestBytes, aByte).check();
+        }
+}
 
     /**
      * The queue of jobs waiting for a worker.
      *
      * @param capacity queued jobs beyond which submissions get 429 queue-full
      */
-    public record Queue(@DefaultValue("100000") int capacity) {}
+    public record Queue(@DefaultValue("100000") int capacity) {
+
+        public Queue {
+            new Bounds().atLeast("jobpool.queue.capacity", capacity, 1).check();
+        }
+    }
 
     /**
      * Finished jobs.
      *
      * @param ttl how long a finished job and its result are kept before they are deleted
      */
-    public record Results(@DefaultValue("7d") Duration ttl) {}
+    public record Results(@DefaultValue("7d") Duration ttl) {
+
+        public Results {
+            new Bounds().positive("jobpool.results.ttl", ttl).check();
+        }
+    }
 
     /**
      * Task registration.
@@ -153,11 +189,28 @@ public record JobpoolProperties(
      */
     public record TaskSettings(Integer maxConcurrency) {
 
-        /** {@code jobpool.tasks.<name>.*} by task name; keys that are not task settings are skipped. */
+        /**
+         * {@code jobpool.tasks.<name>.*} by task name; keys that are not task settings
+         * ({@code diagnostics}) are skipped, but a task setting that does not bind
+         * ({@code max-concurrency=abc}) stops the start: skipped, the task would run uncapped.
+         */
         public static java.util.Map<String, TaskSettings> bind(org.springframework.core.env.Environment environment) {
-            return org.springframework.boot.context.properties.bind.Binder.get(environment)
-                    .bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
-                            TaskSettings.class), new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler())
+            var binder = org.springframework.boot.context.properties.bind.Binder.get(environment);
+            var ignoreErrors = new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler();
+            var rawType = org.springframework.core.ResolvableType.forClassWithGenerics(java.util.Map.class,
+                    org.springframework.core.ResolvableType.forClass(String.class),
+                    org.springframework.core.ResolvableType.forClassWithGenerics(java.util.Map.class, String.class, String.class));
+            java.util.Map<String, java.util.Map<String, String>> raw = binder.bind("jobpool.tasks",
+                    org.springframework.boot.context.properties.bind.Bindable.<java.util.Map<String, java.util.Map<String, String>>>of(rawType),
+                    ignoreErrors).orElse(java.util.Map.of());
+            raw.forEach((task, settings) -> settings.forEach((key, value) -> {
+                if (key.replace("-", "").equalsIgnoreCase("maxconcurrency") && !value.strip().matches("-?\\d{1,9}")) {
+                    throw new IllegalArgumentException("jobpool.tasks." + task + ".max-concurrency is '" + value
+                            + "'; it must be a whole number of jobs");
+                }
+            }));
+            return binder.bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
+                            TaskSettings.class), ignoreErrors)
                     .orElse(java.util.Map.of());
         }
     }
@@ -168,7 +221,12 @@ public record JobpoolProperties(
      * @param grace how long running jobs may finish after SIGTERM before they are killed and put
      *     back in the queue
      */
-    public record Shutdown(@DefaultValue("30s") Duration grace) {}
+    public record Shutdown(@DefaultValue("30s") Duration grace) {
+
+        public Shutdown {
+            new Bounds().notNegative("jobpool.shutdown.grace", grace).check();
+        }
+    }
 
     /**
      * Access control.
@@ -180,6 +238,10 @@ public record JobpoolProperties(
      *     key (or, in open mode, everyone together) may have open at once; more get 429
      */
     public record Security(@DefaultValue List<ApiKey> apiKeys, @DefaultValue("200") int maxLongPollsPerKey) {
+
+        public Security {
+            new Bounds().atLeast("jobpool.security.max-long-polls-per-key", maxLongPollsPerKey, 1).check();
+        }
 
         /** Whether requests must present a key: as soon as one key is configured. */
         public boolean enforced() {
@@ -230,7 +292,18 @@ public record JobpoolProperties(
             @DefaultValue("10s") Duration timeout,
             @DefaultValue("8") int concurrency,
             @DefaultValue("false") boolean allowPrivateTargets,
-            @DefaultValue List<String> allowedHosts) {}
+            @DefaultValue List<String> allowedHosts) {
+
+        public Webhooks {
+            Bounds bounds = new Bounds().positive("jobpool.webhooks.timeout", timeout)
+                    .atLeast("jobpool.webhooks.concurrency", concurrency, 1)
+                    .atLeast("jobpool.webhooks.retry-schedule (attempts)", retrySchedule.size(), 1);
+            for (Duration delay : retrySchedule) {
+                bounds.notNegative("jobpool.webhooks.retry-schedule", delay);
+            }
+            bounds.check();
+        }
+}
 
     /**
      * Several replicas on one store. They tell each other about queued, finished and cancelled
@@ -244,7 +317,13 @@ public record JobpoolProperties(
      */
     public record Cluster(
             @DefaultValue("5s") Duration pollInterval,
-            @DefaultValue("1h") Duration nodeExpiry) {}
+            @DefaultValue("1h") Duration nodeExpiry) {
+
+        public Cluster {
+            new Bounds().positive("jobpool.cluster.poll-interval", pollInterval).positive("jobpool.cluster.node-expiry", nodeExpiry)
+                    .check();
+        }
+    }
 
     /**
      * Python tasks: functions marked {@code @task} in the modules of a directory, run by a pool of
@@ -301,5 +380,16 @@ public record JobpoolProperties(
             @DefaultValue("[]") String initializerArgs,
             @DefaultValue("2s") Duration killGrace,
             @DefaultValue("60s") Duration bootBackoffMax,
-            @DefaultValue List<String> workerEnv) {}
+            @DefaultValue List<String> workerEnv) {
+
+        public PythonPool {
+            new Bounds().atLeast("jobpool.python.pool.size", size, 0).atLeast("jobpool.python.pool.prefetch", prefetch, 0)
+                    .atLeast("jobpool.python.pool.max-tasks-per-worker", maxTasksPerWorker, 0)
+                    .atLeast("jobpool.python.pool.max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
+                    .atLeast("jobpool.python.pool.max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
+                    .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16))
+                    .notNegative("jobpool.python.pool.kill-grace", killGrace)
+                    .notNegative("jobpool.python.pool.boot-backoff-max", bootBackoffMax).check();
+        }
+}
 }

@@ -70,9 +70,6 @@ class WebhookConfiguration {
     DeliveryWorker deliveryWorker(DeliveryStore store, WebhookSender sender, RetryPolicy retries, DeliveryMetrics metrics,
             NodeIdentity node, JobpoolProperties properties, Clock clock) {
         JobpoolProperties.Webhooks webhooks = properties.webhooks();
-        if (webhooks.concurrency() < 1) {
-            throw new IllegalArgumentException("jobpool.webhooks.concurrency must be at least 1, not " + webhooks.concurrency());
-        }
         // An attempt takes at most twice the timeout (connect, then response); the lease adds room to record it.
         Duration attempt = webhooks.timeout().multipliedBy(2);
         DeliveryWorker.Settings settings = new DeliveryWorker.Settings(webhooks.concurrency(), attempt.plusSeconds(10), attempt,

@@ -1,0 +1,57 @@
+package io.jobpool.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The range each {@code jobpool.*} setting must be in, checked as the settings are bound: a value
+ * out of range stops the start with every offending key named ("APPLICATION FAILED TO START"),
+ * instead of a service that starts and then refuses every request (a negative payload bound), fails
+ * every job (a zero timeout) or never becomes ready (no workers).
+ */
+final class Bounds {
+
+    private final List<String> problems = new ArrayList<>();
+
+    Bounds atLeast(String key, long value, long min) {
+        if (value < min) {
+            problems.add(key + " is " + value + "; it must be at least " + min);
+        }
+        return this;
+    }
+
+    /** A count that may be unset (its default applies), else at least {@code min}. */
+    Bounds atLeast(String key, Integer value, long min) {
+        return value == null ? this : atLeast(key, value.longValue(), min);
+    }
+
+    Bounds positive(String key, Duration value) {
+        if (value != null && (value.isNegative() || value.isZero())) {
+            problems.add(key + " is " + value.toMillis() + "ms; it must be above 0");
+        }
+        return this;
+    }
+
+    Bounds notNegative(String key, Duration value) {
+        if (value != null && value.isNegative()) {
+            problems.add(key + " is " + value.toMillis() + "ms; it must not be negative");
+        }
+        return this;
+    }
+
+    /** A size that may be unset (off), else at least {@code min}. */
+    Bounds atLeast(String key, DataSize value, DataSize min) {
+        if (value != null && value.compareTo(min) < 0) {
+            problems.add(key + " is " + value.toBytes() + "B; it must be at least " + min.toBytes() + "B");
+        }
+        return this;
+    }
+
+    void check() {
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+    }
+}

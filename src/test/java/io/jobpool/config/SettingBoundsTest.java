@@ -1,0 +1,71 @@
+package io.jobpool.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Tests that a setting out of its range stops the start with the key named, rather than a service
+ * that starts and then refuses every request, fails every job or never becomes ready.
+ */
+class SettingBoundsTest {
+
+    private static JobpoolProperties bind(Map<String, String> settings) {
+        return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("jobpool", JobpoolProperties.class);
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+            "jobpool.pool.size, 0", "jobpool.pool.size, -1", "jobpool.pool.prefetch, -1", "jobpool.pool.max-tasks-per-worker, -1",
+            "jobpool.pool.worker-heap, 1KB", "jobpool.pool.kill-grace, -1s", "jobpool.jobs.default-timeout, 0s",
+            "jobpool.jobs.default-timeout, -5s", "jobpool.jobs.max-timeout, 0s", "jobpool.jobs.max-payload-bytes, -1",
+            "jobpool.jobs.max-request-bytes, 0", "jobpool.jobs.max-result-bytes, -1", "jobpool.jobs.max-log-bytes, -1",
+            "jobpool.jobs.max-retries, -1", "jobpool.jobs.max-delay, -1s", "jobpool.jobs.max-wait, -1s",
+            "jobpool.jobs.max-redeliveries, -1", "jobpool.jobs.lease, 0s", "jobpool.jobs.retry-backoff, -1s",
+            "jobpool.jobs.max-batch-items, 0", "jobpool.jobs.max-batch-request-bytes, 0", "jobpool.queue.capacity, 0",
+            "jobpool.results.ttl, -1s", "jobpool.shutdown.grace, -1s", "jobpool.security.max-long-polls-per-key, 0",
+            "jobpool.webhooks.timeout, 0s", "jobpool.webhooks.concurrency, 0", "jobpool.webhooks.retry-schedule, -5s",
+            "jobpool.cluster.poll-interval, 0s", "jobpool.cluster.node-expiry, -1s", "jobpool.python.pool.size, -1",
+            "jobpool.python.pool.worker-memory-limit, 1MB"})
+    void aSettingOutOfItsRangeStopsTheStartNamingTheKey(String key, String value) {
+        assertThatThrownBy(() -> bind(Map.of(key, value)))
+                .isInstanceOf(BindException.class)
+                .rootCause().hasMessageContaining(key);
+    }
+
+    @Test
+    void everyOffendingKeyOfASectionIsNamedInOneMessage() {
+        assertThatThrownBy(() -> bind(Map.of("jobpool.jobs.max-retries", "-1", "jobpool.jobs.lease", "0s")))
+                .rootCause().hasMessageContaining("jobpool.jobs.max-retries is -1").hasMessageContaining("jobpool.jobs.lease is 0ms");
+    }
+
+    @Test
+    void theDefaultsAndTheEdgesOfEachRangeAreAccepted() {
+        JobpoolProperties defaults = bind(Map.of());
+        assertThat(defaults.queue().capacity()).isEqualTo(100_000);
+        JobpoolProperties edges = bind(Map.of("jobpool.pool.size", "1", "jobpool.pool.kill-grace", "0s", "jobpool.jobs.max-retries", "0",
+                "jobpool.jobs.max-wait", "0s", "jobpool.queue.capacity", "1", "jobpool.python.pool.size", "0"));
+        assertThat(edges.pool().size()).isEqualTo(1);
+        assertThat(edges.python().pool().size()).isZero();
+    }
+
+    @Test
+    void aTaskCapThatIsNotANumberStopsTheStart() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("test",
+                Map.of("jobpool.tasks.sleep.max-concurrency", "abc", "jobpool.tasks.diagnostics", "true")));
+        assertThatThrownBy(() -> JobpoolProperties.TaskSettings.bind(environment))
+                .hasMessage("jobpool.tasks.sleep.max-concurrency is 'abc'; it must be a whole number of jobs");
+        environment.getPropertySources().addFirst(new MapPropertySource("fixed", Map.of("jobpool.tasks.sleep.max-concurrency", "2")));
+        assertThat(JobpoolProperties.TaskSettings.bind(environment).get("sleep").maxConcurrency()).isEqualTo(2);
+    }
+}
