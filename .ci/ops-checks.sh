@@ -244,6 +244,7 @@ assert_config_and_secrets() {
     grep -q 'grace: 60s' <<<"$cm" || fail "shutdown grace not normalised to seconds"
     ! grep -qi 'whsec_\|ci-admin-key\|password' <<<"$cm" || fail "a secret leaked into the ConfigMap"
     grep -q 'JOBPOOL_WEBHOOKS_SECRET' <<<"$(manifest Secret "$WORK/ci.yaml")" || fail "webhook secret not in the Secret"
+    grep -q 'JOBPOOL_WEBHOOKS_SECONDARYSECRET' <<<"$(manifest Secret "$WORK/ci.yaml")" || fail "second webhook secret not in the Secret"
     grep -q 'SPRING_APPLICATION_JSON' <<<"$(manifest Secret "$WORK/ci.yaml")" || fail "API keys not in the Secret"
     grep -q 'secretRef:' <<<"$dep" || fail "the Secret is not loaded (envFrom)"
 }
@@ -454,6 +455,8 @@ main() {
     check "bad types are rejected" expect_render_failure 'Invalid type' --set replicaCount=two
     check "bad pool size type is rejected" expect_render_failure 'jobpool.pool.size' --set jobpool.pool.size=many
     check "a secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' --set jobpool.webhooks.secret=whsec_abc
+    check "a second secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' \
+        --set jobpool.webhooks.secondary-secret=whsec_abc
     check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
     check "an API key given in plain text is rejected (schema)" expect_render_failure 'sha256' \
         --set 'secrets.apiKeys[0].name=ci' --set 'secrets.apiKeys[0].sha256=my-secret-key' --set 'secrets.apiKeys[0].roles=admin'

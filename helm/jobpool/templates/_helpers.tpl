@@ -70,7 +70,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* True ("true") when the chart renders its own Secret. */}}
 {{- define "jobpool.createSecret" -}}
-{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.apiKeys (include "jobpool.generatesApiKey" .) .Values.secrets.webhookSecret (and .Values.postgresql.enabled .Values.postgresql.password (not .Values.postgresql.existingSecret))) -}}
+{{- if and (not .Values.secrets.existingSecret) (or .Values.secrets.apiKeys (include "jobpool.generatesApiKey" .) .Values.secrets.webhookSecret .Values.secrets.webhookSecondarySecret (and .Values.postgresql.enabled .Values.postgresql.password (not .Values.postgresql.existingSecret))) -}}
 true
 {{- end }}
 {{- end }}
@@ -226,8 +226,11 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- if hasKey (get .Values.jobpool "webhooks" | default dict) "secret" }}
 {{- fail "Set the webhook signing secret in secrets.webhookSecret (a Secret), not jobpool.webhooks.secret (a ConfigMap)." }}
 {{- end }}
-{{- if and .Values.secrets.existingSecret (or .Values.secrets.apiKeys .Values.secrets.webhookSecret) }}
-{{- fail "secrets.existingSecret is set, so secrets.apiKeys / secrets.webhookSecret would be ignored: put them in that Secret (SPRING_APPLICATION_JSON, JOBPOOL_WEBHOOKS_SECRET) or drop existingSecret." }}
+{{- if hasKey (get .Values.jobpool "webhooks" | default dict) "secondary-secret" }}
+{{- fail "Set the second webhook signing secret in secrets.webhookSecondarySecret (a Secret), not jobpool.webhooks.secondary-secret (a ConfigMap)." }}
+{{- end }}
+{{- if and .Values.secrets.existingSecret (or .Values.secrets.apiKeys .Values.secrets.webhookSecret .Values.secrets.webhookSecondarySecret) }}
+{{- fail "secrets.existingSecret is set, so secrets.apiKeys / secrets.webhookSecret / secrets.webhookSecondarySecret would be ignored: put them in that Secret (SPRING_APPLICATION_JSON, JOBPOOL_WEBHOOKS_SECRET, JOBPOOL_WEBHOOKS_SECONDARYSECRET) or drop existingSecret." }}
 {{- end }}
 {{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.apiKeys) (not .Values.secrets.generateApiKey) (not .Values.secrets.allowOpen) }}
 {{- fail "no API key: set secrets.apiKeys, secrets.existingSecret or secrets.generateApiKey=true; to run the API open to anyone who reaches it, set secrets.allowOpen=true." }}

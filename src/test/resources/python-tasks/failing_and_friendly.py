@@ -138,3 +138,10 @@ class Unprintable(Exception):
 def py_raise_unprintable():
     """Raises an exception whose __str__ raises."""
     raise Unprintable()
+
+
+@task
+def py_leave_a_sleep(seconds):
+    """Starts `sleep seconds` in a session of its own and returns its pid: a process left behind."""
+    import subprocess
+    return subprocess.Popen(["sleep", str(seconds)], start_new_session=True).pid

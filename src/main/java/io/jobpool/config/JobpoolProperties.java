@@ -368,6 +368,7 @@ public record JobpoolProperties(
      *     boot (a task module that does not import)
      * @param workerEnv names of extra environment variables passed through to Python workers (all
      *     others but a small safe set are scrubbed)
+     * @param killLeftoverProcesses as {@code jobpool.pool.kill-leftover-processes}, for Python tasks
      */
     public record PythonPool(
             Integer size,
@@ -380,7 +381,8 @@ public record JobpoolProperties(
             @DefaultValue("[]") String initializerArgs,
             @DefaultValue("2s") Duration killGrace,
             @DefaultValue("60s") Duration bootBackoffMax,
-            @DefaultValue List<String> workerEnv) {
+            @DefaultValue List<String> workerEnv,
+            @DefaultValue("true") boolean killLeftoverProcesses) {
 
         public PythonPool {
             new Bounds().atLeast("jobpool.python.pool.size", size, 0).atLeast("jobpool.python.pool.prefetch", prefetch, 0)

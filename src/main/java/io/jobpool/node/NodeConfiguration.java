@@ -132,7 +132,7 @@ class NodeConfiguration {
                     pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                     pool.killGrace(), pool.bootBackoffMax(),
                     (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()), init,
-                    properties.pool().killLeftoverProcesses());
+                    pool.killLeftoverProcesses());
             pools.add(new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock));
         }
         for (WorkerPool pool : pools) {

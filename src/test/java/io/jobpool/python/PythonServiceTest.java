@@ -22,6 +22,8 @@ import tools.jackson.databind.JsonNode;
         "jobpool.python.pool.kill-grace=1s",
         "jobpool.python.pool.worker-memory-limit=400MB",
         "jobpool.python.pool.max-worker-rss=120MB",
+        // The Java pool's setting: Python workers have their own (python.pool.kill-leftover-processes, on).
+        "jobpool.pool.kill-leftover-processes=false",
         "jobpool.jobs.max-timeout=1h",
         "management.server.port=0"})
 abstract class PythonServiceTest {
