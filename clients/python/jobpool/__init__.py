@@ -6,19 +6,26 @@
         print(pool.map("work", range(10)))
 
 Functions are named by the task name a jobpool worker registered (``"work"``); a function
-object is accepted too and stands for the task of its ``__name__``. Results come back as JSON,
-so tuples come back as lists.
+object is accepted too and stands for the task of its ``__name__``. ``Pool()`` without a URL
+uses ``$JOBPOOL_URL`` (else ``http://127.0.0.1:8080``) and ``$JOBPOOL_API_KEY``. Arguments and
+results travel as JSON: tuples come back as lists and dict keys as strings. A task's builtin
+exception is raised as a subclass of both ``RemoteError`` and that exception
+(``except ValueError`` works).
 """
 
 from ._client import (
     AsyncResult,
     CancelledError,
+    IMapIterator,
+    IMapUnorderedIterator,
     JobpoolError,
     MapResult,
     Pool,
     RemoteError,
+    ServiceUnreachable,
     TimeoutError,
 )
 
-__all__ = ["Pool", "AsyncResult", "MapResult", "RemoteError", "CancelledError", "JobpoolError", "TimeoutError"]
+__all__ = ["Pool", "AsyncResult", "MapResult", "IMapIterator", "IMapUnorderedIterator", "RemoteError",
+           "CancelledError", "JobpoolError", "ServiceUnreachable", "TimeoutError"]
 __version__ = "0.1.0"

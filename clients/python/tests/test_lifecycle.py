@@ -2,6 +2,7 @@
 shared pool (close_service / join_service / terminate_service: POST /v1/pool/close, /join,
 /terminate). The service-wide ones change the shared pool, so this module reopens it after each test."""
 
+import threading
 import unittest
 import urllib.request
 
@@ -62,6 +63,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(bystander.get(timeout=60), "kept")
         with self.assertRaises(ValueError):
             pool.apply_async(work, (1,))
+        other.close()
 
     def test_leaving_the_with_block_terminates_its_unfinished_work(self):
         with jobpool.Pool(URL) as pool:
@@ -70,26 +72,97 @@ class LifecycleTest(unittest.TestCase):
         with self.assertRaises(jobpool.CancelledError):
             left.get(timeout=60)
 
+    def test_terminate_then_join_with_callbacks_makes_every_result_ready_and_runs_no_callback(self):
+        # multiprocessing calls no callback after terminate(); every result here must still become
+        # ready (CancelledError), so that join() and get() never wait forever.
+        called = []
+        pool = jobpool.Pool(URL)
+        results = [pool.apply_async("slow", (60, i), callback=called.append, error_callback=called.append)
+                   for i in range(30)]
+        results[0].wait(0.5)
+        pool.terminate()
+        self.assertTrue(pool.join(timeout=30))
+        for result in results:
+            self.assertTrue(result.ready())
+            with self.assertRaises(jobpool.CancelledError):
+                result.get(timeout=0)
+        self.assertEqual(called, [])
+
+    def test_leaving_a_with_block_runs_no_error_callback_for_what_it_cancels(self):
+        called = []
+        with jobpool.Pool(URL) as pool:
+            results = [pool.apply_async("slow", (60, i), error_callback=called.append) for i in range(3)]
+        self.assertTrue(pool.join(timeout=30))
+        self.assertTrue(all(result.ready() for result in results))
+        self.assertEqual(called, [])
+
+    def test_terminate_keeps_the_outcome_and_callback_of_work_that_finished_first(self):
+        called = []
+        pool = jobpool.Pool(URL)
+        done = pool.apply_async(work, (4,), callback=called.append)
+        pool.result(done.job_id).get(timeout=60)  # finished on the server (maybe not yet noticed here)
+        pool.terminate()
+        self.assertTrue(pool.join(timeout=30))
+        self.assertEqual(done.get(timeout=0), 16)
+        self.assertEqual(called, [16])
+
+    def test_join_with_a_timeout_is_false_while_a_callback_still_runs(self):
+        started, release = threading.Event(), threading.Event()
+
+        def blocking_callback(value):
+            started.set()
+            release.wait(30)
+
+        pool = jobpool.Pool(URL)
+        result = pool.apply_async(work, (3,), callback=blocking_callback)
+        pool.close()
+        self.assertTrue(started.wait(30))
+        try:
+            self.assertFalse(pool.join(timeout=0.3))  # the result is not ready until its callback returned
+            self.assertFalse(result.ready())
+        finally:
+            release.set()
+        self.assertTrue(pool.join(timeout=30))
+        self.assertEqual(result.get(timeout=0), 9)
+
+    def test_join_with_timeout_zero_asks_about_work_that_finished_long_ago(self):
+        pool = jobpool.Pool(URL)
+        results = [pool.apply_async(work, (i,)) for i in range(3)]
+        batch = pool.map_async(work, range(3))
+        for result in results:
+            pool.result(result.job_id).get(timeout=60)  # finished, and this pool's results never asked
+        urllib.request.urlopen(URL + "/v1/batches/%s/results?timeout=60" % batch.batch_id).close()
+        pool.close()
+        self.assertTrue(pool.join(timeout=0))
+
     def test_close_service_refuses_new_work_and_join_service_waits_for_queued_work(self):
         pool = jobpool.Pool(URL)
         pending = [pool.apply_async(work, (i,)) for i in range(5)]
         pool.close_service()
         with self.assertRaises(jobpool.JobpoolError) as raised:
-            jobpool.Pool(URL).apply_async(work, (1,))
+            refused = jobpool.Pool(URL)
+            try:
+                refused.apply_async(work, (1,))
+            finally:
+                refused.close()
         self.assertEqual(raised.exception.type, "pool-closed")
         self.assertTrue(pool.join_service(timeout=120))
         self.assertTrue(all(result.ready() for result in pending))
         self.assertEqual([result.get() for result in pending], [i * i for i in range(5)])
         pool.open_service()
         self.assertEqual(pool.apply(work, (2,)), 4)
+        pool.close()
 
     def test_terminate_service_cancels_what_is_queued_and_running(self):
         pool = jobpool.Pool(URL)
-        running = jobpool.Pool(URL).apply_async("slow", (60, "never"))
+        other = jobpool.Pool(URL)
+        running = other.apply_async("slow", (60, "never"))
+        other.close()
         running.wait(0.5)
         pool.terminate_service()
         with self.assertRaises(jobpool.CancelledError):
             running.get(timeout=60)
+        pool.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 callbacks, AsyncResult, remote failures, task naming and the context manager."""
 
 import threading
+import time
 import unittest
 
 from support import URL, work
@@ -63,6 +64,21 @@ class ApplyTest(unittest.TestCase):
         self.assertIn("raise KeyError(message)", str(error))
         self.assertFalse(result.successful())
 
+    def test_get_and_wait_with_timeout_zero_ask_about_work_that_finished_long_ago(self):
+        result = self.pool.apply_async("slow", (0.1, 42))
+        self.pool.result(result.job_id).get(timeout=60)  # finished; this AsyncResult has not asked yet
+        self.assertEqual(result.get(timeout=0), 42)
+        other = self.pool.apply_async(work, (5,))
+        self.pool.result(other.job_id).get(timeout=60)
+        other.wait(0)
+        self.assertTrue(other._event.is_set())  # wait(0) asked, without ready() asking for it
+        self.assertEqual(other.get(timeout=0), 25)
+
+    def test_get_with_timeout_zero_on_unfinished_work_raises_timeout_error(self):
+        result = self.pool.apply_async("slow", (30, "late"))
+        with self.assertRaises(jobpool.TimeoutError):
+            result.get(timeout=0)
+
     def test_a_java_failure_carries_the_java_exception(self):
         with self.assertRaises(jobpool.RemoteError) as raised:
             self.pool.apply("fail", ("from java",))
@@ -80,10 +96,87 @@ class ApplyTest(unittest.TestCase):
         with self.assertRaises(jobpool.RemoteError) as raised:
             result.get(timeout=60)
         self.assertEqual(raised.exception.type, "TimeoutError")
+        # The service's timeout keeps its class: it is not the builtin TimeoutError (an OSError).
+        self.assertIs(type(raised.exception), jobpool.RemoteError)
 
     def test_a_result_can_be_picked_up_by_id(self):
         job_id = self.pool.apply_async("work", (9,)).job_id
         self.assertEqual(self.pool.result(job_id).get(timeout=30), 81)
+
+
+class RemoteExceptionTest(unittest.TestCase):
+    """A task's builtin exception is raised as a subclass of both RemoteError and that builtin, so
+    a program's `except ValueError` still catches it, as with multiprocessing."""
+
+    def setUp(self):
+        self.pool = jobpool.Pool(URL)
+
+    def tearDown(self):
+        self.pool.__exit__(None, None, None)
+
+    def test_a_builtin_exception_is_caught_by_its_own_type_and_as_remote_error(self):
+        with self.assertRaises(ValueError) as raised:
+            self.pool.apply("fail_on", (3, 3))
+        error = raised.exception
+        self.assertIsInstance(error, jobpool.RemoteError)
+        self.assertEqual(type(error).__name__, "RemoteValueError")
+        self.assertEqual(error.args, ("bad item 3",))
+        self.assertEqual((error.type, error.message), ("ValueError", "bad item 3"))
+        self.assertIsNotNone(error.job_id)
+        self.assertIn('raise ValueError("bad item %d" % n)', str(error))  # the remote traceback
+        with self.assertRaises(ZeroDivisionError):
+            self.pool.apply("divide", (1, 0))
+
+    def test_a_key_error_has_its_key_as_args_like_the_original(self):
+        with self.assertRaises(KeyError) as raised:
+            self.pool.apply("explode", ("missing key",))
+        self.assertEqual(raised.exception.args, ("missing key",))
+        self.assertEqual(raised.exception.message, "'missing key'")
+
+    def test_the_same_remote_type_is_the_same_class_and_survives_pickling(self):
+        import pickle
+        first = self.pool.apply_async("fail_on", (1, 1))
+        second = self.pool.apply_async("fail_on", (2, 2))
+        errors = []
+        for result in (first, second):
+            try:
+                result.get(timeout=60)
+            except ValueError as error:
+                errors.append(error)
+        self.assertIs(type(errors[0]), type(errors[1]))
+        copy = pickle.loads(pickle.dumps(errors[0]))
+        self.assertIs(type(copy), type(errors[0]))
+        self.assertEqual((copy.type, copy.message, copy.trace, copy.job_id), (errors[0].type, errors[0].message,
+                                                                             errors[0].trace, errors[0].job_id))
+
+    def test_an_exception_class_of_an_imported_module_is_caught_by_that_class(self):
+        import configparser
+        with self.assertRaises(configparser.Error) as raised:
+            self.pool.apply("raise_config_error", ("bad config",))
+        self.assertIsInstance(raised.exception, jobpool.RemoteError)
+        self.assertEqual(raised.exception.type, "configparser.Error")
+        self.assertEqual(raised.exception.args, ("bad config",))
+
+    def test_a_class_that_cannot_be_made_from_its_message_stays_remote_error(self):
+        import json
+        with self.assertRaises(jobpool.RemoteError) as raised:
+            self.pool.apply("raise_json_error", ("broken",))
+        self.assertIs(type(raised.exception), jobpool.RemoteError)
+        self.assertNotIsInstance(raised.exception, json.JSONDecodeError)
+        self.assertEqual(raised.exception.type, "json.decoder.JSONDecodeError")
+
+    def test_a_java_exception_stays_remote_error(self):
+        with self.assertRaises(jobpool.RemoteError) as raised:
+            self.pool.apply("fail", ("from java",))
+        self.assertIs(type(raised.exception), jobpool.RemoteError)
+
+    def test_error_callback_gets_the_builtin_subclass(self):
+        got = []
+        result = self.pool.apply_async("divide", (1, 0), error_callback=got.append)
+        with self.assertRaises(ZeroDivisionError):
+            result.get(timeout=60)
+        self.assertEqual(len(got), 1)
+        self.assertIsInstance(got[0], ZeroDivisionError)
 
 
 class CallbackTest(unittest.TestCase):
@@ -112,6 +205,24 @@ class CallbackTest(unittest.TestCase):
         self.assertEqual(len(errors), 1)
         self.assertEqual(errors[0].type, "KeyError")
         self.assertEqual(threads, {"jobpool-result-handler"})
+
+    def test_a_finished_jobs_callback_runs_promptly_behind_many_pending_results(self):
+        # 100 results with callbacks wait for the two Java workers (sleep 60 s); a Python job's
+        # callback must still run as soon as it finished, with a handful of client threads.
+        threads_before = threading.active_count()
+        pool = jobpool.Pool(URL)
+        try:
+            blockers = [pool.apply_async("sleep", (60,), callback=print) for _ in range(100)]
+            ran = threading.Event()
+            probe = pool.apply_async(work, (7,), callback=lambda value: ran.set())
+            self.assertEqual(pool.result(probe.job_id).get(timeout=60), 49)  # returns when the job finished
+            finished = time.monotonic()
+            self.assertTrue(ran.wait(20), "the callback did not run within 20 s of the job's end")
+            self.assertLess(time.monotonic() - finished, 1.5)  # typically 0.1 s; slack for a loaded machine
+            self.assertLess(threading.active_count() - threads_before, 12)
+            self.assertFalse(any(result.ready() for result in blockers[2:]))
+        finally:
+            pool.terminate()
 
     def test_after_its_with_block_a_pool_takes_no_more_work_like_multiprocessing(self):
         with jobpool.Pool(URL) as p:

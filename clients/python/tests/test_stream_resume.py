@@ -56,6 +56,7 @@ class StreamResumeTest(unittest.TestCase):
 
     def test_a_stream_cut_short_is_read_again_and_each_index_comes_once(self):
         pool = jobpool.Pool("http://127.0.0.1:%d" % self.server.server_address[1])
+        pool.close()
         lines = list(pool._stream("B"))
         self.assertEqual([index for index, _ in lines], [0, 1, 2, 3])
         self.assertEqual([line["result"] for _, line in lines], [0, 1, 4, 9])

@@ -42,3 +42,36 @@ def fail_on(n, bad):
     if n == bad:
         raise ValueError("bad item %d" % n)
     return n * 10
+
+
+@task
+def nap(seconds):
+    """Sleeps, then returns seconds (a single argument, for imap)."""
+    time.sleep(seconds)
+    return seconds
+
+
+@task
+def divide(a, b):
+    """Returns a / b: ZeroDivisionError for b == 0, like the CPython docs' examples."""
+    return a / b
+
+
+@task
+def reciprocal(x):
+    """Returns 1 / x (ZeroDivisionError for 0), a single argument for imap."""
+    return 1 / x
+
+
+@task
+def raise_config_error(message):
+    """Raises configparser.Error(message): a non-builtin exception of an importable module."""
+    import configparser
+    raise configparser.Error(message)
+
+
+@task
+def raise_json_error(message):
+    """Raises json.JSONDecodeError, whose constructor needs three arguments."""
+    import json
+    raise json.JSONDecodeError(message, "{}", 1)
