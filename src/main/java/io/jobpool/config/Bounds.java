@@ -49,6 +49,15 @@ final class Bounds {
         return this;
     }
 
+    /** The settings every pool has, under {@code prefix} ({@code jobpool.pool}, {@code jobpool.python.pool}). */
+    Bounds workers(String prefix, int prefetch, int maxTasksPerWorker, int maxTasksPerWorkerJitter, DataSize maxWorkerRss,
+            Duration killGrace, Duration bootBackoffMax) {
+        return atLeast(prefix + ".prefetch", prefetch, 0).atLeast(prefix + ".max-tasks-per-worker", maxTasksPerWorker, 0)
+                .atLeast(prefix + ".max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
+                .atLeast(prefix + ".max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
+                .notNegative(prefix + ".kill-grace", killGrace).notNegative(prefix + ".boot-backoff-max", bootBackoffMax);
+    }
+
     void check() {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));

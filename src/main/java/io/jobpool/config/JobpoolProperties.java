@@ -79,14 +79,10 @@ public record JobpoolProperties(
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
         public Pool {
-            new Bounds().atLeast("jobpool.pool.size", size, 1).atLeast("jobpool.pool.prefetch", prefetch, 0)
-                    .atLeast("jobpool.pool.max-tasks-per-worker", maxTasksPerWorker, 0)
-                    .atLeast("jobpool.pool.max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
-                    .atLeast("jobpool.pool.max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
+            new Bounds().atLeast("jobpool.pool.size", size, 1)
+                    .workers("jobpool.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace, bootBackoffMax)
                     // Workers start with an 8 MB heap (-Xms8m); a smaller maximum is a JVM that cannot boot.
-                    .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8))
-                    .notNegative("jobpool.pool.kill-grace", killGrace)
-                    .notNegative("jobpool.pool.boot-backoff-max", bootBackoffMax).check();
+                    .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8)).check();
         }
 
         public int effectiveSize() {
@@ -385,13 +381,10 @@ public record JobpoolProperties(
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
         public PythonPool {
-            new Bounds().atLeast("jobpool.python.pool.size", size, 0).atLeast("jobpool.python.pool.prefetch", prefetch, 0)
-                    .atLeast("jobpool.python.pool.max-tasks-per-worker", maxTasksPerWorker, 0)
-                    .atLeast("jobpool.python.pool.max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
-                    .atLeast("jobpool.python.pool.max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
-                    .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16))
-                    .notNegative("jobpool.python.pool.kill-grace", killGrace)
-                    .notNegative("jobpool.python.pool.boot-backoff-max", bootBackoffMax).check();
+            new Bounds().atLeast("jobpool.python.pool.size", size, 0)
+                    .workers("jobpool.python.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace,
+                            bootBackoffMax)
+                    .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16)).check();
         }
 }
 }
