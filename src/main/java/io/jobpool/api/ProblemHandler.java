@@ -239,9 +239,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             if (e instanceof org.springframework.web.servlet.resource.NoResourceFoundException) {
                 problem.setDetail("no such endpoint: " + Problems.instance(path));
             } else if (e instanceof org.springframework.web.HttpMediaTypeNotSupportedException unsupported) {
-                problem.setDetail(unsupported.getContentType() == null
-                        ? "the request has no Content-Type; request bodies are application/json"
-                        : "request bodies are application/json; '" + unsupported.getContentType() + "' is not accepted");
+                // No parsed type: either none was sent, or what was sent does not parse (a bad charset).
+                String sent = request.getHeader(HttpHeaders.CONTENT_TYPE);
+                problem.setDetail(unsupported.getContentType() != null
+                        ? "request bodies are application/json; '" + unsupported.getContentType() + "' is not accepted"
+                        : sent == null || sent.isBlank() ? "the request has no Content-Type; request bodies are application/json"
+                        : "Content-Type '" + (sent.length() > 100 ? sent.substring(0, 100) + "..." : sent)
+                                + "' is not a valid media type; request bodies are application/json");
             }
         }
         return response;

@@ -148,6 +148,12 @@ class BadInputTest extends ServiceTest {
             assertThat(response.json().get("title").asString()).isEqualTo("Unsupported media type");
             assertThat(response.json().get("detail").asString()).contains("application/json", "'text/plain'");
 
+            ApiClient.Response badCharset = api.raw("POST", path, "{\"task\":\"echo\"}",
+                    Map.of("Content-Type", "application/json; charset=foo-bar"));
+            assertThat(badCharset.status()).isEqualTo(415);
+            assertThat(badCharset.json().get("detail").asString())
+                    .isEqualTo("Content-Type 'application/json; charset=foo-bar' is not a valid media type; request bodies are application/json");
+
             io.jobpool.testing.RawHttp.Response untyped = io.jobpool.testing.RawHttp.send(port, "POST " + path + " HTTP/1.1",
                     "{\"task\":\"echo\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             assertThat(untyped.status()).as(path).isEqualTo(415);
