@@ -2,11 +2,12 @@
 shared pool (close_service / join_service / terminate_service: POST /v1/pool/close, /join,
 /terminate). The service-wide ones change the shared pool, so this module reopens it after each test."""
 
+import json
 import threading
 import unittest
 import urllib.request
 
-from support import URL, work
+from support import URL, wait_until, work
 
 import jobpool
 
@@ -14,6 +15,11 @@ import jobpool
 def reopen():
     request = urllib.request.Request(URL + "/v1/pool/open", data=b"", method="POST")
     urllib.request.urlopen(request).close()
+
+
+def _status(job_id):
+    with urllib.request.urlopen(URL + "/v1/jobs/" + job_id, timeout=10) as response:
+        return json.loads(response.read())["status"]
 
 
 class LifecycleTest(unittest.TestCase):
@@ -79,7 +85,8 @@ class LifecycleTest(unittest.TestCase):
         pool = jobpool.Pool(URL)
         results = [pool.apply_async("slow", (60, i), callback=called.append, error_callback=called.append)
                    for i in range(30)]
-        results[0].wait(0.5)
+        # Some of them running when terminated (their workers are killed), the rest queued.
+        self.assertTrue(wait_until(lambda: _status(results[0].job_id) == "RUNNING", 30))
         pool.terminate()
         self.assertTrue(pool.join(timeout=30))
         for result in results:
