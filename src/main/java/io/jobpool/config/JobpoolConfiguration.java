@@ -68,6 +68,13 @@ class JobpoolConfiguration {
         };
     }
 
+    /** Says which {@code jobpool.*} keys bind to nothing, each with the key it most resembles ({@link UnknownSettings}). */
+    @Bean
+    org.springframework.beans.factory.InitializingBean unknownSettings(org.springframework.core.env.Environment environment) {
+        return () -> UnknownSettings.find(environment).forEach(unknown -> LoggerFactory.getLogger(UnknownSettings.class)
+                .warn("{}", unknown.message()));
+    }
+
     /** The migrations of the store in use: one set for PostgreSQL and SQLite, H2's own ({@link Migrations}). */
     @Bean
     FlywayConfigurationCustomizer storeMigrations() {

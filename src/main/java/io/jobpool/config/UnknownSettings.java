@@ -1,0 +1,183 @@
+package io.jobpool.config;
+
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+/**
+ * Finds {@code jobpool.*} settings that are not jobpool settings: {@code JOBPOOL_POOL_SIEZ=4} or
+ * {@code jobpool.pool.max-task-per-worker} would otherwise be dropped without a word, and the
+ * operator would believe the pool is sized or recycled as asked. Spring ignores keys no property
+ * binds; this walks every key under {@code jobpool.} in every property source (arguments,
+ * environment, files) against the shape of {@link JobpoolProperties}, and names the closest real
+ * key.
+ *
+ * <p>The result is a warning, not a failed start: the Python client's own variables
+ * ({@code JOBPOOL_URL}, {@code JOBPOOL_API_KEY}) and a setting left over from another jobpool
+ * version would otherwise keep a server from starting in a shell or pod that has them.
+ */
+final class UnknownSettings {
+
+    /** The Python client's environment variables, which often share a shell with the server. */
+    private static final Set<String> CLIENT_VARIABLES = Set.of("jobpool.url", "jobpool.api.key", "jobpool.apikey");
+
+    /** A setting no jobpool property binds, where it came from and the real key it most resembles. */
+    record Unknown(String key, String origin, String suggestion) {
+
+        String message() {
+            return key + (origin == null ? "" : " (" + origin + ")") + " is not a jobpool setting and is ignored"
+                    + (suggestion == null ? "" : "; did you mean " + suggestion + "?");
+        }
+    }
+
+    private UnknownSettings() {}
+
+    static List<Unknown> find(Environment environment) {
+        List<String> known = new ArrayList<>();
+        collect(JobpoolProperties.class, "jobpool", known);
+        Map<String, Unknown> found = new LinkedHashMap<>();
+        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+            if (!(source instanceof IterableConfigurationPropertySource iterable)) {
+                continue;
+            }
+            iterable.stream().filter(name -> name.getNumberOfElements() > 0 && name.getElement(0, ConfigurationPropertyName.Form.UNIFORM)
+                    .equals("jobpool")).forEach(name -> {
+                        String key = name.toString();
+                        boolean fromEnvironment = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
+                        if (found.containsKey(key) || CLIENT_VARIABLES.contains(key) || binds(name, 1, JobpoolProperties.class, fromEnvironment)) {
+                            return;
+                        }
+                        ConfigurationProperty property = source.getConfigurationProperty(name);
+                        String origin = property == null || property.getOrigin() == null ? null : property.getOrigin().toString();
+                        found.put(key, new Unknown(key, origin, closest(key, known)));
+                    });
+        }
+        return List.copyOf(found.values());
+    }
+
+    /**
+     * Whether the elements of {@code name} from {@code index} on name a setting of {@code type}. An
+     * environment variable's underscores are either separators or dashes
+     * ({@code JOBPOOL_SECURITY_API_KEYS_0_NAME} binds {@code api-keys[0].name}), so there a
+     * setting's name may span several elements.
+     */
+    private static boolean binds(ConfigurationPropertyName name, int index, Type type, boolean environment) {
+        Class<?> raw = rawClass(type);
+        int elements = name.getNumberOfElements();
+        if (List.class.isAssignableFrom(raw)) {
+            // A list is one comma-separated value, or one value per index (api-keys[0].name).
+            if (index == elements) {
+                return !rawClass(elementType(type)).isRecord();
+            }
+            return name.isNumericIndex(index) && binds(name, index + 1, elementType(type), environment);
+        }
+        if (!raw.isRecord()) {
+            return index == elements;
+        }
+        if (raw == JobpoolProperties.Tasks.class) {
+            // jobpool.tasks.<task name>.max-concurrency beside jobpool.tasks.diagnostics; in the
+            // environment a task name may itself hold underscores.
+            for (int end = index + 1; end < elements && (end == index + 1 || environment); end++) {
+                if (binds(name, end, JobpoolProperties.TaskSettings.class, environment)) {
+                    return true;
+                }
+            }
+        }
+        StringBuilder joined = new StringBuilder();
+        for (int end = index; end < elements && !name.isNumericIndex(end) && (end == index || environment); end++) {
+            joined.append(name.getElement(end, ConfigurationPropertyName.Form.UNIFORM));
+            for (RecordComponent component : raw.getRecordComponents()) {
+                if (component.getName().toLowerCase(java.util.Locale.ROOT).contentEquals(joined)
+                        && binds(name, end + 1, component.getGenericType(), environment)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Every real key, in the documented (kebab-case) form, to suggest from. */
+    private static void collect(Type type, String prefix, List<String> keys) {
+        Class<?> raw = rawClass(type);
+        if (List.class.isAssignableFrom(raw) && rawClass(elementType(type)).isRecord()) {
+            collect(elementType(type), prefix + "[0]", keys);
+        } else if (raw.isRecord()) {
+            if (raw == JobpoolProperties.Tasks.class) {
+                collect(JobpoolProperties.TaskSettings.class, prefix + ".<task>", keys);
+            }
+            for (RecordComponent component : raw.getRecordComponents()) {
+                collect(component.getGenericType(), prefix + "." + kebab(component.getName()), keys);
+            }
+        } else {
+            keys.add(prefix);
+        }
+    }
+
+    private static String closest(String key, List<String> known) {
+        String uniform = uniform(key);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : known) {
+            int distance = distance(uniform, uniform(candidate.replace("<task>", taskOf(key))));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        // Only a near miss is a suggestion; a key from elsewhere would get a misleading one.
+        return bestDistance <= Math.max(2, uniform.length() / 5) ? best : null;
+    }
+
+    /** The element where a task name would be ({@code jobpool.tasks.<task>.}), to compare task settings fairly. */
+    private static String taskOf(String key) {
+        String[] parts = key.split("\\.");
+        return parts.length > 3 ? parts[2] : "";
+    }
+
+    private static String uniform(String key) {
+        return key.replace("-", "").replace("_", "").replaceAll("\\[\\d+]", "[0]").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Class<?> rawClass(Type type) {
+        return type instanceof ParameterizedType parameterized ? (Class<?>) parameterized.getRawType() : (Class<?>) type;
+    }
+
+    private static Type elementType(Type listType) {
+        return ((ParameterizedType) listType).getActualTypeArguments()[0];
+    }
+}

@@ -1,0 +1,81 @@
+package io.jobpool.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+/**
+ * Tests that a misspelt {@code jobpool.*} key is reported with the key it was meant to be, from
+ * the environment and from arguments or files alike, and that no real key is reported.
+ */
+class UnknownSettingsTest {
+
+    private static List<UnknownSettings.Unknown> find(Map<String, Object> properties, Map<String, Object> environmentVariables) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, environmentVariables));
+        environment.getPropertySources().addFirst(new MapPropertySource("commandLineArgs", properties));
+        return UnknownSettings.find(environment);
+    }
+
+    @Test
+    void aMisspeltKeyIsReportedWithTheKeyItWasMeantToBe() {
+        List<UnknownSettings.Unknown> unknown = find(Map.of("jobpool.pool.siez", "4", "jobpool.jobs.max-task-per-worker", "3",
+                "jobpool.metrics.enabled", "true"),
+                Map.of("JOBPOOL_POOL_MAXTASKPERWORKER", "5", "JOBPOOL_WEBHOOK_SECRET", "whsec_x"));
+
+        assertThat(unknown).extracting(UnknownSettings.Unknown::key, UnknownSettings.Unknown::suggestion).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("jobpool.pool.siez", "jobpool.pool.size"),
+                org.assertj.core.groups.Tuple.tuple("jobpool.jobs.max-task-per-worker", "jobpool.pool.max-tasks-per-worker"),
+                org.assertj.core.groups.Tuple.tuple("jobpool.metrics.enabled", null),
+                org.assertj.core.groups.Tuple.tuple("jobpool.pool.maxtaskperworker", "jobpool.pool.max-tasks-per-worker"),
+                org.assertj.core.groups.Tuple.tuple("jobpool.webhook.secret", "jobpool.webhooks.secret"));
+        assertThat(unknown.stream().filter(u -> u.key().equals("jobpool.pool.maxtaskperworker")).findFirst().orElseThrow().message())
+                .contains("JOBPOOL_POOL_MAXTASKPERWORKER").contains("is not a jobpool setting and is ignored")
+                .contains("did you mean jobpool.pool.max-tasks-per-worker?");
+    }
+
+    @Test
+    void aTaskSettingIsCheckedUnderAnyTaskName() {
+        assertThat(find(Map.of("jobpool.tasks.sleep.max-concurency", "1"), Map.of()))
+                .extracting(UnknownSettings.Unknown::suggestion).containsExactly("jobpool.tasks.<task>.max-concurrency");
+    }
+
+    @Test
+    void noRealKeyIsReportedInAnyOfItsForms() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        for (String key : List.of("data-dir", "node-id", "pool.size", "pool.prefetch", "pool.max-tasks-per-worker",
+                "pool.max-tasks-per-worker-jitter", "pool.max-worker-rss", "pool.worker-heap", "pool.worker-jvm-options",
+                "pool.worker-jvm-options[1]", "pool.plugins-dir", "pool.initializer", "pool.initializer-args", "pool.worker-env[0]",
+                "pool.kill-grace", "pool.kill-leftover-processes", "pool.boot-backoff-max", "pool.java-command", "jobs.default-timeout",
+                "jobs.max-timeout", "jobs.max-payload-bytes", "jobs.max-request-bytes", "jobs.max-result-bytes", "jobs.max-log-bytes",
+                "jobs.max-retries", "jobs.max-delay", "jobs.max-wait", "jobs.retry-backoff", "jobs.max-batch-items",
+                "jobs.max-batch-request-bytes", "jobs.max-redeliveries", "jobs.lease", "cluster.poll-interval", "cluster.node-expiry",
+                "queue.capacity", "results.ttl", "webhooks.secret", "webhooks.secondary-secret", "webhooks.retry-schedule",
+                "webhooks.retry-schedule[2]", "webhooks.allow-private-targets", "webhooks.allowed-hosts", "webhooks.timeout",
+                "webhooks.concurrency", "shutdown.grace", "tasks.diagnostics", "tasks.sleep.max-concurrency",
+                "tasks.my-task.maxConcurrency", "python.executable", "python.tasks-dir", "python.pool.size",
+                "python.pool.worker-memory-limit", "python.pool.max-tasks-per-worker-jitter", "python.pool.kill-leftover-processes",
+                "security.api-keys[0].name", "security.api-keys[0].sha256", "security.api-keys[0].roles",
+                "security.api-keys[1].roles[1]", "security.max-long-polls-per-key")) {
+            properties.put("jobpool." + key, "x");
+        }
+        Map<String, Object> environment = new LinkedHashMap<>();
+        for (String variable : List.of("JOBPOOL_POOL_SIZE", "JOBPOOL_DATA_DIR", "JOBPOOL_NODEID", "JOBPOOL_POOL_INITIALIZERARGS",
+                "JOBPOOL_POOL_MAX_TASKS_PER_WORKER", "JOBPOOL_SECURITY_API_KEYS_0_SHA256", "JOBPOOL_SECURITY_APIKEYS_1_ROLES_0",
+                "JOBPOOL_TASKS_SLEEP_MAXCONCURRENCY", "JOBPOOL_TASKS_MY_TASK_MAXCONCURRENCY", "JOBPOOL_WEBHOOKS_SECONDARYSECRET",
+                "JOBPOOL_PYTHON_POOL_WORKER_MEMORY_LIMIT", "JOBPOOL_PYTHON_TASKS_DIR",
+                // The Python client's variables, set in the same shell as the server.
+                "JOBPOOL_URL", "JOBPOOL_API_KEY")) {
+            environment.put(variable, "x");
+        }
+
+        assertThat(find(properties, environment)).isEmpty();
+    }
+}
