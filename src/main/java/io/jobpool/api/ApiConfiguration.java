@@ -27,11 +27,14 @@ class ApiConfiguration {
 
     /**
      * A number or a boolean of a request is given as one: {@code "timeoutSeconds": "5"} or
-     * {@code "starmap": 1} is the client's mistake, answered as such, not a value to guess at.
+     * {@code "starmap": 1} is the client's mistake, answered as such, not a value to guess at. A
+     * name given twice in one object ({@code {"task":"echo","task":"fail"}}, or inside
+     * {@code args}) is refused too: which one counts would be the parser's choice, not the
+     * client's (RFC 8259: names SHOULD be unique).
      */
     @Bean
     JsonMapperBuilderCustomizer strictScalars() {
-        return builder -> builder
+        return builder -> builder.enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .withCoercionConfig(LogicalType.Integer, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString))
                 .withCoercionConfig(LogicalType.Float, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString))
                 .withCoercionConfig(LogicalType.Boolean, strict -> refuse(strict, CoercionInputShape.String, CoercionInputShape.EmptyString,

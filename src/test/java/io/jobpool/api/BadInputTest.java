@@ -98,7 +98,10 @@ class BadInputTest extends ServiceTest {
             "{\"task\":\"square\",\"items\":[1,Infinity]}|/v1/batches|Non-standard token 'Infinity': NaN and Infinity are not JSON numbers",
             "{\"task\":\"echo\",\"args\":[+1]}|/v1/jobs|JSON spec does not allow numbers to have plus signs",
             "/* c */ {\"task\":\"echo\"}|/v1/jobs|maybe a (non-standard) comment? (line 1, column 1)",
-            "{\"task\":\"echo\",\"args\":[01]}|/v1/jobs|Leading zeroes not allowed"})
+            "{\"task\":\"echo\",\"args\":[01]}|/v1/jobs|Leading zeroes not allowed",
+            "{\"task\":\"echo\",\"task\":\"fail\"}|/v1/jobs|Duplicate Object property \"task\"",
+            "{\"task\":\"echo\",\"kwargs\":{\"a\":1,\"b\":2,\"a\":3}}|/v1/jobs|Duplicate Object property \"a\"",
+            "{\"task\":\"echo\",\"items\":[{\"x\":1,\"x\":1}]}|/v1/batches|Duplicate Object property \"x\""})
     void brokenJsonSaysWhatAndWhereWithoutTheParsersSettings(String body, String path, String message) {
         ApiClient.Response response = api.raw("POST", path, body, JSON);
         assertThat(response.status()).isEqualTo(400);
