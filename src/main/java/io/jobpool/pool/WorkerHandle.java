@@ -46,6 +46,10 @@ final class WorkerHandle {
     private final Deque<String> stderrTail = new ArrayDeque<>();
 
     WorkerState state = WorkerState.STARTING;
+    /** The tasks the worker registered when it booted; empty until it is ready. */
+    java.util.Set<Message.TaskInfo> catalogue = java.util.Set.of();
+    /** Started before the task modules changed: it goes once its current job ends. */
+    boolean outdated;
     int tasksCompleted;
     Assignment job;
     long jobDeadlineNanos;

@@ -83,6 +83,8 @@ public final class WorkerPool {
     private long nextSpawnAllowedNanos;
     private String bootError;
     private List<Message.TaskInfo> catalogue = List.of();
+    /** When the worker whose tasks {@link #catalogue} lists was spawned. */
+    private long catalogueSpawnNanos;
     /** Whether a worker of this pool was ever ready: after that, a STARTING worker is a replacement. */
     private boolean everReady;
     private boolean draining;
@@ -249,10 +251,59 @@ public final class WorkerPool {
                         worker.pid, own.size(), WorkerProcesses.describe(own));
             }
         }
+        worker.catalogue = java.util.Set.copyOf(ready.tasks());
+        if (everReady && !worker.catalogue.equals(java.util.Set.copyOf(catalogue))) {
+            if (worker.spawnNanos < catalogueSpawnNanos) {
+                // It read the task modules before the worker whose tasks the pool lists did.
+                log.info("{} worker {} (pid {}) registered the tasks as they were before a newer worker's; replacing it",
+                        launcher.runtime(), worker.id, worker.pid);
+                stopGracefully(worker, WorkerHandle.StopReason.RECYCLE);
+                return;
+            }
+            replaceOutdated(worker);
+        }
         catalogue = List.copyOf(ready.tasks());
+        catalogueSpawnNanos = worker.spawnNanos;
         everReady = true;
         listener.workerReady(startup);
         becomeIdle(worker);
+    }
+
+    /**
+     * The task modules (Python files, plugin jars) changed since the other workers booted: a new
+     * task would be sent to a worker that never imported it and fail there, a changed one would run
+     * old code. Every worker runs the tasks the pool lists, so the others are replaced: idle ones
+     * now, busy ones once their job ends.
+     */
+    private void replaceOutdated(WorkerHandle newest) {
+        java.util.Set<String> now = names(newest.catalogue);
+        java.util.Set<String> before = names(catalogue);
+        log.info("{} worker {} (pid {}) registered other tasks than the workers started before it (added {}, removed {}, the rest"
+                        + " maybe changed): the task modules changed; replacing the older workers, idle ones now, busy ones after their job",
+                launcher.runtime(), newest.id, newest.pid, difference(now, before), difference(before, now));
+        for (WorkerHandle worker : List.copyOf(workers.values())) {
+            if (worker == newest || worker.catalogue.equals(newest.catalogue)) {
+                continue;
+            }
+            if (worker.state == WorkerState.IDLE) {
+                if (!slots.tryAcquire()) {
+                    slotDebt++;
+                }
+                stopGracefully(worker, WorkerHandle.StopReason.RECYCLE);
+            } else if (worker.state == WorkerState.BUSY) {
+                worker.outdated = true;
+            }
+        }
+    }
+
+    private static java.util.Set<String> names(java.util.Collection<Message.TaskInfo> tasks) {
+        return tasks.stream().map(Message.TaskInfo::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    private static java.util.Set<String> difference(java.util.Set<String> from, java.util.Set<String> without) {
+        java.util.Set<String> left = new java.util.TreeSet<>(from);
+        left.removeAll(without);
+        return left;
     }
 
     private void jobReturned(WorkerHandle worker, String jobId, java.util.function.Function<String, JobOutcome> outcome) {
@@ -293,6 +344,10 @@ public final class WorkerPool {
         }
         if (liveWorkers() > size) {
             return WorkerHandle.StopReason.RESIZE;
+        }
+        if (worker.outdated) {
+            log.info("Worker {} (pid {}) finished its job; replacing it, as its tasks are older than the pool's", worker.id, worker.pid);
+            return WorkerHandle.StopReason.RECYCLE;
         }
         if (worker.taskLimit > 0 && worker.tasksCompleted >= worker.taskLimit) {
             log.info("Worker {} (pid {}) ran {} jobs, its limit; recycling it", worker.id, worker.pid, worker.tasksCompleted);
