@@ -1,5 +1,6 @@
 package io.jobpool.api;
 
+import io.jobpool.job.BatchService;
 import io.jobpool.job.JobService;
 import io.jobpool.security.Caller;
 import io.jobpool.webhook.DeliveryHistory;
@@ -14,34 +15,55 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /v1/jobs/{id}/deliveries}: the webhooks of a job, each attempt, and redelivery by hand. */
+/**
+ * {@code /v1/jobs/{id}/deliveries} and {@code /v1/batches/{id}/deliveries}: the webhooks of a job
+ * or a batch, each attempt, and redelivery by hand.
+ */
 @RestController
 // produces: a request whose Accept rules out JSON is refused (406) before the handler runs, so a
 // submit, cancel or close whose answer the client cannot take has no effect either.
-@RequestMapping(value = "/v1/jobs/{id}/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
+@RequestMapping(produces = MediaType.APPLICATION_JSON_VALUE)
 class DeliveryController {
 
     private final JobService jobs;
+    private final BatchService batches;
     private final WebhookDeliveries deliveries;
 
-    DeliveryController(JobService jobs, WebhookDeliveries deliveries) {
+    DeliveryController(JobService jobs, BatchService batches, WebhookDeliveries deliveries) {
         this.jobs = jobs;
+        this.batches = batches;
         this.deliveries = deliveries;
     }
 
-    @GetMapping
-    DeliveryList list(@PathVariable String id) {
+    @GetMapping("/v1/jobs/{id}/deliveries")
+    DeliveryList listForJob(@PathVariable String id) {
         jobs.get(id, Caller.current().visibleOwner());
-        return new DeliveryList(deliveries.forJob(id).stream().map(DeliveryView::of).toList());
+        return list(deliveries.forJob(id));
     }
 
-    @PostMapping("/{deliveryId}/retry")
-    DeliveryView retry(@PathVariable String id, @PathVariable String deliveryId) {
+    @PostMapping("/v1/jobs/{id}/deliveries/{deliveryId}/retry")
+    DeliveryView retryForJob(@PathVariable String id, @PathVariable String deliveryId) {
         jobs.get(id, Caller.current().visibleOwner());
-        return DeliveryView.of(deliveries.retry(id, deliveryId));
+        return DeliveryView.of(deliveries.retryForJob(id, deliveryId));
     }
 
-    /** Body of {@code GET /v1/jobs/{id}/deliveries}. */
+    @GetMapping("/v1/batches/{id}/deliveries")
+    DeliveryList listForBatch(@PathVariable String id) {
+        batches.get(id, Caller.current().visibleOwner());
+        return list(deliveries.forBatch(id));
+    }
+
+    @PostMapping("/v1/batches/{id}/deliveries/{deliveryId}/retry")
+    DeliveryView retryForBatch(@PathVariable String id, @PathVariable String deliveryId) {
+        batches.get(id, Caller.current().visibleOwner());
+        return DeliveryView.of(deliveries.retryForBatch(id, deliveryId));
+    }
+
+    private static DeliveryList list(List<DeliveryHistory> histories) {
+        return new DeliveryList(histories.stream().map(DeliveryView::of).toList());
+    }
+
+    /** Body of {@code GET .../deliveries}. */
     record DeliveryList(List<DeliveryView> deliveries) {}
 
     /**

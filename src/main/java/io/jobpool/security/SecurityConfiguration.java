@@ -74,7 +74,7 @@ class SecurityConfiguration {
                 .requestMatchers("/v1/pool", "/v1/pool/**").hasRole("ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs", "/v1/batches").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs/*/cancel", "/v1/batches/*/cancel",
-                        "/v1/jobs/*/deliveries/*/retry").hasAnyRole("SUBMIT", "ADMIN")
+                        "/v1/jobs/*/deliveries/*/retry", "/v1/batches/*/deliveries/*/retry").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.DELETE, "/v1/jobs/*", "/v1/batches/*").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.GET, "/v1/jobs", "/v1/jobs/**", "/v1/batches", "/v1/batches/**")
                         .hasAnyRole("READ", "ADMIN")

@@ -3,10 +3,11 @@ package io.jobpool.webhook;
 import io.jobpool.job.JobException;
 import java.util.Map;
 
-/** No delivery with this id belongs to the job: 404 {@code not-found}. */
+/** No delivery with this id belongs to the job or batch: 404 {@code not-found}. */
 final class DeliveryNotFoundException extends JobException {
 
-    DeliveryNotFoundException(String jobId, String deliveryId) {
-        super("not-found", "Not found", "job " + jobId + " has no delivery '" + deliveryId + "'", Map.of("jobId", jobId));
+    DeliveryNotFoundException(String subjectType, String subjectId, String deliveryId) {
+        super("not-found", "Not found", subjectType + " " + subjectId + " has no delivery '" + deliveryId + "'",
+                Map.of(subjectType + "Id", subjectId));
     }
 }

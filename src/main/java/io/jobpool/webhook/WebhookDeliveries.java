@@ -3,7 +3,7 @@ package io.jobpool.webhook;
 import java.time.Clock;
 import java.util.List;
 
-/** What the API shows and does with a job's deliveries: list them, redeliver one by hand. */
+/** What the API shows and does with a job's or a batch's deliveries: list them, redeliver one by hand. */
 public final class WebhookDeliveries {
 
     private final DeliveryStore store;
@@ -21,6 +21,11 @@ public final class WebhookDeliveries {
         return store.forSubject(Outbox.JOB, jobId);
     }
 
+    /** The batch's {@code batch.completed} deliveries, oldest first, each with its attempts. */
+    public List<DeliveryHistory> forBatch(String batchId) {
+        return store.forSubject(BatchEvents.BATCH, batchId);
+    }
+
     /**
      * Makes the delivery due at once, with the same webhook-id, whatever its status. A delivery
      * being sent right now is returned as it is: that attempt already is the redelivery. An attempt
@@ -28,10 +33,20 @@ public final class WebhookDeliveries {
      *
      * @throws io.jobpool.job.JobException {@code not-found} if the job has no such delivery
      */
-    public DeliveryHistory retry(String jobId, String deliveryId) {
-        if (store.requeue(Outbox.JOB, jobId, deliveryId, clock.instant())) {
+    public DeliveryHistory retryForJob(String jobId, String deliveryId) {
+        return retry(Outbox.JOB, jobId, deliveryId);
+    }
+
+    /** As {@link #retryForJob}, for a batch's delivery. */
+    public DeliveryHistory retryForBatch(String batchId, String deliveryId) {
+        return retry(BatchEvents.BATCH, batchId, deliveryId);
+    }
+
+    private DeliveryHistory retry(String subjectType, String subjectId, String deliveryId) {
+        if (store.requeue(subjectType, subjectId, deliveryId, clock.instant())) {
             wakeWorker.run();
         }
-        return store.find(Outbox.JOB, jobId, deliveryId).orElseThrow(() -> new DeliveryNotFoundException(jobId, deliveryId));
+        return store.find(subjectType, subjectId, deliveryId)
+                .orElseThrow(() -> new DeliveryNotFoundException(subjectType, subjectId, deliveryId));
     }
 }

@@ -124,6 +124,9 @@ class AuthMatrixTest {
                 new Row("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1,2]}", false, 401, 401, 202, 403, 202, 202, 202),
                 new Row("GET", "/v1/batches/{batch}", null, false, 401, 401, 403, 404, 200, 200, 404),
                 new Row("GET", "/v1/batches/{batch}/results", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("GET", "/v1/batches/{batch}/deliveries", null, false, 401, 401, 403, 404, 200, 200, 404),
+                new Row("POST", "/v1/batches/{batch}/deliveries/01a1fd74-0000-7000-8000-000000000000/retry", null, false,
+                        401, 401, 404, 403, 404, 404, 404),
                 new Row("POST", "/v1/batches/{batch}/cancel", null, false, 401, 401, 404, 403, 409, 409, 404),
                 new Row("DELETE", "/v1/batches/{batch}", null, true, 401, 401, 404, 403, 204, 204, 404),
                 new Row("GET", "/v1/jobs?batch={batch}", null, false, 401, 401, 403, 200, 200, 200, 200));

@@ -206,6 +206,64 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void aFinishedBatchCallsBackOnceWithTheBatchAndListsTheDelivery() {
+        String path = path("batch");
+        String id = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1,2,3],\"chunksize\":1,\"callbackUrl\":\""
+                + receiver.url(path) + "\"}").json().get("id").asString();
+
+        Receiver.Received request = awaitRequests(path, 1).getFirst();
+
+        JsonNode event = ApiClient.JSON.readTree(request.body());
+        assertThat(event.get("type").asString()).isEqualTo("batch.completed");
+        JsonNode batch = api.get("/v1/batches/" + id).json();
+        assertThat(event.get("data")).isEqualTo(batch);
+        assertThat(event.get("data").get("counts").get("succeeded").asInt()).isEqualTo(3);
+        assertSignedWithTheConfiguredSecret(request);
+        JsonNode delivery = awaitBatchDelivery(id, path, "DELIVERED");
+        assertThat(delivery.get("event").asString()).isEqualTo("batch.completed");
+        assertThat(delivery.get("webhookId").asString()).isEqualTo(request.header("webhook-id"));
+        assertThat(api.get("/v1/batches/" + id + "/deliveries").json().get("deliveries")).hasSize(1);
+        assertThat(receiver.requests(path)).hasSize(1);
+    }
+
+    @Test
+    void aBatchWithFailedItemsCallsBothUrlsAndEitherDeliveryCanBeSentAgainByHand() {
+        String success = path("batch-done");
+        String failure = path("batch-failed");
+        receiver.script(failure, 410);
+        String id = api.post("/v1/batches", "{\"task\":\"fail\",\"items\":[\"boom\"],\"callbackUrl\":\"" + receiver.url(success)
+                + "\",\"errorCallbackUrl\":\"" + receiver.url(failure) + "\"}").json().get("id").asString();
+
+        awaitBatchDelivery(id, success, "DELIVERED");
+        JsonNode stopped = awaitBatchDelivery(id, failure, "STOPPED");
+        ApiClient.Response retried = api.post("/v1/batches/" + id + "/deliveries/" + stopped.get("id").asString() + "/retry", null);
+
+        assertThat(retried.status()).isEqualTo(200);
+        JsonNode delivered = awaitBatchDelivery(id, failure, "DELIVERED");
+        assertThat(delivered.get("attempts").findValuesAsString("statusCode")).containsExactly("410", "200");
+        List<Receiver.Received> requests = receiver.requests(failure);
+        assertThat(requests).hasSize(2);
+        assertThat(requests.get(1).header("webhook-id")).isEqualTo(requests.get(0).header("webhook-id"));
+        assertThat(ApiClient.JSON.readTree(requests.get(1).body()).get("data").get("status").asString()).isEqualTo("FAILED");
+        ApiClient.Response unknown = api.post("/v1/batches/" + id + "/deliveries/" + UUID.randomUUID() + "/retry", null);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(api.get("/v1/batches/" + UUID.randomUUID() + "/deliveries").status()).isEqualTo(404);
+    }
+
+    /** The batch's delivery to {@code path} once it has {@code status}. */
+    private JsonNode awaitBatchDelivery(String batchId, String path, String status) {
+        return Await.until("the delivery of batch " + batchId + " to " + path + " is " + status, DEADLINE,
+                () -> {
+                    for (JsonNode delivery : api.get("/v1/batches/" + batchId + "/deliveries").json().get("deliveries")) {
+                        if (delivery.get("url").asString().equals(receiver.url(path))) {
+                            return delivery;
+                        }
+                    }
+                    return null;
+                }, delivery -> delivery != null && delivery.get("status").asString().equals(status));
+    }
+
+    @Test
     void aJobWithoutCallbacksHasNoDeliveriesAndUnknownOnesAre404() {
         String id = api.run("{\"task\":\"square\",\"args\":[8]}", 30).get("id").asString();
 
