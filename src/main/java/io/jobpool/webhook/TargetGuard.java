@@ -100,7 +100,7 @@ final class TargetGuard implements CallbackTargets {
     private static String refusalOf(String host, InetAddress address) {
         String kind = kind(address);
         return "host " + host + " resolves to " + address.getHostAddress() + ", "
-                + ("aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses"
+                + ("aeiouAEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind + " address; webhooks only go to public addresses"
                 + " (jobpool.webhooks.allow-private-targets=true, or the host in jobpool.webhooks.allowed-hosts, lets them through)";
     }
 
@@ -210,7 +210,28 @@ final class TargetGuard implements CallbackTargets {
     }
 
     static boolean isPublic(InetAddress address) {
-        return PUBLIC.matches(address);
+        return PUBLIC.matches(address) && !embedsIpv4(address);
+    }
+
+    /**
+     * An IPv6 address whose first 64 bits are zero carries an IPv4 address in its last 32: the
+     * deprecated IPv4-compatible form ({@code ::127.0.0.1}, RFC 4291 2.5.5.1) and the
+     * IPv4-translated one ({@code ::ffff:0:169.254.169.254}, RFC 2765). Boot's filter takes them
+     * for public IPv6, yet a network with a translator or tunnel delivers them to the IPv4
+     * address, private or metadata. They lie in 0000::/8, which RFC 4291 reserves (public unicast
+     * is 2000::/3), so all are refused.
+     */
+    private static boolean embedsIpv4(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return false;
+        }
+        byte[] bytes = address.getAddress();
+        for (int i = 0; i < 8; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What kind of non-public address this is, for a refusal a person can act on. */
@@ -229,6 +250,9 @@ final class TargetGuard implements CallbackTargets {
         }
         if (address.isSiteLocalAddress() || (address instanceof Inet6Address && (address.getAddress()[0] & 0xfe) == 0xfc)) {
             return "private";
+        }
+        if (embedsIpv4(address)) {
+            return "IPv4-compatible or IPv4-translated IPv6";
         }
         return "special-purpose (RFC 6890)";
     }

@@ -38,7 +38,8 @@ class TargetGuardTest {
             "http://127.0.0.1/hook", "http://127.1.2.3:8080/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/hook",
             "http://[fe80::1]/", "http://[fd12:3456::1]/", "http://0.0.0.0/", "http://[::]/", "http://10.1.2.3/",
             "http://172.16.0.1/", "http://192.168.1.1/", "http://100.64.0.1/", "http://224.0.0.1/", "http://[::ffff:127.0.0.1]/",
-            "http://internal.example/hook"})
+            "http://[::127.0.0.1]/", "http://[::a9fe:a9fe]/", "http://[::10.0.0.1]/", "http://[::ffff:0:7f00:1]/",
+            "http://[::ffff:0:a9fe:a9fe]/", "http://[::ffff:0:8.8.8.8]/", "http://internal.example/hook"})
     void refusesTargetsThatAreNotPublicByDefault(String url) {
         assertThat(defaults.refusal(url)).isPresent();
     }
@@ -63,6 +64,8 @@ class TargetGuardTest {
         assertThat(defaults.refusal("http://169.254.169.254/")).get().asString().contains("link-local (cloud metadata)");
         assertThat(defaults.refusal("http://[::1]/")).get().asString().contains("a loopback address");
         assertThat(defaults.refusal("http://0.0.0.0/")).get().asString().contains("an unspecified (any-local) address");
+        assertThat(defaults.refusal("http://[::ffff:0:a9fe:a9fe]/")).get().asString()
+                .contains("an IPv4-compatible or IPv4-translated IPv6 address");
     }
 
     @Test
