@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is made once per worker class path and JVM options by a short training run in the
  * background: a worker that boots, runs a few tasks and exits, with {@code -XX:AOTCacheOutput}.
- * Workers started before it exists boot without it; a cache the JVM finds stale is ignored by the
- * JVM itself. A class path with a directory cannot be cached and is left alone; {@link
+ * Workers started before it exists boot without it. The cache is named after the jars' contents, and
+ * is not used once a jar changes while the server runs. A class path with a directory cannot be cached and is left alone; {@link
  * WorkerClasspath} packs the classes directory of {@code spring-boot:run} or an IDE into a jar so
  * that those runs get a cache too.
  */
@@ -35,12 +35,17 @@ final class AotCache {
 
     private final Path file;
     private final boolean usable;
+    private final List<Path> jars;
+    private final List<String> jarsAtStart;
+    private final AtomicBoolean jarsChanged = new AtomicBoolean();
     private final AtomicBoolean training = new AtomicBoolean();
     private volatile Process trainingRun;
 
     AotCache(Path cacheDir, List<String> command) {
-        this.file = cacheDir.resolve("worker-" + digest(String.join("\u0000", command)) + ".aot");
         this.usable = classpathHasOnlyJars(command);
+        this.jars = usable ? classpath(command) : List.of();
+        this.jarsAtStart = stamps(jars);
+        this.file = cacheDir.resolve("worker-" + digest(command, jars) + ".aot");
     }
 
     /** Where the cache is, or will be once made. */
@@ -60,9 +65,23 @@ final class AotCache {
         }
     }
 
-    /** The option that makes a worker use the cache, once it exists. */
+    /**
+     * The option that makes a worker use the cache, once it exists, and while the jars it was made
+     * from are unchanged: a plugin jar replaced while the server runs would otherwise keep running
+     * its old classes from the cache (the JVM's own check did not catch a jar copied over in place).
+     */
     List<String> options() {
-        return usable && madeWhole() ? List.of("-XX:AOTCache=" + file) : List.of();
+        if (!usable || !madeWhole()) {
+            return List.of();
+        }
+        if (!stamps(jars).equals(jarsAtStart)) {
+            if (jarsChanged.compareAndSet(false, true)) {
+                log.warn("A jar of the worker class path changed since the server started ({}); workers start without the"
+                        + " AOT cache, so they load the new classes, until the server restarts and makes a cache of them", jars);
+            }
+            return List.of();
+        }
+        return List.of("-XX:AOTCache=" + file);
     }
 
     /** Makes the cache in the background unless it exists, cannot exist, or is being made. */
@@ -193,9 +212,43 @@ final class AotCache {
         return true;
     }
 
-    private static String digest(String text) {
+    private static List<Path> classpath(List<String> command) {
+        return java.util.Arrays.stream(command.get(command.indexOf("-cp") + 1).split(java.io.File.pathSeparator)).map(Path::of).toList();
+    }
+
+    /** Size and modification time of each jar, to notice one replaced while the server runs. */
+    private static List<String> stamps(List<Path> jars) {
+        List<String> stamps = new ArrayList<>(jars.size());
+        for (Path jar : jars) {
+            try {
+                stamps.add(Files.size(jar) + "@" + Files.getLastModifiedTime(jar).toMillis());
+            } catch (IOException e) {
+                stamps.add("unreadable");
+            }
+        }
+        return stamps;
+    }
+
+    /**
+     * Names the cache after the command and the contents of its jars: a plugin jar upgraded under
+     * the same file name (its size or modification time may even be kept, as image builds do) is
+     * another cache, made afresh, not the old classes.
+     */
+    private static String digest(List<String> command, List<Path> jars) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)), 0, 8);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(String.join("\u0000", command).getBytes(StandardCharsets.UTF_8));
+            byte[] buffer = new byte[64 * 1024];
+            for (Path jar : jars) {
+                try (var in = Files.newInputStream(jar)) {
+                    for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                        digest.update(buffer, 0, read);
+                    }
+                } catch (IOException e) {
+                    digest.update(("unreadable " + jar).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -98,6 +98,30 @@ class AotCacheTest {
     }
 
     /**
+     * A plugin jar upgraded under the same name kept running its old classes from the cache. The
+     * cache is named after the jars' contents, even when the new jar keeps the old one's size and
+     * modification time (as image builds do), and one changed while the server runs stops its use.
+     */
+    @Test
+    void aJarWithOtherContentsGetsAnotherCacheAndOneChangedWhileRunningIsNotServedFromTheOld() throws Exception {
+        Path jar = dir.resolve("plugin.jar");
+        Files.write(jar, new byte[] {1, 2, 3});
+        var mtime = Files.getLastModifiedTime(jar);
+        List<String> command = List.of("java", "-cp", jar.toString(), "io.jobpool.worker.WorkerMain");
+        AotCache before = new AotCache(dir.resolve("cache"), command);
+        Files.createDirectories(before.file().getParent());
+        Files.write(before.file(), new byte[] {1});
+        assertThat(before.options()).containsExactly("-XX:AOTCache=" + before.file());
+
+        Files.write(jar, new byte[] {3, 2, 1});
+        Files.setLastModifiedTime(jar, mtime);
+        assertThat(new AotCache(dir.resolve("cache"), command).file()).isNotEqualTo(before.file());
+
+        Files.write(jar, new byte[] {3, 2, 1, 0});
+        assertThat(before.options()).as("the jar changed under a running server").isEmpty();
+    }
+
+    /**
      * A training run that ends without a cache (killed while the JVM assembled it, when the server
      * stopped) used to leave the JVM's {@code <output>.config} beside the cache, one per start.
      * Here the "JVM" is a script that writes that file and fails.
