@@ -80,8 +80,12 @@ final class WebhookSender implements AutoCloseable {
         }
         HttpClient client = guard.trusted(uri) ? unfiltered : filtered;
         CompletableFuture<HttpResponse<Void>> exchange;
+        CompletableFuture<HttpResponse.ResponseInfo> head = new CompletableFuture<>();
         try {
-            exchange = client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
+            exchange = client.sendAsync(request.build(), info -> {
+                head.complete(info);
+                return HttpResponse.BodySubscribers.discarding();
+            });
         } catch (FilteredHostException e) {
             // The client's proxy selector resolves the host as the request starts and throws here.
             return AttemptResult.failed("target refused at connect: host " + e.getHost()
@@ -91,9 +95,15 @@ final class WebhookSender implements AutoCloseable {
             // The request timeout covers the connection and the response headers; this bounds a
             // receiver that trickles its body, so one slow receiver cannot hold a sender forever.
             HttpResponse<Void> response = exchange.get(timeout.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
-            return answered(response, since(started));
+            return answered(response.statusCode(), response.headers(), since(started));
         } catch (TimeoutException e) {
             exchange.cancel(true);
+            // The status line came and only the body trickles: the receiver has answered, and a
+            // 2xx delivers (counted a failure, it was sent again and again to a receiver that had it).
+            HttpResponse.ResponseInfo answered = head.getNow(null);
+            if (answered != null) {
+                return answered(answered.statusCode(), answered.headers(), since(started));
+            }
             return AttemptResult.failed("no complete response within " + timeout.multipliedBy(2).toSeconds() + " s", since(started));
         } catch (ExecutionException e) {
             return AttemptResult.failed(describe(e.getCause()), since(started));
@@ -103,11 +113,10 @@ final class WebhookSender implements AutoCloseable {
         }
     }
 
-    private AttemptResult answered(HttpResponse<Void> response, Duration took) {
-        int status = response.statusCode();
-        Duration retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null), clock.instant());
+    private AttemptResult answered(int status, java.net.http.HttpHeaders headers, Duration took) {
+        Duration retryAfter = retryAfter(headers.firstValue("Retry-After").orElse(null), clock.instant());
         if (status >= 300 && status < 400) {
-            String location = response.headers().firstValue("Location").orElse("nowhere");
+            String location = headers.firstValue("Location").orElse("nowhere");
             return AttemptResult.answered(status, "redirect to " + location + " not followed; the callback URL should be the final one",
                     retryAfter, took);
         }

@@ -19,10 +19,23 @@ class WebhookSenderTest {
 
     private HttpServer receiver;
     private final AtomicInteger hits = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch trickling = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeEach
     void startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/trickle", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 100);
+            exchange.getResponseBody().write('{');
+            exchange.getResponseBody().flush();
+            try {
+                trickling.await(); // the other 99 bytes never come while the sender waits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
         receiver.createContext("/", exchange -> {
             hits.incrementAndGet();
             exchange.getRequestBody().readAllBytes();
@@ -34,7 +47,24 @@ class WebhookSenderTest {
 
     @AfterEach
     void stopReceiver() {
+        trickling.countDown();
         receiver.stop(0);
+    }
+
+    /**
+     * A receiver that sends its 200 at once and then its body a byte at a time has answered: the
+     * attempt delivers once the sender stops waiting for the body, instead of failing and being
+     * sent again until the schedule gives up.
+     */
+    @Test
+    void aTwoHundredWhoseBodyTricklesDelivers() throws Exception {
+        try (WebhookSender sender = new WebhookSender(new TargetGuard(false, List.of("127.0.0.1"), InetAddress::getAllByName),
+                new WebhookSigner(List.of()), Duration.ofMillis(500), Clock.systemUTC())) {
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + receiver.getAddress().getPort() + "/trickle"));
+
+            assertThat(result.statusCode()).isEqualTo(200);
+            assertThat(result.succeeded()).isTrue();
+        }
     }
 
     @Test
