@@ -195,8 +195,23 @@ public final class Diagnostics {
             if (status != 0) {
                 throw new IllegalStateException("setsid --fork sleep " + seconds + " exited with " + status);
             }
+            awaitExec(seconds);
             context.log("started detached sleep " + seconds + " in its own session");
             return new java.math.BigDecimal(seconds);
+        }
+
+        /**
+         * Waits (up to 2 s) until the forked child has become the sleep: returning earlier, the job
+         * could end while the leftover still shows as {@code setsid}, and the pool's report of what
+         * it killed would name that instead of the sleep a reader looks for.
+         */
+        private static void awaitExec(String seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < deadline && ProcessHandle.allProcesses().anyMatch(process -> process.info().command()
+                    .filter(command -> command.endsWith("/setsid")).isPresent()
+                    && process.info().arguments().map(arguments -> java.util.List.of(arguments).contains(seconds)).orElse(false))) {
+                Thread.sleep(5);
+            }
         }
     }
 

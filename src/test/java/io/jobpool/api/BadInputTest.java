@@ -188,7 +188,8 @@ class BadInputTest extends ServiceTest {
                 {"GET", "/v1/jobs/%s"}, {"DELETE", "/v1/jobs/%s"}, {"GET", "/v1/jobs/%s/ready"}, {"GET", "/v1/jobs/%s/successful"},
                 {"GET", "/v1/jobs/%s/result"}, {"POST", "/v1/jobs/%s/cancel"}, {"GET", "/v1/jobs/%s/logs"},
                 {"GET", "/v1/jobs/%s/deliveries"}, {"POST", "/v1/jobs/%s/deliveries/d1/retry"}, {"GET", "/v1/batches/%s"},
-                {"DELETE", "/v1/batches/%s"}, {"GET", "/v1/batches/%s/results"}, {"POST", "/v1/batches/%s/cancel"}};
+                {"DELETE", "/v1/batches/%s"}, {"GET", "/v1/batches/%s/results"}, {"POST", "/v1/batches/%s/cancel"},
+                {"GET", "/v1/batches/%s/deliveries"}, {"POST", "/v1/batches/%s/deliveries/d1/retry"}};
         for (String[] call : withId) {
             ApiClient.Response malformed = api.raw(call[0], String.format(call[1], "a;b"), null, Map.of());
             assertThat(malformed.status()).as("%s %s", call[0], call[1]).isEqualTo(400);
@@ -221,7 +222,8 @@ class BadInputTest extends ServiceTest {
         String oversize = "{\"padding\":\"" + "x".repeat(70_000) + "\"}";
         String[][] bodiless = {
                 {"DELETE", "/v1/jobs/" + job}, {"POST", "/v1/jobs/" + job + "/cancel"}, {"POST", "/v1/jobs/" + job + "/deliveries/d1/retry"},
-                {"DELETE", "/v1/batches/" + job}, {"POST", "/v1/batches/" + job + "/cancel"}, {"POST", "/v1/pool/close"},
+                {"DELETE", "/v1/batches/" + job}, {"POST", "/v1/batches/" + job + "/cancel"},
+                {"POST", "/v1/batches/" + job + "/deliveries/d1/retry"}, {"POST", "/v1/pool/close"},
                 {"POST", "/v1/pool/open"}, {"POST", "/v1/pool/join?timeout=0"}, {"POST", "/v1/pool/terminate"}};
         for (String[] call : bodiless) {
             ApiClient.Response form = api.raw(call[0], call[1], "a=1", Map.of("Content-Type", "application/x-www-form-urlencoded"));
