@@ -76,7 +76,11 @@ class BatchController {
         Batch batch = submitted.batch();
         // As for a job: a retry whose batch has already finished is answered 200, a new batch 202.
         HttpStatus status = !submitted.created() && batch.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED;
-        return ResponseEntity.status(status).location(URI.create("/v1/batches/" + batch.id())).body(view(batch));
+        // A new batch is answered as stored, without reading its counts back: the store going out
+        // of reach after the commit made that read a 503, and a client without an Idempotency-Key
+        // that then sent the batch again stored it twice.
+        BatchView body = submitted.created() && !batch.ready() ? BatchView.asStored(batch) : view(batch);
+        return ResponseEntity.status(status).location(URI.create("/v1/batches/" + batch.id())).body(body);
     }
 
     @GetMapping("/{id}")

@@ -20,6 +20,11 @@ public record BatchView(
                 batch.cancelRequestedAt(), batch.finishedAt(), batch.callbackUrl(), batch.errorCallbackUrl());
     }
 
+    /** A batch as its insert stored it: every item queued. */
+    public static BatchView asStored(Batch batch) {
+        return of(batch, new BatchCounts(batch.itemCount(), batch.itemCount(), 0, 0, 0, 0, 0));
+    }
+
     /** A finished batch: every item is counted in its final state. */
     public static BatchView finished(Batch batch) {
         return of(batch, new BatchCounts(batch.itemCount(), 0, 0, batch.succeeded(), batch.failed(), batch.cancelled(),

@@ -110,9 +110,32 @@ public final class JobService {
             // An idempotent retry: the first job, under its own id, may be anywhere in its life.
             waiters.unregister(job.id(), finished);
             Job first = submitted.job();
-            return first.ready() ? submitted : new Submitted(await(first.id(), submission.owner(), wait), false);
+            return first.ready() ? submitted : new Submitted(awaitStored(first, submission.owner(), wait, null), false);
         }
-        return new Submitted(await(job.id(), submission.owner(), wait, finished, submitted.job()), true);
+        return new Submitted(awaitStored(submitted.job(), submission.owner(), wait, finished), true);
+    }
+
+    /**
+     * Waits for a job that is already stored; if the wait fails (the store goes out of reach while
+     * it re-reads the job), the job as stored. The job is committed: an error would tell a client
+     * without an Idempotency-Key to send it again, and store it twice. The answer is the one
+     * {@code ?wait} gives at its timeout, the job as it stands (202).
+     */
+    private Job awaitStored(Job stored, String owner, Duration wait, CompletableFuture<Job> registered) {
+        try {
+            return registered == null ? await(stored.id(), owner, wait) : await(stored.id(), owner, wait, registered, stored);
+        } catch (RuntimeException e) {
+            if (registered != null) {
+                waiters.unregister(stored.id(), registered);
+            }
+            if (StoreErrors.outOfReach(e)) {
+                log.warn("Job {} is stored, but the store went out of reach while its submitter waited ({});"
+                        + " answering with the job as stored", stored.id(), e.toString());
+            } else {
+                log.warn("Job {} is stored, but waiting for it failed; answering with the job as stored", stored.id(), e);
+            }
+            return stored;
+        }
     }
 
     private Submitted submit(NewJob job, Submission submission) {

@@ -109,6 +109,36 @@ class StoreOutageTest {
         assertThat(again).hasSize(15).allSatisfy(line -> assertThat(line).startsWith("{\"index\":"));
     }
 
+    @Test
+    void aSubmissionWaitingWhenTheStoreGoesAwayIsAnswered202WithItsStoredJob() throws Exception {
+        ApiClient api = new ApiClient(port);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> submit = http.sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/jobs?wait=30"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"task\":\"sleep\",\"args\":[3.5]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        Await.until("the job stored and running while its submitter waits", Duration.ofSeconds(20),
+                () -> api.get("/v1/jobs?status=RUNNING&task=sleep").body().contains("[3.5]"));
+        java.net.http.HttpResponse<String> answer;
+        try {
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS false");
+            execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'");
+            answer = submit.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
+        }
+        // The job is committed: a 503 would invite a client without an Idempotency-Key to store it twice.
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+        String location = answer.headers().firstValue("Location").orElseThrow();
+        String id = ApiClient.JSON.readTree(answer.body()).get("id").asString();
+        assertThat(location).isEqualTo("/v1/jobs/" + id);
+        assertThat(answer.body()).contains("\"status\":\"RUNNING\"", "\"args\":[3.5]");
+
+        Await.until("the job done once the store is back", Duration.ofSeconds(60),
+                () -> status("GET /v1/jobs/" + id) == 200 && api.get("/v1/jobs/" + id).json().get("status").asString().equals("SUCCEEDED"));
+    }
+
     private int status(String request) {
         try {
             return RawHttp.send(port, request + " HTTP/1.1", null).status();
