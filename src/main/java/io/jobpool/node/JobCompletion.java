@@ -186,11 +186,16 @@ public final class JobCompletion implements PoolListener {
                 return;
             } catch (RuntimeException e) {
                 boolean stopping = Thread.currentThread().isInterrupted();
-                if (stopping || !io.jobpool.job.StoreErrors.outOfReach(e)
-                        && System.nanoTime() - failingSince > lease.multipliedBy(2).toNanos()) {
+                if (stopping) {
                     forget(outcome.jobId());
-                    log.error("Could not record the outcome of job {}; giving up ({}): its lease runs out and it will be"
-                            + " redelivered", outcome.jobId(), stopping ? "this node is stopping" : "the store refuses it", e);
+                    log.warn("Could not record the outcome of job {}; abandoned as this node stops ({}): it will be"
+                            + " redelivered after its lease runs out or this node restarts", outcome.jobId(), e.toString());
+                    return;
+                }
+                if (!io.jobpool.job.StoreErrors.outOfReach(e) && System.nanoTime() - failingSince > lease.multipliedBy(2).toNanos()) {
+                    forget(outcome.jobId());
+                    log.error("Could not record the outcome of job {}; giving up (the store refuses it): its lease runs out and it"
+                            + " will be redelivered", outcome.jobId(), e);
                     return;
                 }
                 long now = System.nanoTime();

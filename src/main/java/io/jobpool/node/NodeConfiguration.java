@@ -42,7 +42,11 @@ class NodeConfiguration {
         return wakeups;
     }
 
-    @Bean(destroyMethod = "close")
+    /**
+     * Stopped by {@link PoolLifecycle}, which bounds the wait for their writes; here only
+     * interrupted, as {@code close} would wait for a write retrying until the store is back.
+     */
+    @Bean(destroyMethod = "shutdownNow")
     ExecutorService outcomeWriters() {
         return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
     }

@@ -39,6 +39,10 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
 
     private static final Logger log = LoggerFactory.getLogger(PoolLifecycle.class);
     private static final Duration CATALOGUE_WAIT = Duration.ofSeconds(60);
+    /** How long a stopping node waits for outcomes still being written before it abandons them. */
+    private static final Duration OUTCOME_WAIT = Duration.ofSeconds(10);
+    /** How long abandoned outcome writers get to notice they were interrupted. */
+    private static final Duration ABANDON_WAIT = Duration.ofSeconds(2);
 
     private final Pools pool;
     private final Dispatcher dispatcher;
@@ -217,10 +221,26 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stopOutcomeWriters();
+    }
+
+    /**
+     * Gives the outcome writers {@link #OUTCOME_WAIT} to store what they hold, then interrupts
+     * them: each gives up its write at once. Left alone, a writer retries until the store answers,
+     * and during a database outage held the process after SIGTERM until the database came back.
+     */
+    private void stopOutcomeWriters() {
         outcomeWriters.shutdown();
         try {
-            if (!outcomeWriters.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.error("Some job outcomes were not written in time; those jobs will be redelivered after restart");
+            if (outcomeWriters.awaitTermination(OUTCOME_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            log.error("Some job outcomes were not written within {} s (is the store out of reach?); abandoning them: this node"
+                    + " stops without them and those jobs will be redelivered after restart", OUTCOME_WAIT.toSeconds());
+            outcomeWriters.shutdownNow();
+            if (!outcomeWriters.awaitTermination(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Some outcome writers are still blocked in the store {} ms after being told to give up; stopping"
+                        + " without waiting for them", ABANDON_WAIT.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

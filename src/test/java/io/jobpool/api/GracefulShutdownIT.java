@@ -78,6 +78,66 @@ class GracefulShutdownIT {
         }
     }
 
+    /**
+     * SIGTERM while the database is out of reach: the node still stops, within the shutdown grace
+     * and a bounded wait for the outcome it could not write, and says it abandons that outcome.
+     * Nothing is lost: restarted with the database back, the node runs the job again.
+     */
+    @Test
+    void sigtermDuringADatabaseOutageStopsWithoutWaitingForTheDatabase() throws Exception {
+        String database = "jobpool_shutdown_outage";
+        Map<String, String> onPostgres = Map.of("JOBPOOL_POOL_SIZE", "1", "JOBPOOL_SHUTDOWN_GRACE", "3s",
+                "JOBPOOL_NODE_ID", "outage-node",
+                "SPRING_DATASOURCE_URL", outageDatabase(database), "SPRING_DATASOURCE_USERNAME", "postgres",
+                "SPRING_DATASOURCE_PASSWORD", "postgres");
+        String id;
+        try (ServerProcess server = ServerProcess.start(data, onPostgres)) {
+            ApiClient api = new ApiClient(server.port());
+            id = api.submit("{\"task\":\"sleep\",\"args\":[1]}").get("id").asString();
+            try {
+                execute("ALTER DATABASE " + database + " WITH ALLOW_CONNECTIONS false");
+                execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+                Await.until("the job's outcome waiting for the store", Duration.ofSeconds(30),
+                        () -> logOf(server).contains("Could not record the outcome of job " + id));
+                long signalled = System.nanoTime();
+                server.terminate(Duration.ofSeconds(60));
+                assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("stopped without the database")
+                        .isLessThan(Duration.ofSeconds(60));
+                assertThat(server.log()).contains("abandoning them", "Could not record the outcome of job " + id + "; abandoned");
+            } finally {
+                execute("ALTER DATABASE " + database + " WITH ALLOW_CONNECTIONS true");
+            }
+        }
+        try (ServerProcess server = ServerProcess.start(data, onPostgres)) {
+            JsonNode job = new ApiClient(server.port()).awaitReady(id, 60);
+            assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        }
+    }
+
+    private static String logOf(ServerProcess server) {
+        try {
+            return server.log();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A database of its own on the test PostgreSQL, so that cutting it off touches no other test. */
+    private static String outageDatabase(String database) {
+        execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        execute("CREATE DATABASE " + database);
+        return io.jobpool.testing.Postgres.serviceUrl("public").replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + database);
+    }
+
+    private static void execute(String sql) {
+        try (java.sql.Connection connection = io.jobpool.testing.Postgres.dataSource().getConnection();
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** Requests the server is answering now ({@code http.server.requests.active}, which counts long polls). */
     private static double activeRequests(java.net.http.HttpClient http, int managementPort) {
         String metrics;
