@@ -4,6 +4,7 @@ import io.jobpool.job.Broadcast;
 import io.jobpool.job.ClusterNode;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.LocalNode;
+import io.jobpool.job.OncePerOutage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,9 @@ public final class ClusterCommands {
     /** Whether this process has written its heartbeat before; only the heartbeat thread uses it. */
     private volatile boolean beaten;
     private final Map<String, Long> logsStoredAt = new ConcurrentHashMap<>();
+    private final OncePerOutage resyncCheckFailures = new OncePerOutage(log,
+            "Could not check which running jobs are still this node's after a reconnect ({}); the heartbeat checks again"
+                    + " once the store answers");
 
     public ClusterCommands(JobStore store, LocalNode node, RunningJobs running, Broadcast broadcast,
             ExecutorService executor, Clock clock) {
@@ -53,8 +58,31 @@ public final class ClusterCommands {
         broadcast.subscribe(Broadcast.Topic.CANCEL, payload -> Broadcast.ids(payload).forEach(this::killIfHere));
         // Storing a log reads the worker and writes the store: never on the thread delivering messages.
         broadcast.subscribe(Broadcast.Topic.LOGS_REQUESTED,
-                payload -> Broadcast.ids(payload).forEach(id -> executor.execute(() -> storeLiveLog(id))));
-        broadcast.onResync(() -> executor.execute(this::killLostClaims));
+                payload -> Broadcast.ids(payload).forEach(id -> inBackground(() -> storeLiveLog(id))));
+        broadcast.onResync(() -> inBackground(this::killLostClaimsAfterResync));
+    }
+
+    /** On the executor; a stopping node has shut it and skips the duty: its workers are stopping too. */
+    private void inBackground(Runnable duty) {
+        try {
+            executor.execute(duty);
+        } catch (RejectedExecutionException stopping) {
+            log.debug("Not checking this node's jobs: it is stopping");
+        }
+    }
+
+    /**
+     * The check at a reconnect of the listening session, on a thread of its own: nothing above it
+     * catches a failure, which reached stderr raw once per reconnect attempt of an outage. The
+     * heartbeat makes the same check again every third of a lease.
+     */
+    private void killLostClaimsAfterResync() {
+        try {
+            killLostClaims();
+            resyncCheckFailures.succeeded();
+        } catch (RuntimeException e) {
+            resyncCheckFailures.failed(e);
+        }
     }
 
     private void killIfHere(String jobId) {

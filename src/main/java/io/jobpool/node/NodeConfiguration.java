@@ -48,7 +48,11 @@ class NodeConfiguration {
      */
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService outcomeWriters() {
-        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0).factory());
+        // A task that lets an exception escape is a bug: logged as one, not printed raw to stderr.
+        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jobpool-outcome-", 0)
+                .uncaughtExceptionHandler((thread, e) -> org.slf4j.LoggerFactory.getLogger(NodeConfiguration.class)
+                        .error("Uncaught failure on {}; the task it ran is abandoned", thread.getName(), e))
+                .factory());
     }
 
     @Bean(destroyMethod = "close")

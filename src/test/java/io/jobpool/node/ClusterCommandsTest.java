@@ -109,6 +109,77 @@ class ClusterCommandsTest {
         assertThat(seen.getFirst()).extracting(io.jobpool.job.ClusterNode::id).containsExactly("node-a");
     }
 
+    /**
+     * The check at each reconnect of the listening session, while the store is out of reach (each
+     * failed reconnect asks for one): no exception escapes its thread to stderr, and the outage is
+     * logged once, not once per attempt.
+     */
+    @Test
+    void aCheckAfterAReconnectThatFindsTheStoreOutOfReachIsLoggedOncePerOutage() {
+        running.add(job("running-here"));
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        ResyncingBroadcast broadcast = new ResyncingBroadcast();
+        java.util.concurrent.ExecutorService executor = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().uncaughtExceptionHandler((thread, e) -> escaped.add(e)).factory());
+        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, Clock.systemUTC());
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClusterCommands.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            for (int reconnect = 0; reconnect < 3; reconnect++) {
+                broadcast.reconnected();
+            }
+            executor.close(); // waits for the three checks
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        assertThat(escaped).as("exceptions that escaped to the thread's uncaught handler").isEmpty();
+        assertThat(logged.list).filteredOn(event -> event.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .singleElement().satisfies(event -> {
+                    assertThat(event.getFormattedMessage()).contains("after a reconnect", "the heartbeat checks again");
+                    assertThat(event.getThrowableProxy()).as("no stack trace for an outage").isNull();
+                });
+        assertThat(killed).as("nothing is killed on what the store could not say").isEmpty();
+    }
+
+    /** A stopping node (its executor shut) skips the check at a reconnect without an error per attempt. */
+    @Test
+    void aReconnectWhileTheNodeStopsIsNoError() {
+        ResyncingBroadcast broadcast = new ResyncingBroadcast();
+        java.util.concurrent.ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, Clock.systemUTC());
+        executor.shutdown();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LocalBroadcast.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            broadcast.reconnected();
+        } finally {
+            logger.detachAppender(logged);
+        }
+
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).isEmpty();
+    }
+
+    /** A broadcast whose listening session reconnects when the test says so. */
+    private static final class ResyncingBroadcast extends LocalBroadcast {
+        void reconnected() {
+            resync();
+        }
+    }
+
+    /** A store that cannot be reached, as during a database outage. */
+    private static JobStore storeOutOfReach() {
+        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                (proxy, method, args) -> {
+                    throw new org.springframework.jdbc.CannotGetJdbcConnectionException("Failed to obtain JDBC Connection",
+                            new java.sql.SQLTransientConnectionException("HikariPool-1 - Connection is not available"));
+                });
+    }
+
     /** A store that records heartbeats and says this node holds {@code held}; nothing else is called. */
     private JobStore storeHolding(Set<String> held) {
         return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
