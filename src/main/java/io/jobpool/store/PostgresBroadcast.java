@@ -37,6 +37,13 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How often an idle listening session is checked with a query, to notice a silent drop. */
     private static final Duration KEEPALIVE = Duration.ofSeconds(5);
+    /**
+     * How long the listening session may take to answer before it counts as dead: a session that
+     * stops answering without closing (its server process stopped, a NAT or load balancer that
+     * forgot the connection) sends no FIN, so without a bound the keepalive query waited forever
+     * and this node was left on the fallback poll without a word.
+     */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
 
     /** Opens a new connection outside the pool. */
     @FunctionalInterface
@@ -126,6 +133,9 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
         while (running) {
             try (Connection connection = connector.connect()) {
                 current = connection;
+                // The socket's read timeout: LISTEN and the keepalive query fail once it passes.
+                // Waiting for notifications sets a timeout of its own, and a quiet wait is no failure.
+                connection.setNetworkTimeout(Runnable::run, (int) ANSWER_TIMEOUT.toMillis());
                 try (Statement statement = connection.createStatement()) {
                     for (Topic topic : Topic.values()) {
                         statement.execute("LISTEN \"" + channel(topic) + "\"");
@@ -146,14 +156,29 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
                 if (!running) {
                     break;
                 }
-                log.warn("Lost the connection that listens to other replicas ({}); reconnecting in {} ms, "
-                        + "meanwhile waiters fall back to polling", e.toString(), backoff.toMillis());
+                if (unanswered(e)) {
+                    log.warn("The connection that listens to other replicas did not answer within {} ms (half-open: its server"
+                            + " process is stopped or the network dropped it silently); reconnecting in {} ms, meanwhile waiters"
+                            + " fall back to polling", ANSWER_TIMEOUT.toMillis(), backoff.toMillis());
+                } else {
+                    log.warn("Lost the connection that listens to other replicas ({}); reconnecting in {} ms, "
+                            + "meanwhile waiters fall back to polling", e.toString(), backoff.toMillis());
+                }
                 resync();
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
         listening = false;
+    }
+
+    private static boolean unanswered(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void receive(Connection connection) throws SQLException {

@@ -156,6 +156,50 @@ class PostgresBroadcastTest {
         }
     }
 
+    /**
+     * A listening session that stops answering without closing (its server process stopped, as when
+     * a NAT or load balancer drops the connection silently) is noticed by its keepalive, dropped
+     * and opened again, instead of leaving the replica on the fallback poll for good.
+     */
+    @Test
+    void aHalfOpenConnectionIsNoticedAndReopened() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a6");
+                PostgresBroadcast b = broadcast("node-b", "public", "broadcast-b6")) {
+            met(a, b);
+            AtomicInteger resyncs = new AtomicInteger();
+            List<String> heardByB = new CopyOnWriteArrayList<>();
+            b.onResync(resyncs::incrementAndGet);
+            b.subscribe(Broadcast.Topic.CANCEL, heardByB::add);
+            long backend;
+            try (Connection admin = dataSource.getConnection(); Statement statement = admin.createStatement();
+                    java.sql.ResultSet row = statement.executeQuery(
+                            "SELECT pid FROM pg_stat_activity WHERE application_name = 'broadcast-b6'")) {
+                assertThat(row.next()).as("node-b's listening session").isTrue();
+                backend = row.getLong(1);
+            }
+            assertThat(ProcessHandle.of(backend)).as("the PostgreSQL server process of node-b's session runs on this machine")
+                    .isPresent();
+            signal("STOP", backend);
+            try {
+                Await.until("node-b noticed its session no longer answers", Duration.ofSeconds(30), () -> resyncs.get() > 0);
+                Await.until("node-b hears node-a on a new session", Duration.ofSeconds(30), () -> {
+                    a.publish(Broadcast.Topic.CANCEL, "after");
+                    return heardByB.contains("after");
+                });
+            } finally {
+                signal("CONT", backend);
+                try (Connection admin = dataSource.getConnection(); Statement statement = admin.createStatement()) {
+                    statement.execute("SELECT pg_terminate_backend(" + backend + ")");
+                }
+            }
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
+    }
+
     @Test
     void aCutConnectionIsReopenedAndListenersResync() throws Exception {
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a2");
