@@ -291,11 +291,17 @@ public final class JobCompletion implements PoolListener {
                 // JobService.cancel already moved the job to CANCELLED before asking for the kill,
                 // on whichever replica took the request; only this one knows the worker's pid and
                 // what the task printed before it. The other reason for the kill: this node lost the
-                // job (its lease ran out during a pause and another node runs it now), which is no
+                // job (its lease ran out during a pause and it was redelivered), which is no
                 // completion of this node's to count or report as a cancel.
-                if (store.find(job.id()).map(Job::status).orElse(JobStatus.CANCELLED) != JobStatus.CANCELLED) {
-                    log.warn("Job {}: worker pid {} killed after {} ms; this node had lost the job (its lease ran out) and"
-                            + " another node runs it now", job.id(), pidText, millis(runTime));
+                JobStatus stored = store.find(job.id()).map(Job::status).orElse(JobStatus.CANCELLED);
+                if (stored == JobStatus.QUEUED || stored == JobStatus.RUNNING) {
+                    log.warn("Job {}: worker pid {} killed after {} ms; this node had lost the job (its lease ran out) and it"
+                            + " was redelivered ({} now, on another node or waiting for one)", job.id(), pidText, millis(runTime),
+                            stored);
+                } else if (stored != JobStatus.CANCELLED) {
+                    // Its redeliveries used up (WorkerLostError), or another node's run of it finished first.
+                    log.warn("Job {}: worker pid {} killed after {} ms; this node had lost the job (its lease ran out) and it"
+                            + " has ended meanwhile ({}); nothing runs it now", job.id(), pidText, millis(runTime), stored);
                 } else {
                     if (c.pid() != 0) {
                         recordCancelledWorker(job.id(), c.pid(), c.logs());

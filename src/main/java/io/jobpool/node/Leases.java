@@ -111,10 +111,13 @@ public final class Leases {
         if (orphans.isEmpty()) {
             return 0;
         }
-        if (Duration.between(since, now).compareTo(lease) < 0) {
+        // Measured now, after the query: contact that began with this very query began after
+        // {@code now}, and read as "only -23 ms ago".
+        Duration inContactFor = Duration.between(since, clock.instant());
+        if (inContactFor.compareTo(lease) < 0) {
             log.info("{} job(s) have a lease that ran out, but this node reached the store again only {} ms ago; they are taken"
                     + " back once it has been in contact for a whole lease ({}), so that live replicas renew theirs first",
-                    orphans.size(), Duration.between(since, now).toMillis(), lease);
+                    orphans.size(), inContactFor.toMillis(), lease);
             return 0;
         }
         return reap(orphans, now);

@@ -180,6 +180,31 @@ class JobCompletionTest {
         assertThat(running.contains(job.id())).isFalse();
     }
 
+    /** A job lost once too often failed for good with WorkerLostError: the late kill of its worker does not claim another node runs it. */
+    @Test
+    void aKilledWorkerOfAJobThatFailedForGoodMeanwhileIsNotSaidToRunElsewhere() throws Exception {
+        Job job = running();
+        assertThat(realStore.transition(JobTransition.failed(job.id(), "node-a",
+                new JobError("WorkerLostError", "lost 4 time(s)", null), null, null, clock.instant()))).isTrue();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(JobCompletion.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            CompletableFuture<?> woken = waiters.register(job.id());
+            completion.jobFinished(new JobOutcome.Cancelled(job.id(), "", 4242));
+            woken.get(10, TimeUnit.SECONDS);
+        } finally {
+            logger.detachAppender(logged);
+        }
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .singleElement().satisfies(message -> assertThat(message)
+                        .contains("worker pid 4242 killed", "has ended meanwhile (FAILED)", "nothing runs it now")
+                        .doesNotContain("another node runs it"));
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter()).isNull();
+        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+    }
+
     @Test
     void aFailureIsStoredWithItsError() throws Exception {
         Job job = running();

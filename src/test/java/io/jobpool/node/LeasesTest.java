@@ -114,6 +114,41 @@ class LeasesTest {
         assertThat(store.find(theirs.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
     }
 
+    /** The first query after an outage takes time: the contact it starts is not reported as begun in the future. */
+    @Test
+    void theWaitAfterAnOutageIsLoggedWithTheContactSoFarNeverANegativeOne() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        JobStore slowAfterOutage = (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
+                new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (down.get()) {
+                        throw new org.springframework.dao.DataAccessResourceFailureException("the database is down");
+                    }
+                    clock.advance(Duration.ofMillis(23)); // the query's own time
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Leases leases = leases(slowAfterOutage, new RunningJobs(), "node-b", 3);
+        claimedBy("node-c");
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(leases.reapOrphans()).isZero();
+        down.set(false);
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Leases.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            assertThat(leases.reapOrphans()).isZero();
+        } finally {
+            logger.detachAppender(logged);
+        }
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filteredOn(message -> message.contains("reached the store again only"))
+                .singleElement().satisfies(message -> assertThat(message).contains("only 0 ms ago").doesNotContain("-"));
+    }
+
     @Test
     void afterAnOutageOfTheStoreNoJobOfALiveNodeIsTakenBackOnlyThoseOfADeadOne() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
