@@ -137,13 +137,18 @@ class JobCompletionTest {
         Job job = running();
         failingCommits.set(5);
         CompletableFuture<?> woken = waiters.register(job.id());
+        Instant ended = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         completion.jobFinished(new JobOutcome.Failed(job.id(), "ValueError", "bad input", "trace", "", 4242));
         io.jobpool.testing.Await.until("three failed writes", Duration.ofSeconds(10), () -> failingCommits.get() <= 2);
         assertThat(running.contains(job.id())).as("still this node's, so its lease is renewed").isTrue();
         woken.get(20, TimeUnit.SECONDS);
         assertThat(failingCommits.get()).as("every failure was met").isNegative();
-        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+        Job stored = realStore.find(job.id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(JobStatus.FAILED);
         assertThat(running.contains(job.id())).isFalse();
+        // Written some 3 s later (100 + 200 + 400 + 800 + 1,600 ms of backoff), yet it ended then.
+        assertThat(stored.finishedAt()).as("when the job ended, not when the store took it")
+                .isBetween(ended, ended.plusMillis(500));
     }
 
     @Test
