@@ -55,6 +55,8 @@ final class WorkerHandle {
     long jobDeadlineNanos;
     JobLog logs;
     StopReason stopReason;
+    /** How the worker broke the protocol, when that is why it is being stopped. */
+    String protocolError;
     long forceKillAtNanos;
     /** The system's fork count when the current job started ({@link io.jobpool.process.ForkCounter}). */
     java.util.OptionalLong forksAtJobStart = java.util.OptionalLong.empty();

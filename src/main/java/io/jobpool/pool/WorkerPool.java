@@ -206,6 +206,7 @@ public final class WorkerPool {
         switch (event) {
             case PoolEvent.FrameReceived frame -> handleFrame(frame.worker(), frame.message());
             case PoolEvent.WorkerExited exited -> handleExit(exited.worker(), exited.exitCode());
+            case PoolEvent.ProtocolBroken broken -> protocolBroken(broken.worker(), broken.error());
             case PoolEvent.Assign assign -> assign(assign.assignment());
             case PoolEvent.Cancel cancel -> cancel.found().complete(killJob(cancel.jobId(), WorkerHandle.StopReason.CANCEL));
             case PoolEvent.Logs logs -> logs.logs().complete(workers.values().stream()
@@ -429,6 +430,16 @@ public final class WorkerPool {
 
     // ---------------------------------------------------------------- exits
 
+    /** Its frame reader killed the worker (SIGKILL): its exit is the pool's doing, not the job's. */
+    private void protocolBroken(WorkerHandle worker, String error) {
+        worker.protocolError = error;
+        // A booting worker that breaks the protocol stays a boot failure, which backs off.
+        if (worker.stopReason == null && worker.state != WorkerState.STARTING) {
+            worker.state = WorkerState.STOPPING;
+            worker.stopReason = WorkerHandle.StopReason.PROTOCOL;
+        }
+    }
+
     private void handleExit(WorkerHandle worker, int exitCode) {
         if (workers.remove(worker.id) == null) {
             return;
@@ -449,7 +460,9 @@ public final class WorkerPool {
             worker.pendingReturn = null;
         }
         if (previous == WorkerState.STARTING && worker.stopReason == null) {
-            bootFailed(worker, description + hint);
+            bootFailed(worker, worker.protocolError != null
+                    ? "broke the protocol (" + worker.protocolError + ") before it was ready, so the pool killed it"
+                    : description + hint + " before it was ready");
             return;
         }
         if (worker.job != null) {
@@ -508,7 +521,15 @@ public final class WorkerPool {
     private JobOutcome outcomeOfLostJob(WorkerHandle worker, String description) {
         Assignment job = worker.job;
         String logs = worker.takeLogs();
-        if (worker.stopReason == null || worker.stopReason == WorkerHandle.StopReason.PROTOCOL) {
+        if (worker.stopReason == WorkerHandle.StopReason.PROTOCOL) {
+            // The pool killed it: its exit code (SIGKILL's) says nothing about the job.
+            String tail = worker.stderrTail();
+            return new JobOutcome.Failed(job.jobId(), "WorkerLostError",
+                    "worker pid " + worker.pid + " broke the protocol while running the job (" + worker.protocolError
+                            + "); the pool killed it",
+                    tail.isEmpty() ? null : tail, logs, worker.pid);
+        }
+        if (worker.stopReason == null) {
             String tail = worker.stderrTail();
             return new JobOutcome.Failed(job.jobId(), "WorkerLostError",
                     "worker pid " + worker.pid + " " + description,
@@ -537,6 +558,7 @@ public final class WorkerPool {
         };
     }
 
+    /** @param description what happened to the worker: "exited with code 78 before it was ready" */
     private void bootFailed(WorkerHandle worker, String description) {
         consecutiveBootFailures++;
         Duration backoff = BOOT_BACKOFF_START.multipliedBy(1L << Math.min(consecutiveBootFailures - 1, 16));
@@ -545,7 +567,7 @@ public final class WorkerPool {
         }
         nextSpawnAllowedNanos = System.nanoTime() + backoff.toNanos();
         String tail = worker.stderrTail();
-        bootError = "worker " + description + " before it was ready" + (tail.isEmpty() ? "" : ": " + tail);
+        bootError = "worker " + description + (tail.isEmpty() ? "" : ": " + tail);
         listener.workerRestarted("boot_failure");
         log.error("Worker {} (pid {}) could not boot ({} in a row); next attempt in {} ms. {}", worker.id, worker.pid,
                 consecutiveBootFailures, backoff.toMillis(), bootError);
@@ -777,6 +799,8 @@ public final class WorkerPool {
             // Normal end: the process is exiting.
         } catch (IOException e) {
             log.error("Worker {} (pid {}) broke the protocol ({}); killing it", worker.id, worker.pid, e.getMessage());
+            // Posted before the kill, so the supervisor knows why before it sees the exit.
+            post(new PoolEvent.ProtocolBroken(worker, e.getMessage()));
             worker.process.destroyForcibly();
         }
         int exitCode;
@@ -816,6 +840,8 @@ public final class WorkerPool {
         record FrameReceived(WorkerHandle worker, Message.ToServer message) implements PoolEvent {}
 
         record WorkerExited(WorkerHandle worker, int exitCode) implements PoolEvent {}
+
+        record ProtocolBroken(WorkerHandle worker, String error) implements PoolEvent {}
 
         record Assign(Assignment assignment) implements PoolEvent {}
 

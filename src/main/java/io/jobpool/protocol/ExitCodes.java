@@ -7,6 +7,12 @@ public final class ExitCodes {
     public static final int OK = 0;
 
     /**
+     * Out of memory: what a Java worker's JVM exits with under {@code -XX:+ExitOnOutOfMemoryError},
+     * and what the Python worker exits with on MemoryError.
+     */
+    public static final int OUT_OF_MEMORY = 3;
+
+    /**
      * The worker could not boot (a task failed to load, the initializer threw). The pool backs off
      * instead of respawning in a loop, like gunicorn's WORKER_BOOT_ERROR.
      */
@@ -17,8 +23,18 @@ public final class ExitCodes {
 
     private ExitCodes() {}
 
-    /** What happened to a process with this exit status: "exited with code 1", "was killed by SIGKILL". */
+    /**
+     * What the exit code says, and no more: "exited with code 137". A task may call
+     * {@code System.exit} with any code, and Java reports a process killed by signal N as code
+     * 128+N, so a code above 128 names the signal it would stand for without claiming one was sent;
+     * the pool says so itself when it sent one. The workers' own codes (78, 76) are not named here:
+     * a task can exit with them too, and what the worker wrote on stderr says when it used them.
+     */
     public static String describe(int exitCode) {
+        String text = "exited with code " + exitCode;
+        if (exitCode == OUT_OF_MEMORY) {
+            return text + " (the code a worker exits with on OutOfMemoryError)";
+        }
         if (exitCode > 128 && exitCode < 160) {
             int signal = exitCode - 128;
             String name = switch (signal) {
@@ -30,23 +46,16 @@ public final class ExitCodes {
                 case 15 -> "SIGTERM";
                 default -> "signal " + signal;
             };
-            return "was killed by " + name + " (signal " + signal + ")";
+            return text + " (also the code of a process killed by " + (name.startsWith("signal") ? name : name + ", signal " + signal) + ")";
         }
-        return switch (exitCode) {
-            case BOOT_FAILURE -> "exited with code 78 (could not boot)";
-            case PROTOCOL_ERROR -> "exited with code 76 (protocol error)";
-            default -> "exited with code " + exitCode;
-        };
+        return text;
     }
 
-    /**
-     * A likely cause worth telling an operator, or an empty string. A SIGKILL nobody in jobpool sent
-     * is most often the kernel's OOM killer (gunicorn says the same).
-     */
+    /** What the worker's last stderr lines tell about the exit, or an empty string. */
     public static String hint(int exitCode, String stderrTail) {
-        if (stderrTail != null && stderrTail.contains("OutOfMemoryError")) {
+        if (exitCode != OUT_OF_MEMORY && stderrTail != null && stderrTail.contains("OutOfMemoryError")) {
             return " (OutOfMemoryError)";
         }
-        return exitCode == 128 + 9 ? "; perhaps out of memory?" : "";
+        return "";
     }
 }

@@ -20,6 +20,18 @@ class WorkerFailureTest extends ServiceTest {
         assertLost("{\"task\":\"exit\",\"args\":[7]}", "exited with code 7");
     }
 
+    /**
+     * A task's own exit code is no signal and no boot failure: Java reports exit(137) as it reports a
+     * SIGKILL, so the pool must not claim one (nor guess at memory), and 78 after a boot is just 78.
+     */
+    @Test
+    void aTasksOwnExitCodeIsReportedAsACodeWithoutAnInventedCause() {
+        String killedLike = assertLost("{\"task\":\"exit\",\"args\":[137]}", "exited with code 137");
+        assertThat(killedLike).doesNotContain("was killed").doesNotContain("out of memory");
+        String bootCode = assertLost("{\"task\":\"exit\",\"args\":[78]}", "exited with code 78");
+        assertThat(bootCode).doesNotContain("boot");
+    }
+
     @Test
     void haltFailsTheJobWithWorkerLostError() {
         assertLost("{\"task\":\"halt\",\"args\":[9]}", "exited with code 9");
@@ -90,7 +102,8 @@ class WorkerFailureTest extends ServiceTest {
         assertThat(later.get("worker").get("pid").asLong()).isEqualTo(pid);
     }
 
-    private void assertLost(String submission, String messagePart) {
+    /** Returns the job's error message. */
+    private String assertLost(String submission, String messagePart) {
         JsonNode job = api.run(submission, 30);
         assertThat(job.get("status").asString()).isEqualTo("FAILED");
         assertThat(job.get("error").get("type").asString()).isEqualTo("WorkerLostError");
@@ -99,6 +112,7 @@ class WorkerFailureTest extends ServiceTest {
         assertProcessGone(pid);
         assertPoolBackToFullSizeWithout(pid);
         assertThat(api.run("{\"task\":\"square\",\"args\":[2]}", 10).get("result").asInt()).isEqualTo(4);
+        return job.get("error").get("message").asString();
     }
 
     private static void assertProcessGone(long pid) {

@@ -129,11 +129,16 @@ class FrameCodecTest {
         assertThatThrownBy(() -> FrameCodec.read(in)).isInstanceOf(EOFException.class);
     }
 
+    /** A task's own System.exit(137) looks like a SIGKILL to Java: the code is said as a code, the signal as a possibility. */
     @Test
-    void exitStatusesAreDescribedWithTheirSignal() {
-        assertThat(ExitCodes.describe(137)).isEqualTo("was killed by SIGKILL (signal 9)");
-        assertThat(ExitCodes.hint(137, "")).contains("perhaps out of memory");
-        assertThat(ExitCodes.hint(3, "Terminating due to java.lang.OutOfMemoryError: Java heap space")).contains("OutOfMemoryError");
+    void exitStatusesAreDescribedAsCodesWithoutAnInventedCause() {
+        assertThat(ExitCodes.describe(137)).isEqualTo("exited with code 137 (also the code of a process killed by SIGKILL, signal 9)");
+        assertThat(ExitCodes.describe(143)).startsWith("exited with code 143 (also").doesNotContain("was killed");
+        assertThat(ExitCodes.hint(137, "")).isEmpty();
+        assertThat(ExitCodes.describe(78)).isEqualTo("exited with code 78");
+        assertThat(ExitCodes.describe(76)).isEqualTo("exited with code 76");
+        assertThat(ExitCodes.describe(3)).contains("OutOfMemoryError");
+        assertThat(ExitCodes.hint(1, "Exception in thread \"t\" java.lang.OutOfMemoryError: Java heap space")).contains("OutOfMemoryError");
         assertThat(ExitCodes.describe(2)).isEqualTo("exited with code 2");
     }
 }
