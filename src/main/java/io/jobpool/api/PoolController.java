@@ -126,13 +126,13 @@ class PoolController {
         List<RuntimePoolView> pools = node.pools().stream()
                 .map(p -> runtimeView(p, p.primary() ? size : p.snapshot().size())).toList();
         return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
-                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootError(), node.id(), workers(snapshot), nodes,
+                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), node.id(), workers(snapshot), nodes,
                 pools);
     }
 
     private static RuntimePoolView runtimeView(NodeRuntime.RuntimePool pool, int size) {
         PoolSnapshot snapshot = pool.snapshot();
-        return new RuntimePoolView(pool.runtime(), size, snapshot.count(WorkerState.BUSY), snapshot.bootError(), workers(snapshot));
+        return new RuntimePoolView(pool.runtime(), size, snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), workers(snapshot));
     }
 
     private static List<WorkerView> workers(PoolSnapshot snapshot) {

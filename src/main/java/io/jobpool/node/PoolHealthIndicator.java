@@ -47,8 +47,8 @@ public final class PoolHealthIndicator implements HealthIndicator {
         details.put("idle", snapshot.count(WorkerState.IDLE));
         details.put("busy", snapshot.count(WorkerState.BUSY));
         details.put("starting", snapshot.count(WorkerState.STARTING));
-        if (snapshot.bootError() != null) {
-            details.put("bootError", snapshot.bootError());
+        if (snapshot.bootStatus() != null) {
+            details.put("bootError", snapshot.bootStatus());
         }
         return details;
     }

@@ -15,7 +15,7 @@ import java.util.Deque;
 final class WorkerHandle {
 
     /** Why the supervisor is stopping this worker; decides the outcome of the job it holds. */
-    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL }
+    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL, BOOT_TIMEOUT }
 
     final String id;
     final Process process;

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class WorkerPool {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
-    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
+    /** After this long without being ready, a booting worker is reported as still booting (at most half the boot timeout). */
+    private static final Duration SLOW_BOOT = Duration.ofSeconds(5);
     private static final Duration BOOT_BACKOFF_START = Duration.ofMillis(500);
     /** How long a worker's exit waits for the last of its stderr to be read. */
     private static final Duration STDERR_AFTER_EXIT = Duration.ofMillis(500);
@@ -104,7 +105,7 @@ public final class WorkerPool {
         this.listener = listener;
         this.clock = clock;
         this.size = settings.size();
-        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of(), false);
+        this.snapshot = new PoolSnapshot(size, false, List.of(), null, List.of(), false, null);
         this.supervisor = Thread.ofPlatform().name("jobpool-" + launcher.runtime() + "-pool-supervisor").daemon().unstarted(this::superviseLoop);
     }
 
@@ -465,6 +466,12 @@ public final class WorkerPool {
                     : description + hint + " before it was ready");
             return;
         }
+        if (worker.stopReason == WorkerHandle.StopReason.BOOT_TIMEOUT) {
+            // Counted and reported as a boot failure when the pool killed it (murderOverdue).
+            log.info("Worker {} (pid {}) stopped (not ready within {} s), {}", worker.id, worker.pid,
+                    seconds(settings.bootTimeout()), description);
+            return;
+        }
         if (worker.job != null) {
             listener.jobFinished(outcomeOfLostJob(worker, description + " while running the job" + hint));
             worker.job = null;
@@ -554,7 +561,7 @@ public final class WorkerPool {
             case RECYCLE -> "recycled";
             case MEMORY -> "memory";
             case PROTOCOL -> "crashed";
-            case SHUTDOWN, RESIZE -> null;
+            case SHUTDOWN, RESIZE, BOOT_TIMEOUT -> null;
         };
     }
 
@@ -584,9 +591,13 @@ public final class WorkerPool {
                         worker.job.jobId(), worker.id, worker.pid, seconds(worker.job.timeout()));
                 kill(worker, WorkerHandle.StopReason.TIMEOUT);
             } else if (worker.stopReason == null && worker.state == WorkerState.STARTING
-                    && now - worker.spawnNanos > BOOT_TIMEOUT.toNanos()) {
-                log.warn("Worker {} (pid {}) not ready after {} s; killing it", worker.id, worker.pid, BOOT_TIMEOUT.toSeconds());
-                forceKill(worker);
+                    && now - worker.spawnNanos > settings.bootTimeout().toNanos()) {
+                log.warn("Worker {} (pid {}) not ready after {} s; killing it", worker.id, worker.pid, seconds(settings.bootTimeout()));
+                // A boot failure from now: the back-off applies to its replacement, which must not
+                // start while this one is still in its kill grace.
+                bootFailed(worker, "was not ready within " + seconds(settings.bootTimeout()) + " s of its start (still "
+                        + bootingWhat() + "), so the pool killed it");
+                kill(worker, WorkerHandle.StopReason.BOOT_TIMEOUT);
             } else if (worker.forceKillAtNanos != 0 && now - worker.forceKillAtNanos > 0 && worker.process.isAlive()) {
                 log.warn("Worker {} (pid {}) did not exit within {} ms; killing it and its processes forcibly", worker.id,
                         worker.pid, settings.killGrace().toMillis());
@@ -777,7 +788,33 @@ public final class WorkerPool {
     private void publish() {
         List<PoolSnapshot.WorkerInfo> infos = new ArrayList<>(workers.size());
         workers.values().forEach(w -> infos.add(w.info()));
-        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue, everReady);
+        snapshot = new PoolSnapshot(size, !draining, List.copyOf(infos), bootError, catalogue, everReady, slowBoot());
+    }
+
+    /**
+     * While no worker is ready and none failed: which one has been booting for a while, so that a
+     * readiness probe that stays down (a hanging initializer) says why before the boot timeout.
+     */
+    private String slowBoot() {
+        if (bootError != null || workers.values().stream().anyMatch(w -> w.state == WorkerState.IDLE || w.state == WorkerState.BUSY)) {
+            return null;
+        }
+        Duration slow = SLOW_BOOT.compareTo(settings.bootTimeout().dividedBy(2)) < 0 ? SLOW_BOOT : settings.bootTimeout().dividedBy(2);
+        long now = System.nanoTime();
+        for (WorkerHandle worker : workers.values()) {
+            long booting = now - worker.spawnNanos;
+            if (worker.state == WorkerState.STARTING && worker.stopReason == null && booting > slow.toNanos()) {
+                return "worker " + worker.id + " (pid " + worker.pid + ") not ready yet after " + TimeUnit.NANOSECONDS.toSeconds(booting)
+                        + " s: still " + bootingWhat() + "; it is killed if not ready within " + seconds(settings.bootTimeout()) + " s";
+            }
+        }
+        return null;
+    }
+
+    /** What a worker that is not ready yet is doing, as far as the pool knows. */
+    private String bootingWhat() {
+        String initializer = settings.init().initializer();
+        return initializer == null || initializer.isBlank() ? "booting" : "booting or running the initializer '" + initializer + "'";
     }
 
     private static String seconds(Duration duration) {

@@ -14,7 +14,7 @@ class PoolSnapshotTest {
     private static final PoolSnapshot.WorkerInfo IDLE = new PoolSnapshot.WorkerInfo("w3", 3L, WorkerState.IDLE, null, 0, Instant.EPOCH);
 
     private static PoolSnapshot pool(List<PoolSnapshot.WorkerInfo> workers, String bootError, boolean everReady) {
-        return new PoolSnapshot(1, true, workers, bootError, List.of(), everReady);
+        return new PoolSnapshot(1, true, workers, bootError, List.of(), everReady, null);
     }
 
     @Test

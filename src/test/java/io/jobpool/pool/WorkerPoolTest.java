@@ -7,6 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /** Tests for {@link WorkerPool} with real worker processes: recycling, memory bound, initializer, boot failure. */
 class WorkerPoolTest {
@@ -95,6 +98,29 @@ class WorkerPoolTest {
             // failed. A hot loop would fail three times within a second.
             long firstToThird = harness.bootFailureNanos.get(2) - harness.bootFailureNanos.get(0);
             assertThat(Duration.ofNanos(firstToThird)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        }
+    }
+
+    /**
+     * A hanging initializer: the pool says the worker is still booting (readiness is down and says
+     * why), then past the boot timeout reports a boot failure that names it and stops the worker the
+     * documented way, SIGTERM first: the JVM exits on it with 143, where a SIGKILL gives 137.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aWorkerNotReadyWithinTheBootTimeoutIsReportedAndStoppedWithSigtermFirst(CapturedOutput output) throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, "hang", List.of(), true, Duration.ofSeconds(3))) {
+            PoolSnapshot booting = Await.until("still booting reported", TIMEOUT, harness.pool::snapshot, s -> s.bootStatus() != null);
+            assertThat(booting.bootError()).as("not a failure yet").isNull();
+            assertThat(booting.bootStatus()).contains("still booting or running the initializer 'hang'").contains("within 3 s");
+            long pid = booting.workers().getFirst().pid();
+
+            PoolSnapshot failed = Await.until("boot timeout reported", TIMEOUT, harness.pool::snapshot, s -> s.bootError() != null);
+            assertThat(failed.bootError()).contains("was not ready within 3 s").contains("initializer 'hang'")
+                    .doesNotContain("out of memory").doesNotContain("SIGKILL");
+            Await.until("the worker stopped", TIMEOUT, () -> output.getOut().contains("pid " + pid + ") stopped (not ready within 3 s)"));
+            assertThat(output.getOut()).contains("pid " + pid + ") stopped (not ready within 3 s), exited with code 143");
+            assertThat(harness.restarts).contains("boot_failure");
         }
     }
 
