@@ -100,7 +100,10 @@ class NodeConfiguration {
                 "-XX:ArchiveRelocationMode=0",
                 "-Dfile.encoding=UTF-8",
                 "-Dstdout.encoding=UTF-8",
-                "-Dstderr.encoding=UTF-8"));
+                "-Dstderr.encoding=UTF-8",
+                // The worker moves descriptors 1 and 2 with libc calls through the FFM API (WorkerMain):
+                // allowed, it prints no restricted-method warning into the worker's stderr.
+                "--enable-native-access=ALL-UNNAMED"));
         // "-Xss1m -Dx=y" (one string, as in JAVA_OPTS) is two options, not one property whose value
         // swallows the rest; a JVM option never holds a space of its own here.
         pool.workerJvmOptions().stream().flatMap(option -> java.util.Arrays.stream(option.strip().split("\\s+")))

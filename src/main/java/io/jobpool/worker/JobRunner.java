@@ -18,9 +18,12 @@ final class JobRunner {
     private final long maxResultBytes;
     private final ChunkRunner chunks;
     private final ProgressReports progress;
+    /** Waits until what the job's processes wrote to descriptors 1 and 2 is in {@link #output}. */
+    private final Runnable drainDescriptors;
 
-    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes) {
+    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes, Runnable drainDescriptors) {
         this.registry = registry;
+        this.drainDescriptors = drainDescriptors;
         this.channel = channel;
         this.output = output;
         this.maxResultBytes = maxResultBytes;
@@ -40,6 +43,7 @@ final class JobRunner {
             // The last progress report and what the task printed go before the result, so the
             // finished job shows both complete.
             progress.end();
+            drainDescriptors.run();
             output.endJob();
         }
         channel.send(outcome);

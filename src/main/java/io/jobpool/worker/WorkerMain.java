@@ -20,10 +20,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Entry point of a worker process.
  *
- * <p>The real stdout becomes the protocol pipe before any task class loads, and {@code System.out}
- * / {@code System.err} are replaced by capturing streams, so nothing a task prints can corrupt a
- * frame. A reader thread takes frames off stdin; when stdin ends the server is gone and the worker
- * halts at once, even mid-job, so no worker outlives its server.
+ * <p>Before any task class loads, frames move to a private copy of the real stdout and descriptors
+ * 1 and 2 to a pipe the worker reads ({@link StandardDescriptors}, {@link DescriptorCapture});
+ * {@code System.out} / {@code System.err} are replaced by capturing streams. So nothing a task
+ * writes, from Java, native code or a child process, can corrupt a frame: it is the job's log. If
+ * the descriptors cannot be moved (no native access), only {@code System.out} / {@code System.err}
+ * are captured, as before, and the worker says so on its stderr. A reader thread takes frames off
+ * stdin; when stdin ends the server is gone and the worker halts at once, even mid-job, so no
+ * worker outlives its server.
  *
  * <p>Whenever the worker ends itself (stdin closed, shutdown, protocol error, boot failure) it first
  * kills its own process tree ({@link ProcessTree}: its descendants, its session, and what carries
@@ -33,17 +37,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class WorkerMain {
 
     private static final Duration EXIT_GRACE = Duration.ofSeconds(1);
+    /** How long a job's end waits for what its processes wrote to descriptors 1 and 2 to be read. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
     private static final AtomicBoolean EXITING = new AtomicBoolean();
-    private static final PrintStream REAL_ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
 
     private WorkerMain() {}
 
     public static void main(String[] argv) {
-        PrintStream realErr = REAL_ERR;
-        ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(new FileOutputStream(FileDescriptor.out)));
+        StandardDescriptors moved = null;
+        String notMoved = null;
+        try {
+            moved = StandardDescriptors.move(Libc.load());
+        } catch (Exception | LinkageError e) {
+            notMoved = e.toString();
+        }
+        PrintStream realErr = new PrintStream(moved != null ? moved.realErr() : new FileOutputStream(FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
+        ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(
+                moved != null ? moved.frames() : new FileOutputStream(FileDescriptor.out)));
         CapturedOutput captured = new CapturedOutput(channel, realErr);
         System.setOut(captured.printStream());
         System.setErr(captured.printStream());
+        Runnable drainDescriptors;
+        if (moved != null) {
+            DescriptorCapture descriptors = new DescriptorCapture(moved.logReadEnd(), moved.logWriteEnd(), captured.sink()).start();
+            drainDescriptors = () -> descriptors.drain(DRAIN_TIMEOUT);
+        } else {
+            realErr.println("jobpool worker: cannot move the protocol off descriptor 1 (" + notMoved + "); only System.out and"
+                    + " System.err are captured, and what native code or a child process writes to descriptor 1 breaks the protocol");
+            drainDescriptors = () -> {};
+        }
         DataInputStream in = FrameCodec.input(new FileInputStream(FileDescriptor.in));
 
         JobRunner runner;
@@ -52,7 +75,7 @@ public final class WorkerMain {
                 throw new IllegalStateException("first frame was not init");
             }
             TaskRegistry registry = TaskRegistry.load(init.diagnostics());
-            runner = new JobRunner(registry, channel, captured, init.maxResultBytes());
+            runner = new JobRunner(registry, channel, captured, init.maxResultBytes(), drainDescriptors);
             if (init.initializer() != null && !init.initializer().isBlank()) {
                 runner.runInitializer(init.initializer(), init.initializerArgs());
             }
@@ -61,6 +84,9 @@ public final class WorkerMain {
             exit(ExitCodes.OK, realErr);
             return;
         } catch (Throwable bootFailure) {
+            // What the initializer's processes wrote goes first: the server keeps the last lines.
+            drainDescriptors.run();
+            System.out.flush();
             realErr.println("jobpool worker could not boot: " + bootFailure);
             bootFailure.printStackTrace(realErr);
             exit(ExitCodes.BOOT_FAILURE, realErr);
@@ -69,7 +95,7 @@ public final class WorkerMain {
 
         BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
         Thread reader = Thread.ofPlatform().daemon().name("jobpool-protocol-reader").start(() -> readFrames(in, inbox, realErr));
-        loop(runner, inbox);
+        loop(runner, inbox, realErr);
         reader.interrupt();
     }
 
@@ -120,7 +146,7 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(status);
     }
 
-    private static void loop(JobRunner runner, BlockingQueue<Message> inbox) {
+    private static void loop(JobRunner runner, BlockingQueue<Message> inbox, PrintStream realErr) {
         while (true) {
             Message message;
             try {
@@ -134,7 +160,7 @@ public final class WorkerMain {
                 runner.run(run);
             } else if (message instanceof Message.Shutdown) {
                 System.out.flush();
-                exit(ExitCodes.OK, REAL_ERR);
+                exit(ExitCodes.OK, realErr);
             } else {
                 throw new IllegalStateException("unexpected " + message);
             }

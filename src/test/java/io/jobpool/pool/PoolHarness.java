@@ -32,17 +32,21 @@ final class PoolHarness implements PoolListener, AutoCloseable {
 
     PoolHarness(int size, int prefetch, int maxTasksPerWorker, long maxWorkerRssBytes, String initializer,
             List<String> extraJvmOptions, boolean killLeftoverProcesses) {
-        this(size, prefetch, maxTasksPerWorker, maxWorkerRssBytes, initializer, extraJvmOptions, killLeftoverProcesses,
+        this(size, prefetch, maxTasksPerWorker, maxWorkerRssBytes, initializer, extraJvmOptions, killLeftoverProcesses, null,
                 PoolSettings.BOOT_TIMEOUT);
     }
 
+    /**
+     * @param pluginsDir jars of test tasks for the workers' class path ({@link io.jobpool.testing.TestPlugin}), or {@code null}
+     */
     PoolHarness(int size, int prefetch, int maxTasksPerWorker, long maxWorkerRssBytes, String initializer,
-            List<String> extraJvmOptions, boolean killLeftoverProcesses, Duration bootTimeout) {
+            List<String> extraJvmOptions, boolean killLeftoverProcesses, Path pluginsDir, Duration bootTimeout) {
         Path cache = Path.of("target", "worker-cache");
-        List<String> options = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError"));
+        List<String> options = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                "--enable-native-access=ALL-UNNAMED"));
         options.addAll(extraJvmOptions);
         WorkerLauncher launcher = new WorkerLauncher(WorkerLauncher.currentJava(), options,
-                WorkerClasspath.resolve(cache, null), cache, System.getenv(), List.of());
+                WorkerClasspath.resolve(cache, pluginsDir), cache, System.getenv(), List.of());
         PoolSettings settings = new PoolSettings(size, prefetch, maxTasksPerWorker, 0, maxWorkerRssBytes, Duration.ofSeconds(1),
                 Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, "[0.01]", 1_000_000), killLeftoverProcesses,
                 bootTimeout);

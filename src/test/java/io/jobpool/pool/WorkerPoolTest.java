@@ -109,7 +109,7 @@ class WorkerPoolTest {
     @Test
     @ExtendWith(OutputCaptureExtension.class)
     void aWorkerNotReadyWithinTheBootTimeoutIsReportedAndStoppedWithSigtermFirst(CapturedOutput output) throws Exception {
-        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, "hang", List.of(), true, Duration.ofSeconds(3))) {
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, "hang", List.of(), true, null, Duration.ofSeconds(3))) {
             PoolSnapshot booting = Await.until("still booting reported", TIMEOUT, harness.pool::snapshot, s -> s.bootStatus() != null);
             assertThat(booting.bootError()).as("not a failure yet").isNull();
             assertThat(booting.bootStatus()).contains("still booting or running the initializer 'hang'").contains("within 3 s");

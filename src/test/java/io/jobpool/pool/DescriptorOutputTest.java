@@ -1,0 +1,52 @@
+package io.jobpool.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobpool.testing.TestPlugin;
+import io.jobpool.testing.plugin.InheritIoChild;
+import io.jobpool.testing.plugin.RawDescriptorOutput;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tests, with a real worker, that what a task writes to descriptors 1 and 2 themselves (native
+ * code, {@code FileDescriptor.out}, a child process started with {@code inheritIO()}) is the job's
+ * log and never lands in the protocol: the server read it as a frame length and the job hung until
+ * its timeout, or the worker was killed for breaking the protocol.
+ */
+class DescriptorOutputTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path plugins;
+
+    @Test
+    void writesToTheRealDescriptorsAreTheJobsLogAndTheWorkerGoesOn() throws Exception {
+        TestPlugin.jar(plugins, RawDescriptorOutput.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome raw = harness.run("raw", "test-raw-descriptors", "[]", TIMEOUT);
+            assertThat(raw).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> {
+                assertThat(done.result()).isEqualTo("\"raw-done\"");
+                assertThat(done.logs()).contains("before the raw writes\n").contains("from-fd1\n").contains("from-fd2\n");
+            });
+
+            JobOutcome child = harness.run("child", "test-inherit-io", "[]", TIMEOUT);
+            assertThat(child).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> {
+                assertThat(done.result()).as("the child's exit code").isEqualTo("0");
+                assertThat(done.logs()).contains("from-child\n").contains("from-child-stderr\n");
+            });
+
+            JobOutcome next = harness.run("next", "square", "[7]", TIMEOUT);
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> {
+                assertThat(done.result()).isEqualTo("49");
+                assertThat(done.logs()).as("nothing of the earlier jobs").isEmpty();
+            });
+            assertThat(List.of(raw.pid(), child.pid(), next.pid())).as("one worker ran all three").containsOnly(raw.pid());
+            assertThat(harness.restarts).isEmpty();
+        }
+    }
+}
