@@ -75,7 +75,7 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
                 lock = null;
             }
             if (lock == null) {
-                throw new EmbeddedStoreException("The embedded store " + store + " is in use by another jobpool (it holds "
+                throw new StartRefusedException("The embedded store " + store + " is in use by another jobpool (it holds "
                         + lockFile + ")", "One store file serves one process: stop the other one, give this one its own"
                         + " jobpool.data-dir, or run several replicas on PostgreSQL (SPRING_DATASOURCE_URL)", null);
             }

@@ -73,7 +73,7 @@ final class H2StoreImport {
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            throw new EmbeddedStoreException("Could not import the H2 store " + h2 + " into " + target + ": " + e.getMessage(),
+            throw new StartRefusedException("Could not import the H2 store " + h2 + " into " + target + ": " + e.getMessage(),
                     "The H2 file is unchanged. Stop any other jobpool using it and start again, or keep running on H2"
                     + " with spring.datasource.url=jdbc:h2:file:" + h2.resolveSibling("jobpool") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
                     + " and spring.datasource.username=sa", e);

@@ -68,11 +68,25 @@ class JobpoolConfiguration {
         };
     }
 
-    /** Says which {@code jobpool.*} keys bind to nothing, each with the key it most resembles ({@link UnknownSettings}). */
+    /**
+     * Says which {@code jobpool.*} keys bind to nothing, each with the key it most resembles, and
+     * refuses to start over such a key under {@code jobpool.security} ({@link UnknownSettings}).
+     */
     @Bean
     org.springframework.beans.factory.InitializingBean unknownSettings(org.springframework.core.env.Environment environment) {
-        return () -> UnknownSettings.find(environment).forEach(unknown -> LoggerFactory.getLogger(UnknownSettings.class)
-                .warn("{}", unknown.message()));
+        return () -> {
+            List<UnknownSettings.Unknown> unknown = UnknownSettings.find(environment);
+            List<UnknownSettings.Unknown> security = UnknownSettings.security(unknown);
+            if (!security.isEmpty()) {
+                throw new StartRefusedException("Security settings that are not read as written:\n  - "
+                        + String.join("\n  - ", security.stream().map(UnknownSettings.Unknown::message).toList()),
+                        "Correct them (keys: jobpool.security.api-keys[i].name, .sha256, .roles, numbered from 0 without gaps;"
+                                + " from the environment JOBPOOL_SECURITY_API_KEYS_0_NAME and so on), or remove them to run without API"
+                                + " keys. Left as they are, the API would run open or without a key its operator believes configured.",
+                        null);
+            }
+            unknown.forEach(u -> LoggerFactory.getLogger(UnknownSettings.class).warn("{}", u.message()));
+        };
     }
 
     /** The migrations of the store in use: one set for PostgreSQL and SQLite, H2's own ({@link Migrations}). */

@@ -26,19 +26,35 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  *
  * <p>The result is a warning, not a failed start: the Python client's own variables
  * ({@code JOBPOOL_URL}, {@code JOBPOOL_API_KEY}) and a setting left over from another jobpool
- * version would otherwise keep a server from starting in a shell or pod that has them.
+ * version would otherwise keep a server from starting in a shell or pod that has them. Under
+ * {@code jobpool.security.} it is a refused start ({@link #security}): a misspelt
+ * {@code JOBPOOL_SECURITY_API_KEY_0_SHA256} or a key after a gap in the numbering would leave the
+ * API open, or without that key, while its operator believes it configured.
+ *
+ * <p>It also finds list entries that are real settings but never read: Spring binds a list up to
+ * its first missing index, so {@code api-keys[2]} after {@code api-keys[0]} alone is dropped.
  */
 final class UnknownSettings {
 
     /** The Python client's environment variables, which often share a shell with the server. */
     private static final Set<String> CLIENT_VARIABLES = Set.of("jobpool.url", "jobpool.api.key", "jobpool.apikey");
 
-    /** A setting no jobpool property binds, where it came from and the real key it most resembles. */
-    record Unknown(String key, String origin, String suggestion) {
+    /**
+     * A setting no jobpool property binds, where it came from and the real key it most resembles;
+     * or, with a {@code reason}, a real one that is not read (a list entry after a gap).
+     */
+    record Unknown(String key, String origin, String suggestion, String reason) {
+
+        Unknown(String key, String origin, String suggestion) {
+            this(key, origin, suggestion, null);
+        }
 
         String message() {
-            return key + (origin == null ? "" : " (" + origin + ")") + " is not a jobpool setting and is ignored"
-                    + (suggestion == null ? "" : "; did you mean " + suggestion + "?");
+            String where = key + (origin == null ? "" : " (" + origin + ")");
+            if (reason != null) {
+                return where + " is ignored: " + reason;
+            }
+            return where + " is not a jobpool setting and is ignored" + (suggestion == null ? "" : "; did you mean " + suggestion + "?");
         }
     }
 
@@ -52,19 +68,65 @@ final class UnknownSettings {
             if (!(source instanceof IterableConfigurationPropertySource iterable)) {
                 continue;
             }
+            boolean fromEnvironment = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
+            Map<String, java.util.SortedSet<Integer>> listIndices = new LinkedHashMap<>();
             iterable.stream().filter(name -> name.getNumberOfElements() > 0 && name.getElement(0, ConfigurationPropertyName.Form.UNIFORM)
                     .equals("jobpool")).forEach(name -> {
                         String key = name.toString();
-                        boolean fromEnvironment = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
-                        if (found.containsKey(key) || CLIENT_VARIABLES.contains(key) || binds(name, 1, JobpoolProperties.class, fromEnvironment)) {
+                        if (found.containsKey(key) || CLIENT_VARIABLES.contains(key)) {
                             return;
                         }
-                        ConfigurationProperty property = source.getConfigurationProperty(name);
-                        String origin = property == null || property.getOrigin() == null ? null : property.getOrigin().toString();
-                        found.put(key, new Unknown(key, origin, closest(key, known)));
+                        if (binds(name, 1, JobpoolProperties.class, fromEnvironment)) {
+                            indices(name, listIndices);
+                            return;
+                        }
+                        found.put(key, new Unknown(key, origin(source, name), closest(key, known)));
                     });
+            listIndices.forEach((list, indices) -> {
+                int missing = firstMissing(indices);
+                indices.tailSet(missing).forEach(index -> found.putIfAbsent(list + "[" + index + "]", new Unknown(list + "[" + index + "]",
+                        source.getUnderlyingSource().toString(), null, list + "[" + missing + "] is missing, and a list is read up to its"
+                        + " first missing index: number the entries from 0 without gaps")));
+            });
         }
         return List.copyOf(found.values());
+    }
+
+    /** Those that leave the API key set-up other than written: the start is refused rather than run open or short of a key. */
+    static List<Unknown> security(List<Unknown> unknown) {
+        return unknown.stream().filter(u -> u.key().startsWith("jobpool.security.")).toList();
+    }
+
+    private static String origin(ConfigurationPropertySource source, ConfigurationPropertyName name) {
+        ConfigurationProperty property = source.getConfigurationProperty(name);
+        return property == null || property.getOrigin() == null ? null : property.getOrigin().toString();
+    }
+
+    /** Records the index of each list element {@code name} sets, by the list's name. */
+    private static void indices(ConfigurationPropertyName name, Map<String, java.util.SortedSet<Integer>> listIndices) {
+        for (int i = 1; i < name.getNumberOfElements(); i++) {
+            if (name.isNumericIndex(i)) {
+                String index = name.getElement(i, ConfigurationPropertyName.Form.UNIFORM);
+                if (index.length() <= 6) {
+                    // One list under either spelling of an environment variable (API_KEYS or APIKEYS):
+                    // Spring reads each entry under both.
+                    String list = name.chop(i).toString();
+                    String same = listIndices.keySet().stream().filter(seen -> spelling(seen).equals(spelling(list))).findFirst().orElse(list);
+                    listIndices.computeIfAbsent(same, l -> new java.util.TreeSet<>()).add(Integer.parseInt(index));
+                }
+            }
+        }
+    }
+
+    private static int firstMissing(java.util.SortedSet<Integer> indices) {
+        int expected = 0;
+        for (int index : indices) {
+            if (index != expected) {
+                return expected;
+            }
+            expected++;
+        }
+        return expected;
     }
 
     /**
@@ -77,9 +139,10 @@ final class UnknownSettings {
         Class<?> raw = rawClass(type);
         int elements = name.getNumberOfElements();
         if (List.class.isAssignableFrom(raw)) {
-            // A list is one comma-separated value, or one value per index (api-keys[0].name).
+            // A list is one comma-separated value (an empty one for a list of settings: api-keys: []),
+            // or one value per index (api-keys[0].name).
             if (index == elements) {
-                return !rawClass(elementType(type)).isRecord();
+                return true;
             }
             return name.isNumericIndex(index) && binds(name, index + 1, elementType(type), environment);
         }
@@ -146,8 +209,13 @@ final class UnknownSettings {
         return parts.length > 3 ? parts[2] : "";
     }
 
+    /** A key without the separators an environment variable may or may not have. */
+    private static String spelling(String key) {
+        return key.replace("-", "").replace("_", "").replace(".", "").toLowerCase(java.util.Locale.ROOT);
+    }
+
     private static String uniform(String key) {
-        return key.replace("-", "").replace("_", "").replaceAll("\\[\\d+]", "[0]").toLowerCase(java.util.Locale.ROOT);
+        return key.replace("-", "").replace("_", "").replace(".", "").replaceAll("\\[\\d+]", "[0]").toLowerCase(java.util.Locale.ROOT);
     }
 
     private static int distance(String a, String b) {

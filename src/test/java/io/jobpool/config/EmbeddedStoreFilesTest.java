@@ -57,13 +57,13 @@ class EmbeddedStoreFilesTest {
             first.postProcessBeforeInitialization(one, "dataSource");
 
             Throwable refused = catchThrowable(() -> second.postProcessBeforeInitialization(two, "dataSource"));
-            assertThat(refused).isInstanceOf(EmbeddedStoreException.class).hasMessageContaining("is in use by another jobpool");
+            assertThat(refused).isInstanceOf(StartRefusedException.class).hasMessageContaining("is in use by another jobpool");
             // At start-up Spring Boot prints this instead of the bean-creation stack trace.
             // (Boot's own analyzers need a bean factory to be made; they are skipped here.)
             FailureAnalysis analysis = SpringFactoriesLoader.forDefaultResourceLocation()
                     .load(FailureAnalyzer.class, null, SpringFactoriesLoader.FailureHandler.handleMessage((message, e) -> { }))
                     .stream()
-                    .filter(EmbeddedStoreException.Analyzer.class::isInstance)
+                    .filter(StartRefusedException.Analyzer.class::isInstance)
                     .map(analyzer -> analyzer.analyze(new BeanCreationException("dataSource", "failed", refused)))
                     .findFirst().orElseThrow();
             assertThat(analysis.getDescription()).contains(dir.resolve("jobpool.db.lock").toString());

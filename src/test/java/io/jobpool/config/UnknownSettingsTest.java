@@ -42,6 +42,33 @@ class UnknownSettingsTest {
     }
 
     @Test
+    void aListEntryAfterAGapIsReportedAsIgnoredAndUnderSecurityRefusesTheStart() {
+        List<UnknownSettings.Unknown> unknown = find(Map.of("jobpool.pool.worker-jvm-options[1]", "-Xss1m"),
+                Map.of("JOBPOOL_SECURITY_API_KEYS_0_NAME", "a", "JOBPOOL_SECURITY_API_KEYS_0_SHA256", "x", "JOBPOOL_SECURITY_API_KEYS_2_NAME", "c",
+                        "JOBPOOL_SECURITY_API_KEYS_2_SHA256", "y"));
+
+        assertThat(unknown).extracting(UnknownSettings.Unknown::key).containsExactlyInAnyOrder("jobpool.pool.worker-jvm-options[1]",
+                "jobpool.security.api.keys[2]");
+        assertThat(unknown).allSatisfy(u -> assertThat(u.message()).contains("is ignored:").contains("is missing", "first missing index")
+                .doesNotContain("not a jobpool setting"));
+        assertThat(UnknownSettings.security(unknown)).extracting(UnknownSettings.Unknown::key).containsExactly("jobpool.security.api.keys[2]");
+    }
+
+    @Test
+    void anEmptyListOfKeysIsASettingAndAMisspeltKeyVariableRefusesTheStart() {
+        assertThat(find(Map.of("jobpool.security.api-keys", ""), Map.of())).isEmpty();
+
+        org.springframework.boot.builder.SpringApplicationBuilder application = new org.springframework.boot.builder.SpringApplicationBuilder(
+                io.jobpool.JobpoolApplication.class).properties("server.port=0", "management.server.port=0",
+                "jobpool.data-dir=target/test-data/unknown-settings-" + ProcessHandle.current().pid(), "jobpool.pool.size=1",
+                "jobpool.security.api-key[0].name=ci", "jobpool.security.api-key[0].sha256=" + "ab".repeat(32),
+                "jobpool.security.api-key[0].roles=submit");
+        org.assertj.core.api.Assertions.assertThatThrownBy(application::run).hasRootCauseInstanceOf(StartRefusedException.class)
+                .rootCause().hasMessageContaining("jobpool.security.api-key[0].sha256")
+                .hasMessageContaining("did you mean jobpool.security.api-keys[0].sha256?");
+    }
+
+    @Test
     void aTaskSettingIsCheckedUnderAnyTaskName() {
         assertThat(find(Map.of("jobpool.tasks.sleep.max-concurency", "1"), Map.of()))
                 .extracting(UnknownSettings.Unknown::suggestion).containsExactly("jobpool.tasks.<task>.max-concurrency");
@@ -52,18 +79,18 @@ class UnknownSettingsTest {
         Map<String, Object> properties = new LinkedHashMap<>();
         for (String key : List.of("data-dir", "node-id", "pool.size", "pool.prefetch", "pool.max-tasks-per-worker",
                 "pool.max-tasks-per-worker-jitter", "pool.max-worker-rss", "pool.worker-heap", "pool.worker-jvm-options",
-                "pool.worker-jvm-options[1]", "pool.plugins-dir", "pool.initializer", "pool.initializer-args", "pool.worker-env[0]",
+                "pool.worker-jvm-options[0]", "pool.plugins-dir", "pool.initializer", "pool.initializer-args", "pool.worker-env[0]",
                 "pool.kill-grace", "pool.kill-leftover-processes", "pool.boot-backoff-max", "pool.java-command", "jobs.default-timeout",
                 "jobs.max-timeout", "jobs.max-payload-bytes", "jobs.max-request-bytes", "jobs.max-result-bytes", "jobs.max-log-bytes",
                 "jobs.max-retries", "jobs.max-delay", "jobs.max-wait", "jobs.retry-backoff", "jobs.max-batch-items",
                 "jobs.max-batch-request-bytes", "jobs.max-redeliveries", "jobs.lease", "cluster.poll-interval", "cluster.node-expiry",
                 "queue.capacity", "results.ttl", "webhooks.secret", "webhooks.secondary-secret", "webhooks.retry-schedule",
-                "webhooks.retry-schedule[2]", "webhooks.allow-private-targets", "webhooks.allowed-hosts", "webhooks.timeout",
+                "webhooks.retry-schedule[0]", "webhooks.allow-private-targets", "webhooks.allowed-hosts", "webhooks.timeout",
                 "webhooks.concurrency", "shutdown.grace", "tasks.diagnostics", "tasks.sleep.max-concurrency",
                 "tasks.my-task.maxConcurrency", "python.executable", "python.tasks-dir", "python.pool.size",
                 "python.pool.worker-memory-limit", "python.pool.max-tasks-per-worker-jitter", "python.pool.kill-leftover-processes",
                 "security.api-keys[0].name", "security.api-keys[0].sha256", "security.api-keys[0].roles",
-                "security.api-keys[1].roles[1]", "security.max-long-polls-per-key")) {
+                "security.api-keys[1].roles[0]", "security.api-keys[1].roles[1]", "security.max-long-polls-per-key")) {
             properties.put("jobpool." + key, "x");
         }
         Map<String, Object> environment = new LinkedHashMap<>();
