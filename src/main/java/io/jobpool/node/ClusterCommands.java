@@ -41,6 +41,14 @@ public final class ClusterCommands {
     /** Whether this process has written its heartbeat before; only the heartbeat thread uses it. */
     private volatile boolean beaten;
     private final Map<String, Long> logsStoredAt = new ConcurrentHashMap<>();
+    /**
+     * Jobs whose worker a cancel is killing, and since when (nanoTime): the heartbeat that finds
+     * them CANCELLED in the store meanwhile is no news, and warned "no longer this node's" as for a
+     * lost lease (2 of 69 running cancels in a soak).
+     */
+    private final Map<String, Long> cancelKills = new ConcurrentHashMap<>();
+    /** Longer than a kill takes (SIGTERM, kill grace, SIGKILL); a job still here after it is looked at again. */
+    private static final Duration CANCEL_KILL_UNDER_WAY = Duration.ofSeconds(30);
     private final OncePerOutage resyncCheckFailures = new OncePerOutage(log,
             "Could not check which running jobs are still this node's after a reconnect ({}); the heartbeat checks again"
                     + " once the store answers");
@@ -88,6 +96,7 @@ public final class ClusterCommands {
     private void killIfHere(String jobId) {
         if (running.contains(jobId)) {
             log.info("Job {} was cancelled; killing its worker on this node", jobId);
+            cancelKills.put(jobId, System.nanoTime());
             node.kill(jobId);
         }
     }
@@ -130,6 +139,7 @@ public final class ClusterCommands {
         broadcast.replicasSeen(store.nodes(), clock.instant());
         killLostClaims();
         logsStoredAt.keySet().retainAll(running.ids());
+        cancelKills.keySet().retainAll(running.ids());
     }
 
     private void killLostClaims() {
@@ -142,6 +152,10 @@ public final class ClusterCommands {
             // Still running after the read, with no outcome being written (which the store may
             // already show final while the job is still here): it really was taken away.
             if (!held.contains(jobId) && running.stillRunning(jobId)) {
+                Long cancelled = cancelKills.get(jobId);
+                if (cancelled != null && System.nanoTime() - cancelled < CANCEL_KILL_UNDER_WAY.toNanos()) {
+                    continue; // its cancel's kill is under way (SIGTERM, the kill grace): not a lost claim
+                }
                 log.warn("Job {} is no longer this node's in the store (cancelled or taken back); killing its worker", jobId);
                 node.kill(jobId);
             }

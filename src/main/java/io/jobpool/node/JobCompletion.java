@@ -169,7 +169,24 @@ public final class JobCompletion implements PoolListener {
             metrics.completed(job.task(), "succeeded", runTime);
             log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
         } else {
-            log.info("Job {} finished on worker pid {} but was already cancelled or reassigned; result dropped", job.id(), pidText);
+            notApplied(job, runTime, "finished on worker pid " + pidText);
+        }
+    }
+
+    /**
+     * An outcome whose write found the job moved on. Cancelled while its worker was finishing it,
+     * the job is counted here: the cancel left the count to the node running it (see
+     * {@code JobService.cancelUnfinished}), and the kill found no job on the worker to report,
+     * so no one counted it (8 of 11,192 in a soak with batch cancels). Taken back by another node
+     * after a lost lease, that node counts it.
+     */
+    private void notApplied(Job job, Duration runTime, String what) {
+        JobStatus stored = store.find(job.id()).map(Job::status).orElse(null);
+        if (stored == JobStatus.CANCELLED) {
+            metrics.completed(job.task(), "cancelled", runTime);
+            log.info("Job {} {} just as it was cancelled; it stays CANCELLED and its outcome is dropped", job.id(), what);
+        } else {
+            log.info("Job {} {} but had been taken back by another node ({} now); its outcome is dropped", job.id(), what, stored);
         }
     }
 
@@ -332,6 +349,8 @@ public final class JobCompletion implements PoolListener {
                 log.info("Job {} failed ({}: {}) on attempt {} of {}; retrying in {} ms", job.id(), error.type(),
                         error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
                 workSignal.jobsAvailable();
+            } else {
+                notApplied(job, runTime, "failed on worker pid " + pid);
             }
             return;
         }
@@ -339,6 +358,8 @@ public final class JobCompletion implements PoolListener {
             metrics.completed(job.task(), "failed", runTime);
             log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
                     millis(runTime), error.type(), error.message());
+        } else {
+            notApplied(job, runTime, "failed on worker pid " + pid);
         }
     }
 
@@ -350,6 +371,9 @@ public final class JobCompletion implements PoolListener {
             log.info("Chunk job {} of batch {}: {} on attempt {} of {}; retrying those items in {} ms", job.id(), job.batchId(),
                     error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
             workSignal.jobsAvailable();
+        } else {
+            notApplied(job, job.startedAt() == null ? null : Duration.between(job.startedAt(), now), "finished on worker pid "
+                    + outcome.pid());
         }
     }
 

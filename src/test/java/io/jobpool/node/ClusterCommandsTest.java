@@ -41,6 +41,21 @@ class ClusterCommandsTest {
         assertThat(killed).containsExactly("taken-away");
     }
 
+    /** The heartbeat that finds a cancelled job gone from the store while its cancel's kill is under way leaves it to that kill. */
+    @Test
+    void aJobWhoseCancelIsKillingItsWorkerIsNoLostClaim() {
+        running.add(job("cancelled"));
+        LocalBroadcast broadcast = new LocalBroadcast();
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, broadcast,
+                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+        broadcast.publishIds(io.jobpool.job.Broadcast.Topic.CANCEL, List.of("cancelled"));
+        assertThat(killed).containsExactly("cancelled");
+
+        commands.heartbeat();
+
+        assertThat(killed).as("killed once, by the cancel").containsExactly("cancelled");
+    }
+
     @Test
     void aJobTheStoreStillGivesThisNodeIsLeftRunning() {
         running.add(job("held"));

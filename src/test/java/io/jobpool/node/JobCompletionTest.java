@@ -185,6 +185,26 @@ class JobCompletionTest {
         assertThat(running.contains(job.id())).isFalse();
     }
 
+    /**
+     * A job cancelled while its worker was finishing it: the cancel leaves the count to the node
+     * running it, and the kill finds no job left on the worker, so the outcome whose write loses to
+     * the cancel counts it, once, as cancelled.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"succeeded", "failed"})
+    void anOutcomeThatLosesToACancelCountsTheJobAsCancelled(String outcome) throws Exception {
+        Job job = running();
+        assertThat(realStore.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, null, clock.instant()))).isTrue();
+        CompletableFuture<?> woken = waiters.register(job.id());
+        completion.jobFinished(outcome.equals("succeeded") ? new JobOutcome.Succeeded(job.id(), "[1]", "", 4242)
+                : new JobOutcome.Failed(job.id(), "ValueError", "bad", "trace", "", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+
+        assertThat(realStore.find(job.id()).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter().count()).isEqualTo(1.0);
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", outcome).counter()).isNull();
+    }
+
     /** A job lost once too often failed for good with WorkerLostError: the late kill of its worker does not claim another node runs it. */
     @Test
     void aKilledWorkerOfAJobThatFailedForGoodMeanwhileIsNotSaidToRunElsewhere() throws Exception {
