@@ -58,6 +58,12 @@ final class Bounds {
                 .notNegative(prefix + ".kill-grace", killGrace).notNegative(prefix + ".boot-backoff-max", bootBackoffMax);
     }
 
+    /** Problems found by a check of its own (a list whose entries depend on each other). */
+    Bounds all(List<String> found) {
+        problems.addAll(found);
+        return this;
+    }
+
     void check() {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));

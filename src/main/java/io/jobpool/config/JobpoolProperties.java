@@ -236,7 +236,10 @@ public record JobpoolProperties(
     public record Security(@DefaultValue List<ApiKey> apiKeys, @DefaultValue("200") int maxLongPollsPerKey) {
 
         public Security {
-            new Bounds().atLeast("jobpool.security.max-long-polls-per-key", maxLongPollsPerKey, 1).check();
+            // Every key is checked here, as the settings are bound, so a faulty list stops the start
+            // with one message naming each offending key, not a stack trace naming the first.
+            new Bounds().atLeast("jobpool.security.max-long-polls-per-key", maxLongPollsPerKey, 1)
+                    .all(ApiKey.problems(apiKeys)).check();
         }
 
         /** Whether requests must present a key: as soon as one key is configured. */
@@ -256,7 +259,56 @@ public record JobpoolProperties(
      *     {@code read} (read its own jobs), {@code admin} (the pool endpoints, and every job of
      *     every key)
      */
-    public record ApiKey(String name, String sha256, @DefaultValue List<Role> roles) {}
+    public record ApiKey(String name, String sha256, @DefaultValue List<String> roles) {
+
+        /**
+         * The key's roles. Bound as text and read here rather than as {@link Role}s by the binder,
+         * which would stop at the first unknown role and name no other faulty key.
+         */
+        public java.util.Set<Role> roleSet() {
+            java.util.Set<Role> set = java.util.EnumSet.noneOf(Role.class);
+            roles.forEach(role -> set.add(Role.valueOf(role.strip().toUpperCase(java.util.Locale.ROOT))));
+            return set;
+        }
+
+        /**
+         * What is wrong with each key of a configured list, naming its setting and the key (never its
+         * hash, which stays out of logs); empty when every key is usable.
+         */
+        public static List<String> problems(List<ApiKey> keys) {
+            List<String> problems = new java.util.ArrayList<>();
+            java.util.Map<String, Integer> names = new java.util.HashMap<>();
+            java.util.Map<String, Integer> hashes = new java.util.HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                ApiKey key = keys.get(i);
+                String where = "jobpool.security.api-keys[" + i + "]";
+                String which = " (key '" + key.name() + "')";
+                if (key.name() == null || !key.name().matches("[A-Za-z0-9._@-]{1,100}")) {
+                    problems.add(where + ".name must be 1 to 100 letters, digits or . _ @ -");
+                    which = "";
+                } else if (names.putIfAbsent(key.name(), i) != null) {
+                    problems.add(where + ".name '" + key.name() + "' is used by two keys (also api-keys["
+                            + names.get(key.name()) + "])");
+                }
+                if (key.sha256() == null || !key.sha256().matches("[0-9a-fA-F]{64}")) {
+                    problems.add(where + ".sha256" + which
+                            + " must be the 64 hex digits of the key's SHA-256: printf %s \"$KEY\" | sha256sum");
+                } else if (hashes.putIfAbsent(key.sha256().toLowerCase(java.util.Locale.ROOT), i) != null) {
+                    problems.add(where + ".sha256" + which + " is the hash of another key too (api-keys["
+                            + hashes.get(key.sha256().toLowerCase(java.util.Locale.ROOT)) + "])");
+                }
+                if (key.roles().isEmpty()) {
+                    problems.add(where + ".roles" + which + " must name at least one of submit, read, admin");
+                }
+                for (String role : key.roles()) {
+                    if (java.util.Arrays.stream(Role.values()).noneMatch(known -> known.name().equalsIgnoreCase(role.strip()))) {
+                        problems.add(where + ".roles" + which + " has '" + role + "', which is not one of submit, read, admin");
+                    }
+                }
+            }
+            return problems;
+        }
+    }
 
     /** What an API key may do. */
     public enum Role {

@@ -5,12 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The configured API keys, known only by their SHA-256 hashes. A presented key is hashed once and
@@ -29,32 +26,18 @@ public final class ApiKeys {
         this.entries = entries;
     }
 
-    /** Checks the configuration and fails startup with a message naming the faulty entry. */
+    /**
+     * The configured keys; a faulty list (already refused as the settings are bound, see
+     * {@link JobpoolProperties.ApiKey#problems}) fails with every problem named.
+     */
     public static ApiKeys of(List<JobpoolProperties.ApiKey> configured) {
+        List<String> problems = JobpoolProperties.ApiKey.problems(configured);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
         List<Entry> entries = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        Set<String> hashes = new HashSet<>();
-        for (int i = 0; i < configured.size(); i++) {
-            JobpoolProperties.ApiKey key = configured.get(i);
-            String where = "jobpool.security.api-keys[" + i + "]";
-            if (key.name() == null || !key.name().matches("[A-Za-z0-9._@-]{1,100}")) {
-                throw new IllegalStateException(where + ".name must be 1 to 100 letters, digits or . _ @ -");
-            }
-            if (key.sha256() == null || !key.sha256().matches("[0-9a-fA-F]{64}")) {
-                throw new IllegalStateException(where + ".sha256 (key '" + key.name()
-                        + "') must be the 64 hex digits of the key's SHA-256: printf %s \"$KEY\" | sha256sum");
-            }
-            if (key.roles().isEmpty()) {
-                throw new IllegalStateException(where + ".roles (key '" + key.name() + "') must name at least one of submit, read, admin");
-            }
-            if (!names.add(key.name())) {
-                throw new IllegalStateException(where + ".name '" + key.name() + "' is used by two keys");
-            }
-            if (!hashes.add(key.sha256().toLowerCase(java.util.Locale.ROOT))) {
-                throw new IllegalStateException(where + ".sha256 (key '" + key.name() + "') is the hash of another key too");
-            }
-            entries.add(new Entry(HexFormat.of().parseHex(key.sha256()),
-                    new Caller(key.name(), EnumSet.copyOf(key.roles()))));
+        for (JobpoolProperties.ApiKey key : configured) {
+            entries.add(new Entry(HexFormat.of().parseHex(key.sha256()), new Caller(key.name(), key.roleSet())));
         }
         return new ApiKeys(List.copyOf(entries));
     }

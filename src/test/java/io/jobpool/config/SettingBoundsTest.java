@@ -68,4 +68,27 @@ class SettingBoundsTest {
         environment.getPropertySources().addFirst(new MapPropertySource("fixed", Map.of("jobpool.tasks.sleep.max-concurrency", "2")));
         assertThat(JobpoolProperties.TaskSettings.bind(environment).get("sleep").maxConcurrency()).isEqualTo(2);
     }
+
+    /** A faulty key list is refused as it is bound, every offending key named, never a hash. */
+    @Test
+    void everyFaultyApiKeyIsNamedInOneMessage() {
+        String good = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        Map<String, String> settings = new java.util.HashMap<>();
+        String[][] keys = {{"ta", "abc", "submit"}, {"tb", "def", "read"}, {"tc", good, "reed"}, {"ta", good.toUpperCase(java.util.Locale.ROOT), ""},
+                {"td", good.substring(1), "admin"}};
+        for (int i = 0; i < keys.length; i++) {
+            settings.put("jobpool.security.api-keys[" + i + "].name", keys[i][0]);
+            settings.put("jobpool.security.api-keys[" + i + "].sha256", keys[i][1]);
+            settings.put("jobpool.security.api-keys[" + i + "].roles", keys[i][2]);
+        }
+        assertThatThrownBy(() -> bind(settings)).isInstanceOf(BindException.class).rootCause()
+                .hasMessageContaining("jobpool.security.api-keys[0].sha256 (key 'ta') must be the 64 hex digits")
+                .hasMessageContaining("jobpool.security.api-keys[1].sha256 (key 'tb') must be the 64 hex digits")
+                .hasMessageContaining("jobpool.security.api-keys[2].roles (key 'tc') has 'reed'")
+                .hasMessageContaining("jobpool.security.api-keys[3].name 'ta' is used by two keys")
+                .hasMessageContaining("jobpool.security.api-keys[3].sha256 (key 'ta') is the hash of another key too")
+                .hasMessageContaining("jobpool.security.api-keys[3].roles (key 'ta') must name at least one")
+                .hasMessageContaining("jobpool.security.api-keys[4].sha256 (key 'td') must be the 64 hex digits")
+                .hasMessageNotContaining(good.substring(8)).hasMessageNotContaining(good.substring(8).toUpperCase(java.util.Locale.ROOT));
+    }
 }
