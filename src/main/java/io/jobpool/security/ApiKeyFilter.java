@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Enumeration;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -18,7 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 final class ApiKeyFilter extends OncePerRequestFilter {
 
-    /** Request attribute set when a key was presented but is not a configured one. */
+    /** Request attribute set, to the {@link MissingKeyException.Reason}, when a key was presented but is not taken. */
     static final String REJECTED_KEY = ApiKeyFilter.class.getName() + ".rejected";
 
     private final ApiKeys keys;
@@ -30,8 +31,13 @@ final class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String header = request.getHeader("Authorization");
-        if (header != null) {
+        Enumeration<String> headers = request.getHeaders("Authorization");
+        String header = headers.hasMoreElements() ? headers.nextElement() : null;
+        if (header != null && headers.hasMoreElements()) {
+            // RFC 9110 allows one Authorization field. Taking either of two would let a proxy that
+            // checks the other one and this service disagree on who is calling, so neither counts.
+            request.setAttribute(REJECTED_KEY, MissingKeyException.Reason.SEVERAL_HEADERS);
+        } else if (header != null) {
             String key = bearer(header);
             var caller = keys.authenticate(key);
             if (caller.isPresent()) {
@@ -39,10 +45,15 @@ final class ApiKeyFilter extends OncePerRequestFilter {
                 context.setAuthentication(new KeyAuthentication(caller.get()));
                 SecurityContextHolder.setContext(context);
             } else {
-                request.setAttribute(REJECTED_KEY, Boolean.TRUE);
+                request.setAttribute(REJECTED_KEY, MissingKeyException.Reason.NOT_VALID);
             }
         }
         chain.doFilter(request, response);
+    }
+
+    /** Why a request that needs a key has none the filter took. */
+    static MissingKeyException.Reason rejection(HttpServletRequest request) {
+        return request.getAttribute(REJECTED_KEY) instanceof MissingKeyException.Reason reason ? reason : MissingKeyException.Reason.NONE;
     }
 
     private static String bearer(String header) {

@@ -5,15 +5,28 @@ import org.springframework.security.core.AuthenticationException;
 /** A request that needs an API key came without a valid one. */
 public final class MissingKeyException extends AuthenticationException {
 
-    private final boolean presented;
+    /** Why the request has no valid key; the detail says it without saying which part was wrong. */
+    public enum Reason {
+        NONE("this request needs an API key: Authorization: Bearer <key>"),
+        NOT_VALID("the API key is not valid"),
+        SEVERAL_HEADERS("the request has more than one Authorization header; send exactly one: Authorization: Bearer <key>");
 
-    MissingKeyException(boolean presented) {
-        super(presented ? "the API key is not valid" : "this request needs an API key: Authorization: Bearer <key>");
-        this.presented = presented;
+        private final String detail;
+
+        Reason(String detail) {
+            this.detail = detail;
+        }
     }
 
-    /** Whether a key was sent (and was wrong), as opposed to none at all. */
+    private final Reason reason;
+
+    MissingKeyException(Reason reason) {
+        super(reason.detail);
+        this.reason = reason;
+    }
+
+    /** Whether a key was sent (and was not taken), as opposed to none at all. */
     public boolean presented() {
-        return presented;
+        return reason != Reason.NONE;
     }
 }

@@ -60,7 +60,7 @@ class SecurityConfiguration {
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .exceptionHandling(errors -> errors
                         .authenticationEntryPoint((request, response, e) -> resolver.resolveException(request, response, null,
-                                new MissingKeyException(request.getAttribute(ApiKeyFilter.REJECTED_KEY) != null)))
+                                new MissingKeyException(ApiKeyFilter.rejection(request))))
                         .accessDeniedHandler((request, response, e) -> resolver.resolveException(request, response, null, e)));
         if (!keys.enforced()) {
             return http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).build();

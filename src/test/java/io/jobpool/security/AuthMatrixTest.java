@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.ApiClient;
 import io.jobpool.testing.Await;
+import io.jobpool.testing.RawHttp;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -324,5 +326,36 @@ class AuthMatrixTest {
         List<String> ids = new ArrayList<>();
         page.get("items").forEach(job -> ids.add(job.get("id").asString()));
         return ids;
+    }
+
+    /**
+     * RFC 9110 allows one Authorization field: with two, a proxy that checks one and a service that
+     * takes the other could disagree on the caller, so the request is refused whatever the order.
+     */
+    @Test
+    void twoAuthorizationHeadersAreRefusedWhateverTheirOrder() {
+        for (List<String> keys : List.of(List.of(Who.READ.key, "nope"), List.of("nope", Who.READ.key), List.of(Who.READ.key, Who.READ.key))) {
+            RawHttp.Response response = send(port, "GET /v1/tasks HTTP/1.1\r\nAuthorization: Bearer " + keys.get(0)
+                    + "\r\nAuthorization: Bearer " + keys.get(1), null);
+            assertThat(response.status()).as("%s", keys).isEqualTo(401);
+            assertThat(response.headers().get("www-authenticate")).startsWith("Bearer");
+            JsonNode problem = ApiClient.JSON.readTree(response.text());
+            assertThat(problem.get("type").asString()).isEqualTo("unauthorized");
+            assertThat(problem.get("detail").asString()).contains("more than one Authorization header");
+        }
+        assertThat(send(port, "GET /v1/tasks HTTP/1.1" + authorization(Who.READ), null).status()).as("one header still works")
+                .isEqualTo(200);
+    }
+
+    private static String authorization(Who who) {
+        return who.key == null ? "" : "\r\nAuthorization: Bearer " + who.key;
+    }
+
+    private static RawHttp.Response send(int port, String head, byte[] body) {
+        try {
+            return RawHttp.send(port, head, body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
