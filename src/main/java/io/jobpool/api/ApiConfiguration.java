@@ -7,6 +7,7 @@ import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -92,14 +93,19 @@ class ApiConfiguration {
         }
     }
 
-    /** Bounds every request body of the API ({@code jobpool.jobs.max-request-bytes}). */
+    /**
+     * Bounds every request body of the API ({@code jobpool.jobs.max-request-bytes}). Runs just after
+     * Spring Security's filter chain: a caller without a valid key or the role gets 401 or 403 and
+     * does not learn the limit from a 413. Neither reads the body, so an oversize one is still not
+     * read into memory; the container discards what was sent.
+     */
     @Bean
     FilterRegistrationBean<RequestSizeFilter> requestSizeFilter(JobpoolProperties properties) {
         FilterRegistrationBean<RequestSizeFilter> registration =
                 new FilterRegistrationBean<>(new RequestSizeFilter(properties.jobs().maxRequestBytes().toBytes(),
                         properties.jobs().maxBatchRequestBytes().toBytes()));
         registration.addUrlPatterns("/v1/*");
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER + 1);
         return registration;
     }
 

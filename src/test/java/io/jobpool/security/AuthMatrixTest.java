@@ -329,6 +329,29 @@ class AuthMatrixTest {
     }
 
     /**
+     * Who may not submit learns nothing of the size limit: no key or a wrong one is 401, a key
+     * without the role 403, and only a key that may submit gets the 413 (above the default 2 MB
+     * bound, and above what the container drains of an unread body).
+     */
+    @Test
+    void anOversizeBodyIsRefusedForItsCallerBeforeItsSize() {
+        byte[] big = ("{\"task\":\"echo\",\"args\":[\"" + "x".repeat(2_100_000) + "\"]}").getBytes(StandardCharsets.UTF_8);
+        Map<Who, Integer> expected = new LinkedHashMap<>();
+        expected.put(Who.NONE, 401);
+        expected.put(Who.WRONG, 401);
+        expected.put(Who.READ, 403);
+        expected.put(Who.OWNER, 413);
+        expected.forEach((who, status) -> {
+            RawHttp.Response response = send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json" + authorization(who), big);
+            assertThat(response.status()).as("%s: %s", who, response.text()).isEqualTo(status);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            if (status != 413) {
+                assertThat(response.text()).as("%s learns no limit", who).doesNotContain("payload-too-large", "2097152");
+            }
+        });
+    }
+
+    /**
      * RFC 9110 allows one Authorization field: with two, a proxy that checks one and a service that
      * takes the other could disagree on the caller, so the request is refused whatever the order.
      */
