@@ -1,5 +1,6 @@
 package io.jobpool.api;
 
+import io.jobpool.security.ManagementPort;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -11,6 +12,7 @@ import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletContextInitializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -32,6 +34,12 @@ public class ManagementPortConfiguration {
     @Bean
     FilterRegistrationBean<RequestScreeningFilter> managementRequestScreening() {
         return ApiConfiguration.requestScreening(new RequestScreeningFilter());
+    }
+
+    /** Lets the security rules tell this port's requests from the API port's. */
+    @Bean
+    ServletContextInitializer managementPortMarker() {
+        return ManagementPort.marker();
     }
 
     @Bean

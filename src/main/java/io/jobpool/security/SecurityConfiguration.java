@@ -71,6 +71,9 @@ class SecurityConfiguration {
                 // and scrapes carry no key (only health and prometheus are exposed there).
                 .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC).permitAll()
                 .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus").permitAll()
+                // Anything else on the management port needs a valid key and nothing more: with one,
+                // a path it does not serve is a 404 whatever the key's roles, as on the API port.
+                .requestMatchers(ManagementPort::is).authenticated()
                 .requestMatchers("/v1/pool", "/v1/pool/**").hasRole("ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs", "/v1/batches").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs/*/cancel", "/v1/batches/*/cancel",

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -83,6 +84,9 @@ class AuthMatrixTest {
 
     @LocalServerPort
     int port;
+
+    @LocalManagementPort
+    int managementPort;
 
     ApiClient api;
 
@@ -368,6 +372,20 @@ class AuthMatrixTest {
         }
         assertThat(send(port, "GET /v1/tasks HTTP/1.1" + authorization(Who.READ), null).status()).as("one header still works")
                 .isEqualTo(200);
+    }
+
+    /** The management port serves only the actuator: any other path is a 404 with a valid key, whatever its roles. */
+    @Test
+    void theManagementPortAnswersOtherPaths404WithAnyValidKey() {
+        for (String path : List.of("/v1/pool", "/v1/jobs", "/v1/tasks", "/actuator/env", "/nothing")) {
+            for (Who who : Who.values()) {
+                RawHttp.Response response = send(managementPort, "GET " + path + " HTTP/1.1" + authorization(who), null);
+                assertThat(response.status()).as("%s as %s: %s", path, who, response.text())
+                        .isEqualTo(who == Who.NONE || who == Who.WRONG ? 401 : 404);
+                assertThat(response.contentType()).startsWith("application/problem+json");
+            }
+        }
+        assertThat(send(managementPort, "GET /actuator/health/liveness HTTP/1.1", null).status()).as("probes need no key").isEqualTo(200);
     }
 
     private static String authorization(Who who) {
