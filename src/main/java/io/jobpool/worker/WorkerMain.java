@@ -67,7 +67,9 @@ public final class WorkerMain {
                     + " System.err are captured, and what native code or a child process writes to descriptor 1 breaks the protocol");
             drainDescriptors = () -> {};
         }
-        DataInputStream in = FrameCodec.input(new FileInputStream(FileDescriptor.in));
+        DataInputStream in = FrameCodec.input(moved != null ? moved.incoming() : new FileInputStream(FileDescriptor.in));
+        // A task reading System.in gets end-of-file, never the server's frames.
+        System.setIn(java.io.InputStream.nullInputStream());
 
         JobRunner runner;
         try {
