@@ -159,6 +159,10 @@ APP_PORT=$(free_port)
 MGMT_PORT=$(free_port)
 PROM_PORT=$(free_port)
 HOOK_PORT=$(free_port)
+# Four random picks may meet; each must be its own.
+while [ "$(printf '%s\n' "$APP_PORT" "$MGMT_PORT" "$PROM_PORT" "$HOOK_PORT" | sort -u | wc -l)" -ne 4 ]; do
+    MGMT_PORT=$(free_port); PROM_PORT=$(free_port); HOOK_PORT=$(free_port)
+done
 
 # ---- 1. the server
 JOBPOOL_POOL_SIZE=2 \

@@ -19,7 +19,9 @@ else
 fi
 [ -f "$JAR" ] || { echo "no jar at $JAR: build it first (./mvnw package)"; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# Two free ports, both bound while the other is: asked one at a time, the system can hand out the
+# port it just freed again, and a management port equal to the server's stops the start.
+free_ports() { python3 -c 'import socket; a=socket.socket(); a.bind(("127.0.0.1",0)); b=socket.socket(); b.bind(("127.0.0.1",0)); print(a.getsockname()[1], b.getsockname()[1])'; }
 
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -33,8 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(free_port)
-MANAGEMENT_PORT=$(free_port)
+read -r PORT MANAGEMENT_PORT <<<"$(free_ports)"
 JOBPOOL_DATA_DIR="$WORK/data" \
 JOBPOOL_POOL_SIZE=2 \
 JOBPOOL_PYTHON_TASKS_DIR="$HERE/tests/tasks" \
