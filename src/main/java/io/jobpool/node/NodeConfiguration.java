@@ -101,8 +101,8 @@ class NodeConfiguration {
                 "-Dfile.encoding=UTF-8",
                 "-Dstdout.encoding=UTF-8",
                 "-Dstderr.encoding=UTF-8",
-                // The worker moves descriptors 1 and 2 with libc calls through the FFM API (WorkerMain):
-                // allowed, it prints no restricted-method warning into the worker's stderr.
+                // Task plugins may load native code (a JDBC driver's library, FFM calls): allowed, as
+                // in the server, without a restricted-method warning in every job's log.
                 "--enable-native-access=ALL-UNNAMED"));
         // "-Xss1m -Dx=y" (one string, as in JAVA_OPTS) is two options, not one property whose value
         // swallows the rest; a JVM option never holds a space of its own here.

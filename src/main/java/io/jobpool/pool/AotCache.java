@@ -153,7 +153,7 @@ final class AotCache {
             List<Message> jobs, String what) throws IOException, InterruptedException {
         List<String> withOptions = new ArrayList<>(command);
         withOptions.addAll(1, options);
-        ProcessBuilder builder = new ProcessBuilder(withOptions).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(WorkerLauncher.withDescriptors(withOptions)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().clear();
         builder.environment().putAll(environment);

@@ -32,6 +32,16 @@ public interface ProcessLauncher {
         return List.of();
     }
 
+    /**
+     * Whether the workers' stderr carries what a running job's processes write to descriptors 1
+     * and 2, up to the job's {@link io.jobpool.protocol.OutputMarks mark}: the pool reads it into
+     * the job's log and holds the job's result until its mark has been read. Otherwise stderr is
+     * the worker's own messages, logged by the server.
+     */
+    default boolean outputOnStderr() {
+        return false;
+    }
+
     /** Starts optional background work that makes later launches faster. */
     default void prepareFastStart() {}
 

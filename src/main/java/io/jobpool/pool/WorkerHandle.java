@@ -60,6 +60,10 @@ final class WorkerHandle {
     long forceKillAtNanos;
     /** The system's fork count when the current job started ({@link io.jobpool.process.ForkCounter}). */
     java.util.OptionalLong forksAtJobStart = java.util.OptionalLong.empty();
+    /** The last job whose end of output the worker marked on stderr ({@link io.jobpool.protocol.OutputMarks}). */
+    String outputEndedFor;
+    /** A job that returned before the end of its output was read from stderr; its outcome waits for it. */
+    Unmarked unmarked;
     /** A job that returned while the processes it left behind are being killed; its outcome waits. */
     PendingReturn pendingReturn;
 
@@ -68,6 +72,9 @@ final class WorkerHandle {
      * finished never finds the job's processes still running.
      */
     record PendingReturn(Assignment job, java.util.function.Function<String, JobOutcome> outcome, TreeKill kill) {}
+
+    /** A returned job's outcome, waiting since {@code sinceNanos} for the last of its output. */
+    record Unmarked(String jobId, java.util.function.Function<String, JobOutcome> outcome, long sinceNanos) {}
 
     WorkerHandle(String id, Process process, String marker, Instant startedAt, long spawnNanos, int taskLimit) {
         this.id = id;

@@ -1,6 +1,7 @@
 package io.jobpool.pool;
 
 import io.jobpool.process.ProcessTree;
+import io.jobpool.worker.WorkerMain;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * group leader, so {@code setsid} calls setsid(2) and execs {@code java} in place, and the pid the
  * pool holds is the worker's own. Each worker also carries a marker of its own in
  * {@link ProcessTree#MARKER_VARIABLE}.
+ *
+ * <p>Between {@code setsid} and {@code java}, {@code /bin/sh} arranges the worker's descriptors
+ * and execs in place ({@link #DESCRIPTORS}): frames move to descriptors 3 and 4, and descriptors 1
+ * and 2, which task code, native code and child processes write to, both become the stderr pipe
+ * the pool reads into the running job's log. Doing this before the JVM starts costs a shell's exec
+ * (about a millisecond); done by the worker itself, with dup2 through the FFM API, it cost each
+ * worker ~90 ms of start-up and ~4 MB, for the method handles the downcalls spin.
  */
 public final class WorkerLauncher implements ProcessLauncher {
 
@@ -39,6 +47,13 @@ public final class WorkerLauncher implements ProcessLauncher {
     private final List<String> sessionPrefix = sessionPrefix();
 
     /**
+     * Runs its arguments with frames from the server on descriptor 3 and to it on 4, descriptor 0
+     * reading end-of-file (a child that reads its stdin must not take frames) and descriptor 1 on
+     * the stderr pipe (what is written there must not land between frames).
+     */
+    static final List<String> DESCRIPTORS = List.of("/bin/sh", "-c", "exec \"$@\" 3<&0 4>&1 0</dev/null 1>&2", "jobpool-worker");
+
+    /**
      * @param cacheDir a writable directory for the workers' class cache (the class path itself may
      *     be read-only, as in a container)
      */
@@ -55,6 +70,12 @@ public final class WorkerLauncher implements ProcessLauncher {
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, WorkerClasspath.asStrings(classpath)));
         cmd.add("io.jobpool.worker.WorkerMain");
+        if (new File(DESCRIPTORS.getFirst()).canExecute()) {
+            cmd.add(WorkerMain.FRAMES_ON_3_AND_4);
+        } else {
+            log.warn("No {}: workers keep their frames on stdin and stdout, and what a task's child process or native code"
+                    + " writes to stdout breaks the protocol", DESCRIPTORS.getFirst());
+        }
         this.command = List.copyOf(cmd);
         this.environment = scrub(serverEnvironment, passThrough);
         this.aotCache = new AotCache(cacheDir, this.command);
@@ -120,14 +141,31 @@ public final class WorkerLauncher implements ProcessLauncher {
      */
     @Override
     public Process launch(String marker) throws IOException {
-        List<String> launch = new ArrayList<>(command);
-        launch.addAll(1, aotCache.options());
-        launch.addAll(0, sessionPrefix);
+        List<String> java = new ArrayList<>(command);
+        java.addAll(1, aotCache.options());
+        List<String> launch = new ArrayList<>(sessionPrefix);
+        launch.addAll(withDescriptors(java));
         ProcessBuilder builder = new ProcessBuilder(launch);
         builder.environment().clear();
         builder.environment().putAll(environment);
         builder.environment().put(ProcessTree.MARKER_VARIABLE, marker);
         return builder.start();
+    }
+
+    /** {@code javaCommand} behind the shell that arranges its descriptors, if it expects that. */
+    static List<String> withDescriptors(List<String> javaCommand) {
+        if (!javaCommand.getLast().equals(WorkerMain.FRAMES_ON_3_AND_4)) {
+            return javaCommand;
+        }
+        List<String> wrapped = new ArrayList<>(DESCRIPTORS);
+        wrapped.addAll(javaCommand);
+        return wrapped;
+    }
+
+    /** Whether this launcher's workers write a job's raw output to stderr, ended by its mark. */
+    @Override
+    public boolean outputOnStderr() {
+        return command.getLast().equals(WorkerMain.FRAMES_ON_3_AND_4);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
+import io.jobpool.protocol.OutputMarks;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -57,6 +58,11 @@ public final class WorkerPool {
     /** After this long without being ready, a booting worker is reported as still booting (at most half the boot timeout). */
     private static final Duration SLOW_BOOT = Duration.ofSeconds(5);
     private static final Duration BOOT_BACKOFF_START = Duration.ofMillis(500);
+    /**
+     * How long a returned job's outcome waits for the end of its output to be read from stderr: a
+     * child the task left running may hold the pipe full.
+     */
+    private static final Duration OUTPUT_MARK_WAIT = Duration.ofSeconds(2);
     /** How long a worker's exit waits for the last of its stderr to be read. */
     private static final Duration STDERR_AFTER_EXIT = Duration.ofMillis(500);
 
@@ -206,6 +212,8 @@ public final class WorkerPool {
     private void handle(PoolEvent event) {
         switch (event) {
             case PoolEvent.FrameReceived frame -> handleFrame(frame.worker(), frame.message());
+            case PoolEvent.StderrText text -> stderrText(text.worker(), text.text());
+            case PoolEvent.OutputEnded ended -> outputEnded(ended.worker(), ended.jobId());
             case PoolEvent.WorkerExited exited -> handleExit(exited.worker(), exited.exitCode());
             case PoolEvent.ProtocolBroken broken -> protocolBroken(broken.worker(), broken.error());
             case PoolEvent.Assign assign -> assign(assign.assignment());
@@ -313,6 +321,12 @@ public final class WorkerPool {
             // A worker being killed (timeout, cancel) may still get its answer out; the kill wins.
             return;
         }
+        if (launcher.outputOnStderr() && !jobId.equals(worker.outputEndedFor)) {
+            // The result frame overtook the last of the job's output on the stderr pipe.
+            worker.unmarked = new WorkerHandle.Unmarked(jobId, outcome, System.nanoTime());
+            return;
+        }
+        worker.unmarked = null;
         Assignment job = worker.job;
         worker.job = null;
         boolean mayHaveLeftovers = settings.killLeftoverProcesses()
@@ -326,6 +340,32 @@ public final class WorkerPool {
         report(worker, job, leftovers, "the task left running; terminating (SIGTERM)");
         worker.pendingReturn = new WorkerHandle.PendingReturn(job, outcome,
                 TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos()));
+    }
+
+    /** What a worker wrote to its stderr: the running job's output, or the worker's own message. */
+    private void stderrText(WorkerHandle worker, String text) {
+        if (worker.job != null && worker.logs != null) {
+            worker.appendLog(text);
+        } else {
+            log.info("[worker {} pid {}] {}", worker.id, worker.pid, text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+        }
+    }
+
+    /** Everything {@code jobId}'s processes wrote before it ended has been read: its outcome may go. */
+    private void outputEnded(WorkerHandle worker, String jobId) {
+        worker.outputEndedFor = jobId;
+        WorkerHandle.Unmarked waiting = worker.unmarked;
+        if (waiting != null && waiting.jobId().equals(jobId)) {
+            jobReturned(worker, jobId, waiting.outcome());
+        }
+    }
+
+    /** Lets an outcome go without the end of its output, once it has waited long enough or the worker is gone. */
+    private void releaseUnmarked(WorkerHandle worker, String why) {
+        WorkerHandle.Unmarked waiting = worker.unmarked;
+        log.debug("Job {} on worker {} (pid {}): the end of its output was not read ({}); finishing it with the log as it is",
+                waiting.jobId(), worker.id, worker.pid, why);
+        outputEnded(worker, waiting.jobId());
     }
 
     private void jobDone(WorkerHandle worker, JobOutcome outcome) {
@@ -442,6 +482,10 @@ public final class WorkerPool {
     }
 
     private void handleExit(WorkerHandle worker, int exitCode) {
+        if (worker.unmarked != null && workers.containsKey(worker.id)) {
+            // It returned before it exited: the outcome stands, as if its mark had been read.
+            releaseUnmarked(worker, "the worker exited");
+        }
         if (workers.remove(worker.id) == null) {
             return;
         }
@@ -453,7 +497,7 @@ public final class WorkerPool {
             slotDebt++;
         }
         String description = ExitCodes.describe(exitCode);
-        String hint = ExitCodes.hint(exitCode, worker.stderrTail());
+        String hint = ExitCodes.hint(worker.stderrTail());
         reapLeftBehind(worker);
         if (worker.pendingReturn != null) {
             // The job had returned; only its leftovers were being killed, now with the rest of the tree.
@@ -585,8 +629,11 @@ public final class WorkerPool {
     /** Kills jobs past their deadline; escalates stops that did not end within the grace. */
     private void murderOverdue() {
         long now = System.nanoTime();
-        for (WorkerHandle worker : workers.values()) {
-            if (worker.stopReason == null && worker.job != null && now - worker.jobDeadlineNanos > 0) {
+        for (WorkerHandle worker : List.copyOf(workers.values())) {
+            if (worker.unmarked != null && now - worker.unmarked.sinceNanos() > OUTPUT_MARK_WAIT.toNanos()) {
+                releaseUnmarked(worker, "not within " + OUTPUT_MARK_WAIT.toMillis() + " ms");
+            }
+            if (worker.stopReason == null && worker.job != null && worker.unmarked == null && now - worker.jobDeadlineNanos > 0) {
                 log.warn("Job {} on worker {} (pid {}) exceeded its timeout of {} s; killing the worker",
                         worker.job.jobId(), worker.id, worker.pid, seconds(worker.job.timeout()));
                 kill(worker, WorkerHandle.StopReason.TIMEOUT);
@@ -860,12 +907,32 @@ public final class WorkerPool {
         post(new PoolEvent.WorkerExited(worker, exitCode));
     }
 
+    /**
+     * Reads the worker's stderr. Where it carries the jobs' output ({@link ProcessLauncher#outputOnStderr}),
+     * the text goes to the supervisor, which puts it in the running job's log, and each job's end
+     * mark is passed on; otherwise each line is the worker's own message, logged here.
+     */
     private void drainStderr(WorkerHandle worker) {
+        boolean output = launcher.outputOnStderr();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(worker.process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                worker.rememberStderr(line);
-                log.info("[worker {} pid {}] {}", worker.id, worker.pid, line);
+                int mark = output ? OutputMarks.find(line) : -1;
+                String text = mark < 0 ? line : line.substring(0, mark);
+                if (mark < 0 || !text.isEmpty()) {
+                    worker.rememberStderr(text);
+                }
+                if (!output) {
+                    log.info("[worker {} pid {}] {}", worker.id, worker.pid, line);
+                } else if (mark < 0) {
+                    post(new PoolEvent.StderrText(worker, line + "\n"));
+                } else {
+                    // Output written without a final newline ends up before the mark, on its line.
+                    if (!text.isEmpty()) {
+                        post(new PoolEvent.StderrText(worker, text));
+                    }
+                    post(new PoolEvent.OutputEnded(worker, OutputMarks.jobOf(line, mark)));
+                }
             }
         } catch (IOException e) {
             log.debug("stderr of worker {} closed: {}", worker.id, e.getMessage());
@@ -875,6 +942,10 @@ public final class WorkerPool {
     /** Events the supervisor handles, in arrival order. */
     sealed interface PoolEvent {
         record FrameReceived(WorkerHandle worker, Message.ToServer message) implements PoolEvent {}
+
+        record StderrText(WorkerHandle worker, String text) implements PoolEvent {}
+
+        record OutputEnded(WorkerHandle worker, String jobId) implements PoolEvent {}
 
         record WorkerExited(WorkerHandle worker, int exitCode) implements PoolEvent {}
 

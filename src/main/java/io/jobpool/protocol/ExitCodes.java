@@ -32,9 +32,6 @@ public final class ExitCodes {
      */
     public static String describe(int exitCode) {
         String text = "exited with code " + exitCode;
-        if (exitCode == OUT_OF_MEMORY) {
-            return text + " (the code a worker exits with on OutOfMemoryError)";
-        }
         if (exitCode > 128 && exitCode < 160) {
             int signal = exitCode - 128;
             String name = switch (signal) {
@@ -51,10 +48,18 @@ public final class ExitCodes {
         return text;
     }
 
-    /** What the worker's last stderr lines tell about the exit, or an empty string. */
-    public static String hint(int exitCode, String stderrTail) {
-        if (exitCode != OUT_OF_MEMORY && stderrTail != null && stderrTail.contains("OutOfMemoryError")) {
+    /**
+     * What the worker's last stderr lines tell about the exit, or an empty string. Out of memory is
+     * named only from what the runtime said (the JVM's "Terminating due to
+     * java.lang.OutOfMemoryError", the Python worker's MemoryError trace), never from the code: a
+     * task's own {@code System.exit(3)} exits with the same code.
+     */
+    public static String hint(String stderrTail) {
+        if (stderrTail != null && stderrTail.contains("OutOfMemoryError")) {
             return " (OutOfMemoryError)";
+        }
+        if (stderrTail != null && stderrTail.contains("MemoryError")) {
+            return " (MemoryError)";
         }
         return "";
     }

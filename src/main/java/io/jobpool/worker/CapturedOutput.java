@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Text is forwarded in {@link Message.Output} frames at each line end or every 8 KiB, so the
  * log survives a worker that dies mid-job. Output written while no job runs (the initializer,
- * stray threads, the JVM's own warnings on descriptor 2) goes to the worker's real stderr, which
+ * stray threads) goes to the worker's real stderr, which
  * the server logs.
  */
 final class CapturedOutput {
@@ -44,8 +44,7 @@ final class CapturedOutput {
         return new PrintStream(sink(), true, StandardCharsets.UTF_8);
     }
 
-    /** Raw bytes in, as from descriptors 1 and 2 ({@link DescriptorCapture}). */
-    OutputStream sink() {
+    private OutputStream sink() {
         return new Sink();
     }
 

@@ -18,12 +18,13 @@ final class JobRunner {
     private final long maxResultBytes;
     private final ChunkRunner chunks;
     private final ProgressReports progress;
-    /** Waits until what the job's processes wrote to descriptors 1 and 2 is in {@link #output}. */
-    private final Runnable drainDescriptors;
+    /** Marks, after what the job's processes wrote to descriptors 1 and 2, where the job's output ends. */
+    private final java.util.function.Consumer<String> endOfOutput;
 
-    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes, Runnable drainDescriptors) {
+    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes,
+            java.util.function.Consumer<String> endOfOutput) {
         this.registry = registry;
-        this.drainDescriptors = drainDescriptors;
+        this.endOfOutput = endOfOutput;
         this.channel = channel;
         this.output = output;
         this.maxResultBytes = maxResultBytes;
@@ -43,7 +44,7 @@ final class JobRunner {
             // The last progress report and what the task printed go before the result, so the
             // finished job shows both complete.
             progress.end();
-            drainDescriptors.run();
+            endOfOutput.accept(job.jobId());
             output.endJob();
         }
         channel.send(outcome);

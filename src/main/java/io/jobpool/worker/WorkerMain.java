@@ -4,6 +4,7 @@ import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
+import io.jobpool.protocol.OutputMarks;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FileDescriptor;
@@ -12,6 +13,8 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,14 +23,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Entry point of a worker process.
  *
- * <p>Before any task class loads, frames move to a private copy of the real stdout and descriptors
- * 1 and 2 to a pipe the worker reads ({@link StandardDescriptors}, {@link DescriptorCapture});
- * {@code System.out} / {@code System.err} are replaced by capturing streams. So nothing a task
- * writes, from Java, native code or a child process, can corrupt a frame: it is the job's log. If
- * the descriptors cannot be moved (no native access), only {@code System.out} / {@code System.err}
- * are captured, as before, and the worker says so on its stderr. A reader thread takes frames off
- * stdin; when stdin ends the server is gone and the worker halts at once, even mid-job, so no
- * worker outlives its server.
+ * <p>The launcher arranges the descriptors before the JVM starts ({@code WorkerLauncher}): frames
+ * from the server on descriptor 3, frames to it on descriptor 4, descriptor 0 reading end-of-file,
+ * and descriptors 1 and 2 both the pipe the server reads as the worker's stderr. So nothing a task
+ * writes, from Java, native code or a child process started with {@code inheritIO()}, can corrupt
+ * a frame or take one: the server reads it into the job's log, up to the mark the worker writes
+ * there when the job ends ({@link OutputMarks}). {@code System.out} / {@code System.err} are
+ * replaced by capturing streams whose text goes in frames. Started without that arrangement (no
+ * {@code /bin/sh}, a test), frames are on descriptors 0 and 1 and only {@code System.out} /
+ * {@code System.err} are captured. A reader thread takes frames off the protocol; when it ends the
+ * server is gone and the worker halts at once, even mid-job, so no worker outlives its server.
  *
  * <p>Whenever the worker ends itself (stdin closed, shutdown, protocol error, boot failure) it first
  * kills its own process tree ({@link ProcessTree}: its descendants, its session, and what carries
@@ -36,38 +41,52 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class WorkerMain {
 
+    /**
+     * The argument that says the launcher put frames on descriptors 3 (in) and 4 (out), 1 and 2 on
+     * the stderr pipe and 0 on {@code /dev/null}.
+     */
+    public static final String FRAMES_ON_3_AND_4 = "--frames-on-3-and-4";
+
     private static final Duration EXIT_GRACE = Duration.ofSeconds(1);
-    /** How long a job's end waits for what its processes wrote to descriptors 1 and 2 to be read. */
-    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
     private static final AtomicBoolean EXITING = new AtomicBoolean();
 
     private WorkerMain() {}
 
     public static void main(String[] argv) {
-        StandardDescriptors moved = null;
-        String notMoved = null;
-        try {
-            moved = StandardDescriptors.move(Libc.load());
-        } catch (Exception | LinkageError e) {
-            notMoved = e.toString();
+        boolean arranged = argv.length > 0 && FRAMES_ON_3_AND_4.equals(argv[0]);
+        // Unbuffered: a job's end mark is one write, never split around another writer's bytes.
+        FileOutputStream stderr = new FileOutputStream(FileDescriptor.err);
+        PrintStream realErr = new PrintStream(stderr, true, StandardCharsets.UTF_8);
+        java.io.InputStream framesIn;
+        java.io.OutputStream framesOut;
+        if (arranged) {
+            try {
+                // Java cannot wrap a descriptor number in a stream; opened again by its path, a pipe is the same pipe.
+                framesIn = new FileInputStream(descriptor(3));
+                framesOut = new FileOutputStream(descriptor(4));
+            } catch (IOException e) {
+                realErr.println("jobpool worker: cannot open the protocol's descriptors 3 and 4: " + e);
+                Runtime.getRuntime().halt(ExitCodes.BOOT_FAILURE);
+                return;
+            }
+        } else {
+            framesIn = new FileInputStream(FileDescriptor.in);
+            framesOut = new FileOutputStream(FileDescriptor.out);
+            realErr.println("jobpool worker: started without its launcher's descriptors; only System.out and System.err are"
+                    + " captured, and what native code or a child process writes to descriptor 1 breaks the protocol");
         }
-        PrintStream realErr = new PrintStream(moved != null ? moved.realErr() : new FileOutputStream(FileDescriptor.err), true,
-                StandardCharsets.UTF_8);
-        ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(
-                moved != null ? moved.frames() : new FileOutputStream(FileDescriptor.out)));
+        ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(framesOut));
         CapturedOutput captured = new CapturedOutput(channel, realErr);
         System.setOut(captured.printStream());
         System.setErr(captured.printStream());
-        Runnable drainDescriptors;
-        if (moved != null) {
-            DescriptorCapture descriptors = new DescriptorCapture(moved.logReadEnd(), moved.logWriteEnd(), captured.sink()).start();
-            drainDescriptors = () -> descriptors.drain(DRAIN_TIMEOUT);
-        } else {
-            realErr.println("jobpool worker: cannot move the protocol off descriptor 1 (" + notMoved + "); only System.out and"
-                    + " System.err are captured, and what native code or a child process writes to descriptor 1 breaks the protocol");
-            drainDescriptors = () -> {};
-        }
-        DataInputStream in = FrameCodec.input(moved != null ? moved.incoming() : new FileInputStream(FileDescriptor.in));
+        java.util.function.Consumer<String> endOfOutput = arranged ? jobId -> {
+            try {
+                stderr.write(OutputMarks.of(jobId));
+            } catch (IOException e) {
+                // The server is gone: the reader thread ends the worker.
+            }
+        } : jobId -> {};
+        DataInputStream in = FrameCodec.input(framesIn);
         // A task reading System.in gets end-of-file, never the server's frames.
         System.setIn(java.io.InputStream.nullInputStream());
 
@@ -77,7 +96,7 @@ public final class WorkerMain {
                 throw new IllegalStateException("first frame was not init");
             }
             TaskRegistry registry = TaskRegistry.load(init.diagnostics());
-            runner = new JobRunner(registry, channel, captured, init.maxResultBytes(), drainDescriptors);
+            runner = new JobRunner(registry, channel, captured, init.maxResultBytes(), endOfOutput);
             if (init.initializer() != null && !init.initializer().isBlank()) {
                 runner.runInitializer(init.initializer(), init.initializerArgs());
             }
@@ -86,8 +105,6 @@ public final class WorkerMain {
             exit(ExitCodes.OK, realErr);
             return;
         } catch (Throwable bootFailure) {
-            // What the initializer's processes wrote goes first: the server keeps the last lines.
-            drainDescriptors.run();
             System.out.flush();
             realErr.println("jobpool worker could not boot: " + bootFailure);
             bootFailure.printStackTrace(realErr);
@@ -99,6 +116,12 @@ public final class WorkerMain {
         Thread reader = Thread.ofPlatform().daemon().name("jobpool-protocol-reader").start(() -> readFrames(in, inbox, realErr));
         loop(runner, inbox, realErr);
         reader.interrupt();
+    }
+
+    /** Descriptor {@code fd} as a path: {@code /proc/self/fd} on Linux, {@code /dev/fd} on macOS. */
+    private static java.io.File descriptor(int fd) {
+        Path directory = Files.isDirectory(Path.of("/proc/self/fd")) ? Path.of("/proc/self/fd") : Path.of("/dev/fd");
+        return directory.resolve(Integer.toString(fd)).toFile();
     }
 
     private static void readFrames(DataInputStream in, BlockingQueue<Message> inbox, PrintStream realErr) {

@@ -30,6 +30,8 @@ class WorkerFailureTest extends ServiceTest {
         assertThat(killedLike).doesNotContain("was killed").doesNotContain("out of memory");
         String bootCode = assertLost("{\"task\":\"exit\",\"args\":[78]}", "exited with code 78");
         assertThat(bootCode).doesNotContain("boot");
+        // 3 is what the JVM exits with on OutOfMemoryError too; only its message says so.
+        assertThat(assertLost("{\"task\":\"exit\",\"args\":[3]}", "exited with code 3")).doesNotContain("OutOfMemory");
     }
 
     @Test

@@ -37,7 +37,8 @@ class DescriptorOutputTest {
             JobOutcome child = harness.run("child", "test-inherit-io", "[]", TIMEOUT);
             assertThat(child).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> {
                 assertThat(done.result()).as("the child's exit code").isEqualTo("0");
-                assertThat(done.logs()).contains("from-child\n").contains("from-child-stderr\n");
+                assertThat(done.logs()).contains("from-child\n").contains("from-child-stderr\n")
+                        .as("output without a final newline, read before the result is given").endsWith("no-newline-at-end");
             });
 
             JobOutcome next = harness.run("next", "square", "[7]", TIMEOUT);

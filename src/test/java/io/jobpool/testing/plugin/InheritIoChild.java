@@ -7,7 +7,7 @@ import io.jobpool.spi.TaskContext;
 /**
  * A test task that runs a tool with the common {@code inheritIO()}: the child writes to the
  * worker's descriptors 1 and 2 and reads its descriptor 0 to the end ({@code cat}), which must be
- * empty, not the server's frames.
+ * empty, not the server's frames. Its last output has no newline.
  */
 public final class InheritIoChild implements Task {
 
@@ -18,11 +18,11 @@ public final class InheritIoChild implements Task {
 
     @Override
     public String description() {
-        return "Test: runs sh -c 'echo from-child; cat; echo from-child-stderr >&2' with inheritIO and returns its exit code.";
+        return "Test: runs sh -c 'echo from-child; cat; echo from-child-stderr >&2; printf no-newline-at-end' with inheritIO and returns its exit code.";
     }
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) throws Exception {
-        return new ProcessBuilder("sh", "-c", "echo from-child; cat; echo from-child-stderr >&2").inheritIO().start().waitFor();
+        return new ProcessBuilder("sh", "-c", "echo from-child; cat; echo from-child-stderr >&2; printf no-newline-at-end").inheritIO().start().waitFor();
     }
 }
