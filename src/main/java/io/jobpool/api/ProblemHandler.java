@@ -122,6 +122,35 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.internalServerError().body(problem);
     }
 
+    /**
+     * An answer that could not be written. Without a cause no converter took the media type
+     * negotiation chose: the request's {@code Accept} passed the handler mapping (which ignores
+     * parameters) and was found unwritable only after the handler ran, as with
+     * {@code application/json;charset=ISO-8859-1} before {@link RequestScreeningFilter} dropped
+     * charsets. That is the client's Accept, so a 406, never a 500 of a type no client knows; but
+     * the operation has taken effect, and the detail says so, lest a retry do it twice. It is
+     * logged as an error: such an Accept should have been refused (or mended) before anything ran.
+     * With a cause, serializing our own answer failed: a fault of the service, answered as one.
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotWritable(org.springframework.http.converter.HttpMessageNotWritableException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        HttpServletRequest servlet = ((ServletWebRequest) request).getRequest();
+        if (e.getCause() != null) {
+            return asObject(unexpected(e, servlet));
+        }
+        String accept = servlet.getHeader(HttpHeaders.ACCEPT);
+        log.error("Answered {} {} with 406 after it was carried out: its answer could not be written for Accept '{}' ({})",
+                servlet.getMethod(), servlet.getRequestURI(), accept, e.getMessage());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_ACCEPTABLE,
+                "the request was carried out, but its answer cannot be written as the Accept header asks; bodies are"
+                        + " application/json in UTF-8 (do not send the request again to read the outcome)");
+        problem.setType(URI.create("not-acceptable"));
+        problem.setTitle(Problems.titleFor(406));
+        problem.setInstance(instance(servlet.getRequestURI()));
+        return asObject(ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE).body(problem));
+    }
+
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {

@@ -101,15 +101,26 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     }
 
     /**
-     * A media range with {@code q=0} is one the client refuses (RFC 9110, 12.4.2), but content
-     * negotiation would still pick it: {@code Accept: text/html, application/json;q=0} got JSON and
-     * its job submitted. Those ranges are taken out of the header the rest of the chain sees;
-     * {@code null} when none is left, so the request is refused before it does anything. A header
-     * that does not parse is left for content negotiation to refuse.
+     * The request as content negotiation should see its {@code Accept} header: without the media
+     * ranges the client refuses, and without charset parameters; {@code null} when every range is
+     * refused, so the request is refused before it does anything. A header that does not parse is
+     * left for content negotiation to refuse.
+     * <ul>
+     * <li>A range with {@code q=0} is one the client refuses (RFC 9110, 12.4.2), but negotiation
+     * would still pick it: {@code Accept: text/html, application/json;q=0} got JSON and its job
+     * submitted.
+     * <li>Every body this service writes is UTF-8, and JSON has no charset parameter (RFC 8259,
+     * 11: it is UTF-8). Left in, {@code application/json;charset=ISO-8859-1} passed the handler
+     * mapping (which ignores parameters) and failed only when the answer was written: a 500 after
+     * the job was submitted or the pool changed. Dropped, it is answered in UTF-8, as
+     * {@code *}{@code /*;charset=latin1} always was; a 406 would refuse a client that reads the
+     * JSON it gets perfectly well.
+     * </ul>
      */
     static HttpServletRequest withoutRefusedMediaTypes(HttpServletRequest request) {
         java.util.List<String> values = java.util.Collections.list(request.getHeaders(HttpHeaders.ACCEPT));
-        if (values.isEmpty() || values.stream().noneMatch(value -> value.contains("q=0") || value.contains("Q=0"))) {
+        if (values.isEmpty() || values.stream().map(value -> value.toLowerCase(Locale.ROOT))
+                .noneMatch(value -> value.contains("q=0") || value.contains("charset"))) {
             return request;
         }
         java.util.List<MediaType> ranges;
@@ -118,8 +129,9 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         } catch (InvalidMediaTypeException e) {
             return request;
         }
-        java.util.List<MediaType> accepted = ranges.stream().filter(range -> range.getQualityValue() > 0).toList();
-        if (accepted.size() == ranges.size()) {
+        java.util.List<MediaType> accepted = ranges.stream().filter(range -> range.getQualityValue() > 0)
+                .map(RequestScreeningFilter::withoutCharset).toList();
+        if (accepted.equals(ranges)) {
             return request;
         }
         if (accepted.isEmpty()) {
@@ -138,6 +150,15 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                         ? java.util.Collections.enumeration(java.util.List.of(header)) : super.getHeaders(name);
             }
         };
+    }
+
+    private static MediaType withoutCharset(MediaType range) {
+        if (range.getParameter("charset") == null) {
+            return range;
+        }
+        java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>(range.getParameters());
+        parameters.keySet().removeIf("charset"::equalsIgnoreCase);
+        return new MediaType(range.getType(), range.getSubtype(), parameters);
     }
 
     @Override

@@ -318,6 +318,44 @@ class BadInputTest extends ServiceTest {
         }
     }
 
+    /**
+     * JSON is UTF-8 (RFC 8259 defines no charset parameter for it), so a charset in an Accept of
+     * JSON changes nothing: the request is carried out once and answered in UTF-8. Such a request
+     * was a 500 after its job was submitted or the pool changed, inviting a retry that did it again.
+     */
+    @Test
+    void aCharsetInAnAcceptOfJsonIsAnsweredInUtf8() {
+        String queued = api.submit("{\"task\":\"echo\",\"delaySeconds\":3600}").get("id").asString();
+        int size = api.get("/v1/pool").json().get("size").asInt();
+        try {
+            for (String accept : java.util.List.of("application/json;charset=ISO-8859-1", "application/json; charset=latin1",
+                    "application/json;charset=UTF-16", "application/json;charset=\"UTF-32\"", "text/html, application/json;charset=latin1;q=0.5")) {
+                Map<String, String> headers = Map.of("Content-Type", "application/json", "Accept", accept);
+                ApiClient.Response submitted = api.exchange("POST", "/v1/jobs?wait=30", "{\"task\":\"echo\",\"args\":[\"d\u00e9j\u00e0 vu\"]}", headers);
+                assertThat(submitted.status()).as("POST /v1/jobs with Accept %s: %s", accept, submitted.body()).isEqualTo(200);
+                assertThat(submitted.header("content-type")).as(accept).isIn("application/json", "application/json;charset=UTF-8");
+                assertThat(submitted.json().get("result").get(0).asString()).as("read as UTF-8").isEqualTo("d\u00e9j\u00e0 vu");
+                for (String[] call : new String[][] {
+                        {"GET", "/v1/tasks", null}, {"GET", "/v1/jobs/" + queued, null}, {"GET", "/v1/pool", null},
+                        {"PUT", "/v1/pool", "{\"size\":" + size + "}"}, {"POST", "/v1/pool/join?timeout=0", null},
+                        {"POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1,2]}"}}) {
+                    ApiClient.Response response = api.exchange(call[0], call[1], call[2], headers);
+                    assertThat(response.status()).as("%s %s with Accept %s: %s", call[0], call[1], accept, response.body()).isBetween(200, 299);
+                    assertThat(response.header("content-type")).as(accept).startsWith("application/json");
+                }
+                ApiClient.Response missing = api.exchange("GET", "/v1/jobs/01a1fd74-0000-7000-8000-000000000000", null, headers);
+                assertThat(missing.status()).isEqualTo(404);
+                assertThat(missing.json().get("type").asString()).isEqualTo("not-found");
+            }
+            ApiClient.Response cancelled = api.exchange("POST", "/v1/jobs/" + queued + "/cancel", null,
+                    Map.of("Accept", "application/json;charset=latin1"));
+            assertThat(cancelled.status()).isEqualTo(200);
+            assertThat(cancelled.json().get("status").asString()).isEqualTo("CANCELLED");
+        } finally {
+            api.post("/v1/jobs/" + queued + "/cancel", null);
+        }
+    }
+
     @Test
     void unknownPathIs404Problem() {
         ApiClient.Response response = api.outsideSpecification("GET", "/v1/nothing-here");
