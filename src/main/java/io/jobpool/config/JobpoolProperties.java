@@ -177,7 +177,8 @@ public record JobpoolProperties(
     /**
      * Settings of one task, {@code jobpool.tasks.<name>.*} (beside {@code jobpool.tasks.diagnostics}),
      * read by {@link TaskSettings#bind}. From the environment:
-     * {@code JOBPOOL_TASKS_SLEEP_MAXCONCURRENCY=1}.
+     * {@code JOBPOOL_TASKS_SLEEP_MAXCONCURRENCY=1}, {@code JOBPOOL_TASKS_SLOW_SQ_MAXCONCURRENCY=1}
+     * for the task {@code slow_sq}.
      *
      * @param maxConcurrency most jobs of this task running at once across every worker of every
      *     replica (like a semaphore around the task); jobs of other tasks run past waiting ones.
@@ -191,7 +192,7 @@ public record JobpoolProperties(
          * ({@code max-concurrency=abc}) stops the start: skipped, the task would run uncapped.
          */
         public static java.util.Map<String, TaskSettings> bind(org.springframework.core.env.Environment environment) {
-            var binder = org.springframework.boot.context.properties.bind.Binder.get(environment);
+            var binder = binder(environment);
             var ignoreErrors = new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler();
             var rawType = org.springframework.core.ResolvableType.forClassWithGenerics(java.util.Map.class,
                     org.springframework.core.ResolvableType.forClass(String.class),
@@ -208,6 +209,48 @@ public record JobpoolProperties(
             return binder.bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
                             TaskSettings.class), ignoreErrors)
                     .orElse(java.util.Map.of());
+        }
+
+        /**
+         * A task setting in an environment variable whose task name holds {@code _}: the name is
+         * what lies between {@code TASKS_} and the setting, in lower case.
+         */
+        private static final java.util.regex.Pattern SNAKE_CASE_TASK_VARIABLE = java.util.regex.Pattern.compile(
+                "JOBPOOL_TASKS_([A-Z0-9]+(?:_[A-Z0-9]+)+?)_(MAXCONCURRENCY|MAX_CONCURRENCY)", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+        /**
+         * The environment's binder, with each variable of a task whose name holds {@code _} also
+         * given under its task's real name, at the variable's own precedence (below arguments,
+         * above files). Spring reads every {@code _} of a variable as a separator, so
+         * {@code JOBPOOL_TASKS_SLOW_SQ_MAXCONCURRENCY} was a setting {@code sq.maxconcurrency} of a
+         * task {@code slow}, and the task {@code slow_sq} ran uncapped; yet Python names its
+         * functions in snake_case, and containers are configured by their environment.
+         */
+        private static org.springframework.boot.context.properties.bind.Binder binder(org.springframework.core.env.Environment environment) {
+            if (!(environment instanceof org.springframework.core.env.ConfigurableEnvironment configurable)) {
+                return org.springframework.boot.context.properties.bind.Binder.get(environment);
+            }
+            var sources = new org.springframework.core.env.MutablePropertySources(configurable.getPropertySources());
+            for (var source : configurable.getPropertySources()) {
+                if (!(source instanceof org.springframework.core.env.SystemEnvironmentPropertySource variables)) {
+                    continue;
+                }
+                java.util.Map<String, Object> named = new java.util.LinkedHashMap<>();
+                for (String variable : variables.getPropertyNames()) {
+                    var matcher = SNAKE_CASE_TASK_VARIABLE.matcher(variable);
+                    if (matcher.matches()) {
+                        named.put("jobpool.tasks[" + matcher.group(1).toLowerCase(java.util.Locale.ROOT) + "].max-concurrency",
+                                variables.getProperty(variable));
+                    }
+                }
+                if (!named.isEmpty()) {
+                    sources.addAfter(source.getName(), new org.springframework.core.env.MapPropertySource(
+                            source.getName() + " (task names with _)", named));
+                }
+            }
+            return new org.springframework.boot.context.properties.bind.Binder(
+                    org.springframework.boot.context.properties.source.ConfigurationPropertySources.from(sources),
+                    new org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver(sources));
         }
     }
 

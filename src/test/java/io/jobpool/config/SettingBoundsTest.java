@@ -69,6 +69,38 @@ class SettingBoundsTest {
         assertThat(JobpoolProperties.TaskSettings.bind(environment).get("sleep").maxConcurrency()).isEqualTo(2);
     }
 
+    /**
+     * Python tasks are named in snake_case, and containers are configured by their environment:
+     * a variable capping {@code slow_sq} caps {@code slow_sq}, at the environment's precedence.
+     */
+    @Test
+    void aTaskCapFromTheEnvironmentAppliesToATaskNamedWithUnderscores() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new org.springframework.core.env.SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("JOBPOOL_TASKS_SLOW_SQ_MAXCONCURRENCY", "1", "JOBPOOL_TASKS_RESIZE_IMAGE_MAX_CONCURRENCY", "2",
+                                "JOBPOOL_TASKS_SLEEP_MAXCONCURRENCY", "3", "JOBPOOL_TASKS_A_MAX_MAXCONCURRENCY", "4")));
+        environment.getPropertySources().addLast(new MapPropertySource("application.yaml",
+                Map.of("jobpool.tasks.slow_sq.max-concurrency", "9", "jobpool.tasks.print.max-concurrency", "5")));
+
+        Map<String, JobpoolProperties.TaskSettings> tasks = JobpoolProperties.TaskSettings.bind(environment);
+        assertThat(tasks).hasEntrySatisfying("slow_sq", t -> assertThat(t.maxConcurrency()).as("the environment over a file").isEqualTo(1))
+                .hasEntrySatisfying("resize_image", t -> assertThat(t.maxConcurrency()).isEqualTo(2))
+                .hasEntrySatisfying("sleep", t -> assertThat(t.maxConcurrency()).isEqualTo(3))
+                .hasEntrySatisfying("a_max", t -> assertThat(t.maxConcurrency()).isEqualTo(4))
+                .hasEntrySatisfying("print", t -> assertThat(t.maxConcurrency()).isEqualTo(5));
+
+        environment.getPropertySources().addFirst(new MapPropertySource("commandLineArgs", Map.of("jobpool.tasks.slow_sq.max-concurrency", "7")));
+        assertThat(JobpoolProperties.TaskSettings.bind(environment).get("slow_sq").maxConcurrency()).as("an argument over the environment")
+                .isEqualTo(7);
+
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new org.springframework.core.env.SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("JOBPOOL_TASKS_RESIZE_IMAGE_MAXCONCURRENCY", "two")));
+        assertThatThrownBy(() -> JobpoolProperties.TaskSettings.bind(environment))
+                .hasMessage("jobpool.tasks.resize_image.max-concurrency is 'two'; it must be a whole number of jobs");
+    }
+
     /** A faulty key list is refused as it is bound, every offending key named, never a hash. */
     @Test
     void everyFaultyApiKeyIsNamedInOneMessage() {
