@@ -6,6 +6,7 @@ import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.WorkSignal;
+import io.jobpool.metrics.JobMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #renew()} extends the lease of every job this node still works on. {@link #reapOrphans} puts
  * RUNNING jobs whose lease ran out back in the queue, counted as a redelivery; past
- * {@code maxRedeliveries} the job fails with WorkerLostError instead of looping forever.
+ * {@code maxRedeliveries} the job fails with WorkerLostError instead of looping forever, and this
+ * node, which failed it, counts it as completed: no other one will (the node that ran it is gone,
+ * or, restarted, has no worker that ran it).
  *
  * <p>A lease that ran out proves a node dead only if that node could have renewed it. When the
  * database was out of reach every lease ran out together, and the first replica back would take
@@ -39,6 +42,7 @@ public final class Leases {
     private final RunningJobs running;
     private final JobWaiters waiters;
     private final WorkSignal workSignal;
+    private final JobMetrics metrics;
     private final String node;
     private final Duration lease;
     private final int maxRedeliveries;
@@ -46,12 +50,13 @@ public final class Leases {
     /** Since when every store call of this class succeeded; {@code null} after one failed. Guarded by this. */
     private Instant inContactSince;
 
-    public Leases(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal, String node,
+    public Leases(JobStore store, RunningJobs running, JobWaiters waiters, WorkSignal workSignal, JobMetrics metrics, String node,
             Duration lease, int maxRedeliveries, Clock clock) {
         this.store = store;
         this.running = running;
         this.waiters = waiters;
         this.workSignal = workSignal;
+        this.metrics = metrics;
         this.node = node;
         this.lease = lease;
         this.maxRedeliveries = maxRedeliveries;
@@ -131,6 +136,8 @@ public final class Leases {
                     JobError lost = new JobError("WorkerLostError", "the job's node or worker was lost "
                             + (job.redeliveries() + 1) + " time(s) (jobpool.jobs.max-redeliveries=" + maxRedeliveries + ")", null);
                     if (store.transition(JobTransition.failed(job.id(), job.workerNode(), lost, null, null, now))) {
+                        // No run time: how long it ran before its node was lost is not known.
+                        metrics.completed(job.task(), "failed", null);
                         log.warn("Job {} FAILED: lost with its node {} time(s); not redelivered again", job.id(), job.redeliveries() + 1);
                         waiters.signal(job.id());
                         reaped++;

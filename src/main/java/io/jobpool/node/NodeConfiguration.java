@@ -173,9 +173,9 @@ class NodeConfiguration {
     }
 
     @Bean
-    Leases leases(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups, NodeIdentity node,
+    Leases leases(JobStore store, RunningJobs running, JobWaiters waiters, Wakeups wakeups, JobMetrics metrics, NodeIdentity node,
             JobpoolProperties properties, Clock clock) {
-        return new Leases(store, running, waiters, wakeups, node.id(), properties.jobs().lease(),
+        return new Leases(store, running, waiters, wakeups, metrics, node.id(), properties.jobs().lease(),
                 properties.jobs().maxRedeliveries(), clock);
     }
 

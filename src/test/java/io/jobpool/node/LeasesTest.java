@@ -30,6 +30,7 @@ class LeasesTest {
 
     private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final RunningJobs running = new RunningJobs();
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private JobStore store;
 
     @BeforeEach
@@ -46,7 +47,13 @@ class LeasesTest {
     }
 
     private Leases leases(JobStore store, RunningJobs running, String node, int maxRedeliveries) {
-        return new Leases(store, running, new JobWaiters(), () -> { }, node, LEASE, maxRedeliveries, clock);
+        return leases(store, running, node, maxRedeliveries, registry);
+    }
+
+    private Leases leases(JobStore store, RunningJobs running, String node, int maxRedeliveries,
+            io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Leases(store, running, new JobWaiters(), () -> { }, new io.jobpool.metrics.JobMetrics(registry), node, LEASE,
+                maxRedeliveries, clock);
     }
 
     private Job claimedBy(String node) {
@@ -96,6 +103,48 @@ class LeasesTest {
         Job failed = store.find(job.id()).orElseThrow();
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error().type()).isEqualTo("WorkerLostError");
+    }
+
+    /**
+     * A job its lost node ran out of redeliveries is a completion like any other: counted once, by
+     * the replica whose reaper failed it (the replica that ran it is gone), and a redelivery is none.
+     */
+    @Test
+    void aJobFailedForItsLostNodeIsCountedOnceByTheReplicaThatFailedIt() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry onB = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Leases a = leases("node-a", 0);
+        Leases b = leases(store, new RunningJobs(), "node-b", 0, onB);
+        Job lost = claimedBy("gone-node");
+        clock.advance(LEASE.plusSeconds(1));
+
+        assertThat(a.reapOrphans()).isEqualTo(1);
+        assertThat(b.reapOrphans()).as("already failed by node-a").isZero();
+        assertThat(a.reapOrphans()).isZero();
+        assertThat(failedCount(registry)).isEqualTo(1);
+        assertThat(failedCount(onB)).isZero();
+        assertThat(store.find(lost.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+
+        Leases c = leases(store, new RunningJobs(), "node-c", 1, onB);
+        Job redelivered = claimedBy("gone-node");
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(c.reapOrphans()).isEqualTo(1);
+        assertThat(store.find(redelivered.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(onB.find("jobpool.jobs.completed").counters()).as("a redelivery completes nothing").isEmpty();
+    }
+
+    /** The node restarted under its node id fails what its earlier run left, and counts it. */
+    @Test
+    void aJobFailedAtRestartForItsLostNodeIsCounted() {
+        Job lost = claimedBy("node-a");
+        assertThat(leases("node-a", 0).reapAtStart(false)).isEqualTo(1);
+        assertThat(store.find(lost.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failedCount(registry)).isEqualTo(1);
+    }
+
+    private static double failedCount(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Counter counter = registry.find("jobpool.jobs.completed").tag("task", "echo")
+                .tag("outcome", "failed").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
