@@ -830,7 +830,8 @@ class IMapIterator:
         self._end_error = None                # raised once after the last item
         self._lock = threading.Lock()
         # The first window now, so that work starts at once and a refused request (unknown task,
-        # a refused item) raises here, as map does.
+        # a refused item) raises here, as map does. An exception from the input does not: next()
+        # raises it in its turn, as multiprocessing's imap does.
         self._fill(None, first=True)
 
     def __iter__(self):
@@ -879,8 +880,9 @@ class IMapIterator:
                         if len(items) >= self._window_size:
                             break
                 except Exception as raised:  # noqa: B902 - the input's own failure, raised in its turn
-                    if first:
-                        raise  # as map does (and imap did) when the input fails before anything ran
+                    # Also in the first window: multiprocessing's imap() never raises the input's
+                    # error from the call; next() raises it after the items read before it, which
+                    # still run (they are submitted below, so a refused request still raises here).
                     error = raised
                 if error is not None or len(items) < self._window_size:
                     self._finish(error)

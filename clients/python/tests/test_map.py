@@ -97,6 +97,53 @@ class MapTest(unittest.TestCase):
         self.assertEqual(sorted(map(str, collect(self.pool.imap_unordered("work", items, chunksize=1)))),
                          sorted(map(str, local)))
 
+    @staticmethod
+    def outcomes(iterator, limit=50):
+        """What next() gives, in turn: values, (type name, args) for what it raises, "STOP" at the end."""
+        seen = []
+        for _ in range(limit):  # bounded: a few items and the end
+            try:
+                seen.append(iterator.next(timeout=60))
+            except StopIteration:
+                seen.append("STOP")
+                return seen
+            except Exception as error:  # noqa: B902 - recorded, as either Pool raises it
+                seen.append((type(error).__name__, error.args))
+        return seen
+
+    def test_an_input_failing_in_the_first_window_raises_from_next_in_its_turn_like_multiprocessing(self):
+        def failing():
+            yield from range(5)
+            raise KeyError("input broke")
+
+        local = self.outcomes(self.local.imap(work, failing()))
+        self.assertEqual(local, [0, 1, 4, 9, 16, ("KeyError", ("input broke",)), "STOP"])
+        iterator = self.pool.imap("work", failing())  # the call itself does not raise
+        self.assertEqual(self.outcomes(iterator), local)
+        unordered = self.outcomes(self.pool.imap_unordered("work", failing()))
+        # The items before the failure all ran; the input's error comes after them, then the end.
+        self.assertEqual(sorted(unordered[:5]), [0, 1, 4, 9, 16])
+        self.assertEqual(unordered[5:], [("KeyError", ("input broke",)), "STOP"])
+
+    def test_an_input_failing_before_its_first_item_raises_from_next_like_multiprocessing(self):
+        def failing():
+            raise OSError("no input")
+            yield  # noqa: unreachable - makes this a generator
+
+        local = self.outcomes(self.local.imap(work, failing()))
+        self.assertEqual(local, [("OSError", ("no input",)), "STOP"])
+        self.assertEqual(self.outcomes(self.pool.imap("work", failing())), local)
+        self.assertEqual(self.outcomes(self.pool.imap_unordered("work", failing())), local)
+
+    def test_a_refused_first_window_still_raises_at_the_call_when_the_input_fails_too(self):
+        def failing():
+            yield from range(3)
+            raise KeyError("input broke")
+
+        with self.assertRaises(jobpool.JobpoolError) as raised:
+            self.pool.imap("no_such_task", failing())
+        self.assertEqual(raised.exception.type, "unknown-task")
+
     def test_map_async_get_with_timeout_zero_asks_about_a_batch_that_finished_long_ago(self):
         result = self.pool.map_async("work", range(5))
         urllib.request.urlopen(URL + "/v1/batches/%s/results?timeout=60" % result.batch_id).close()
