@@ -18,6 +18,7 @@ from ._client import (
     CancelledError,
     IMapIterator,
     IMapUnorderedIterator,
+    JobForgottenError,
     JobpoolError,
     MapResult,
     Pool,
@@ -27,5 +28,5 @@ from ._client import (
 )
 
 __all__ = ["Pool", "AsyncResult", "MapResult", "IMapIterator", "IMapUnorderedIterator", "RemoteError",
-           "CancelledError", "JobpoolError", "ServiceUnreachable", "TimeoutError"]
+           "CancelledError", "JobpoolError", "JobForgottenError", "ServiceUnreachable", "TimeoutError"]
 __version__ = "0.1.0"

@@ -75,6 +75,34 @@ class ServiceUnreachable(JobpoolError, ConnectionError):
         return (ServiceUnreachable, (self.url, None if self.reason is None else str(self.reason)))
 
 
+class JobForgottenError(JobpoolError):
+    """The service no longer knows this job (or batch), so its outcome is lost: it finished and
+    was deleted (``DELETE /v1/jobs/{id}``, anyone's ``forget()``) or removed by the service's
+    ``results.ttl`` sweep before this client fetched its result. (The service answers the same
+    404 for an id that was never this API key's, as with ``pool.result(job_id)`` and a wrong id.)
+
+    Such a result is ready and not successful: ``get()`` raises this, ``error_callback`` gets it,
+    and ``join()`` completes instead of failing on every call. A ``JobpoolError`` with ``status``
+    404 and ``type`` ``not-found``; ``job_id`` is the job's (or batch's) id, ``kind`` ``"job"`` or
+    ``"batch"``."""
+
+    def __init__(self, job_id, problem=None, kind="job"):
+        super().__init__(404, problem if isinstance(problem, dict) and problem else {"type": "not-found"})
+        self.job_id = job_id
+        self.kind = kind
+        said = " (the service said: %s)" % self.detail if self.detail else ""
+        path = "/v1/batches/" if kind == "batch" else "/v1/jobs/"
+        self.args = ("%s %s is not known to the service any more%s: it was deleted (DELETE %s%s) or "
+                     "removed by the results.ttl sweep before its result was fetched, so its outcome is lost"
+                     % (kind, job_id, said, path, job_id),)
+
+    def __str__(self):
+        return self.args[0]
+
+    def __reduce__(self):
+        return (JobForgottenError, (self.job_id, self.problem, self.kind))
+
+
 class _Busy(JobpoolError):
     """429 ``too-many-waits``: this API key holds as many long polls as the service allows
     (``jobpool.security.max-long-polls-per-key``); a 0-second poll still works."""
@@ -371,6 +399,8 @@ class AsyncResult:
                 return _Outcome(False, CancelledError("CancelledError", error.get("message") or body.get("detail"),
                                                       error.get("trace"), self.job_id))
             return _Outcome(False, RemoteError.of(body.get("error"), self.job_id))
+        if status == 404:  # forgotten: no answer will ever be different, so that is its outcome
+            return _Outcome(False, JobForgottenError(self.job_id, body, "job"))
         if status == 429:
             raise _Busy(status, body)
         raise JobpoolError(status, body)
@@ -423,7 +453,8 @@ class AsyncResult:
     # -- the Pool API
 
     def ready(self):
-        """Whether the job has finished (succeeded, failed or was cancelled)."""
+        """Whether the job has finished (succeeded, failed or was cancelled); also True once the
+        service has forgotten it (get() then raises JobForgottenError)."""
         if self._event.is_set():
             return True
         if self._outcome is None and not self._has_callbacks():
@@ -450,7 +481,8 @@ class AsyncResult:
             self._event.wait(_remaining(deadline))  # the callbacks run before the result is ready
 
     def get(self, timeout=None):
-        """The job's result; raises the remote failure (see RemoteError), or TimeoutError in time."""
+        """The job's result; raises the remote failure (see RemoteError), JobForgottenError when the
+        service deleted the job before its result was fetched, or TimeoutError in time."""
         self.wait(timeout)
         if not self._event.is_set():
             raise TimeoutError
@@ -500,6 +532,8 @@ class MapResult(AsyncResult):
             first = min(self.failures, key=lambda f: f.get("index", 0)) if self.failures else {"error": {}}
             error = self._pool._item_error(self.batch_id, first.get("index"), first.get("error"))
             return _Outcome(False, error)
+        if status == 404:  # forgotten: no answer will ever be different, so that is its outcome
+            return _Outcome(False, JobForgottenError(self.batch_id, body, "batch"))
         if status == 429:
             raise _Busy(status, body)
         raise JobpoolError(status, body)
@@ -687,7 +721,7 @@ class _Watcher:
         except JobpoolError as error:
             if error.status is not None and error.status >= 500:
                 return _RETRY
-            outcome = _Outcome(False, error)  # 404 (forgotten), 401/403: that is its outcome
+            outcome = _Outcome(False, error)  # 401/403: that is its outcome (a 404 is JobForgottenError's)
         except Exception as error:  # noqa: B902 - an answer that is not JSON: that is its outcome
             outcome = _Outcome(False, error)
         if outcome is not None:
@@ -1202,6 +1236,8 @@ class Pool:
                                                   stream=True, wait=24 * 3600)
             if status == 503:
                 pass  # the store is out of reach (store-unavailable): try again after the pause
+            elif status == 404:
+                raise JobForgottenError(batch_id, response, "batch")
             elif status != 200:
                 raise JobpoolError(status, response)
             else:
@@ -1218,6 +1254,8 @@ class Pool:
                     pass  # cut off mid-stream (or mid-line): read again below
                 if total is None:
                     status, batch = self._http.request("GET", "/v1/batches/%s" % batch_id)
+                    if status == 404:
+                        raise JobForgottenError(batch_id, batch, "batch")
                     if status != 200:
                         raise JobpoolError(status, batch)
                     total = batch["counts"]["total"]
@@ -1334,10 +1372,12 @@ class Pool:
                 except Exception as error:  # noqa: B902 - the outcome could not be read: that error
                     outcome = _Outcome(False, error)
                 result._settle(outcome or _Outcome(False, JobpoolError(status, body)))
-            else:  # 404: forgotten, or another key's; 403: this key may not cancel
+            elif status == 404:  # forgotten (or another key's): nothing left to cancel, its outcome is lost
+                what = "batch" if isinstance(result, MapResult) else "job"
+                result._settle(_Outcome(False, JobForgottenError(result.job_id, body, what)), callbacks=False)
+            else:  # 403 (this key may not cancel) or another refusal
                 error = JobpoolError(status, body)
-                if status != 404:
-                    refused.append(error)
+                refused.append(error)
                 result._settle(_Outcome(False, error), callbacks=False)
 
         def work():
