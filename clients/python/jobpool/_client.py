@@ -1047,8 +1047,10 @@ class IMapUnorderedIterator(IMapIterator):
 _MIGRATION_HINTS = {
     "processes": "the number of worker processes is the server's jobpool.python.pool.size "
                  "(jobpool.pool.size for Java tasks)",
-    "initializer": "a worker initializer is the server's jobpool.python.pool.initializer, the name of a "
-                   "function in its tasks dir (jobpool.pool.initializer for Java tasks)",
+    "initializer": "a worker initializer is the server's jobpool.python.pool.initializer, the task name of a "
+                   "@task function in its tasks dir: mark the initializer with @task (a plain function is not "
+                   "found, and the Python workers then fail to boot: 'initializer task ... is not registered'); "
+                   "jobpool.pool.initializer, a registered task, for Java tasks",
     "initargs": "the initializer's arguments are the server's jobpool.python.pool.initializer-args, a JSON "
                 "array (jobpool.pool.initializer-args for Java tasks)",
     "maxtasksperchild": "recycling a worker after N tasks is the server's jobpool.python.pool.max-tasks-per-worker "

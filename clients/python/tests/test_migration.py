@@ -37,6 +37,16 @@ class ConstructorTest(unittest.TestCase):
                 self.assertIn(argument + "=", str(raised.exception))
                 self.assertIn(setting, str(raised.exception))
 
+    def test_the_initializer_hint_says_the_server_needs_a_task(self):
+        # The server looks the initializer up among the registered tasks: a plain function in the
+        # tasks dir is not found and the Python workers do not boot.
+        with self.assertRaises(TypeError) as raised:
+            jobpool.Pool("http://127.0.0.1:8080", initializer=print)
+        message = str(raised.exception)
+        self.assertIn("@task", message)
+        self.assertIn("not registered", message)
+        self.assertNotIn("the name of a function in its tasks dir", message)
+
     def test_an_unknown_keyword_argument_is_a_type_error(self):
         with self.assertRaises(TypeError):
             jobpool.Pool("http://127.0.0.1:8080", workers=4)
