@@ -49,9 +49,11 @@ public final class WorkerLauncher implements ProcessLauncher {
     /**
      * Runs its arguments with frames from the server on descriptor 3 and to it on 4, descriptor 0
      * reading end-of-file (a child that reads its stdin must not take frames) and descriptor 1 on
-     * the stderr pipe (what is written there must not land between frames).
+     * the stderr pipe (what is written there must not land between frames). The shell exports the
+     * {@code PWD} it sets at start; unset, the worker's environment stays the scrubbed one.
      */
-    static final List<String> DESCRIPTORS = List.of("/bin/sh", "-c", "exec \"$@\" 3<&0 4>&1 0</dev/null 1>&2", "jobpool-worker");
+    static final List<String> DESCRIPTORS = List.of("/bin/sh", "-c", "unset PWD; exec \"$@\" 3<&0 4>&1 0</dev/null 1>&2",
+            "jobpool-worker");
 
     /**
      * @param cacheDir a writable directory for the workers' class cache (the class path itself may
