@@ -162,14 +162,16 @@ class PoolController {
             Long rssBytes) {}
 
     /**
-     * One replica. {@code alive} while its last heartbeat is younger than a job lease: older, its
-     * jobs are being taken back by the others.
+     * One replica. {@code alive} while its last heartbeat is younger than its own job lease (it
+     * heartbeats every third of it), whatever lease this replica runs: older, its jobs are being
+     * taken back by the others. A row of an earlier version, without its lease, is judged by
+     * {@code unknownLease}, this replica's.
      */
     record NodeView(String id, Instant startedAt, Instant lastHeartbeat, int size, int running, boolean alive) {
 
-        static NodeView of(ClusterNode node, Instant now, Duration lease) {
+        static NodeView of(ClusterNode node, Instant now, Duration unknownLease) {
             return new NodeView(node.id(), node.startedAt(), node.heartbeatAt(), node.poolSize(), node.running(),
-                    node.heartbeatAt().plus(lease).isAfter(now));
+                    node.aliveAt(now, unknownLease));
         }
     }
 }

@@ -37,6 +37,8 @@ public final class ClusterCommands {
     private final Broadcast broadcast;
     private final ExecutorService executor;
     private final Clock clock;
+    /** This node's {@code jobpool.jobs.lease}, recorded with each heartbeat: others judge its liveness by it. */
+    private final Duration lease;
     private final Instant startedAt;
     /** Whether this process has written its heartbeat before; only the heartbeat thread uses it. */
     private volatile boolean beaten;
@@ -54,8 +56,9 @@ public final class ClusterCommands {
                     + " once the store answers");
 
     public ClusterCommands(JobStore store, LocalNode node, RunningJobs running, Broadcast broadcast,
-            ExecutorService executor, Clock clock) {
+            ExecutorService executor, Duration lease, Clock clock) {
         this.store = store;
+        this.lease = lease;
         this.node = node;
         this.running = running;
         this.broadcast = broadcast;
@@ -128,7 +131,8 @@ public final class ClusterCommands {
      */
     public void heartbeat() {
         // The pool's size now: a live resize (PUT /v1/pool) shows on every replica's GET /v1/pool.
-        ClusterNode before = store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size()));
+        ClusterNode before = store.heartbeat(new ClusterNode(node.id(), startedAt, clock.instant(), node.poolSize(), running.ids().size(),
+                lease));
         if (beaten && before != null && !startedAt.equals(before.startedAt())) {
             // Another live process wrote this node's row since this one's last beat (its start differs).
             log.error("Another live process runs as node {} (it started at {}, this one at {}): two replicas under one node id"

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * finished work thrown away. So a node takes jobs back only once it has itself been in contact
  * with the store for a whole lease (every query of this class since then succeeded): by then
  * every live replica has renewed its leases (every third of a lease), and what is still expired
- * belongs to a node that is gone.
+ * belongs to a node that is gone. "A whole lease" is the longer of this node's and that of the
+ * node holding the job, as its heartbeat records it: replicas may run different leases, and one
+ * with a longer lease renews less often.
  */
 public final class Leases {
 
@@ -125,7 +127,41 @@ public final class Leases {
                     orphans.size(), inContactFor.toMillis(), lease);
             return 0;
         }
-        return reap(orphans, now);
+        List<Job> due = afterTheirNodesLease(orphans, inContactFor);
+        return due.isEmpty() ? 0 : reap(due, now);
+    }
+
+    /**
+     * The orphans whose node, by its own lease, has had time to renew them: a replica running a
+     * longer lease than this one renews every third of its own, so after an outage its leases can
+     * still be expired when this node has been back for a whole lease of its own. Such a job waits
+     * until this node has been in contact for a whole lease of the node that holds it.
+     */
+    private List<Job> afterTheirNodesLease(List<Job> orphans, Duration inContactFor) {
+        Map<String, Duration> leases = new java.util.HashMap<>();
+        try {
+            store.nodes().forEach(n -> leases.put(n.id(), n.leaseOr(lease)));
+        } catch (RuntimeException e) {
+            lostContact();
+            log.error("Could not read the replicas' leases; orphaned jobs are looked at again at the next round", e);
+            return List.of();
+        }
+        List<Job> due = new ArrayList<>();
+        Map<String, Duration> waiting = new java.util.TreeMap<>();
+        for (Job job : orphans) {
+            Duration theirs = job.workerNode() == null ? lease : leases.getOrDefault(job.workerNode(), lease);
+            if (inContactFor.compareTo(theirs) >= 0) {
+                due.add(job);
+            } else {
+                waiting.put(job.workerNode(), theirs);
+            }
+        }
+        if (!waiting.isEmpty()) {
+            log.info("{} job(s) have a lease that ran out, but their nodes run longer leases ({}) and this node reached the store"
+                    + " again only {} ms ago; they are taken back once it has been in contact that long, so that those nodes,"
+                    + " if alive, renew them first", orphans.size() - due.size(), waiting, inContactFor.toMillis());
+        }
+        return due;
     }
 
     private int reap(List<Job> orphans, Instant now) {

@@ -162,7 +162,7 @@ class NodeConfiguration {
     @Bean
     ClusterCommands clusterCommands(JobStore store, NodeRuntime node, RunningJobs running, Broadcast broadcast,
             ExecutorService outcomeWriters, JobpoolProperties properties, Clock clock) {
-        return new ClusterCommands(store, node, running, broadcast, outcomeWriters, clock);
+        return new ClusterCommands(store, node, running, broadcast, outcomeWriters, properties.jobs().lease(), clock);
     }
 
     @Bean

@@ -42,7 +42,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 public final class JdbcJobStore implements JobStore {
 
     private static final org.springframework.jdbc.core.RowMapper<ClusterNode> NODE = (rs, n) -> new ClusterNode(rs.getString("id"),
-            instant(rs, "started_at"), instant(rs, "heartbeat_at"), rs.getInt("pool_size"), rs.getInt("running"));
+            instant(rs, "started_at"), instant(rs, "heartbeat_at"), rs.getInt("pool_size"), rs.getInt("running"),
+            leaseMillis(rs.getLong("lease_ms"), rs.wasNull()));
+
+    private static java.time.Duration leaseMillis(long millis, boolean wasNull) {
+        return wasNull ? null : java.time.Duration.ofMillis(millis);
+    }
 
     private static final String COLUMNS = """
             id, task, args, kwargs, status, priority, timeout_ms, max_retries, attempts, redeliveries, result,
@@ -693,25 +698,28 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public ClusterNode heartbeat(ClusterNode node) {
-        ClusterNode before = jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running FROM nodes WHERE id = :id")
+        ClusterNode before = jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running, lease_ms FROM nodes WHERE id = :id")
                 .param("id", node.id()).query(NODE).optional().orElse(null);
+        Long leaseMs = node.lease() == null ? null : node.lease().toMillis();
         // started_at too: a replica restarted under the same id after a kill -9 (no goodbye) is a new process.
-        int rows = jdbc.sql("UPDATE nodes SET started_at = :started, heartbeat_at = :heartbeat, pool_size = :size, running = :running WHERE id = :id")
+        int rows = jdbc.sql("UPDATE nodes SET started_at = :started, heartbeat_at = :heartbeat, pool_size = :size, running = :running,"
+                + " lease_ms = :lease WHERE id = :id")
                 .param("started", node.startedAt().toEpochMilli())
                 .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
-                .param("running", node.running()).param("id", node.id()).update();
+                .param("running", node.running()).param("lease", leaseMs, java.sql.Types.BIGINT).param("id", node.id()).update();
         if (rows == 0) {
-            jdbc.sql("INSERT INTO nodes (id, started_at, heartbeat_at, pool_size, running) VALUES (:id, :started, :heartbeat, :size, :running)")
+            jdbc.sql("INSERT INTO nodes (id, started_at, heartbeat_at, pool_size, running, lease_ms)"
+                    + " VALUES (:id, :started, :heartbeat, :size, :running, :lease)")
                     .param("id", node.id()).param("started", node.startedAt().toEpochMilli())
                     .param("heartbeat", node.heartbeatAt().toEpochMilli()).param("size", node.poolSize())
-                    .param("running", node.running()).update();
+                    .param("running", node.running()).param("lease", leaseMs, java.sql.Types.BIGINT).update();
         }
         return before;
     }
 
     @Override
     public List<ClusterNode> nodes() {
-        return jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running FROM nodes ORDER BY id")
+        return jdbc.sql("SELECT id, started_at, heartbeat_at, pool_size, running, lease_ms FROM nodes ORDER BY id")
                 .query(NODE).list();
     }
 

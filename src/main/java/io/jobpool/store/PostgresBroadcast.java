@@ -68,7 +68,8 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
     /**
      * @param schema the service's schema: services sharing one server in different schemas do not hear each other
      * @param othersTtl how long a sign of another replica (a message, its heartbeat) keeps this one
-     *     sending: a job lease, the age at which a replica's heartbeat no longer counts as alive
+     *     sending: this replica's job lease, at least; a replica whose heartbeat records its own lease
+ *     counts as alive while its heartbeat is younger than that
      */
     public PostgresBroadcast(JdbcClient jdbc, Connector connector, String node, String schema, Duration othersTtl) {
         this.jdbc = jdbc;
@@ -95,16 +96,29 @@ public final class PostgresBroadcast extends LocalBroadcast implements AutoClose
     }
 
     private void othersSeen() {
-        othersUntil = System.nanoTime() + othersTtlNanos;
+        othersSeenFor(Duration.ofNanos(othersTtlNanos));
     }
 
-    /** Another replica that heartbeat within the last {@code othersTtl} keeps this one sending. */
+    /** Another replica is known to listen for {@code ttl} from now (never shortens what is known already). */
+    private synchronized void othersSeenFor(Duration ttl) {
+        long until = System.nanoTime() + Math.max(ttl.toNanos(), othersTtlNanos);
+        if (until - othersUntil > 0) {
+            othersUntil = until;
+        }
+    }
+
+    /**
+     * Another replica alive by its own lease (its last heartbeat younger than the lease it runs, or
+     * than {@code othersTtl} if its row does not record one) keeps this one sending until its
+     * heartbeat is that old: a replica with a longer lease than this one heartbeats less often.
+     */
     @Override
     public void replicasSeen(java.util.Collection<io.jobpool.job.ClusterNode> nodes, java.time.Instant now) {
-        java.time.Instant aliveSince = now.minusNanos(othersTtlNanos);
-        if (nodes.stream().anyMatch(other -> !other.id().equals(node) && other.heartbeatAt().isAfter(aliveSince))) {
-            othersSeen();
-        }
+        Duration unknown = Duration.ofNanos(othersTtlNanos);
+        nodes.stream().filter(other -> !other.id().equals(node) && other.aliveAt(now, unknown))
+                .map(other -> Duration.between(now, other.heartbeatAt().plus(other.leaseOr(unknown))))
+                .max(Duration::compareTo)
+                .ifPresent(this::othersSeenFor);
     }
 
     @Override

@@ -19,6 +19,9 @@ import tools.jackson.databind.JsonNode;
 /** Tests for {@code /v1/pool}: the workers, live resizing, close and open, and the workers' environment. */
 class PoolApiTest extends ServiceTest {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    private io.jobpool.job.JobStore store;
+
     @Test
     void poolListsItsWorkerProcesses() {
         JsonNode pool = Await.until("two live workers ready", Duration.ofSeconds(10), () -> api.get("/v1/pool").json(),
@@ -163,6 +166,30 @@ class PoolApiTest extends ServiceTest {
         JsonNode done = api.run("{\"task\":\"echo\"}", 20);
         assertThat(done.get("worker").get("node").asString()).isEqualTo(node);
         assertThat(done.get("worker").get("pid").asLong()).isPositive();
+    }
+
+    /**
+     * A replica running a longer lease than this one (halfway through a rolling change of
+     * jobs.lease) heartbeats every third of its own lease: it is alive by that, not by this
+     * replica's 30 s (QA: a 120 s replica showed alive=false on a 10 s one most of each cycle).
+     */
+    @Test
+    void aReplicaIsAliveByItsOwnLeaseNotByTheAnsweringReplicas() {
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        store.heartbeat(new io.jobpool.job.ClusterNode("long-lease", now, now.minusSeconds(45), 1, 0, Duration.ofSeconds(120)));
+        store.heartbeat(new io.jobpool.job.ClusterNode("short-lease", now, now.minusSeconds(45), 1, 0, Duration.ofSeconds(10)));
+        store.heartbeat(new io.jobpool.job.ClusterNode("earlier-version", now, now.minusSeconds(45), 1, 0, null));
+        try {
+            java.util.Map<String, Boolean> alive = new java.util.HashMap<>();
+            api.get("/v1/pool").json().get("nodes").forEach(n -> alive.put(n.get("id").asString(), n.get("alive").asBoolean()));
+            assertThat(alive).as("heartbeats 45 s old; this replica runs a 30 s lease")
+                    .containsEntry("long-lease", true).containsEntry("short-lease", false)
+                    .as("a row without its lease is judged by this replica's").containsEntry("earlier-version", false);
+        } finally {
+            for (String id : List.of("long-lease", "short-lease", "earlier-version")) {
+                store.forgetNodes(id, java.time.Instant.EPOCH);
+            }
+        }
     }
 
     @Test

@@ -34,7 +34,7 @@ class ClusterCommandsTest {
         // The worker of "returned" has answered; its final state may be committed before it leaves RunningJobs.
         running.finishing("returned");
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
-                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), Clock.systemUTC());
 
         commands.heartbeat();
 
@@ -47,7 +47,7 @@ class ClusterCommandsTest {
         running.add(job("cancelled"));
         LocalBroadcast broadcast = new LocalBroadcast();
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, broadcast,
-                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), Clock.systemUTC());
         broadcast.publishIds(io.jobpool.job.Broadcast.Topic.CANCEL, List.of("cancelled"));
         assertThat(killed).containsExactly("cancelled");
 
@@ -60,7 +60,7 @@ class ClusterCommandsTest {
     void aJobTheStoreStillGivesThisNodeIsLeftRunning() {
         running.add(job("held"));
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of("held")), node(), running, new LocalBroadcast(),
-                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), Clock.systemUTC());
 
         commands.heartbeat();
 
@@ -70,13 +70,23 @@ class ClusterCommandsTest {
     @Test
     void theHeartbeatCarriesThePoolSizeAfterALiveResize() {
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
-                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), Clock.systemUTC());
         commands.heartbeat();
         poolSize = 5;
         commands.heartbeat();
 
         assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::poolSize).containsExactly(2, 5);
         assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::startedAt).as("one process, one start").containsOnly(heartbeats.getFirst().startedAt());
+    }
+
+    /** Replicas may run different leases: each records its own, by which the others judge whether it is alive. */
+    @Test
+    void theHeartbeatCarriesThisNodesOwnLease() {
+        ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(120), Clock.systemUTC());
+        commands.heartbeat();
+
+        assertThat(heartbeats).extracting(io.jobpool.job.ClusterNode::lease).containsExactly(java.time.Duration.ofSeconds(120));
     }
 
     @Test
@@ -89,7 +99,7 @@ class ClusterCommandsTest {
             // A clock finer than the store's milliseconds: this process's own row must still read as its own.
             Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00.000123456Z"), java.time.ZoneOffset.UTC);
             ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, new LocalBroadcast(),
-                    Executors.newVirtualThreadPerTaskExecutor(), clock);
+                    Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), clock);
             // A restart: the row an earlier run of this node id left, its start before this one's.
             heartbeats.add(new io.jobpool.job.ClusterNode("node-a", Instant.EPOCH, Instant.EPOCH, 2, 0));
             commands.heartbeat();
@@ -116,7 +126,7 @@ class ClusterCommandsTest {
             }
         };
         ClusterCommands commands = new ClusterCommands(storeHolding(Set.of()), node(), running, broadcast,
-                Executors.newVirtualThreadPerTaskExecutor(), Clock.systemUTC());
+                Executors.newVirtualThreadPerTaskExecutor(), java.time.Duration.ofSeconds(30), Clock.systemUTC());
 
         commands.heartbeat();
 
@@ -136,7 +146,7 @@ class ClusterCommandsTest {
         ResyncingBroadcast broadcast = new ResyncingBroadcast();
         java.util.concurrent.ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().uncaughtExceptionHandler((thread, e) -> escaped.add(e)).factory());
-        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, Clock.systemUTC());
+        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, java.time.Duration.ofSeconds(30), Clock.systemUTC());
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClusterCommands.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
         logged.start();
@@ -164,7 +174,7 @@ class ClusterCommandsTest {
     void aReconnectWhileTheNodeStopsIsNoError() {
         ResyncingBroadcast broadcast = new ResyncingBroadcast();
         java.util.concurrent.ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, Clock.systemUTC());
+        new ClusterCommands(storeOutOfReach(), node(), running, broadcast, executor, java.time.Duration.ofSeconds(30), Clock.systemUTC());
         executor.shutdown();
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LocalBroadcast.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
@@ -204,7 +214,8 @@ class ClusterCommandsTest {
                         io.jobpool.job.ClusterNode beat = (io.jobpool.job.ClusterNode) args[0];
                         // Kept as the store keeps it: in milliseconds.
                         heartbeats.add(new io.jobpool.job.ClusterNode(beat.id(), beat.startedAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
-                                beat.heartbeatAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), beat.poolSize(), beat.running()));
+                                beat.heartbeatAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), beat.poolSize(), beat.running(),
+                                beat.lease()));
                         yield before;
                     }
                     case "held" -> held;

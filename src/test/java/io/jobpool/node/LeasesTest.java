@@ -238,4 +238,52 @@ class LeasesTest {
         assertThat(store.find(alive.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
         assertThat(store.find(dead.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
     }
+
+    /**
+     * A live replica with a longer lease than this one's renews every third of its own: after an
+     * outage longer than its lease, this node waits a whole lease of that replica before it takes
+     * the jobs back, not only one of its own.
+     */
+    @Test
+    void afterAnOutageTheJobsOfALiveNodeWithALongerLeaseWaitForThatLease() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        JobStore flaky = (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
+                new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    if (down.get()) {
+                        throw new org.springframework.dao.DataAccessResourceFailureException("the database is down");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Duration longLease = LEASE.multipliedBy(4);
+        Instant start = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", start, start, 1, 1, longLease));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-c", start, start, 1, 1, longLease));
+        Leases b = leases(flaky, new RunningJobs(), "node-b", 3);
+        Job alive = claimedBy("node-a");
+        store.renewLeases("node-a", java.util.Set.of(alive.id()), start.plus(longLease));
+        Job dead = claimedBy("node-c");
+        store.renewLeases("node-c", java.util.Set.of(dead.id()), start.plus(longLease));
+
+        down.set(true);
+        clock.advance(longLease.plusSeconds(1));
+        assertThat(b.reapOrphans()).isZero();
+        down.set(false);
+        assertThat(b.reapOrphans()).as("back in contact only now").isZero();
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(b.reapOrphans()).as("a whole lease of this node's, but not of theirs: node-a may yet renew").isZero();
+        assertThat(store.find(alive.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        // node-a renews within a third of its lease; node-c, dead, does not.
+        clock.advance(longLease.dividedBy(3));
+        Instant renewedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        store.renewLeases("node-a", java.util.Set.of(alive.id()), renewedAt.plus(longLease));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", start, renewedAt, 1, 1, longLease));
+        clock.advance(longLease.minus(LEASE).minus(longLease.dividedBy(3)));
+        assertThat(b.reapOrphans()).as("a whole lease of theirs: only node-c's job is still expired").isEqualTo(1);
+        assertThat(store.find(alive.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.find(dead.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
 }

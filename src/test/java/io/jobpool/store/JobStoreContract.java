@@ -545,6 +545,25 @@ abstract class JobStoreContract {
         assertThat(store.nodes()).isEmpty();
     }
 
+    /** Replicas may run different leases (halfway through a rolling change): each row keeps its node's own. */
+    @Test
+    void aNodesOwnLeaseIsKeptWithItsHeartbeat() {
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now, 2, 0, Duration.ofSeconds(120)));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-b", now, now, 2, 0, Duration.ofMillis(10_500)));
+        store.heartbeat(new io.jobpool.job.ClusterNode("node-old", now, now, 2, 0, null));
+        assertThat(store.nodes()).extracting(io.jobpool.job.ClusterNode::lease)
+                .containsExactly(Duration.ofSeconds(120), Duration.ofMillis(10_500), null);
+        assertThat(store.heartbeat(new io.jobpool.job.ClusterNode("node-a", now, now.plusSeconds(40), 2, 0, Duration.ofSeconds(90))))
+                .as("the row as the beat before left it").extracting(io.jobpool.job.ClusterNode::lease).isEqualTo(Duration.ofSeconds(120));
+        assertThat(store.nodes().getFirst().lease()).as("restarted with another lease").isEqualTo(Duration.ofSeconds(90));
+        Instant later = now.plusSeconds(60);
+        assertThat(store.nodes()).filteredOn(n -> n.aliveAt(later, Duration.ofSeconds(30))).extracting(io.jobpool.job.ClusterNode::id)
+                .as("at +60 s: node-a beat 20 s ago on a 90 s lease; node-b and node-old (the reader's 30 s) are silent")
+                .containsExactly("node-a");
+        store.forgetNodes(null, now.plusSeconds(1));
+        store.forgetNodes("node-a", now);
+    }
+
     @Test
     void nextDueIsTheEarliestQueuedScheduleAfterTheGivenInstant() {
         assertThat(store.nextDueAfter(now)).isEmpty();

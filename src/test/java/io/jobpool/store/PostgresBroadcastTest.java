@@ -114,6 +114,20 @@ class PostgresBroadcastTest {
         }
     }
 
+    /** A replica with a longer lease than this one's (1 min here) heartbeats less often: it is judged by its own. */
+    @Test
+    void aReplicaIsJudgedByItsOwnLease() throws Exception {
+        try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a6")) {
+            java.time.Instant now = java.time.Instant.now();
+            a.replicasSeen(List.of(new io.jobpool.job.ClusterNode("node-b", now, now.minus(Duration.ofMinutes(2)), 2, 0,
+                    Duration.ofMinutes(1))), now);
+            assertThat(a.othersListening()).as("silent for longer than its own lease").isFalse();
+            a.replicasSeen(List.of(new io.jobpool.job.ClusterNode("node-b", now, now.minus(Duration.ofMinutes(2)), 2, 0,
+                    Duration.ofMinutes(6))), now);
+            assertThat(a.othersListening()).as("its last heartbeat is younger than its own 6 min lease").isTrue();
+        }
+    }
+
     @Test
     void replicasHearEachOtherAndThemselvesOnce() throws Exception {
         try (PostgresBroadcast a = broadcast("node-a", "public", "broadcast-a");
