@@ -44,6 +44,7 @@ final class WorkerHandle {
      */
     private static final int WRITE_IN_PLACE_BYTES = 4096;
     private final Deque<String> stderrTail = new ArrayDeque<>();
+    private String memoryError;
 
     WorkerState state = WorkerState.STARTING;
     /** The tasks the worker registered when it booted; empty until it is ready. */
@@ -60,6 +61,8 @@ final class WorkerHandle {
     long forceKillAtNanos;
     /** The system's fork count when the current job started ({@link io.jobpool.process.ForkCounter}). */
     java.util.OptionalLong forksAtJobStart = java.util.OptionalLong.empty();
+    /** What the worker wrote on stderr outside any job since its last newline; logged by line. */
+    final StringBuilder ownOutput = new StringBuilder();
     /** The last job whose end of output the worker marked on stderr ({@link io.jobpool.protocol.OutputMarks}). */
     String outputEndedFor;
     /** A job that returned before the end of its output was read from stderr; its outcome waits for it. */
@@ -159,6 +162,10 @@ final class WorkerHandle {
     }
 
     synchronized void rememberStderr(String line) {
+        if (line.contains("MemoryError")) {
+            // Kept apart from the tail: a task's child still writing when the JVM died pushed it out.
+            memoryError = line;
+        }
         if (stderrTail.size() == 20) {
             stderrTail.removeFirst();
         }
@@ -171,10 +178,16 @@ final class WorkerHandle {
      */
     synchronized void forgetStderr() {
         stderrTail.clear();
+        memoryError = null;
     }
 
     synchronized String stderrTail() {
         return String.join("\n", stderrTail);
+    }
+
+    /** The last stderr line since the job started that names a MemoryError or OutOfMemoryError, or "". */
+    synchronized String memoryError() {
+        return memoryError == null ? "" : memoryError;
     }
 
     PoolSnapshot.WorkerInfo info() {

@@ -7,11 +7,9 @@ import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
 import io.jobpool.protocol.OutputMarks;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,6 +61,8 @@ public final class WorkerPool {
      * child the task left running may hold the pipe full.
      */
     private static final Duration OUTPUT_MARK_WAIT = Duration.ofSeconds(2);
+    /** A line of a worker's own stderr longer than this is logged in pieces, and kept cut in the stderr tail. */
+    private static final int TAIL_LINE_CHARS = 8192;
     /** How long a worker's exit waits for the last of its stderr to be read. */
     private static final Duration STDERR_AFTER_EXIT = Duration.ofMillis(500);
 
@@ -212,7 +212,7 @@ public final class WorkerPool {
     private void handle(PoolEvent event) {
         switch (event) {
             case PoolEvent.FrameReceived frame -> handleFrame(frame.worker(), frame.message());
-            case PoolEvent.StderrText text -> stderrText(text.worker(), text.text());
+            case PoolEvent.StderrText text -> stderrText(text.worker(), text.jobId(), text.text());
             case PoolEvent.OutputEnded ended -> outputEnded(ended.worker(), ended.jobId());
             case PoolEvent.WorkerExited exited -> handleExit(exited.worker(), exited.exitCode());
             case PoolEvent.ProtocolBroken broken -> protocolBroken(broken.worker(), broken.error());
@@ -342,12 +342,30 @@ public final class WorkerPool {
                 TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos()));
     }
 
-    /** What a worker wrote to its stderr: the running job's output, or the worker's own message. */
-    private void stderrText(WorkerHandle worker, String text) {
-        if (worker.job != null && worker.logs != null) {
+    /** What a worker wrote to its stderr: a running job's output, or the worker's own, which the server logs line by line. */
+    private void stderrText(WorkerHandle worker, String jobId, String text) {
+        if (jobId != null && worker.job != null && worker.job.jobId().equals(jobId)) {
             worker.appendLog(text);
-        } else {
-            log.info("[worker {} pid {}] {}", worker.id, worker.pid, text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+            return;
+        }
+        StringBuilder own = worker.ownOutput;
+        own.append(text);
+        int from = 0;
+        for (int newline = own.indexOf("\n"); newline >= 0; newline = own.indexOf("\n", from)) {
+            log.info("[worker {} pid {}] {}", worker.id, worker.pid, own.substring(from, newline));
+            from = newline + 1;
+        }
+        own.delete(0, from);
+        if (own.length() > TAIL_LINE_CHARS) {
+            flushOwnOutput(worker);
+        }
+    }
+
+    /** Logs what the worker wrote of its own without a final newline. */
+    private static void flushOwnOutput(WorkerHandle worker) {
+        if (!worker.ownOutput.isEmpty()) {
+            log.info("[worker {} pid {}] {}", worker.id, worker.pid, worker.ownOutput);
+            worker.ownOutput.setLength(0);
         }
     }
 
@@ -489,6 +507,7 @@ public final class WorkerPool {
         if (workers.remove(worker.id) == null) {
             return;
         }
+        flushOwnOutput(worker);
         worker.stopSending();
         WorkerState previous = worker.state;
         if (previous == WorkerState.IDLE && !slots.tryAcquire()) {
@@ -497,7 +516,7 @@ public final class WorkerPool {
             slotDebt++;
         }
         String description = ExitCodes.describe(exitCode);
-        String hint = ExitCodes.hint(worker.stderrTail());
+        String hint = ExitCodes.hint(worker.memoryError());
         reapLeftBehind(worker);
         if (worker.pendingReturn != null) {
             // The job had returned; only its leftovers were being killed, now with the rest of the tree.
@@ -908,34 +927,39 @@ public final class WorkerPool {
     }
 
     /**
-     * Reads the worker's stderr. Where it carries the jobs' output ({@link ProcessLauncher#outputOnStderr}),
-     * the text goes to the supervisor, which puts it in the running job's log, and each job's end
-     * mark is passed on; otherwise each line is the worker's own message, logged here.
+     * Reads the worker's stderr ({@link StderrReader}): text goes to the supervisor, which puts a
+     * job's text in that job's log and logs the rest; each job's end mark is passed on. Whole lines
+     * are also kept as the stderr tail that explains an exit (cut at {@link #TAIL_LINE_CHARS}).
      */
     private void drainStderr(WorkerHandle worker) {
-        boolean output = launcher.outputOnStderr();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(worker.process.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                int mark = output ? OutputMarks.find(line) : -1;
-                String text = mark < 0 ? line : line.substring(0, mark);
-                if (mark < 0 || !text.isEmpty()) {
-                    worker.rememberStderr(text);
-                }
-                if (!output) {
-                    log.info("[worker {} pid {}] {}", worker.id, worker.pid, line);
-                } else if (mark < 0) {
-                    post(new PoolEvent.StderrText(worker, line + "\n"));
-                } else {
-                    // Output written without a final newline ends up before the mark, on its line.
-                    if (!text.isEmpty()) {
-                        post(new PoolEvent.StderrText(worker, text));
+        StringBuilder line = new StringBuilder();
+        StderrReader reader = new StderrReader(launcher.outputOnStderr(), new StderrReader.Listener() {
+            @Override
+            public void text(String jobId, String text) {
+                post(new PoolEvent.StderrText(worker, jobId, text));
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (c == '\n') {
+                        worker.rememberStderr(line.toString());
+                        line.setLength(0);
+                    } else if (line.length() < TAIL_LINE_CHARS) {
+                        line.append(c);
                     }
-                    post(new PoolEvent.OutputEnded(worker, OutputMarks.jobOf(line, mark)));
                 }
             }
+
+            @Override
+            public void ended(String jobId) {
+                post(new PoolEvent.OutputEnded(worker, jobId));
+            }
+        });
+        try {
+            reader.readAll(worker.process.getErrorStream());
         } catch (IOException e) {
             log.debug("stderr of worker {} closed: {}", worker.id, e.getMessage());
+        }
+        if (!line.isEmpty()) {
+            worker.rememberStderr(line.toString());
         }
     }
 
@@ -943,7 +967,8 @@ public final class WorkerPool {
     sealed interface PoolEvent {
         record FrameReceived(WorkerHandle worker, Message.ToServer message) implements PoolEvent {}
 
-        record StderrText(WorkerHandle worker, String text) implements PoolEvent {}
+        /** @param jobId the job whose output {@code text} is, or {@code null} for the worker's own */
+        record StderrText(WorkerHandle worker, String jobId, String text) implements PoolEvent {}
 
         record OutputEnded(WorkerHandle worker, String jobId) implements PoolEvent {}
 

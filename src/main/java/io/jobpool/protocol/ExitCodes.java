@@ -49,16 +49,18 @@ public final class ExitCodes {
     }
 
     /**
-     * What the worker's last stderr lines tell about the exit, or an empty string. Out of memory is
-     * named only from what the runtime said (the JVM's "Terminating due to
-     * java.lang.OutOfMemoryError", the Python worker's MemoryError trace), never from the code: a
-     * task's own {@code System.exit(3)} exits with the same code.
+     * What the worker's stderr told about the exit, or an empty string. Out of memory is named only
+     * from what the runtime said (the JVM's "Terminating due to java.lang.OutOfMemoryError", the
+     * Python worker's MemoryError trace), never from the code: a task's own {@code System.exit(3)}
+     * exits with the same code.
+     *
+     * @param stderr lines of the worker's stderr since the job started
      */
-    public static String hint(String stderrTail) {
-        if (stderrTail != null && stderrTail.contains("OutOfMemoryError")) {
+    public static String hint(String stderr) {
+        if (stderr != null && stderr.contains("OutOfMemoryError")) {
             return " (OutOfMemoryError)";
         }
-        if (stderrTail != null && stderrTail.contains("MemoryError")) {
+        if (stderr != null && stderr.contains("MemoryError")) {
             return " (MemoryError)";
         }
         return "";

@@ -3,36 +3,36 @@ package io.jobpool.protocol;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The line a Java worker writes to its stderr when a job ends, after everything the job's
- * processes wrote to descriptors 1 and 2 (both are the worker's stderr pipe): the server reads
- * that pipe into the job's log, and holds the job's result until it has read the job's mark, so
- * the log is complete when the job is seen finished. NUL bytes keep a task's own output from
- * ever looking like a mark.
+ * The lines a Java worker writes to its stderr, where everything a job's processes write to
+ * descriptors 1 and 2 goes, when a job begins and when it ends: the server reads what lies between
+ * a job's two marks into that job's log, and what lies outside any job into its own log; it holds a
+ * job's result until it has read the job's end mark, so the log is complete when the job is seen
+ * finished. A mark is {@code NUL "jobpool-" kind " " jobId NUL "\n"}: NUL bytes keep a task's
+ * own text from looking like one, and each is one write far below PIPE_BUF, so no other writer's
+ * bytes land inside it.
  */
 public final class OutputMarks {
 
-    private static final String PREFIX = "\0jobpool-end-of-output ";
-    private static final String SUFFIX = "\0";
+    /** What a mark starts with. */
+    public static final byte[] PREFIX = "\0jobpool-".getBytes(StandardCharsets.US_ASCII);
+    public static final String BEGIN = "begin";
+    public static final String END = "end";
+    /** The longest job id a mark carries; a longer run of bytes after the prefix is no mark. */
+    public static final int MAX_JOB_ID_BYTES = 200;
 
     private OutputMarks() {}
 
-    /** The mark of {@code jobId}'s end, a whole line, in one write (far below PIPE_BUF: atomic). */
-    public static byte[] of(String jobId) {
-        return (PREFIX + jobId + SUFFIX + "\n").getBytes(StandardCharsets.UTF_8);
+    /** The mark of {@code jobId}'s output beginning. */
+    public static byte[] begin(String jobId) {
+        return mark(BEGIN, jobId);
     }
 
-    /**
-     * Where a mark starts in a line read from the stderr pipe, or -1. Output written without a
-     * final newline ends up on the mark's line, before it.
-     */
-    public static int find(String line) {
-        return line.indexOf(PREFIX);
+    /** The mark of {@code jobId}'s output ending: written after everything the job's processes wrote. */
+    public static byte[] end(String jobId) {
+        return mark(END, jobId);
     }
 
-    /** The job whose mark starts at {@code at} in {@code line} ({@link #find}). */
-    public static String jobOf(String line, int at) {
-        int from = at + PREFIX.length();
-        int end = line.indexOf(SUFFIX, from);
-        return end < 0 ? line.substring(from) : line.substring(from, end);
+    private static byte[] mark(String kind, String jobId) {
+        return ("\0jobpool-" + kind + " " + jobId + "\0\n").getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -8,14 +8,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Replaces {@code System.out} and {@code System.err} so that what task code prints becomes the
- * job's log instead of bytes on the protocol pipe.
+ * job's log instead of bytes on the protocol pipe, where a worker runs without the launcher's
+ * descriptors ({@link MarkedOutput}).
  *
  * <p>Text is forwarded in {@link Message.Output} frames at each line end or every 8 KiB, so the
  * log survives a worker that dies mid-job. Output written while no job runs (the initializer,
  * stray threads) goes to the worker's real stderr, which
  * the server logs.
  */
-final class CapturedOutput {
+final class CapturedOutput implements JobOutput {
 
     private static final int FLUSH_BYTES = 8 * 1024;
 
@@ -29,13 +30,15 @@ final class CapturedOutput {
         this.realErr = realErr;
     }
 
-    /** Routes captured output to {@code jobId} until {@link #endJob()}. */
-    synchronized void beginJob(String jobId) {
+    /** Routes captured output to {@code jobId} until {@link #end}. */
+    @Override
+    public synchronized void begin(String jobId) {
         flush();
         this.jobId = jobId;
     }
 
-    synchronized void endJob() {
+    @Override
+    public synchronized void end(String jobId) {
         flush();
         this.jobId = null;
     }

@@ -14,17 +14,13 @@ final class JobRunner {
 
     private final TaskRegistry registry;
     private final ProtocolChannel channel;
-    private final CapturedOutput output;
+    private final JobOutput output;
     private final long maxResultBytes;
     private final ChunkRunner chunks;
     private final ProgressReports progress;
-    /** Marks, after what the job's processes wrote to descriptors 1 and 2, where the job's output ends. */
-    private final java.util.function.Consumer<String> endOfOutput;
 
-    JobRunner(TaskRegistry registry, ProtocolChannel channel, CapturedOutput output, long maxResultBytes,
-            java.util.function.Consumer<String> endOfOutput) {
+    JobRunner(TaskRegistry registry, ProtocolChannel channel, JobOutput output, long maxResultBytes) {
         this.registry = registry;
-        this.endOfOutput = endOfOutput;
         this.channel = channel;
         this.output = output;
         this.maxResultBytes = maxResultBytes;
@@ -33,7 +29,7 @@ final class JobRunner {
     }
 
     void run(Message.Run job) {
-        output.beginJob(job.jobId());
+        output.begin(job.jobId());
         progress.begin(job.jobId());
         Message.ToServer outcome;
         try {
@@ -44,8 +40,7 @@ final class JobRunner {
             // The last progress report and what the task printed go before the result, so the
             // finished job shows both complete.
             progress.end();
-            endOfOutput.accept(job.jobId());
-            output.endJob();
+            output.end(job.jobId());
         }
         channel.send(outcome);
     }

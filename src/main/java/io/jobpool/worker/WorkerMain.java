@@ -4,7 +4,6 @@ import io.jobpool.process.ProcessTree;
 import io.jobpool.protocol.ExitCodes;
 import io.jobpool.protocol.FrameCodec;
 import io.jobpool.protocol.Message;
-import io.jobpool.protocol.OutputMarks;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.FileDescriptor;
@@ -27,11 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * from the server on descriptor 3, frames to it on descriptor 4, descriptor 0 reading end-of-file,
  * and descriptors 1 and 2 both the pipe the server reads as the worker's stderr. So nothing a task
  * writes, from Java, native code or a child process started with {@code inheritIO()}, can corrupt
- * a frame or take one: the server reads it into the job's log, up to the mark the worker writes
- * there when the job ends ({@link OutputMarks}). {@code System.out} / {@code System.err} are
- * replaced by capturing streams whose text goes in frames. Started without that arrangement (no
- * {@code /bin/sh}, a test), frames are on descriptors 0 and 1 and only {@code System.out} /
- * {@code System.err} are captured. A reader thread takes frames off the protocol; when it ends the
+ * a frame or take one: {@code System.out} / {@code System.err} write there too, unbuffered, and
+ * the server reads what lies between a job's begin and end marks into the job's log
+ * ({@link MarkedOutput}). Started without that arrangement (no {@code /bin/sh}, a test), frames
+ * are on descriptors 0 and 1 and only {@code System.out} / {@code System.err} are captured, in
+ * frames ({@link CapturedOutput}). A reader thread takes frames off the protocol; when it ends the
  * server is gone and the worker halts at once, even mid-job, so no worker outlives its server.
  *
  * <p>Whenever the worker ends itself (stdin closed, shutdown, protocol error, boot failure) it first
@@ -76,16 +75,17 @@ public final class WorkerMain {
                     + " captured, and what native code or a child process writes to descriptor 1 breaks the protocol");
         }
         ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(framesOut));
-        CapturedOutput captured = new CapturedOutput(channel, realErr);
-        System.setOut(captured.printStream());
-        System.setErr(captured.printStream());
-        java.util.function.Consumer<String> endOfOutput = arranged ? jobId -> {
-            try {
-                stderr.write(OutputMarks.of(jobId));
-            } catch (IOException e) {
-                // The server is gone: the reader thread ends the worker.
-            }
-        } : jobId -> {};
+        JobOutput output;
+        if (arranged) {
+            System.setOut(MarkedOutput.stream(new FileOutputStream(FileDescriptor.out)));
+            System.setErr(MarkedOutput.stream(stderr));
+            output = new MarkedOutput(stderr);
+        } else {
+            CapturedOutput captured = new CapturedOutput(channel, realErr);
+            System.setOut(captured.printStream());
+            System.setErr(captured.printStream());
+            output = captured;
+        }
         DataInputStream in = FrameCodec.input(framesIn);
         // A task reading System.in gets end-of-file, never the server's frames.
         System.setIn(java.io.InputStream.nullInputStream());
@@ -96,7 +96,7 @@ public final class WorkerMain {
                 throw new IllegalStateException("first frame was not init");
             }
             TaskRegistry registry = TaskRegistry.load(init.diagnostics());
-            runner = new JobRunner(registry, channel, captured, init.maxResultBytes(), endOfOutput);
+            runner = new JobRunner(registry, channel, output, init.maxResultBytes());
             if (init.initializer() != null && !init.initializer().isBlank()) {
                 runner.runInitializer(init.initializer(), init.initializerArgs());
             }

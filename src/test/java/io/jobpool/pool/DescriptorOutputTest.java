@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.TestPlugin;
 import io.jobpool.testing.plugin.InheritIoChild;
+import io.jobpool.testing.plugin.LeftoverChatter;
 import io.jobpool.testing.plugin.RawDescriptorOutput;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,8 @@ class DescriptorOutputTest {
             JobOutcome raw = harness.run("raw", "test-raw-descriptors", "[]", TIMEOUT);
             assertThat(raw).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> {
                 assertThat(done.result()).isEqualTo("\"raw-done\"");
-                assertThat(done.logs()).contains("before the raw writes\n").contains("from-fd1\n").contains("from-fd2\n");
+                assertThat(done.logs()).as("System.out, descriptors 1 and 2 and System.err, in the order written")
+                        .isEqualTo("before the raw writes\nfrom-fd1\nfrom-fd2\nafter the raw writes\n");
             });
 
             JobOutcome child = harness.run("child", "test-inherit-io", "[]", TIMEOUT);
@@ -48,6 +50,26 @@ class DescriptorOutputTest {
             });
             assertThat(List.of(raw.pid(), child.pid(), next.pid())).as("one worker ran all three").containsOnly(raw.pid());
             assertThat(harness.restarts).isEmpty();
+        }
+    }
+
+    /**
+     * A process the job left behind writes when it is killed after the job's end: that is the
+     * worker's own output, logged by the server, never the next job's (it was glued to the next
+     * job's first line, maybe another client's).
+     */
+    @Test
+    void whatALeftoverWritesAfterItsJobEndedIsInNoJobsLog() throws Exception {
+        TestPlugin.jar(plugins, LeftoverChatter.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome chatter = harness.run("chatter", "test-leftover-chatter", "[]", TIMEOUT);
+            assertThat(chatter).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
+                    assertThat(done.logs()).startsWith("child-started\n").contains("left running; terminating").doesNotContain("leftover-was-here"));
+
+            JobOutcome next = harness.run("next", "test-inherit-io", "[]", TIMEOUT);
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
+                    assertThat(done.logs()).isEqualTo("from-child\nfrom-child-stderr\nno-newline-at-end"));
+            assertThat(next.pid()).isEqualTo(chatter.pid());
         }
     }
 }

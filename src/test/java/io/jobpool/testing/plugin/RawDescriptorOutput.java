@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A test task that writes to the worker's real descriptors 1 and 2, as native code does, past
  * {@code System.out}, and reads its stdin, both {@code System.in} and descriptor 0 itself: each
- * must be at its end, not the server's frames. Not closed: that would close the descriptors
- * themselves.
+ * must be at its end, not the server's frames. Its log must show the four lines in the order
+ * written. Not closed: that would close the descriptors themselves.
  */
 public final class RawDescriptorOutput implements Task {
 
@@ -35,6 +35,7 @@ public final class RawDescriptorOutput implements Task {
         FileOutputStream err = new FileOutputStream(FileDescriptor.err);
         err.write("from-fd2\n".getBytes(StandardCharsets.UTF_8));
         err.flush();
+        System.err.println("after the raw writes");
         int fromSystemIn = System.in.read();
         int fromDescriptor0 = new java.io.FileInputStream(FileDescriptor.in).read();
         return fromSystemIn == -1 && fromDescriptor0 == -1 ? "raw-done" : "stdin gave " + fromSystemIn + ", " + fromDescriptor0;

@@ -1,0 +1,47 @@
+package io.jobpool.worker;
+
+import io.jobpool.protocol.OutputMarks;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+
+/**
+ * A job's output where the launcher put descriptors 1 and 2 on the stderr pipe: {@code System.out}
+ * and {@code System.err} write to them directly, unbuffered, so what Java code prints and what
+ * native code and child processes write reach the server in the order written; each job's output
+ * is framed by its begin and end marks ({@link OutputMarks}).
+ */
+final class MarkedOutput implements JobOutput {
+
+    private final FileOutputStream stderr;
+
+    MarkedOutput(FileOutputStream stderr) {
+        this.stderr = stderr;
+    }
+
+    /** {@code System.out} / {@code System.err}: unbuffered, so nothing printed is still held here when a mark goes. */
+    static PrintStream stream(FileOutputStream descriptor) {
+        return new PrintStream(descriptor, true, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void begin(String jobId) {
+        write(OutputMarks.begin(jobId));
+    }
+
+    @Override
+    public void end(String jobId) {
+        System.out.flush();
+        System.err.flush();
+        write(OutputMarks.end(jobId));
+    }
+
+    /** One write: below PIPE_BUF, so no other writer's bytes land inside the mark. */
+    private void write(byte[] mark) {
+        try {
+            stderr.write(mark);
+        } catch (IOException e) {
+            // The server is gone: the frame reader ends the worker.
+        }
+    }
+}

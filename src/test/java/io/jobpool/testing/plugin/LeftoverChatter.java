@@ -1,0 +1,30 @@
+package io.jobpool.testing.plugin;
+
+import io.jobpool.spi.Task;
+import io.jobpool.spi.TaskArguments;
+import io.jobpool.spi.TaskContext;
+
+/**
+ * A test task that leaves a child running with the worker's descriptors ({@code inheritIO()}); the
+ * child answers the SIGTERM that kills it, after the job ended, by writing a line without a newline
+ * (a later job's first line must not take it up).
+ */
+public final class LeftoverChatter implements Task {
+
+    @Override
+    public String name() {
+        return "test-leftover-chatter";
+    }
+
+    @Override
+    public String description() {
+        return "Test: leaves a child running that writes 'leftover-was-here' without a newline when it gets SIGTERM.";
+    }
+
+    @Override
+    public Object run(TaskArguments arguments, TaskContext context) throws Exception {
+        Process child = new ProcessBuilder("sh", "-c", "trap 'printf leftover-%s was-here; exit 0' TERM; echo child-started; "
+                + "while :; do sleep 0.05; done").inheritIO().start();
+        return child.pid();
+    }
+}
