@@ -109,6 +109,12 @@ class ApiConfiguration {
         return registration;
     }
 
+    /** Spring Security's firewall says which of its rules a request broke, not only "bad request". */
+    @Bean
+    org.springframework.security.web.firewall.RequestRejectedHandler firewallRefusals() {
+        return new FirewallRefusals();
+    }
+
     /** Bounds the waiting requests each caller may have open. */
     @Bean
     LongPolls longPolls(JobpoolProperties properties) {

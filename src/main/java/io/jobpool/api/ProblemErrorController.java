@@ -53,8 +53,34 @@ class ProblemErrorController implements ErrorController {
                     "the service failed to answer this request; the error is in its log", uri);
         }
         String title = Problems.titleFor(status);
-        return new ErrorProblem(status, Problems.typeFor(status), title,
-                "the request was refused: " + title.toLowerCase(java.util.Locale.ROOT), uri);
+        String reason = title.toLowerCase(java.util.Locale.ROOT);
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.apache.coyote.BadRequestException e && plain(e.getMessage()) != null) {
+                // Tomcat refused the body as it was read (a chunk size that is not hex, say).
+                reason = "its body could not be read: " + plain(e.getMessage());
+            }
+        }
+        Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
+        if (error == null && message instanceof String sent && plain(sent) != null) {
+            // The container's own refusals say why in the message it sent the error with ("More
+            // than the maximum allowed number of cookies, [200], were detected.").
+            reason = plain(sent);
+        }
+        return new ErrorProblem(status, Problems.typeFor(status), title, "the request was refused: " + reason, uri);
+    }
+
+    /**
+     * A container's message as part of a detail: lower case first, without its final period;
+     * {@code null} when empty or when it is not a short line of printable ASCII, which no message
+     * of Tomcat's is not.
+     */
+    private static String plain(String message) {
+        if (message == null || message.isBlank() || message.length() > 200 || !message.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            return null;
+        }
+        String text = message.strip();
+        text = text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
+        return Character.toLowerCase(text.charAt(0)) + text.substring(1);
     }
 
     record ErrorProblem(int status, String type, String title, String detail, String uri) {}

@@ -35,6 +35,9 @@ final class Problems {
         if (known == null) {
             return "Error";
         }
+        if (status == 414) {
+            return "URI too long";
+        }
         String phrase = known.getReasonPhrase();
         return phrase.charAt(0) + phrase.substring(1).toLowerCase(java.util.Locale.ROOT);
     }

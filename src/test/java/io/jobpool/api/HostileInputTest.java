@@ -145,10 +145,41 @@ class HostileInputTest extends ServiceTest {
         assertProblem(response, 417, "expectation-failed");
     }
 
+    /** What Tomcat refuses before the API is named as such, not as a bare "bad request". */
     @Test
-    void oversizeHeadersAreAProblem() throws IOException {
-        RawHttp.Response response = RawHttp.send(port, "GET /v1/tasks HTTP/1.1\r\nX-Big: " + "x".repeat(20_000), null);
-        assertProblem(response, 400, "validation");
+    void oversizeHeadersAndURIsAreTheirOwnProblems() throws IOException {
+        RawHttp.Response big = RawHttp.send(port, "GET /v1/tasks HTTP/1.1\r\nX-Big: " + "x".repeat(20_000), null);
+        assertProblem(big, 431, "headers-too-large");
+        assertThat(big.text()).contains("16384 bytes").contains("\"instance\":\"/v1/tasks\"");
+        RawHttp.Response many = RawHttp.send(port, "GET /v1/tasks HTTP/1.1" + "\r\nX-H: v".repeat(150), null);
+        assertProblem(many, 431, "headers-too-large");
+        assertThat(many.text()).contains("more header fields than 100");
+        assertProblem(RawHttp.send(port, "GET /v1/tasks?x=" + "a".repeat(20_000) + " HTTP/1.1", null), 414, "uri-too-long");
+        assertProblem(RawHttp.send(port, "GET /v1/" + "a".repeat(20_000) + " HTTP/1.1", null), 414, "uri-too-long");
+    }
+
+    @Test
+    void aRequestRefusedBeforeTheApiSaysWhatIsWrong() throws IOException {
+        String[][] cases = {
+                {"GET /v1/tasks HTTP/1.1\r\nIdempotency-Key: a\u0001b", "a header line is not a valid 'name: value'"},
+                {"GET /v1/tasks HTTP/1.1\r\nX(A: b", "a header line is not a valid 'name: value'"},
+                {"GET /v1/jobs#frag HTTP/1.1", "request target holds a character that must be %-encoded"},
+                {"GET /v1/tasks HTTP/1.1\r\nHost: a\r\nHost: b", "more than one Host header"},
+                {"POST /v1/jobs HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2", "more than one Content-Length header"},
+                {"POST /v1/jobs HTTP/1.1\r\nContent-Length: +2", "Content-Length is not a length in bytes"},
+                {"POST /v1/jobs HTTP/1.1\r\nContent-Length: -2", "Content-Length is not a length in bytes"},
+                {"POST /v1/jobs HTTP/1.1\r\nTransfer-Encoding: chunked, chunked", "Transfer-Encoding is not valid"},
+                {"GET //v1/jobs HTTP/1.1", "its path holds '//'"},
+                {"GET /v1/./jobs HTTP/1.1", "its path is not normalized"},
+                {"GET /v1/jobs;a=b HTTP/1.1", "its path holds ';'"},
+                {"POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
+                        "its body could not be read: invalid chunk header"}};
+        for (String[] c : cases) {
+            byte[] body = c[0].endsWith("chunked") ? "zz\r\n{}\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII) : null;
+            RawHttp.Response response = RawHttp.send(port, c[0], body, 10_000);
+            assertProblem(response, 400, "validation");
+            assertThat(ApiClient.JSON.readTree(response.text()).get("detail").asString()).as(c[0]).contains(c[1]);
+        }
     }
 
     /** UTF-8 "ключ": bytes 0x8E and 0x87 read as ISO-8859-1 are C1 control characters, which Spring's firewall refuses. */

@@ -68,7 +68,7 @@ class OperationsEndpointsTest extends ServiceTest {
         assertThat(garbage.contentType()).startsWith("application/problem+json");
         RawHttp.Response bigHeader = RawHttp.send(managementPort, "GET /actuator/health HTTP/1.1\r\nX-Big: " + "a".repeat(20_000),
                 null, 5000);
-        assertThat(bigHeader.status()).isEqualTo(400);
+        assertThat(bigHeader.status()).isEqualTo(431);
         assertThat(bigHeader.contentType()).startsWith("application/problem+json");
         assertThat(fetch(managementPort, "/actuator/health/liveness").statusCode()).as("still answering").isEqualTo(200);
     }
