@@ -88,19 +88,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    # A port nobody listens on (checked with bash's /dev/tcp); collisions are unlikely and would
-    # show as a startup failure, not a false pass.
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
+. "$(dirname "$0")/free-ports.sh"
 
 [ -f "$JAR" ] || die "no jar at $JAR (build it first: ./mvnw -B -DskipTests package)"
 [ -x "$JAVA" ] || die "no java"
@@ -202,9 +190,7 @@ pass "runtime layout assembled: app.jar + $(find "$APP/lib" -name '*.jar' | wc -
 # ---- 4. Start it the way the ENTRYPOINT does: `java -jar app.jar` from the layout directory, with
 # the image's environment (a clean one: the container gets nothing else). java.io.tmpdir points
 # at a private directory instead of /tmp so that the run leaves nothing behind.
-PORT=$(free_port) || die "no free port"
-MPORT=$(free_port) || die "no free port"
-[ "$PORT" != "$MPORT" ] || MPORT=$(free_port)
+read -r PORT MPORT <<<"$(free_ports 2)" || die "no free ports"
 (
     cd "$APP"
     exec env -i \

@@ -110,14 +110,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
-    done
-    return 1
-}
+. "$(dirname "$0")/free-ports.sh"
 
 wait_http() { # URL SECONDS PID [GREP]
     local deadline=$((SECONDS + $2))
@@ -155,14 +148,7 @@ command -v python3 >/dev/null 2>&1 || apt_install python3
 
 W=$(mktemp -d)
 mkdir -p "$W/data" "$W/tmp" "$W/tsdb"
-APP_PORT=$(free_port)
-MGMT_PORT=$(free_port)
-PROM_PORT=$(free_port)
-HOOK_PORT=$(free_port)
-# Four random picks may meet; each must be its own.
-while [ "$(printf '%s\n' "$APP_PORT" "$MGMT_PORT" "$PROM_PORT" "$HOOK_PORT" | sort -u | wc -l)" -ne 4 ]; do
-    MGMT_PORT=$(free_port); PROM_PORT=$(free_port); HOOK_PORT=$(free_port)
-done
+read -r APP_PORT MGMT_PORT PROM_PORT HOOK_PORT <<<"$(free_ports 4)"
 
 # ---- 1. the server
 JOBPOOL_POOL_SIZE=2 \

@@ -19,9 +19,7 @@ else
 fi
 [ -f "$JAR" ] || { echo "no jar at $JAR: build it first (./mvnw package)"; exit 1; }
 
-# Two free ports, both bound while the other is: asked one at a time, the system can hand out the
-# port it just freed again, and a management port equal to the server's stops the start.
-free_ports() { python3 -c 'import socket; a=socket.socket(); a.bind(("127.0.0.1",0)); b=socket.socket(); b.bind(("127.0.0.1",0)); print(a.getsockname()[1], b.getsockname()[1])'; }
+. "$ROOT/.ci/free-ports.sh"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -35,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r PORT MANAGEMENT_PORT <<<"$(free_ports)"
+read -r PORT MANAGEMENT_PORT <<<"$(free_ports 2)"
 JOBPOOL_DATA_DIR="$WORK/data" \
 JOBPOOL_POOL_SIZE=2 \
 JOBPOOL_PYTHON_TASKS_DIR="$HERE/tests/tasks" \
