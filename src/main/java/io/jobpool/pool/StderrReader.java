@@ -30,17 +30,18 @@ final class StderrReader {
     }
 
     private static final int READ_BYTES = 64 * 1024;
-    /** The bytes after a mark's prefix: the longer kind, a space, the id, NUL, newline. */
-    private static final int MARK_BODY_BYTES = OutputMarks.BEGIN.length() + 1 + OutputMarks.MAX_JOB_ID_BYTES + 2;
+    /** The bytes after a mark's prefix: token, kind and id, NUL, newline. */
+    private static final int MARK_BODY_BYTES = OutputMarks.MAX_BODY_BYTES + 2;
 
-    private final boolean marked;
+    /** What a mark's body starts with, its worker's token and a space; {@code null} where the worker marks nothing. */
+    private final String token;
     private final Listener listener;
     private String job;
     private byte[] pending = new byte[0];
 
-    /** @param marked whether the worker marks its jobs' output */
-    StderrReader(boolean marked, Listener listener) {
-        this.marked = marked;
+    /** @param token the token of the worker's output marks, or {@code null} when it marks nothing */
+    StderrReader(String token, Listener listener) {
+        this.token = token == null ? null : token + " ";
         this.listener = listener;
     }
 
@@ -63,7 +64,7 @@ final class StderrReader {
         System.arraycopy(bytes, 0, data, pending.length, length);
         int textFrom = 0;
         int scan = 0;
-        while (marked) {
+        while (token != null) {
             int nul = indexOfNul(data, scan);
             if (nul < 0) {
                 break;
@@ -79,7 +80,8 @@ final class StderrReader {
                 pending = Arrays.copyOfRange(data, nul, data.length);
                 return;
             }
-            mark(new String(data, nul + OutputMarks.PREFIX.length, size - OutputMarks.PREFIX.length - 2, StandardCharsets.UTF_8));
+            mark(new String(data, nul + OutputMarks.PREFIX.length, size - OutputMarks.PREFIX.length - 2, StandardCharsets.UTF_8)
+                    .substring(token.length()));
             textFrom = scan = nul + size;
         }
         int end = completeUtf8(data, textFrom, data.length);
@@ -116,7 +118,7 @@ final class StderrReader {
      * The length of the mark at {@code at}, 0 if there is none (a NUL of the task's own), -1 if the
      * bytes read so far may still become one.
      */
-    static int markSize(byte[] data, int at) {
+    int markSize(byte[] data, int at) {
         byte[] prefix = OutputMarks.PREFIX;
         for (int i = 0; i < prefix.length; i++) {
             if (at + i >= data.length) {
@@ -134,8 +136,9 @@ final class StderrReader {
                     return -1;
                 }
                 String text = new String(data, body, i - body, StandardCharsets.UTF_8);
-                boolean kind = text.startsWith(OutputMarks.BEGIN + " ") || text.startsWith(OutputMarks.END + " ");
-                return data[i + 1] == '\n' && kind ? i + 2 - at : 0;
+                boolean ours = text.startsWith(token) && (text.startsWith(OutputMarks.BEGIN + " ", token.length())
+                        || text.startsWith(OutputMarks.END + " ", token.length()));
+                return data[i + 1] == '\n' && ours ? i + 2 - at : 0;
             }
         }
         return limit == data.length && limit < body + MARK_BODY_BYTES ? -1 : 0;

@@ -18,6 +18,8 @@ final class WorkerHandle {
     enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL, BOOT_TIMEOUT }
 
     final String id;
+    /** The token of this worker's output marks ({@link io.jobpool.protocol.OutputMarks}), or {@code null} where it marks none. */
+    final String outputToken;
     final Process process;
     final long pid;
     final Instant startedAt;
@@ -79,8 +81,9 @@ final class WorkerHandle {
     /** A returned job's outcome, waiting since {@code sinceNanos} for the last of its output. */
     record Unmarked(String jobId, java.util.function.Function<String, JobOutcome> outcome, long sinceNanos) {}
 
-    WorkerHandle(String id, Process process, String marker, Instant startedAt, long spawnNanos, int taskLimit) {
+    WorkerHandle(String id, Process process, String marker, Instant startedAt, long spawnNanos, int taskLimit, String outputToken) {
         this.id = id;
+        this.outputToken = outputToken;
         this.process = process;
         this.pid = process.pid();
         this.processes = new WorkerProcesses(io.jobpool.process.ProcessTree.of(pid, marker));

@@ -61,6 +61,8 @@ public final class WorkerPool {
      * child the task left running may hold the pipe full.
      */
     private static final Duration OUTPUT_MARK_WAIT = Duration.ofSeconds(2);
+    /** How much of what a worker writes outside any job, between two jobs, the server logs. */
+    private static final long OWN_OUTPUT_LOGGED = 64 * 1024;
     /** A line of a worker's own stderr longer than this is logged in pieces, and kept cut in the stderr tail. */
     private static final int TAIL_LINE_CHARS = 8192;
     /** How long a worker's exit waits for the last of its stderr to be read. */
@@ -516,7 +518,7 @@ public final class WorkerPool {
             slotDebt++;
         }
         String description = ExitCodes.describe(exitCode);
-        String hint = ExitCodes.hint(worker.memoryError());
+        String hint = ExitCodes.hint(exitCode, worker.memoryError());
         reapLeftBehind(worker);
         if (worker.pendingReturn != null) {
             // The job had returned; only its leftovers were being killed, now with the rest of the tree.
@@ -764,7 +766,8 @@ public final class WorkerPool {
         }
         int limit = settings.maxTasksPerWorker() <= 0 ? 0
                 : settings.maxTasksPerWorker() + ThreadLocalRandom.current().nextInt(settings.maxTasksPerWorkerJitter() + 1);
-        WorkerHandle worker = new WorkerHandle(id, process, marker, clock.instant(), spawnNanos, limit);
+        WorkerHandle worker = new WorkerHandle(id, process, marker, clock.instant(), spawnNanos, limit,
+                launcher.outputOnStderr() ? OutputMarks.newToken() : null);
         workers.put(id, worker);
         // Platform threads, never virtual: a read from a process pipe blocks in native code and
         // pins its carrier, so two idle workers would pin both carriers of a 2-CPU server and no
@@ -773,7 +776,7 @@ public final class WorkerPool {
         Thread stderr = Thread.ofPlatform().daemon().name("jobpool-" + id + "-stderr").start(() -> drainStderr(worker));
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-frames").start(() -> readFrames(worker, stderr));
         Thread.ofPlatform().daemon().name("jobpool-" + id + "-sender").start(worker::sendLoop);
-        worker.send(settings.init());
+        worker.send(worker.outputToken == null ? settings.init() : settings.init().withOutputToken(worker.outputToken));
         return true;
     }
 
@@ -933,10 +936,27 @@ public final class WorkerPool {
      */
     private void drainStderr(WorkerHandle worker) {
         StringBuilder line = new StringBuilder();
-        StderrReader reader = new StderrReader(launcher.outputOnStderr(), new StderrReader.Listener() {
+        StderrReader reader = new StderrReader(worker.outputToken, new StderrReader.Listener() {
+            /** Characters the worker wrote outside any job since a job last began or ended. */
+            private long own;
+
             @Override
             public void text(String jobId, String text) {
-                post(new PoolEvent.StderrText(worker, jobId, text));
+                if (jobId != null) {
+                    own = 0;
+                    post(new PoolEvent.StderrText(worker, jobId, text));
+                } else {
+                    // What a worker writes of its own goes to the server's log: a flood there (a process a job left
+                    // behind, a thread still printing) must not fill the log nor hold the supervisor, which serves every worker.
+                    long room = OWN_OUTPUT_LOGGED - own;
+                    own += text.length();
+                    if (room >= text.length()) {
+                        post(new PoolEvent.StderrText(worker, null, text));
+                    } else if (room >= 0) {
+                        post(new PoolEvent.StderrText(worker, null, text.substring(0, (int) room) + "\n[jobpool: the worker wrote more than "
+                                + OWN_OUTPUT_LOGGED / 1024 + " KiB outside any job; the rest is not logged until its next job begins]\n"));
+                    }
+                }
                 for (int i = 0; i < text.length(); i++) {
                     char c = text.charAt(i);
                     if (c == '\n') {
@@ -950,6 +970,7 @@ public final class WorkerPool {
 
             @Override
             public void ended(String jobId) {
+                own = 0;
                 post(new PoolEvent.OutputEnded(worker, jobId));
             }
         });

@@ -49,18 +49,22 @@ public final class ExitCodes {
     }
 
     /**
-     * What the worker's stderr told about the exit, or an empty string. Out of memory is named only
-     * from what the runtime said (the JVM's "Terminating due to java.lang.OutOfMemoryError", the
-     * Python worker's MemoryError trace), never from the code: a task's own {@code System.exit(3)}
-     * exits with the same code.
+     * What the worker's stderr told about the exit, or an empty string. Out of memory is named when
+     * the worker exited with the code the runtimes exit with on it and said so (the JVM's
+     * "Terminating due to java.lang.OutOfMemoryError", the Python worker's MemoryError trace):
+     * never from the code alone, which a task's own {@code System.exit(3)} also gives, nor from a
+     * line alone, which a task may have printed before its worker was killed.
      *
      * @param stderr lines of the worker's stderr since the job started
      */
-    public static String hint(String stderr) {
-        if (stderr != null && stderr.contains("OutOfMemoryError")) {
+    public static String hint(int exitCode, String stderr) {
+        if (exitCode != OUT_OF_MEMORY || stderr == null) {
+            return "";
+        }
+        if (stderr.contains("OutOfMemoryError")) {
             return " (OutOfMemoryError)";
         }
-        if (stderr != null && stderr.contains("MemoryError")) {
+        if (stderr.contains("MemoryError")) {
             return " (MemoryError)";
         }
         return "";

@@ -31,10 +31,21 @@ public sealed interface Message {
 
     /**
      * First frame to a new worker: which tasks to register and the pool initializer to run once
-     * before taking jobs ({@code Pool(initializer, initargs)}).
+     * before taking jobs ({@code Pool(initializer, initargs)}), and the token its output marks
+     * carry ({@link OutputMarks}; {@code null} where the worker does not mark its output).
      */
-    record Init(boolean diagnostics, String initializer, String initializerArgs, long maxResultBytes)
-            implements ToWorker {}
+    record Init(boolean diagnostics, String initializer, String initializerArgs, long maxResultBytes, String outputToken)
+            implements ToWorker {
+
+        public Init(boolean diagnostics, String initializer, String initializerArgs, long maxResultBytes) {
+            this(diagnostics, initializer, initializerArgs, maxResultBytes, null);
+        }
+
+        /** This init for one worker, whose output marks carry {@code token}. */
+        public Init withOutputToken(String token) {
+            return new Init(diagnostics, initializer, initializerArgs, maxResultBytes, token);
+        }
+    }
 
     /**
      * Run one job. {@code args} and {@code kwargs} are JSON text.

@@ -43,6 +43,7 @@ final class MessageJson {
                 out.writeStringProperty("initializer", m.initializer());
                 out.writeStringProperty("initializerArgs", m.initializerArgs());
                 out.writeNumberProperty("maxResultBytes", m.maxResultBytes());
+                out.writeStringProperty("outputToken", m.outputToken());
             } else if (message instanceof Message.Run m) {
                 out.writeStringProperty("kind", "run");
                 out.writeStringProperty("jobId", m.jobId());
@@ -184,7 +185,7 @@ final class MessageJson {
             }
             return switch (fields.kind) {
                 case "init" -> new Message.Init(fields.bool("diagnostics"), fields.text("initializer"), fields.text("initializerArgs"),
-                        fields.number("maxResultBytes"));
+                        fields.number("maxResultBytes"), fields.text("outputToken"));
                 case "run" -> new Message.Run(fields.text("jobId"), fields.text("task"), fields.text("args"), fields.text("kwargs"),
                         (int) fields.number("attempt"), fields.bool("chunk"), fields.text("previous"));
                 case "shutdown" -> new Message.Shutdown();

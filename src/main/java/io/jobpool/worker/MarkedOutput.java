@@ -14,9 +14,15 @@ import java.io.PrintStream;
 final class MarkedOutput implements JobOutput {
 
     private final FileOutputStream stderr;
+    /** The token the server gave this worker for its marks, in its init frame. */
+    private volatile String token;
 
     MarkedOutput(FileOutputStream stderr) {
         this.stderr = stderr;
+    }
+
+    void token(String token) {
+        this.token = token;
     }
 
     /** {@code System.out} / {@code System.err}: unbuffered, so nothing printed is still held here when a mark goes. */
@@ -26,14 +32,14 @@ final class MarkedOutput implements JobOutput {
 
     @Override
     public void begin(String jobId) {
-        write(OutputMarks.begin(jobId));
+        write(OutputMarks.begin(token, jobId));
     }
 
     @Override
     public void end(String jobId) {
         System.out.flush();
         System.err.flush();
-        write(OutputMarks.end(jobId));
+        write(OutputMarks.end(token, jobId));
     }
 
     /** One write: below PIPE_BUF, so no other writer's bytes land inside the mark. */

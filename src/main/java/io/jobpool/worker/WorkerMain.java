@@ -95,6 +95,9 @@ public final class WorkerMain {
             if (!(FrameCodec.read(in) instanceof Message.Init init)) {
                 throw new IllegalStateException("first frame was not init");
             }
+            if (output instanceof MarkedOutput marked) {
+                marked.token(init.outputToken());
+            }
             TaskRegistry registry = TaskRegistry.load(init.diagnostics());
             runner = new JobRunner(registry, channel, output, init.maxResultBytes());
             if (init.initializer() != null && !init.initializer().isBlank()) {

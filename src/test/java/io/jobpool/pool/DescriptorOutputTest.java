@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobpool.testing.TestPlugin;
 import io.jobpool.testing.plugin.InheritIoChild;
 import io.jobpool.testing.plugin.LeftoverChatter;
+import io.jobpool.testing.plugin.StrayFlood;
+import io.jobpool.testing.Await;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import io.jobpool.testing.plugin.RawDescriptorOutput;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +75,30 @@ class DescriptorOutputTest {
             assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
                     assertThat(done.logs()).isEqualTo("from-child\nfrom-child-stderr\nno-newline-at-end"));
             assertThat(next.pid()).isEqualTo(chatter.pid());
+        }
+    }
+
+    /**
+     * What a worker writes outside any job goes to the server's log, which a flood (a thread or a
+     * process a job left behind) must not fill: 64 KiB of it between two jobs, then one line saying
+     * the rest is not logged. The next job's output is its own again.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aFloodOutsideAnyJobIsLoggedOnlyInPart(CapturedOutput output) throws Exception {
+        TestPlugin.jar(plugins, StrayFlood.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), false, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome flood = harness.run("flood", "test-stray-flood", "[]", TIMEOUT);
+            assertThat(flood).isInstanceOf(JobOutcome.Succeeded.class);
+            Await.until("the flood cut off in the server's log", TIMEOUT,
+                    () -> output.getOut().contains("outside any job; the rest is not logged until its next job begins"));
+            // The flood's last line comes after the cut: waiting for the worker to be done with it
+            // would need a signal the server does not log, so the next job's log shows it is over.
+            JobOutcome next = harness.run("next", "test-inherit-io", "[]", TIMEOUT);
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
+                    assertThat(done.logs()).isEqualTo("from-child\nfrom-child-stderr\nno-newline-at-end"));
+            long logged = output.getOut().lines().filter(line -> line.contains("xxxxxxxxxx")).count();
+            assertThat(logged).as("lines of the flood in the server's log").isGreaterThan(0).isLessThanOrEqualTo(700);
         }
     }
 }

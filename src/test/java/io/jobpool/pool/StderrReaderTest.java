@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 /** Tests how a worker's stderr is split into jobs' output and the worker's own, read by bytes. */
 class StderrReaderTest {
 
+    private static final String TOKEN = OutputMarks.newToken();
+
     /** What the listener heard: "job:text" (job "-" for the worker's own), "end:job". */
     private final List<String> heard = new ArrayList<>();
     private final StderrReader.Listener listener = new StderrReader.Listener() {
@@ -37,12 +39,12 @@ class StderrReaderTest {
 
     @Test
     void textBetweenAJobsMarksIsThatJobsAndTheRestTheWorkersOwn() throws Exception {
-        byte[] stream = bytes("booting\n", OutputMarks.begin("j1"), "hello\npartial", OutputMarks.end("j1"), "late",
-                OutputMarks.begin("j2"), "second\n", OutputMarks.end("j2"));
+        byte[] stream = bytes("booting\n", OutputMarks.begin(TOKEN, "j1"), "hello\npartial", OutputMarks.end(TOKEN, "j1"), "late",
+                OutputMarks.begin(TOKEN, "j2"), "second\n", OutputMarks.end(TOKEN, "j2"));
         // Every way of cutting the stream into reads gives the same: marks and text put together again.
         for (int size = 1; size <= stream.length; size++) {
             heard.clear();
-            new StderrReader(true, listener).readAll(new Chunked(stream, size));
+            new StderrReader(TOKEN, listener).readAll(new Chunked(stream, size));
             assertThat(heard).as("reads of %d bytes", size)
                     .containsExactly("-:booting\n", "j1:hello\npartial", "end:j1", "-:late", "j2:second\n", "end:j2");
         }
@@ -50,26 +52,31 @@ class StderrReaderTest {
 
     @Test
     void aCharacterSplitBetweenReadsIsKeptWhole() throws Exception {
-        byte[] stream = bytes(OutputMarks.begin("j"), "día 😀 ok\r", OutputMarks.end("j"));
+        byte[] stream = bytes(OutputMarks.begin(TOKEN, "j"), "día 😀 ok\r", OutputMarks.end(TOKEN, "j"));
         for (int size = 1; size <= 8; size++) {
             heard.clear();
-            new StderrReader(true, listener).readAll(new Chunked(stream, size));
+            new StderrReader(TOKEN, listener).readAll(new Chunked(stream, size));
             assertThat(heard).as("reads of %d bytes", size).containsExactly("j:día 😀 ok\r", "end:j");
         }
     }
 
+    /** A task or its child writing marks of its own, without the token only the worker knows, writes text. */
     @Test
-    void nulBytesAndLookalikesOfATasksOwnAreText() throws Exception {
-        byte[] stream = bytes(OutputMarks.begin("j"), "a\0b\0jobpool-\0jobpool-other x\0\n\0jobpool-end j\0no newline\n",
-                OutputMarks.end("j"));
-        new StderrReader(true, listener).readAll(new ByteArrayInputStream(stream));
-        assertThat(heard).containsExactly("j:a\0b\0jobpool-\0jobpool-other x\0\n\0jobpool-end j\0no newline\n", "end:j");
+    void nulBytesAndForgedMarksAreText() throws Exception {
+        String forged = "a\0b\0jobpool-\0jobpool-other x\0\n\0jobpool-end j\0\n" + new String(OutputMarks.end("guess", "j"),
+                StandardCharsets.UTF_8) + new String(OutputMarks.begin(OutputMarks.newToken(), "k"), StandardCharsets.UTF_8) + "no newline";
+        byte[] stream = bytes(OutputMarks.begin(TOKEN, "j"), forged, OutputMarks.end(TOKEN, "j"));
+        for (int size = 1; size <= stream.length; size += 7) {
+            heard.clear();
+            new StderrReader(TOKEN, listener).readAll(new Chunked(stream, size));
+            assertThat(heard).as("reads of %d bytes", size).containsExactly("j:" + forged, "end:j");
+        }
     }
 
     @Test
     void aWorkerThatMarksNothingWritesOnlyItsOwn() throws Exception {
-        byte[] stream = bytes("one\n", OutputMarks.begin("j"), "two\n");
-        new StderrReader(false, listener).readAll(new ByteArrayInputStream(stream));
+        byte[] stream = bytes("one\n", OutputMarks.begin(TOKEN, "j"), "two\n");
+        new StderrReader(null, listener).readAll(new ByteArrayInputStream(stream));
         assertThat(heard).hasSize(1).first().asString().startsWith("-:one\n").endsWith("two\n");
     }
 
@@ -80,7 +87,7 @@ class StderrReaderTest {
     @Test
     void aLongLineGoesOnReadByRead() throws Exception {
         List<Integer> sizes = new ArrayList<>();
-        StderrReader reader = new StderrReader(true, new StderrReader.Listener() {
+        StderrReader reader = new StderrReader(TOKEN, new StderrReader.Listener() {
             @Override
             public void text(String jobId, String text) {
                 sizes.add(text.length());

@@ -45,6 +45,7 @@ class FrameCodecTest {
     private static final List<Message> EVERY_KIND = List.of(
             new Message.Init(true, "sleep", "[1]", 100),
             new Message.Init(false, null, null, 0),
+            new Message.Init(true, null, "[]", 10).withOutputToken("0123abcd"),
             new Message.Run("id", "echo", "[1,\"\\u00e9\"]", "{}", 2),
             new Message.Run("id", "square", "[[1],[2]]", "{}", 3, true, "[{\"result\":1},null]"),
             new Message.Shutdown(),
@@ -134,12 +135,13 @@ class FrameCodecTest {
     void exitStatusesAreDescribedAsCodesWithoutAnInventedCause() {
         assertThat(ExitCodes.describe(137)).isEqualTo("exited with code 137 (also the code of a process killed by SIGKILL, signal 9)");
         assertThat(ExitCodes.describe(143)).startsWith("exited with code 143 (also").doesNotContain("was killed");
-        assertThat(ExitCodes.hint("")).isEmpty();
+        assertThat(ExitCodes.hint(137, "")).isEmpty();
         assertThat(ExitCodes.describe(78)).isEqualTo("exited with code 78");
         assertThat(ExitCodes.describe(76)).isEqualTo("exited with code 76");
         assertThat(ExitCodes.describe(3)).as("a task's own System.exit(3) is no OutOfMemoryError").isEqualTo("exited with code 3");
-        assertThat(ExitCodes.hint("Terminating due to java.lang.OutOfMemoryError: Java heap space")).isEqualTo(" (OutOfMemoryError)");
-        assertThat(ExitCodes.hint("MemoryError")).isEqualTo(" (MemoryError)");
+        assertThat(ExitCodes.hint(3, "Terminating due to java.lang.OutOfMemoryError: Java heap space")).isEqualTo(" (OutOfMemoryError)");
+        assertThat(ExitCodes.hint(3, "MemoryError")).isEqualTo(" (MemoryError)");
+        assertThat(ExitCodes.hint(137, "java.lang.OutOfMemoryError printed by the task before a kill -9")).isEmpty();
         assertThat(ExitCodes.describe(2)).isEqualTo("exited with code 2");
     }
 }
