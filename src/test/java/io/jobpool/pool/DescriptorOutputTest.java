@@ -88,12 +88,13 @@ class DescriptorOutputTest {
     void aFloodOutsideAnyJobIsLoggedOnlyInPart(CapturedOutput output) throws Exception {
         TestPlugin.jar(plugins, StrayFlood.class, InheritIoChild.class);
         try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), false, plugins, PoolSettings.BOOT_TIMEOUT)) {
-            JobOutcome flood = harness.run("flood", "test-stray-flood", "[]", TIMEOUT);
+            Path flooded = plugins.resolve("flood-done");
+            JobOutcome flood = harness.run("flood", "test-stray-flood", "[\"" + flooded + "\"]", TIMEOUT);
             assertThat(flood).isInstanceOf(JobOutcome.Succeeded.class);
+            // A thread a task leaves behind writes into whichever job runs next: the next one waits for its end.
+            Await.until("the flood printed", TIMEOUT, () -> java.nio.file.Files.exists(flooded));
             Await.until("the flood cut off in the server's log", TIMEOUT,
                     () -> output.getOut().contains("outside any job; the rest is not logged until its next job begins"));
-            // The flood's last line comes after the cut: waiting for the worker to be done with it
-            // would need a signal the server does not log, so the next job's log shows it is over.
             JobOutcome next = harness.run("next", "test-inherit-io", "[]", TIMEOUT);
             assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
                     assertThat(done.logs()).isEqualTo("from-child\nfrom-child-stderr\nno-newline-at-end"));

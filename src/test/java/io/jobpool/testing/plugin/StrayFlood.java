@@ -6,7 +6,8 @@ import io.jobpool.spi.TaskContext;
 
 /**
  * A test task that leaves a thread behind which, once the job has ended, prints 10,000 lines of
- * 100 characters (about 1 MB) outside any job, then a last line.
+ * 100 characters (about 1 MB) outside any job, then a last line, and then creates the file its
+ * argument names.
  */
 public final class StrayFlood implements Task {
 
@@ -17,11 +18,12 @@ public final class StrayFlood implements Task {
 
     @Override
     public String description() {
-        return "Test: a thread it leaves behind prints about 1 MB after the job ended, then 'flood-done'.";
+        return "Test: a thread it leaves behind prints about 1 MB after the job ended, then 'flood-done', then creates the file args[0].";
     }
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        java.nio.file.Path done = java.nio.file.Path.of(arguments.args().get(0).asString());
         Thread.ofPlatform().daemon().start(() -> {
             try {
                 // After the job's end mark: this output is the worker's own.
@@ -34,6 +36,11 @@ public final class StrayFlood implements Task {
                 System.out.println(line);
             }
             System.out.println("flood-done");
+            try {
+                java.nio.file.Files.createFile(done);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         });
         return "started";
     }
