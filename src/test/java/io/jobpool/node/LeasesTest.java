@@ -198,10 +198,9 @@ class LeasesTest {
                 .singleElement().satisfies(message -> assertThat(message).contains("only 0 ms ago").doesNotContain("-"));
     }
 
-    @Test
-    void afterAnOutageOfTheStoreNoJobOfALiveNodeIsTakenBackOnlyThoseOfADeadOne() {
-        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
-        JobStore flaky = (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
+    /** The test's store, failing every call as a database out of reach does while {@code down} is set. */
+    private JobStore downWhile(java.util.concurrent.atomic.AtomicBoolean down) {
+        return (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
                 new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
                     if (down.get()) {
                         throw new org.springframework.dao.DataAccessResourceFailureException("the database is down");
@@ -212,6 +211,12 @@ class LeasesTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    @Test
+    void afterAnOutageOfTheStoreNoJobOfALiveNodeIsTakenBackOnlyThoseOfADeadOne() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        JobStore flaky = downWhile(down);
         RunningJobs onA = new RunningJobs();
         Leases a = leases(flaky, onA, "node-a", 3);
         Leases b = leases(flaky, new RunningJobs(), "node-b", 3);
@@ -247,17 +252,7 @@ class LeasesTest {
     @Test
     void afterAnOutageTheJobsOfALiveNodeWithALongerLeaseWaitForThatLease() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
-        JobStore flaky = (JobStore) java.lang.reflect.Proxy.newProxyInstance(JobStore.class.getClassLoader(),
-                new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
-                    if (down.get()) {
-                        throw new org.springframework.dao.DataAccessResourceFailureException("the database is down");
-                    }
-                    try {
-                        return method.invoke(store, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        JobStore flaky = downWhile(down);
         Duration longLease = LEASE.multipliedBy(4);
         Instant start = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         store.heartbeat(new io.jobpool.job.ClusterNode("node-a", start, start, 1, 1, longLease));
