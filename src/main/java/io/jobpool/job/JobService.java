@@ -32,6 +32,8 @@ public final class JobService {
 
     /** How long a request for a running job's log waits for the replica running it to store it. */
     private static final Duration LIVE_LOG_WAIT = Duration.ofSeconds(2);
+    /** Covers the worker's kill: SIGTERM, then SIGKILL after the default 2 s grace, and the record. */
+    private static final Duration CANCELLED_LOG_WAIT = Duration.ofSeconds(5);
 
     private final JobStore store;
     private final LocalNode node;
@@ -369,8 +371,34 @@ public final class JobService {
             if (job.workerNode() != null && !job.workerNode().equals(node.id())) {
                 awaitStoredLiveLog(id);
             }
+        } else if (job.status() == JobStatus.CANCELLED && job.startedAt() != null && job.finishedAt() != null) {
+            awaitCancelledWorkerLog(id, job.finishedAt());
         }
         return store.logs(id).orElseThrow(() -> JobException.notFound(id));
+    }
+
+    /**
+     * A cancel answers once CANCELLED is stored; the node running the job kills its worker after
+     * that and then records what it printed. A read in between waits for that record, up to
+     * {@link #CANCELLED_LOG_WAIT} after the cancel (a node that died meanwhile never records it).
+     */
+    private void awaitCancelledWorkerLog(String id, Instant cancelledAt) {
+        CompletableFuture<Job> stored = waiters.register(logsKey(id));
+        try {
+            long left = Duration.between(clock.instant(), cancelledAt.plus(CANCELLED_LOG_WAIT)).toMillis();
+            if (left > 0 && store.cancelledLogPending(id)) {
+                stored.get(left, TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            log.info("The node that ran cancelled job {} has not recorded its log within {} ms of the cancel; answering"
+                    + " with what the store has", id, CANCELLED_LOG_WAIT.toMillis());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiters.unregister(logsKey(id), stored);
+        }
     }
 
     private Optional<String> liveLogHere(String id) {

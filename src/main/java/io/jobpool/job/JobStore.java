@@ -112,6 +112,12 @@ public interface JobStore {
      */
     boolean recordCancelledWorker(String id, String node, long pid, String logs);
 
+    /**
+     * Whether the job was cancelled while it ran and the node that ran it has not yet recorded its
+     * worker's log ({@link #recordCancelledWorker}): the cancel commits before the worker is killed.
+     */
+    boolean cancelledLogPending(String id);
+
     /** Stores the log so far of a job {@code node} runs, for readers on other replicas; false if it no longer does. */
     boolean storeLiveLogs(String id, String node, String logs);
 

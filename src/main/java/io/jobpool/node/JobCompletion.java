@@ -324,9 +324,7 @@ public final class JobCompletion implements PoolListener {
                     log.warn("Job {}: worker pid {} killed after {} ms; this node had lost the job (its lease ran out) and it"
                             + " has ended meanwhile ({}); nothing runs it now", job.id(), pidText, millis(runTime), stored);
                 } else {
-                    if (c.pid() != 0) {
-                        recordCancelledWorker(job.id(), c.pid(), c.logs());
-                    }
+                    recordCancelledWorker(job.id(), c.pid(), c.logs());
                     metrics.completed(job.task(), "cancelled", runTime);
                     log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
                 }

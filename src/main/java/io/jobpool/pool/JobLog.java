@@ -16,10 +16,13 @@ final class JobLog {
         this.maxBytes = maxBytes;
     }
 
-    void append(String more) {
+    void append(String output) {
         if (cut) {
             return;
         }
+        // The store keeps U+0000 as U+FFFD (PostgreSQL's text cannot hold it): three bytes, not one,
+        // so it is replaced here, where the bound is counted, and a running job's log reads the same.
+        String more = output.indexOf('\0') < 0 ? output : output.replace('\0', '\uFFFD');
         long room = maxBytes - bytes;
         int kept = 0;
         long keptBytes = 0;

@@ -485,6 +485,11 @@ public final class JdbcJobStore implements JobStore {
             sql.append(", error_type = NULL, error_message = NULL, error_trace = NULL");
         }
         set(sql, params, "logs", storable(t.logs()));
+        if (t.to() == JobStatus.CANCELLED && t.from() == JobStatus.RUNNING && t.logs() == null) {
+            // No log until the node running it has killed the worker and recorded all it printed
+            // (recordCancelledWorker): a live log stored earlier would read as the whole of it.
+            sql.append(", logs = NULL");
+        }
         if (t.progress() != null) {
             set(sql, params, "progress", t.progress().fraction());
             set(sql, params, "progress_message", storable(t.progress().message()));
@@ -669,9 +674,28 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public boolean recordCancelledWorker(String id, String node, long pid, String logs) {
-        return jdbc.sql("UPDATE jobs SET worker_pid = COALESCE(worker_pid, :pid), logs = :logs WHERE id = :id"
+        // pid 0: the job was waiting in the node's backlog and never reached a worker.
+        String workerPid = pid == 0 ? "" : "worker_pid = COALESCE(worker_pid, " + pid + "), ";
+        boolean recorded = jdbc.sql("UPDATE jobs SET " + workerPid + "logs = :logs WHERE id = :id"
                         + " AND status = 'CANCELLED' AND worker_node = :node")
-                .param("pid", pid).param("logs", storable(logs)).param("id", id).param("node", node).update() == 1;
+                .param("logs", storable(logs == null ? "" : logs)).param("id", id).param("node", node)
+                .update() == 1;
+        if (recorded) {
+            try {
+                broadcast.publishIds(Broadcast.Topic.LOGS_STORED, List.of(id));
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(JdbcJobStore.class).warn(
+                        "Could not announce the stored log of cancelled job {}; a reader waiting for it gets it within seconds: {}",
+                        id, e.toString());
+            }
+        }
+        return recorded;
+    }
+
+    @Override
+    public boolean cancelledLogPending(String id) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = :id AND status = 'CANCELLED' AND started_at IS NOT NULL"
+                + " AND logs IS NULL").param("id", id).query(Integer.class).single() > 0;
     }
 
     @Override

@@ -75,6 +75,8 @@ class BuiltInTasksTest extends ServiceTest {
         } finally {
             api.post("/v1/jobs/" + id + "/cancel", null);
         }
+        // Read at once: the worker is still being killed, and the read waits for the log it leaves.
+        assertThat(api.get("/v1/jobs/" + id + "/logs").body()).as("the log of the cancelled job").contains("sleeping for 30.0 s");
     }
 
     @Test

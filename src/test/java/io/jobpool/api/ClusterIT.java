@@ -262,8 +262,12 @@ class ClusterIT {
         Running job = runningSleep("node-a");
         String elsewhere = other(job.node());
         assertThat(ProcessHandle.of(job.pid()).map(ProcessHandle::isAlive)).contains(true);
+        Await.until("the sleep's first line in its live log", Duration.ofSeconds(15),
+                () -> api(job.node()).get("/v1/jobs/" + job.id() + "/logs").body().contains("sleeping for"));
         JsonNode cancelled = api(elsewhere).post("/v1/jobs/" + job.id() + "/cancel", null).json();
         assertThat(cancelled.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(api(elsewhere).get("/v1/jobs/" + job.id() + "/logs").body())
+                .as("read at once, the log the killed worker leaves on its node").contains("sleeping for");
         Await.until("worker " + job.pid() + " on " + job.node() + " killed", Duration.ofSeconds(2),
                 () -> ProcessHandle.of(job.pid()).map(p -> !p.isAlive()).orElse(true));
         Await.until("a replacement worker on " + job.node(), Duration.ofSeconds(20),

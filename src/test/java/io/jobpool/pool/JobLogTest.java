@@ -34,4 +34,14 @@ class JobLogTest {
         log.append("ab\uD83D\uDE00\uD83D\uDE00");
         assertThat(log.toString()).startsWith("ab\uD83D\uDE00\n[jobpool: log cut");
     }
+
+    @Test
+    void aNulCountsAsTheReplacementCharacterTheStoreKeeps() {
+        JobLog log = new JobLog(30);
+        log.append("\0".repeat(20));
+        String kept = log.toString();
+        String output = kept.substring(0, kept.indexOf('\n'));
+        assertThat(output).isEqualTo("\uFFFD".repeat(10));
+        assertThat(output.getBytes(StandardCharsets.UTF_8)).hasSize(30);
+    }
 }

@@ -452,8 +452,12 @@ abstract class JobStoreContract {
         store.claim("node-a", 1, now, now.plusSeconds(30));
         assertThat(store.held("node-a", List.of(job.id()))).containsExactly(job.id());
         assertThat(store.countRunning()).isEqualTo(1);
+        assertThat(store.storeLiveLogs(job.id(), "node-a", "printed")).isTrue();
+        assertThat(store.cancelledLogPending(job.id())).as("running").isFalse();
         JobError reason = new JobError("CancelledError", "terminated", null);
         assertThat(store.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, reason, now))).isTrue();
+        assertThat(store.cancelledLogPending(job.id())).as("until its node records the whole log").isTrue();
+        assertThat(store.logs(job.id())).as("not the live part as if it were all").contains("");
         assertThat(store.held("node-a", List.of(job.id()))).isEmpty();
         assertThat(store.countRunning()).isZero();
         assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now))).as("late result").isFalse();
@@ -467,6 +471,22 @@ abstract class JobStoreContract {
         assertThat(store.recordCancelledWorker(job.id(), "node-a", 43L, "printed before the kill\n")).isTrue();
         assertThat(store.find(job.id()).orElseThrow().workerPid()).as("the first pid stays").isEqualTo(42L);
         assertThat(store.logs(job.id())).contains("printed before the kill\n");
+        assertThat(store.cancelledLogPending(job.id())).isFalse();
+        assertThat(announced).as("readers waiting for the log are told").contains("LOGS_STORED:" + job.id());
+    }
+
+    @Test
+    void aJobCancelledBeforeItReachedAWorkerGetsAnEmptyLogAndNoPid() {
+        Job queued = insert("sleep", 0);
+        assertThat(store.transition(JobTransition.cancelled(queued.id(), JobStatus.QUEUED, null, now))).isTrue();
+        assertThat(store.cancelledLogPending(queued.id())).as("never ran").isFalse();
+        Job job = insert("sleep", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, null, now))).isTrue();
+        assertThat(store.recordCancelledWorker(job.id(), "node-a", 0L, null)).as("still in the node's backlog").isTrue();
+        assertThat(store.cancelledLogPending(job.id())).isFalse();
+        assertThat(store.find(job.id()).orElseThrow().workerPid()).isNull();
+        assertThat(store.logs(job.id())).contains("");
     }
 
     @Test
