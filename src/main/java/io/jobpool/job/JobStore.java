@@ -21,6 +21,11 @@ public interface JobStore {
         return false;
     }
 
+    /** The tasks that have a concurrency cap ({@code jobpool.tasks.<name>.max-concurrency}). */
+    default java.util.Set<String> cappedTasks() {
+        return java.util.Set.of();
+    }
+
     Optional<Job> find(String id);
 
     /** What the job printed; while it runs, what its replica last stored on request (or empty). */

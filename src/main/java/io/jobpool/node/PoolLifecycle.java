@@ -101,6 +101,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         refuseTasksInTwoRuntimes();
         dispatcher.start();
         Duration lease = properties.jobs().lease();
+        housekeeping.execute(this::warnOfCapsOnNoTask);
         every(lease.dividedBy(3), leases::renew);
         every(lease.dividedBy(3), commands::heartbeat);
         every(lease.dividedBy(2), leases::reapOrphans);
@@ -127,15 +128,8 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         if (pool.all().size() < 2) {
             return;
         }
-        long deadline = System.nanoTime() + CATALOGUE_WAIT.toNanos();
-        while (pool.all().stream().anyMatch(p -> p.snapshot().catalogue().isEmpty() && p.snapshot().bootError() == null)
-                && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(20); // polling the supervisors' published snapshots; there is no event to wait on
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        if (!awaitCatalogues()) {
+            return;
         }
         java.util.Map<String, java.util.List<String>> duplicates = pool.duplicateTasks();
         if (!duplicates.isEmpty()) {
@@ -143,6 +137,49 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
             throw new IllegalStateException("task names registered by more than one runtime: " + duplicates
                     + "; rename the Python task (@task(name=...)) or remove one of them");
         }
+    }
+
+    /**
+     * A cap on a name no worker here registers caps nothing here: a typo, a task with capitals or
+     * '-' named through the environment (whose variables bind names in lower case), or a task only
+     * other replicas run. Said once, when every pool has reported its tasks.
+     */
+    private void warnOfCapsOnNoTask() {
+        java.util.Set<String> capped = store.cappedTasks();
+        if (capped.isEmpty()) {
+            return;
+        }
+        java.util.Optional<java.util.Set<String>> known = awaitCatalogues() ? pool.knownTasks() : java.util.Optional.empty();
+        if (known.isEmpty()) {
+            return; // a pool that failed to boot knows no tasks; its error is reported already
+        }
+        java.util.Set<String> registered = known.get();
+        for (String task : new java.util.TreeSet<>(capped)) {
+            if (!registered.contains(task)) {
+                log.warn("jobpool.tasks.{}.max-concurrency caps a task no worker of this replica registers (its tasks: {});"
+                        + " unless another replica runs '{}', the cap applies to nothing. A name with capitals or '-' cannot"
+                        + " come from an environment variable, which names tasks in lower case: set it in application.yaml"
+                        + " or SPRING_APPLICATION_JSON", task, new java.util.TreeSet<>(registered), task);
+            }
+        }
+    }
+
+    /**
+     * Waits (up to {@link #CATALOGUE_WAIT}) until each pool has had a worker ready or failed to
+     * boot; false if interrupted.
+     */
+    private boolean awaitCatalogues() {
+        long deadline = System.nanoTime() + CATALOGUE_WAIT.toNanos();
+        while (pool.all().stream().anyMatch(p -> p.snapshot().catalogue().isEmpty() && p.snapshot().bootError() == null)
+                && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20); // polling the supervisors' published snapshots; there is no event to wait on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     private void every(Duration period, Runnable duty) {

@@ -284,6 +284,11 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public java.util.Set<String> cappedTasks() {
+        return taskCaps.names();
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public List<Job> claim(String node, int limit, Instant now, Instant leaseUntil, ClaimFilter filter) {
         JobStatus.QUEUED.requireCanMoveTo(JobStatus.RUNNING);

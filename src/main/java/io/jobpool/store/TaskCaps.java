@@ -51,6 +51,10 @@ final class TaskCaps {
         return !caps.isEmpty();
     }
 
+    Set<String> names() {
+        return Set.copyOf(caps.keySet());
+    }
+
     /** Capped tasks that have no free place now (read without locks: a hint to filter candidates). */
     Set<String> full() {
         Set<String> full = new HashSet<>();
