@@ -80,7 +80,9 @@ class ProblemErrorController implements ErrorController {
         }
         String text = message.strip();
         text = text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
-        return Character.toLowerCase(text.charAt(0)) + text.substring(1);
+        // "TRACE method is not allowed" keeps its capitals: the first word is a name, not a word of the sentence.
+        boolean name = text.length() > 1 && Character.isUpperCase(text.charAt(1));
+        return name ? text : Character.toLowerCase(text.charAt(0)) + text.substring(1);
     }
 
     record ErrorProblem(int status, String type, String title, String detail, String uri) {}

@@ -253,5 +253,27 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         public void flushBuffer() {
             // Committed when the request ends, or when the body outgrows the buffer.
         }
+
+        @Override
+        public void setHeader(String name, String value) {
+            super.setHeader(name, withoutTrace(name, value));
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            super.addHeader(name, withoutTrace(name, value));
+        }
+
+        /**
+         * The servlet's default {@code OPTIONS} answer (at a path no endpoint has) lists TRACE,
+         * which the connector lets through only for this filter to refuse it.
+         */
+        private static String withoutTrace(String name, String value) {
+            if (value == null || !"Allow".equalsIgnoreCase(name) || !value.contains("TRACE")) {
+                return value;
+            }
+            return String.join(", ", java.util.Arrays.stream(value.split(",")).map(String::strip)
+                    .filter(method -> !method.equals("TRACE") && !method.isEmpty()).toList());
+        }
     }
 }

@@ -84,7 +84,7 @@ class HostileInputTest extends ServiceTest {
     @Test
     void aMethodNoEndpointHasSaysWhichMethodsTheEndpointTakes() throws IOException {
         String job = "/v1/jobs/01a1fd74-0000-7000-8000-000000000000";
-        for (String method : java.util.List.of("BREW", "PROPFIND", "MKCOL")) {
+        for (String method : java.util.List.of("BREW", "PROPFIND", "MKCOL", "TRACE")) {
             RawHttp.Response jobs = RawHttp.send(port, method + " /v1/jobs HTTP/1.1", null);
             assertProblem(jobs, 405, "method-not-allowed");
             assertThat(jobs.headers().get("allow")).as(method).isEqualTo("GET, POST");
@@ -93,6 +93,14 @@ class HostileInputTest extends ServiceTest {
             assertThat(ready.headers().get("allow")).as("as PATCH gets it").isEqualTo(
                     RawHttp.send(port, "PATCH " + job + "/ready HTTP/1.1", null).headers().get("allow"));
             assertProblem(RawHttp.send(port, method + " /nowhere HTTP/1.1", null), 404, "not-found");
+        }
+    }
+
+    @Test
+    void noAnswerAdvertisesTrace() throws IOException {
+        for (String target : java.util.List.of("/nowhere", "/v1/jobs", "/v1/pool")) {
+            RawHttp.Response options = RawHttp.send(port, "OPTIONS " + target + " HTTP/1.1", null);
+            assertThat(options.headers().get("allow")).as(target).isNotBlank().doesNotContain("TRACE");
         }
     }
 
