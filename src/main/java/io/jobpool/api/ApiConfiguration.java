@@ -127,6 +127,12 @@ class ApiConfiguration {
         return problemErrorReportValve();
     }
 
+    /** The API port's waiting requests can tell whether their client is still there. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnections() {
+        return factory -> factory.addContextValves(new ClientConnectionValve());
+    }
+
     static WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReportValve() {
         return factory -> {
             factory.addContextCustomizers(context -> {

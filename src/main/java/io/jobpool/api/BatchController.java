@@ -8,6 +8,7 @@ import io.jobpool.job.ItemOutcome;
 import io.jobpool.job.JobException;
 import io.jobpool.job.JobLimits;
 import io.jobpool.security.Caller;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -91,7 +92,7 @@ class BatchController {
     /** {@code map()}: every result in item order; 202 while not done; 424 listing the failed items. */
     @GetMapping(value = "/{id}/results", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
     ResponseEntity<?> results(@PathVariable String id, @RequestParam(required = false) Double timeout,
-            HttpServletResponse response) throws IOException {
+            HttpServletRequest request, HttpServletResponse response) throws IOException {
         Duration waitFor = waitParameter(timeout);
         Batch batch;
         if (waitFor.isZero()) {
@@ -99,7 +100,7 @@ class BatchController {
         } else {
             // A wait is one of the caller's long-polls, bounded per key like a job's.
             try (var permit = longPolls.acquire(Caller.current())) {
-                batch = batches.await(id, visibleOwner(), waitFor);
+                batch = batches.await(id, visibleOwner(), waitFor, ClientConnectionValve.clientGone(request));
             }
         }
         if (!batch.ready()) {
@@ -138,8 +139,8 @@ class BatchController {
      * only blocks this request's own (virtual) thread, never the batch.
      */
     @GetMapping(value = "/{id}/results", produces = NDJSON)
-    void stream(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletResponse response)
-            throws IOException {
+    void stream(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletRequest request,
+            HttpServletResponse response) throws IOException {
         // The stream lasts until every item was sent, whatever the timeout; a bad one is still refused
         // as it is with JSON, not silently ignored.
         waitParameter(timeout);
@@ -147,11 +148,12 @@ class BatchController {
         Batch batch = batches.get(id, owner);
         // The stream stays open until the batch is done: one of the caller's long-polls.
         try (var permit = longPolls.acquire(Caller.current())) {
-            streamItems(id, owner, batch, response);
+            streamItems(id, owner, batch, response, ClientConnectionValve.clientGone(request));
         }
     }
 
-    private void streamItems(String id, String owner, Batch batch, HttpServletResponse response) throws IOException {
+    private void streamItems(String id, String owner, Batch batch, HttpServletResponse response,
+            java.util.function.BooleanSupplier connectionGone) throws IOException {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType(NDJSON);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
@@ -175,6 +177,13 @@ class BatchController {
                 if (batches.closing()) {
                     // The client reads the rest from another replica, or from this one restarted.
                     log.info("Result stream of batch {} ended by the server's shutdown after {} chunk(s)", id, sent.cardinality());
+                    return;
+                }
+                if (connectionGone.getAsBoolean()) {
+                    // Nothing written fails while no chunk finishes: the stream would hold the
+                    // caller's long-poll until the batch ended.
+                    log.info("Result stream of batch {} ended after {} chunk(s): its client closed the connection", id,
+                            sent.cardinality());
                     return;
                 }
                 batches.awaitProgress(id, progressed, STREAM_RECHECK.toNanos());

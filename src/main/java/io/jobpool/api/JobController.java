@@ -11,6 +11,7 @@ import io.jobpool.job.JobView;
 import io.jobpool.job.ListedJobs;
 import io.jobpool.job.LocalNode;
 import io.jobpool.security.Caller;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -60,7 +61,7 @@ class JobController {
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> submit(@RequestBody SubmitRequest request, @RequestParam(required = false) Double wait,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, HttpServletRequest http) {
         Duration waitFor = waitParameter("wait", wait);
         Caller caller = Caller.current();
         Job job;
@@ -69,7 +70,8 @@ class JobController {
         } else {
             // The permit is taken before the job is created, so a refused wait creates nothing.
             try (var permit = longPolls.acquire(caller)) {
-                job = jobs.submitAndWait(request.toSubmission(caller.owner(), idempotencyKey, limits), waitFor).job();
+                job = jobs.submitAndWait(request.toSubmission(caller.owner(), idempotencyKey, limits), waitFor,
+                        ClientConnectionValve.clientGone(http)).job();
             }
         }
         return ResponseEntity.status(job.ready() ? HttpStatus.OK : HttpStatus.ACCEPTED)
@@ -78,8 +80,8 @@ class JobController {
     }
 
     @GetMapping("/{id}")
-    JobView get(@PathVariable String id, @RequestParam(required = false) Double wait) {
-        Job job = getOrAwait(id, waitParameter("wait", wait));
+    JobView get(@PathVariable String id, @RequestParam(required = false) Double wait, HttpServletRequest http) {
+        Job job = getOrAwait(id, waitParameter("wait", wait), http);
         return JobView.of(job, runningPid(job), jobs.attemptErrors(job.id()));
     }
 
@@ -99,8 +101,8 @@ class JobController {
 
     /** {@code AsyncResult.get(timeout)}: the result, 202 while not ready, 424 when it failed. */
     @GetMapping("/{id}/result")
-    ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) Double timeout) {
-        Job job = getOrAwait(id, waitParameter("timeout", timeout));
+    ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletRequest http) {
+        Job job = getOrAwait(id, waitParameter("timeout", timeout), http);
         return switch (job.status()) {
             case SUCCEEDED -> ResponseEntity.ok(new ResultView(job.result()));
             case FAILED, CANCELLED -> throw new JobOutcomeException(job);
@@ -158,13 +160,13 @@ class JobController {
     }
 
     /** The job now, or once it is ready or {@code waitFor} has passed (one of the caller's long-polls). */
-    private Job getOrAwait(String id, Duration waitFor) {
+    private Job getOrAwait(String id, Duration waitFor, HttpServletRequest http) {
         Caller caller = Caller.current();
         if (waitFor.isZero()) {
             return jobs.get(id, caller.visibleOwner());
         }
         try (var permit = longPolls.acquire(caller)) {
-            return jobs.await(id, caller.visibleOwner(), waitFor);
+            return jobs.await(id, caller.visibleOwner(), waitFor, ClientConnectionValve.clientGone(http));
         }
     }
 

@@ -88,18 +88,18 @@ class PoolController {
 
     /** {@code Pool.join()}: 200 once nothing is queued or running on any replica, 202 at the timeout. */
     @PostMapping("/join")
-    ResponseEntity<PoolView> join(@RequestParam(required = false) Double timeout) {
+    ResponseEntity<PoolView> join(@RequestParam(required = false) Double timeout, jakarta.servlet.http.HttpServletRequest http) {
         if (timeout != null && (timeout.isNaN() || timeout < 0 || timeout > maxWait.toSeconds())) {
             throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
         }
         Duration wait = timeout == null ? maxWait : SubmitRequest.seconds(timeout);
         boolean joined;
         if (wait.isZero()) {
-            joined = jobs.join(wait);
+            joined = jobs.join(wait, () -> false);
         } else {
             // A waiting join is one of the caller's long-polls, bounded per key like a job's wait.
             try (var permit = longPolls.acquire(Caller.current())) {
-                joined = jobs.join(wait);
+                joined = jobs.join(wait, ClientConnectionValve.clientGone(http));
             }
         }
         if (joined) {

@@ -189,15 +189,19 @@ public final class BatchService {
                 batch.cancelled(), batch.retried());
     }
 
-    /** Waits up to {@code timeout} for every chunk of the batch to finish; returns the batch as it then is. */
-    public Batch await(String id, String owner, Duration timeout) {
+    /**
+     * Waits up to {@code timeout} for every chunk of the batch to finish; returns the batch as it then is.
+     *
+     * @param callerGone asked at each re-read: true ends the wait at once (nobody reads the answer)
+     */
+    public Batch await(String id, String owner, Duration timeout, java.util.function.BooleanSupplier callerGone) {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
         while (true) {
             CompletableFuture<?> progressed = waiters.register(id);
             Batch batch = get(id, owner);
             long remaining = deadline - System.nanoTime();
-            if (batch.ready() || remaining <= 0 || waiters.closing()) {
+            if (batch.ready() || remaining <= 0 || waiters.closing() || callerGone.getAsBoolean()) {
                 return batch;
             }
             awaitProgress(id, progressed, Math.min(remaining, RECHECK.toNanos()));

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ public final class JobService {
 
     /** How long a request for a running job's log waits for the replica running it to store it. */
     private static final Duration LIVE_LOG_WAIT = Duration.ofSeconds(2);
+    /** How often a waiting request asks whether its caller is still there. */
+    private static final Duration CALLER_CHECK = Duration.ofSeconds(1);
     /** Covers the worker's kill: SIGTERM, then SIGKILL after the default 2 s grace, and the record. */
     private static final Duration CANCELLED_LOG_WAIT = Duration.ofSeconds(5);
 
@@ -98,7 +101,7 @@ public final class JobService {
      * one after the job's signal: an idle worker can finish it before the insert returns, and that
      * signal must not be missed, but a read in between could only find the job unfinished.
      */
-    public Submitted submitAndWait(Submission submission, Duration wait) {
+    public Submitted submitAndWait(Submission submission, Duration wait, BooleanSupplier callerGone) {
         NewJob job = validate(submission);
         CompletableFuture<Job> finished = waiters.register(job.id());
         Submitted submitted;
@@ -112,9 +115,10 @@ public final class JobService {
             // An idempotent retry: the first job, under its own id, may be anywhere in its life.
             waiters.unregister(job.id(), finished);
             Job first = submitted.job();
-            return first.ready() ? submitted : new Submitted(awaitStored(first, submission.owner(), wait, null), false);
+            return first.ready() ? submitted
+                    : new Submitted(awaitStored(first, submission.owner(), wait, null, callerGone), false);
         }
-        return new Submitted(awaitStored(submitted.job(), submission.owner(), wait, finished), true);
+        return new Submitted(awaitStored(submitted.job(), submission.owner(), wait, finished, callerGone), true);
     }
 
     /**
@@ -123,9 +127,10 @@ public final class JobService {
      * without an Idempotency-Key to send it again, and store it twice. The answer is the one
      * {@code ?wait} gives at its timeout, the job as it stands (202).
      */
-    private Job awaitStored(Job stored, String owner, Duration wait, CompletableFuture<Job> registered) {
+    private Job awaitStored(Job stored, String owner, Duration wait, CompletableFuture<Job> registered,
+            BooleanSupplier callerGone) {
         try {
-            return registered == null ? await(stored.id(), owner, wait) : await(stored.id(), owner, wait, registered, stored);
+            return await(stored.id(), owner, wait, registered, registered == null ? null : stored, callerGone);
         } catch (RuntimeException e) {
             if (registered != null) {
                 waiters.unregister(stored.id(), registered);
@@ -252,20 +257,25 @@ public final class JobService {
     /**
      * Waits up to {@code timeout} for the job to finish and returns it as it then is. Blocks the
      * calling (virtual) thread; a finished job on this node wakes it at once.
+     *
+     * @param callerGone asked every {@link #CALLER_CHECK} while nothing happens: true ends the
+     *     wait at once, with the job as last seen (nobody reads the answer)
      */
-    public Job await(String id, String owner, Duration timeout) {
-        return await(id, owner, timeout, null, null);
+    public Job await(String id, String owner, Duration timeout, BooleanSupplier callerGone) {
+        return await(id, owner, timeout, null, null, callerGone);
     }
 
     /**
      * @param registered a waiter registered before the job was stored, or null to register one now
      * @param known the job as this request stored it, with its args, when {@code registered} is given
      */
-    private Job await(String id, String owner, Duration timeout, CompletableFuture<Job> registered, Job known) {
+    private Job await(String id, String owner, Duration timeout, CompletableFuture<Job> registered, Job known,
+            BooleanSupplier callerGone) {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
         CompletableFuture<Job> finished = registered;
         Job seen = known;
+        long nextRead = System.nanoTime() + recheck.toNanos();
         while (true) {
             if (finished == null) {
                 finished = waiters.register(id);
@@ -282,16 +292,27 @@ public final class JobService {
                     return job;
                 }
                 seen = job;
+                nextRead = System.nanoTime() + recheck.toNanos();
             }
-            long remaining = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long slice = Math.min(deadline - now, Math.min(nextRead - now, CALLER_CHECK.toNanos()));
             try {
-                Job done = finished.get(Math.max(0, Math.min(remaining, recheck.toNanos())), TimeUnit.NANOSECONDS);
+                Job done = finished.get(Math.max(0, slice), TimeUnit.NANOSECONDS);
                 // Finished by a commit on this node: that is the job as stored, all but the args,
                 // which never change. Reading it back cost 8 % of the server's CPU on the sync path.
                 if (done != null && seen != null && owns(done, owner)) {
                     return done.withPayload(seen.args(), done.result());
                 }
             } catch (TimeoutException e) {
+                if (seen != null && callerGone.getAsBoolean()) {
+                    // The future stays registered: other requests waiting for this job share it.
+                    log.debug("Stopped waiting for job {}: its caller closed the connection", id);
+                    return seen;
+                }
+                long left = System.nanoTime();
+                if (left - nextRead < 0 && left - deadline < 0) {
+                    continue; // the same waiter, until the fallback re-read is due
+                }
                 waiters.unregister(id, finished);
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
@@ -463,7 +484,7 @@ public final class JobService {
      * {@code Pool.join()}: waits until no job is queued or running anywhere (after {@code close}
      * nothing new arrives); false if {@code timeout} passed first.
      */
-    public boolean join(Duration timeout) {
+    public boolean join(Duration timeout, BooleanSupplier callerGone) {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
         while (true) {
@@ -476,9 +497,12 @@ public final class JobService {
                 return false;
             }
             try {
-                anyFinished.get(Math.min(remaining, recheck.toNanos()), TimeUnit.NANOSECONDS);
+                anyFinished.get(Math.min(remaining, Math.min(recheck.toNanos(), CALLER_CHECK.toNanos())), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 waiters.unregisterAny(anyFinished);
+                if (callerGone.getAsBoolean()) {
+                    return false;
+                }
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
             } catch (InterruptedException e) {

@@ -291,6 +291,65 @@ class AuthMatrixTest {
                 .as("the permits are returned once the waits answered").isEqualTo(200);
     }
 
+    /**
+     * A client that hangs up while it waits gives its place back within seconds: it held it for the
+     * whole wait (a stream: until its batch ended), and a few impatient clients locked their key out.
+     */
+    @Test
+    void aWaitWhoseClientHungUpGivesItsPlaceBack() throws Exception {
+        String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}", Who.OWNER.headers())
+                .json().get("id").asString();
+        String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}",
+                Who.OWNER.headers()).json().get("id").asString();
+        String probe = "/v1/jobs/" + sleeping + "?wait=0.1";
+        List<java.net.Socket> hungUp = new ArrayList<>();
+        try {
+            // Each wait is seen holding its place before the next is sent: a probe (itself a wait)
+            // racing them could take the second place and have one of them refused.
+            java.net.Socket stream = waitingRequest("GET /v1/batches/" + batch + "/results?timeout=60", "application/x-ndjson", null);
+            hungUp.add(stream);
+            assertThat(new String(stream.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("the stream under way").isEqualTo("HTTP/1.1 200");
+            hungUp.add(waitingRequest("POST /v1/jobs?wait=60", "application/json", "{\"task\":\"sleep\",\"args\":[59.5]}"));
+            io.jobpool.testing.Await.until("the submission that waits stored", java.time.Duration.ofSeconds(20),
+                    () -> api.exchange("GET", "/v1/jobs?task=sleep&limit=1000", null, Who.OWNER.headers()).json().get("items")
+                            .findValues("args").stream().anyMatch(args -> args.get(0).asDouble() == 59.5));
+            assertThat(api.exchange("GET", probe, null, Who.OWNER.headers()).status()).as("both places held").isEqualTo(429);
+            for (java.net.Socket socket : hungUp) {
+                socket.close();
+            }
+            io.jobpool.testing.Await.until("the places given back", java.time.Duration.ofSeconds(10),
+                    () -> api.exchange("GET", probe, null, Who.OWNER.headers()).status() == 200);
+            ApiClient.Response stillWaits = api.exchange("GET", "/v1/jobs/" + sleeping + "?wait=2", null, Who.OWNER.headers());
+            assertThat(stillWaits.status()).isEqualTo(200);
+            assertThat(stillWaits.json().get("status").asString()).as("a client that stays is not cut short").isEqualTo("RUNNING");
+        } finally {
+            for (java.net.Socket socket : hungUp) {
+                socket.close();
+            }
+            api.exchange("POST", "/v1/jobs/" + sleeping + "/cancel", null, Who.OWNER.headers());
+            api.exchange("POST", "/v1/batches/" + batch + "/cancel", null, Who.OWNER.headers());
+            for (JsonNode job : api.exchange("GET", "/v1/jobs?task=sleep&limit=1000", null, Who.OWNER.headers()).json().get("items")) {
+                if (!job.get("ready").asBoolean()) {
+                    api.exchange("POST", "/v1/jobs/" + job.get("id").asString() + "/cancel", null, Who.OWNER.headers());
+                }
+            }
+        }
+    }
+
+    /** A request of the owner's on a connection of its own, which the caller closes without reading the answer. */
+    private java.net.Socket waitingRequest(String requestLine, String accept, String json) throws java.io.IOException {
+        byte[] body = json == null ? new byte[0] : json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+        socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + accept
+                + "\r\nAuthorization: Bearer " + Who.OWNER.key
+                + (json == null ? "" : "\r\nContent-Type: application/json\r\nContent-Length: " + body.length)
+                + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
     /** join() waits like any long poll: an admin key that holds its allowance gets 429, not a 300 s hold. */
     @Test
     void aWaitingJoinCountsAsALongPoll() throws Exception {
