@@ -137,6 +137,7 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
             throw new IllegalStateException("task names registered by more than one runtime: " + duplicates
                     + "; rename the Python task (@task(name=...)) or remove one of them");
         }
+        pool.refuseTasksOfOtherRuntimes();
     }
 
     /**

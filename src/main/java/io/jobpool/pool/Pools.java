@@ -75,6 +75,32 @@ public final class Pools {
         return Optional.of(names);
     }
 
+    /**
+     * From now on a worker that registers a task another runtime's pool lists fails to boot (the
+     * pool reports the error and backs off): a task module added after the start must not take a
+     * name over. Called once the start checked {@link #duplicateTasks}; before, the pools boot at
+     * once and whichever came second would be refused instead of the start.
+     */
+    public void refuseTasksOfOtherRuntimes() {
+        for (WorkerPool pool : pools) {
+            pool.refuseTasks(names -> {
+                Map<String, List<String>> taken = new TreeMap<>();
+                for (WorkerPool other : pools) {
+                    if (other == pool) {
+                        continue;
+                    }
+                    for (Message.TaskInfo task : other.snapshot().catalogue()) {
+                        if (names.contains(task.name())) {
+                            taken.computeIfAbsent(task.name(), n -> new ArrayList<>()).add(other.runtime());
+                        }
+                    }
+                }
+                return taken.isEmpty() ? null : "task names the " + String.join(" and ", taken.values().stream()
+                        .flatMap(List::stream).distinct().toList()) + " workers register already: " + taken.keySet();
+            });
+        }
+    }
+
     /** Task names registered by more than one runtime, each with the runtimes that registered it. */
     public Map<String, List<String>> duplicateTasks() {
         Map<String, List<String>> byName = new TreeMap<>();

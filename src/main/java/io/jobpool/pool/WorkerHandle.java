@@ -15,7 +15,7 @@ import java.util.Deque;
 final class WorkerHandle {
 
     /** Why the supervisor is stopping this worker; decides the outcome of the job it holds. */
-    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL, BOOT_TIMEOUT }
+    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL, BOOT_TIMEOUT, BOOT_REFUSED }
 
     final String id;
     /** The token of this worker's output marks ({@link io.jobpool.protocol.OutputMarks}), or {@code null} where it marks none. */

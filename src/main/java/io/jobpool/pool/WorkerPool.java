@@ -101,6 +101,8 @@ public final class WorkerPool {
     private CompletableFuture<Void> stopped;
 
     private volatile PoolSnapshot snapshot;
+    /** What is wrong with a worker's task names (another runtime's pool lists one of them), or null. */
+    private volatile java.util.function.Function<java.util.Set<String>, String> taskConflict = names -> null;
 
     /** The files this pool's workers start from. */
     public List<java.nio.file.Path> launcherFiles() {
@@ -252,6 +254,14 @@ public final class WorkerPool {
         if (worker.state != WorkerState.STARTING) {
             return;
         }
+        String conflict = taskConflict.apply(names(ready.tasks()));
+        if (conflict != null) {
+            // Its jobs would go to whichever pool claimed them first: a task in two runtimes is
+            // refused at start, and a worker that brings one later (a module added since) fails to boot.
+            bootFailed(worker, "registered " + conflict + ", so the pool stopped it; rename the task or remove one of them");
+            kill(worker, WorkerHandle.StopReason.BOOT_REFUSED);
+            return;
+        }
         Duration startup = Duration.ofNanos(System.nanoTime() - worker.spawnNanos);
         log.info("{} worker {} (pid {}) ready in {} ms", launcher.runtime(), worker.id, worker.pid, startup.toMillis());
         consecutiveBootFailures = 0;
@@ -306,6 +316,11 @@ public final class WorkerPool {
                 worker.outdated = true;
             }
         }
+    }
+
+    /** From now on a worker whose tasks {@code conflict} finds fault with fails to boot; see {@link Pools#refuseTasksOfOtherRuntimes}. */
+    void refuseTasks(java.util.function.Function<java.util.Set<String>, String> conflict) {
+        this.taskConflict = conflict;
     }
 
     private static java.util.Set<String> names(java.util.Collection<Message.TaskInfo> tasks) {
@@ -537,6 +552,11 @@ public final class WorkerPool {
                     seconds(settings.bootTimeout()), description);
             return;
         }
+        if (worker.stopReason == WorkerHandle.StopReason.BOOT_REFUSED) {
+            // Counted and reported as a boot failure when the pool refused its tasks (workerReady).
+            log.info("Worker {} (pid {}) stopped (its tasks were refused), {}", worker.id, worker.pid, description);
+            return;
+        }
         if (worker.job != null) {
             listener.jobFinished(outcomeOfLostJob(worker, description + " while running the job" + hint));
             worker.job = null;
@@ -626,7 +646,7 @@ public final class WorkerPool {
             case RECYCLE -> "recycled";
             case MEMORY -> "memory";
             case PROTOCOL -> "crashed";
-            case SHUTDOWN, RESIZE, BOOT_TIMEOUT -> null;
+            case SHUTDOWN, RESIZE, BOOT_TIMEOUT, BOOT_REFUSED -> null;
         };
     }
 
