@@ -77,9 +77,7 @@ public final class WorkerMain {
         ProtocolChannel channel = new ProtocolChannel(FrameCodec.output(framesOut));
         JobOutput output;
         if (arranged) {
-            System.setOut(MarkedOutput.stream(new FileOutputStream(FileDescriptor.out)));
-            System.setErr(MarkedOutput.stream(stderr));
-            output = new MarkedOutput(stderr);
+            output = new MarkedOutput(new FileOutputStream(FileDescriptor.out), stderr);
         } else {
             CapturedOutput captured = new CapturedOutput(channel, realErr);
             System.setOut(captured.printStream());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobpool.testing.TestPlugin;
 import io.jobpool.testing.plugin.InheritIoChild;
 import io.jobpool.testing.plugin.LeftoverChatter;
+import io.jobpool.testing.plugin.StandardStreamsTamperer;
 import io.jobpool.testing.plugin.StrayFlood;
 import io.jobpool.testing.Await;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,6 +55,21 @@ class DescriptorOutputTest {
                 assertThat(done.logs()).as("nothing of the earlier jobs").isEmpty();
             });
             assertThat(List.of(raw.pid(), child.pid(), next.pid())).as("one worker ran all three").containsOnly(raw.pid());
+            assertThat(harness.restarts).isEmpty();
+        }
+    }
+
+    @Test
+    void aTaskThatClosedOrReplacedTheStandardStreamsLeavesTheNextJobsLogWhole() throws Exception {
+        TestPlugin.jar(plugins, StandardStreamsTamperer.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome tampered = harness.run("tamper", "test-tamper-streams", "[]", TIMEOUT);
+            assertThat(tampered).isInstanceOfSatisfying(JobOutcome.Succeeded.class,
+                    done -> assertThat(done.logs()).isEqualTo("before the close\n"));
+            JobOutcome next = harness.run("next", "print", "[\"still logged\"]", TIMEOUT);
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done -> assertThat(done.logs())
+                    .as("System.out and System.err are the worker's again").isEqualTo("still logged\nstderr: still logged\n"));
+            assertThat(next.pid()).as("on the same worker").isEqualTo(tampered.pid());
             assertThat(harness.restarts).isEmpty();
         }
     }
