@@ -16,9 +16,17 @@ public record TaskArguments(JsonNode args, JsonNode kwargs) {
         kwargs = kwargs == null || kwargs.isNull() ? JsonNodeFactory.instance.objectNode() : kwargs;
     }
 
-    /** The argument at {@code position}, or the keyword argument {@code name}, or {@code null}. */
+    /**
+     * The argument at {@code position}, or the keyword argument {@code name}, or {@code null}. Both
+     * at once is an {@link IllegalArgumentException}, as Python's {@code TypeError: got multiple
+     * values for argument}: one of the two would be dropped without a word.
+     */
     public JsonNode optional(int position, String name) {
         JsonNode byName = kwargs.get(name);
+        if (byName != null && position < args.size()) {
+            throw new IllegalArgumentException("got multiple values for argument '" + name + "' (position " + position
+                    + " and keyword)");
+        }
         if (byName != null && !byName.isNull()) {
             return byName;
         }

@@ -96,6 +96,8 @@ final class ChunkRunner {
             } else {
                 outcome.set("result", value);
             }
+        } catch (WorkerJson.NotJsonException e) {
+            error(outcome, WorkerJson.NotJsonException.TYPE, e.getMessage(), null);
         } catch (Exception | StackOverflowError | LinkageError | AssertionError failure) {
             // OutOfMemoryError is left alone: the worker exits on it and the chunk is lost as a whole.
             StringWriter trace = new StringWriter();

@@ -65,7 +65,12 @@ final class JobRunner {
         JsonNode args = WorkerJson.read(job.args() == null ? "[]" : job.args());
         JsonNode kwargs = WorkerJson.read(job.kwargs() == null ? "{}" : job.kwargs());
         Object value = task.run(new TaskArguments(args, kwargs), new Context(job.jobId(), job.attempt()));
-        byte[] result = WorkerJson.write(WorkerJson.tree(value));
+        byte[] result;
+        try {
+            result = WorkerJson.write(WorkerJson.tree(value));
+        } catch (WorkerJson.NotJsonException e) {
+            return new Message.Failed(job.jobId(), WorkerJson.NotJsonException.TYPE, e.getMessage(), null);
+        }
         if (result.length > maxResultBytes) {
             return new Message.Failed(job.jobId(), "ResultTooLargeError",
                     "result is " + result.length + " bytes; the limit is " + maxResultBytes

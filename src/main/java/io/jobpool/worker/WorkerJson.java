@@ -94,7 +94,43 @@ final class WorkerJson {
     /** A task's return value as a tree. */
     static JsonNode tree(Object value) {
         JsonNode converted = convert(value);
-        return converted != null ? converted : LazyMapper.INSTANCE.valueToTree(value);
+        if (converted != null && !(value instanceof JsonNode)) {
+            return converted;
+        }
+        // Built elsewhere than in convert, which checks each number as it goes.
+        return requireFinite(converted != null ? converted : LazyMapper.INSTANCE.valueToTree(value));
+    }
+
+    /**
+     * A task returned what JSON cannot hold: NaN or an infinity (a square of 1e200) was written as
+     * the string "Infinity" on a job that SUCCEEDED. The job fails with
+     * {@code ResultNotSerializableError}, as a Python task's does.
+     */
+    static final class NotJsonException extends RuntimeException {
+        NotJsonException(String message) {
+            super(message);
+        }
+
+        /** The error type a job or item fails with. */
+        static final String TYPE = "ResultNotSerializableError";
+    }
+
+    private static double finite(double number) {
+        if (!Double.isFinite(number)) {
+            throw new NotJsonException("the task returned a value that is not JSON: " + number + " (JSON numbers are finite)");
+        }
+        return number;
+    }
+
+    private static JsonNode requireFinite(JsonNode node) {
+        if (node.isFloatingPointNumber() && !node.isBigDecimal()) {
+            finite(node.doubleValue());
+        } else if (node.isContainer()) {
+            for (JsonNode child : node.values()) {
+                requireFinite(child);
+            }
+        }
+        return node;
     }
 
     /**
@@ -121,10 +157,10 @@ final class WorkerJson {
             return NODES.numberNode(number.longValue());
         }
         if (value instanceof Double number) {
-            return NODES.numberNode(number.doubleValue());
+            return NODES.numberNode(finite(number));
         }
         if (value instanceof Float number) {
-            return NODES.numberNode(number.floatValue());
+            return NODES.numberNode((float) finite(number));
         }
         if (value instanceof BigInteger number) {
             return NODES.numberNode(number);
@@ -166,7 +202,7 @@ final class WorkerJson {
         }
         if (value instanceof double[] doubles) {
             ArrayNode array = NODES.arrayNode(doubles.length);
-            java.util.Arrays.stream(doubles).forEach(array::add);
+            java.util.Arrays.stream(doubles).forEach(number -> array.add(finite(number)));
             return array;
         }
         return null;

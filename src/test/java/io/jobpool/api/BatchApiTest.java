@@ -117,6 +117,15 @@ class BatchApiTest extends ServiceTest {
     }
 
     @Test
+    void anItemWhoseResultJsonCannotHoldFailsAlone() {
+        JsonNode batch = submit("{\"task\":\"square\",\"chunksize\":3,\"items\":[2,1e200,3]}");
+        ApiClient.Response failed = api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=30");
+        assertThat(failed.status()).as(failed.body()).isEqualTo(424);
+        assertThat(failed.json().get("failures").findValues("index").stream().map(JsonNode::asInt).toList()).containsExactly(1);
+        assertThat(failed.json().get("failures").get(0).get("error").get("type").asString()).isEqualTo("ResultNotSerializableError");
+    }
+
+    @Test
     void retriedItemsAreCountedOnceAndOnlyTheFailedItemsRunAgain() {
         JsonNode batch = submit("{\"task\":\"add\",\"starmap\":true,\"chunksize\":4,\"maxRetries\":1,"
                 + "\"items\":[[1],[\"x\"],[2],[3]]}");

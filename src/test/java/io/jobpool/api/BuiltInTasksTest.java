@@ -3,6 +3,7 @@ package io.jobpool.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.ServiceTest;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -107,6 +108,24 @@ class BuiltInTasksTest extends ServiceTest {
         assertThat(job.get("error").get("type").asString()).isEqualTo("io.jobpool.tasks.Fail$TaskFailedException");
         assertThat(job.get("error").get("message").asString()).isEqualTo("boom");
         assertThat(job.get("error").get("trace").asString()).contains("at io.jobpool.tasks.Fail.run");
+    }
+
+    @Test
+    void aResultJsonCannotHoldFailsWithResultNotSerializableError() {
+        for (String job : List.of("{\"task\":\"square\",\"args\":[1e200]}", "{\"task\":\"add\",\"args\":[1e308,1e308]}")) {
+            JsonNode done = api.run(job, 10);
+            assertThat(done.get("status").asString()).as(job).isEqualTo("FAILED");
+            assertThat(done.get("error").get("type").asString()).isEqualTo("ResultNotSerializableError");
+            assertThat(done.get("error").get("message").asString()).contains("Infinity");
+        }
+    }
+
+    @Test
+    void anArgumentGivenByPositionAndByKeywordIsRefused() {
+        JsonNode done = api.run("{\"task\":\"square\",\"args\":[2],\"kwargs\":{\"x\":3}}", 10);
+        assertThat(done.get("status").asString()).isEqualTo("FAILED");
+        assertThat(done.get("error").get("message").asString()).isEqualTo("got multiple values for argument 'x' (position 0 and keyword)");
+        assertThat(api.run("{\"task\":\"square\",\"kwargs\":{\"x\":3}}", 10).get("result").asInt()).isEqualTo(9);
     }
 
     @Test
