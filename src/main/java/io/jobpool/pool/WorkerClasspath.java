@@ -41,6 +41,8 @@ public final class WorkerClasspath {
             "tools.jackson.core.JsonParser",
             "com.fasterxml.jackson.annotation.JsonTypeInfo");
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WorkerClasspath.class);
+
     private WorkerClasspath() {}
 
     /**
@@ -56,16 +58,40 @@ public final class WorkerClasspath {
         return List.copyOf(entries);
     }
 
+    /**
+     * The jars in {@code pluginsDir}. A directory that is not there, or a file that is no jar, is
+     * said in the log: the JVM passes over both without a word, and the plugin's tasks were only
+     * missing (422 unknown-task) with nothing to say why.
+     */
     static List<Path> pluginJars(Path pluginsDir) {
-        if (pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+        if (pluginsDir == null) {
             return List.of();
         }
+        if (!Files.isDirectory(pluginsDir)) {
+            log.warn("jobpool.pool.plugins-dir {} is not a directory (or does not exist): no plugin's tasks are loaded",
+                    pluginsDir.toAbsolutePath());
+            return List.of();
+        }
+        List<Path> jars;
         try (Stream<Path> files = Files.list(pluginsDir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted()
-                    .map(Path::toAbsolutePath).toList();
+            jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().map(Path::toAbsolutePath).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list plugins directory " + pluginsDir, e);
         }
+        List<Path> readable = new java.util.ArrayList<>();
+        for (Path jar : jars) {
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+                readable.add(jar);
+            } catch (IOException e) {
+                log.warn("Plugin {} is not a readable jar ({}); the workers load no task from it", jar, e.getMessage());
+            }
+        }
+        if (readable.isEmpty()) {
+            log.warn("jobpool.pool.plugins-dir {} holds no readable jar: no plugin's tasks are loaded", pluginsDir.toAbsolutePath());
+        } else {
+            log.info("Plugin jars on the workers' class path: {}", readable);
+        }
+        return readable;
     }
 
     private static Path locate(String className, Path cacheDir) {

@@ -17,6 +17,20 @@ class WorkerClasspathTest {
     @TempDir
     Path dir;
 
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void aMissingPluginsDirectoryAndAFileThatIsNoJarAreSaidAndSkipped(org.springframework.boot.test.system.CapturedOutput output)
+            throws Exception {
+        assertThat(WorkerClasspath.pluginJars(dir.resolve("no-such-dir"))).isEmpty();
+        assertThat(output.getAll()).contains("no-such-dir is not a directory (or does not exist)");
+
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Files.write(plugins.resolve("broken.jar"), new byte[] {1, 2, 3, 4, 5});
+        Path good = io.jobpool.testing.TestPlugin.jar(plugins, io.jobpool.testing.plugin.RawDescriptorOutput.class);
+        assertThat(WorkerClasspath.pluginJars(plugins)).containsExactly(good.toAbsolutePath());
+        assertThat(output.getAll()).contains("broken.jar is not a readable jar");
+    }
+
     /** Here the worker's classes are in a directory (Maven's {@code target/classes}), as under {@code spring-boot:run}. */
     @Test
     void aDirectoryOfClassesReachesTheWorkersAsAJarHoldingItsTasks() throws Exception {
