@@ -57,7 +57,7 @@ class ApiConfiguration {
     @Bean
     FilterRegistrationBean<RequestScreeningFilter> requestScreeningFilter(
             @Qualifier("requestMappingHandlerMapping") ObjectProvider<RequestMappingHandlerMapping> mappings) {
-        return requestScreening(new RequestScreeningFilter(request -> allowedAt(mappings.getObject(), request)));
+        return requestScreening(new RequestScreeningFilter(request -> allowedAt(mappings.getObject(), request), true));
     }
 
     /** The screening filter ahead of every other, on the API port and on the management port. */

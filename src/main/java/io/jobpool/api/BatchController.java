@@ -110,8 +110,8 @@ class BatchController {
             throw new BatchOutcomeException(batch, failures(batch));
         }
         response.setStatus(HttpServletResponse.SC_OK);
+        // No charset parameter, as on every other JSON answer: JSON is UTF-8 (RFC 8259), written so below.
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         // Encoded in 64 KB runs: a chunk whose values are not back to back is written value by value.
         Writer out = new BufferedWriter(new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
         out.write("{\"results\":[");

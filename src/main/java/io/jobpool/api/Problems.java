@@ -38,6 +38,10 @@ final class Problems {
         if (status == 414) {
             return "URI too long";
         }
+        if (status == 400) {
+            // The title of every validation problem, whichever layer refused the request.
+            return "Invalid request";
+        }
         String phrase = known.getReasonPhrase();
         return phrase.charAt(0) + phrase.substring(1).toLowerCase(java.util.Locale.ROOT);
     }

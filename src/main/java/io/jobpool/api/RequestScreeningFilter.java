@@ -41,13 +41,20 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
      */
     private final java.util.function.Function<HttpServletRequest, String> allowedAt;
 
+    /**
+     * Whether every query parameter needs a value: each of the API's does, and {@code ?wait=} read
+     * as no wait at all while {@code ?limit=} was refused. The actuator's are not the API's.
+     */
+    private final boolean valuesRequired;
+
     /** Where endpoints cannot be looked up by path (the management port): every method the service answers somewhere. */
     RequestScreeningFilter() {
-        this(request -> ALLOW);
+        this(request -> ALLOW, false);
     }
 
-    RequestScreeningFilter(java.util.function.Function<HttpServletRequest, String> allowedAt) {
+    RequestScreeningFilter(java.util.function.Function<HttpServletRequest, String> allowedAt, boolean valuesRequired) {
         this.allowedAt = allowedAt;
+        this.valuesRequired = valuesRequired;
     }
 
     @Override
@@ -65,7 +72,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                     "no endpoint answers the method " + abbreviate(request.getMethod()), Problems.instance(request.getRequestURI()));
             return;
         }
-        String problem = queryProblem(request.getQueryString());
+        String problem = queryProblem(request.getQueryString(), valuesRequired);
         if (problem != null) {
             Problems.write(response, 400, "validation", "Invalid request", "the query string " + problem,
                     Problems.instance(request.getRequestURI()));
@@ -167,7 +174,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     }
 
     /** What is wrong with the query string, or {@code null} when every parameter decodes. */
-    static String queryProblem(String query) {
+    static String queryProblem(String query, boolean valuesRequired) {
         if (query == null || query.isEmpty()) {
             return null;
         }
@@ -193,6 +200,9 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             String decoded = java.net.URLDecoder.decode(name, StandardCharsets.UTF_8);
             if (!names.add(decoded)) {
                 return "gives the parameter '" + abbreviate(decoded) + "' more than once";
+            }
+            if (valuesRequired && (equals < 0 || equals == pair.length() - 1)) {
+                return "gives the parameter '" + abbreviate(decoded) + "' no value";
             }
         }
         return null;

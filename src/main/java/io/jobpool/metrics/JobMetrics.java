@@ -22,7 +22,7 @@ public final class JobMetrics {
 
     /** {@code jobpool_jobs_submitted_total{task}}. */
     public void submitted(String task) {
-        Counter.builder("jobpool.jobs.submitted").description("Jobs accepted by POST /v1/jobs")
+        Counter.builder("jobpool.jobs.submitted").description("Jobs accepted: by POST /v1/jobs, and the chunk jobs of batches")
                 .tag("task", task).register(registry).increment();
     }
 
