@@ -71,7 +71,9 @@ class PoolController {
         if (!node.resize(request.runtime(), request.size())) {
             throw JobException.validation("runtime", "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes());
         }
-        return node.isPrimary(request.runtime()) ? view(request.size()) : view();
+        // The sizes as ordered: the supervisors publish theirs once they have acted on it.
+        return node.isPrimary(request.runtime()) ? view(request.size(), null, 0)
+                : view(node.snapshot().size(), request.runtime(), request.size());
     }
 
     @PostMapping("/close")
@@ -116,15 +118,21 @@ class PoolController {
     }
 
     private PoolView view() {
-        return view(node.snapshot().size());
+        return view(node.snapshot().size(), null, 0);
     }
 
-    private PoolView view(int size) {
+    /**
+     * @param size the Java pool's size
+     * @param resized a runtime other than Java whose pool was just ordered to {@code resizedTo}
+     *     workers, or {@code null}
+     */
+    private PoolView view(int size, String resized, int resizedTo) {
         PoolSnapshot snapshot = node.snapshot();
         Instant now = clock.instant();
         List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
         List<RuntimePoolView> pools = node.pools().stream()
-                .map(p -> runtimeView(p, p.primary() ? size : p.snapshot().size())).toList();
+                .map(p -> runtimeView(p, p.primary() ? size : p.runtime().equals(resized) ? resizedTo : p.snapshot().size()))
+                .toList();
         return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
                 jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), node.id(), workers(snapshot), nodes,
                 pools);

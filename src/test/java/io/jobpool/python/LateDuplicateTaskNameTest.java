@@ -48,7 +48,12 @@ class LateDuplicateTaskNameTest {
         Files.writeString(TASKS.resolve("clash.py"),
                 "from jobpool_task import task\n\n@task\ndef square(x):\n    return 'python square'\n");
         // A second worker reads the task modules again.
-        assertThat(api.put("/v1/pool", "{\"size\":2,\"runtime\":\"python\"}").status()).isEqualTo(200);
+        ApiClient.Response resized = api.put("/v1/pool", "{\"size\":2,\"runtime\":\"python\"}");
+        assertThat(resized.status()).isEqualTo(200);
+        for (JsonNode pool : resized.json().get("pools")) {
+            assertThat(pool.get("size").asInt()).as("%s, as ordered", pool.get("runtime").asString())
+                    .isEqualTo(pool.get("runtime").asString().equals("python") ? 2 : 1);
+        }
 
         JsonNode refused = Await.until("the python pool's boot error", Duration.ofSeconds(60), () -> python(api),
                 pool -> !pool.get("bootError").isNull());
