@@ -25,6 +25,7 @@ import tools.jackson.databind.JsonNode;
         "jobpool.pool.size=1",
         "jobpool.python.pool.size=2",
         "management.server.port=0"})
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ChangedTaskModulesTest {
 
     private static final Path DATA = Path.of("target", "test-data", "python-changed-" + ProcessHandle.current().pid());
@@ -42,6 +43,7 @@ class ChangedTaskModulesTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void aModuleAddedWhileRunningReachesEveryWorkerOnceOneStartsAfterIt() throws Exception {
         ApiClient api = new ApiClient(port);
         Set<Long> before = Await.until("two python workers ready", Duration.ofSeconds(60), () -> idlePythonPids(api),
@@ -71,16 +73,56 @@ class ChangedTaskModulesTest {
     /** The pids of the Python pool's workers when all of them are idle, else an empty set. */
     private static Set<Long> idlePythonPids(ApiClient api) {
         Set<Long> pids = new HashSet<>();
-        for (JsonNode pool : api.get("/v1/pool").json().get("pools")) {
-            if (pool.get("runtime").asString().equals("python")) {
-                for (JsonNode worker : pool.get("workers")) {
-                    if (!worker.get("state").asString().equals("IDLE")) {
-                        return Set.of();
-                    }
-                    pids.add(worker.get("pid").asLong());
-                }
+        for (JsonNode worker : python(api).get("workers")) {
+            if (!worker.get("state").asString().equals("IDLE")) {
+                return Set.of();
             }
+            pids.add(worker.get("pid").asLong());
         }
         return pids;
+    }
+
+    /**
+     * A module added later cannot take over a Java task's name: the start refuses such a name
+     * ({@link DuplicateTaskNameTest}), and a worker that brings one later fails to boot, with the
+     * pool saying why, while the Java task keeps running on Java workers. Last: it leaves the
+     * Python pool failing to boot.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aPythonWorkerThatRegistersAJavaTaskNameLaterFailsToBoot() throws Exception {
+        ApiClient api = new ApiClient(port);
+        Await.until("the python workers ready", Duration.ofSeconds(60), () -> idlePythonPids(api), pids -> !pids.isEmpty());
+
+        Files.writeString(TASKS.resolve("clash.py"),
+                "from jobpool_task import task\n\n@task\ndef square(x):\n    return 'python square'\n");
+        // Another worker reads the task modules again.
+        ApiClient.Response resized = api.put("/v1/pool", "{\"size\":4,\"runtime\":\"python\"}");
+        assertThat(resized.status()).isEqualTo(200);
+        for (JsonNode pool : resized.json().get("pools")) {
+            assertThat(pool.get("size").asInt()).as("%s, as ordered", pool.get("runtime").asString())
+                    .isEqualTo(pool.get("runtime").asString().equals("python") ? 4 : 1);
+        }
+
+        JsonNode refused = Await.until("the python pool's boot error", Duration.ofSeconds(60), () -> python(api),
+                pool -> !pool.get("bootError").isNull());
+        assertThat(refused.get("bootError").asString()).contains("square", "java");
+        for (int i = 0; i < 3; i++) {
+            JsonNode job = api.run("{\"task\":\"square\",\"args\":[3]}", 30);
+            assertThat(job.get("result").asInt()).as("the Java task runs, not the Python one").isEqualTo(9);
+        }
+        assertThat(api.get("/v1/tasks").json().findValuesAsString("name").stream().filter("square"::equals).count())
+                .as("listed once").isEqualTo(1);
+        assertThat(api.run("{\"task\":\"first\",\"args\":[1]}", 30).get("result").asInt())
+                .as("the worker from before keeps running the Python tasks").isEqualTo(1);
+    }
+
+    private static JsonNode python(ApiClient api) {
+        for (JsonNode pool : api.get("/v1/pool").json().get("pools")) {
+            if (pool.get("runtime").asString().equals("python")) {
+                return pool;
+            }
+        }
+        throw new AssertionError("no python pool in GET /v1/pool");
     }
 }
