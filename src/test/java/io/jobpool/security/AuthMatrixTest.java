@@ -247,10 +247,8 @@ class AuthMatrixTest {
 
     @Test
     void aKeyMayHoldOnlySoManyLongPollsAtOnce() throws Exception {
-        String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}", Who.OWNER.headers())
-                .json().get("id").asString();
-        String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}",
-                Who.OWNER.headers()).json().get("id").asString();
+        String sleeping = ownersId("/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}");
+        String batch = ownersId("/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}");
         List<CompletableFuture<ApiClient.Response>> waits = new ArrayList<>();
         // Threads of their own: the common pool may run one task at a time on a small machine.
         var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
@@ -297,10 +295,8 @@ class AuthMatrixTest {
      */
     @Test
     void aWaitWhoseClientHungUpGivesItsPlaceBack() throws Exception {
-        String sleeping = api.exchange("POST", "/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}", Who.OWNER.headers())
-                .json().get("id").asString();
-        String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}",
-                Who.OWNER.headers()).json().get("id").asString();
+        String sleeping = ownersId("/v1/jobs", "{\"task\":\"sleep\",\"args\":[60]}");
+        String batch = ownersId("/v1/batches", "{\"task\":\"echo\",\"items\":[1],\"delaySeconds\":3600}");
         String probe = "/v1/jobs/" + sleeping + "?wait=0.1";
         List<java.net.Socket> hungUp = new ArrayList<>();
         try {
@@ -335,6 +331,11 @@ class AuthMatrixTest {
                 }
             }
         }
+    }
+
+    /** The id of what the owner's key submits: a job that stays unfinished or a batch, to wait for. */
+    private String ownersId(String path, String body) {
+        return api.exchange("POST", path, body, Who.OWNER.headers()).json().get("id").asString();
     }
 
     /** A request of the owner's on a connection of its own, which the caller closes without reading the answer. */
