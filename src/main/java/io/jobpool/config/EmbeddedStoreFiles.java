@@ -44,6 +44,7 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
                 createDirectory(file.getParent());
                 lock(file);
                 H2StoreImport.importIfPresent(file, hikari.getJdbcUrl());
+                refuseIfNotSqlite(file);
             });
             if (hikari.getJdbcUrl() != null && hikari.getJdbcUrl().startsWith(SQLITE) && hikari.getDataSource() == null) {
                 // The pool's connections keep their prepared statements (the URL and its settings still apply).
@@ -86,6 +87,29 @@ final class EmbeddedStoreFiles implements BeanPostProcessor, DisposableBean {
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
+        }
+    }
+
+    private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * A store file that is not SQLite's (damaged, or another program's) stopped the start with a
+     * long stack trace whose cause read "cannot reach the job store": it is said as what it is.
+     */
+    private static void refuseIfNotSqlite(Path store) {
+        byte[] header = new byte[SQLITE_HEADER.length];
+        int read;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(store)) {
+            read = in.readNBytes(header, 0, header.length);
+        } catch (java.nio.file.NoSuchFileException absent) {
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the embedded store " + store + ": " + e.getMessage(), e);
+        }
+        if (read > 0 && !java.util.Arrays.equals(header, SQLITE_HEADER)) {
+            throw new StartRefusedException("The embedded store " + store + " is not a SQLite database (its first bytes are"
+                    + " not SQLite's header: the file is damaged, or another program's)", "Move it aside to start on a new,"
+                    + " empty store, or put back a copy from a backup; the jobs it held are lost otherwise", null);
         }
     }
 

@@ -49,6 +49,21 @@ class EmbeddedStoreFilesTest {
     }
 
     @Test
+    void aStoreFileThatIsNotSqlitesIsRefusedAsSuch() throws Exception {
+        Path store = dir.resolve("jobpool.db");
+        java.nio.file.Files.writeString(store, "this is not a database, it is a note\n");
+        EmbeddedStoreFiles files = new EmbeddedStoreFiles();
+        try (HikariDataSource dataSource = dataSource("jdbc:sqlite:" + store + "?journal_mode=WAL")) {
+            assertThat(catchThrowable(() -> files.postProcessBeforeInitialization(dataSource, "dataSource")))
+                    .isInstanceOf(StartRefusedException.class).hasMessageContaining("is not a SQLite database")
+                    .hasMessageContaining("Move it aside");
+        } finally {
+            files.destroy();
+        }
+        assertThat(java.nio.file.Files.readString(store)).as("left as it was").startsWith("this is not a database");
+    }
+
+    @Test
     void aSecondServiceOnTheSameStoreIsRefusedUntilTheFirstCloses() {
         String url = "jdbc:sqlite:" + dir.resolve("jobpool.db") + "?journal_mode=WAL";
         EmbeddedStoreFiles first = new EmbeddedStoreFiles();
