@@ -203,31 +203,34 @@ def _base_args(base, message):
 
 
 def _remote_class(type_name):
-    """RemoteError, or (cached per type) a subclass of RemoteError and the local class of that
-    remote type; RemoteError when the local class cannot be made from a message alone."""
-    with _remote_classes_lock:
-        if type_name in _remote_classes:
-            return _remote_classes[type_name]
+    """RemoteError, or (cached per type and local class) a subclass of RemoteError and the local
+    class of that remote type; RemoteError when the local class cannot be made from a message alone."""
+    # Looked up each time, never cached while missing: the program may import the module later.
     base = _local_exception_class(type_name)
-    made = RemoteError
-    if base is not None:
-        def __init__(self, type, message, trace=None, job_id=None, index=None, _base=base):
-            args = _base_args(_base, message)
-            _base.__init__(self, *args)
-            self._remember(type, message, trace, job_id, index)
-            self.args = args
-
-        # RemoteValueError for ValueError; RemoteError[configparser.Error] for a module's class.
-        name = "Remote" + base.__name__ if "." not in type_name else "RemoteError[%s]" % type_name
-        try:
-            cls = builtins.type(name, (RemoteError, base), {"__init__": __init__, "__module__": __name__.rsplit(".", 1)[0],
-                                                         "__qualname__": name, "__doc__": "A remote %s." % type_name})
-            cls(type_name, "probe", None, None, None)  # a class whose __new__ needs more than a message falls back
-            made = cls
-        except Exception:  # noqa: B902 - any class that cannot be combined stays a plain RemoteError
-            made = RemoteError
+    if base is None:
+        return RemoteError
+    key = (type_name, base)
     with _remote_classes_lock:
-        return _remote_classes.setdefault(type_name, made)
+        if key in _remote_classes:
+            return _remote_classes[key]
+
+    def __init__(self, type, message, trace=None, job_id=None, index=None, _base=base):
+        args = _base_args(_base, message)
+        _base.__init__(self, *args)
+        self._remember(type, message, trace, job_id, index)
+        self.args = args
+
+    # RemoteValueError for ValueError; RemoteError[configparser.Error] for a module's class.
+    name = "Remote" + base.__name__ if "." not in type_name else "RemoteError[%s]" % type_name
+    try:
+        cls = builtins.type(name, (RemoteError, base), {"__init__": __init__, "__module__": __name__.rsplit(".", 1)[0],
+                                                     "__qualname__": name, "__doc__": "A remote %s." % type_name})
+        cls(type_name, "probe", None, None, None)  # a class whose __new__ needs more than a message falls back
+        made = cls
+    except Exception:  # noqa: B902 - any class that cannot be combined stays a plain RemoteError
+        made = RemoteError
+    with _remote_classes_lock:
+        return _remote_classes.setdefault(key, made)
 
 
 def _remote_error(type_name, message, trace=None, job_id=None, index=None, kind=None):

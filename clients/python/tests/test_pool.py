@@ -1,6 +1,7 @@
 """Tests for jobpool.Pool's single-job API against a running server: apply, apply_async with
 callbacks, AsyncResult, remote failures, task naming and the context manager."""
 
+import textwrap
 import threading
 import time
 import unittest
@@ -156,6 +157,32 @@ class RemoteExceptionTest(unittest.TestCase):
         self.assertIsInstance(raised.exception, jobpool.RemoteError)
         self.assertEqual(raised.exception.type, "configparser.Error")
         self.assertEqual(raised.exception.args, ("bad config",))
+
+    def test_a_module_imported_after_its_first_error_is_caught_by_its_class_from_then_on(self):
+        # A fresh interpreter: this test process may have imported configparser already.
+        import os
+        import subprocess
+        import sys
+        client = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+        program = textwrap.dedent("""
+            import sys
+            sys.path.insert(0, %r)
+            import jobpool
+            assert "configparser" not in sys.modules, "the client imported configparser itself"
+            with jobpool.Pool(%r) as pool:
+                try:
+                    pool.apply("raise_config_error", ("first",))
+                except jobpool.RemoteError as error:
+                    print("before import:", type(error).__name__)
+                import configparser
+                try:
+                    pool.apply("raise_config_error", ("second",))
+                except configparser.Error as error:
+                    print("after import:", error.args)
+        """) % (client, URL)
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.splitlines(), ["before import: RemoteError", "after import: ('second',)"])
 
     def test_a_class_that_cannot_be_made_from_its_message_stays_remote_error(self):
         import json
