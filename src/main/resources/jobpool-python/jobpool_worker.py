@@ -134,15 +134,44 @@ class DescriptorCapture:
     def __init__(self, captured):
         self._captured = captured
         self._read_end, self._write_end = os.pipe()
+        pipe = os.fstat(self._write_end)
+        self._pipe = (pipe.st_dev, pipe.st_ino)
         os.dup2(self._write_end, 1)
         os.dup2(self._write_end, 2)
         self._marks = threading.Condition()
         self._marked = 0
         self._seen = 0
-        threading.Thread(target=self._pump, name="jobpool-descriptor-capture", daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, name="jobpool-descriptor-capture", daemon=True)
+        self._pump_thread.start()
+
+    def _is_pipe(self, fd):
+        try:
+            status = os.fstat(fd)
+        except OSError:
+            return False
+        return (status.st_dev, status.st_ino) == self._pipe
+
+    def intact(self):
+        """Whether the worker's own ends of the pipe are still open and read (a task may close any descriptor)."""
+        return self._is_pipe(self._write_end) and self._is_pipe(self._read_end) and self._pump_thread.is_alive()
+
+    def restore(self):
+        """Points descriptors 1 and 2 at the pipe again where a task closed or redirected them; False
+        if that cannot be done because the worker's own ends of the pipe are gone."""
+        if not self.intact():
+            return False
+        for fd in (1, 2):
+            if not self._is_pipe(fd):
+                try:
+                    os.dup2(self._write_end, fd)
+                except OSError:
+                    return False
+        return True
 
     def drain(self, timeout=2.0):
         """Waits until what was written before now is captured (at most ``timeout`` seconds)."""
+        if not self.intact():
+            return  # its descriptor numbers may be another file's by now: nothing to mark
         with self._marks:
             self._marked += 1
             ticket = self._marked
@@ -237,6 +266,28 @@ class _CapturingBytes(io.RawIOBase):
 
     def flush(self):
         self._text.flush()
+
+
+class StandardStreams:
+    """What every job starts with, whatever the job before it did: sys.stdout and sys.stderr the
+    capturing streams, descriptors 1 and 2 the capture pipe (colorama.init(), `sys.stdout = open(...)`
+    or os.close(1) in one task would otherwise take the log of every later job on the worker)."""
+
+    def __init__(self, captured, descriptors):
+        self._captured = captured
+        self._descriptors = descriptors
+        self._stdout = None
+        self._stderr = None
+
+    def restore(self):
+        """Rebinds and re-points them; False if the descriptors cannot be restored."""
+        if self._stdout is None or self._stdout.closed:
+            self._stdout = CapturingStream(self._captured, "<stdout>")
+        if self._stderr is None or self._stderr.closed:
+            self._stderr = CapturingStream(self._captured, "<stderr>")
+        sys.stdout = self._stdout
+        sys.stderr = self._stderr
+        return self._descriptors.restore()
 
 
 def load_tasks(tasks_dir):
@@ -358,11 +409,12 @@ class ProgressReports:
 class Runner:
     """Runs one job at a time and turns its outcome into exactly one result frame."""
 
-    def __init__(self, registry, channel, captured, descriptors, max_result_bytes, real_err):
+    def __init__(self, registry, channel, captured, descriptors, streams, max_result_bytes, real_err):
         self._registry = registry
         self._channel = channel
         self._captured = captured
         self._descriptors = descriptors
+        self._streams = streams
         self._max_result_bytes = max_result_bytes
         self._real_err = real_err
         self._progress = ProgressReports(channel)
@@ -378,8 +430,10 @@ class Runner:
 
     def run(self, job):
         job_id = job["jobId"]
+        self._streams.restore()
         self._captured.begin_job(job_id)
         self._progress.begin(job_id)
+        sound = True
         try:
             outcome = self._execute(job)
         except SystemExit as stop:
@@ -393,10 +447,16 @@ class Runner:
             # The last progress report and what the task printed go before the result, so the
             # finished job shows both complete.
             self._progress.end()
+            sound = self._streams.restore()
             self._descriptors.drain()
             self._captured.end_job()
             self._registry._set_current(None)
         self._channel.send(outcome)
+        if not sound:
+            # Later jobs' output through descriptors 1 and 2 would be lost or block: a fresh worker replaces this one.
+            self._real_err.write("jobpool python worker: the task closed the worker's output pipe; exiting after its job\n")
+            self._real_err.flush()
+            os._exit(EXIT_OK)
 
     def _execute(self, job):
         job_id = job["jobId"]
@@ -592,8 +652,8 @@ def main(argv):
     channel = Channel(frames_out)
     captured = CapturedOutput(channel, real_err)
     descriptors = DescriptorCapture(captured)
-    sys.stdout = CapturingStream(captured, "<stdout>")
-    sys.stderr = CapturingStream(captured, "<stderr>")
+    streams = StandardStreams(captured, descriptors)
+    streams.restore()
 
     try:
         init = read_frame(frames_in)
@@ -605,7 +665,7 @@ def main(argv):
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         registry = load_tasks(tasks_dir)
-        runner = Runner(registry, channel, captured, descriptors, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
+        runner = Runner(registry, channel, captured, descriptors, streams, int(init.get("maxResultBytes") or MAX_FRAME_BYTES), real_err)
         initializer = init.get("initializer")
         if initializer:
             runner.run_initializer(initializer, init.get("initializerArgs"))

@@ -145,3 +145,35 @@ def py_leave_a_sleep(seconds):
     """Starts `sleep seconds` in a session of its own and returns its pid: a process left behind."""
     import subprocess
     return subprocess.Popen(["sleep", str(seconds)], start_new_session=True).pid
+
+
+@task
+def py_break_standard_streams(rendezvous, workers):
+    """Once `workers` jobs of it run at once (one per worker), leaves sys.stdout / sys.stderr
+    rebound, descriptor 1 closed and descriptor 2 on /dev/null; returns the worker's pid."""
+    import io
+    open(os.path.join(rendezvous, str(os.getpid())), "w").close()
+    deadline = time.monotonic() + 20
+    while len(os.listdir(rendezvous)) < workers and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for the other worker's job, bounded
+    sys.stdout = io.StringIO()
+    sys.stderr = io.StringIO()
+    os.close(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    return os.getpid()
+
+
+@task
+def py_close_output_pipe():
+    """Closes every descriptor of the pipe behind descriptor 1, the worker's own ends included."""
+    pipe = os.fstat(1)
+    for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+        try:
+            found = os.fstat(fd)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (pipe.st_dev, pipe.st_ino):
+            os.close(fd)
+    return os.getpid()

@@ -2,11 +2,14 @@ package io.jobpool.python;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -69,6 +72,36 @@ class PythonTasksTest extends PythonServiceTest {
         JsonNode lost = api.run("{\"task\":\"py_os_exit\",\"args\":[3]}", 30);
         assertThat(lost.get("error").toString()).doesNotContain(word);
         awaitPythonPoolFullWithout(lost.get("worker").get("pid").asLong());
+    }
+
+    /** colorama.init() or os.close(1) in one task took the log of every later job on its worker, or failed them with EBADF. */
+    @Test
+    void aTaskThatRebindsOrClosesItsStandardStreamsLeavesLaterJobsTheirLog(@TempDir Path rendezvous) {
+        // Two at once, each waiting for the other: one on each worker, so every later job runs after one of them.
+        String submission = "{\"task\":\"py_break_standard_streams\",\"args\":[\"" + rendezvous.toAbsolutePath() + "\",2]}";
+        String first = api.submit(submission).get("id").asString();
+        String second = api.submit(submission).get("id").asString();
+        Set<Long> broken = new HashSet<>();
+        for (String id : List.of(first, second)) {
+            JsonNode job = api.awaitReady(id, 40);
+            assertThat(job.get("status").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+            broken.add(job.get("result").asLong());
+        }
+        assertThat(broken).hasSize(2);
+
+        for (int i = 0; i < 4; i++) {
+            JsonNode printed = api.run("{\"task\":\"py_print\",\"args\":[\"one\",\"two\"]}", 30);
+            assertThat(printed.get("status").asString()).isEqualTo("SUCCEEDED");
+            assertThat(broken).contains(printed.get("worker").get("pid").asLong());
+            assertThat(api.get("/v1/jobs/" + printed.get("id").asString() + "/logs").body()).isEqualTo("one\ntwo\nerr:one\nerr:two\n");
+
+            String word = "w" + i + "x" + System.nanoTime();
+            JsonNode written = api.run("{\"task\":\"py_descriptor_output\",\"args\":[\"" + word + "\"]}", 30);
+            assertThat(written.get("status").asString()).as(written.toString()).isEqualTo("SUCCEEDED");
+            assertThat(broken).contains(written.get("worker").get("pid").asLong());
+            assertThat(api.get("/v1/jobs/" + written.get("id").asString() + "/logs").body())
+                    .contains("child out " + word + "\n", "child err " + word + "\n", "fd1 " + word + "\n", "fd2 " + word + "\n");
+        }
     }
 
     @Test

@@ -55,6 +55,18 @@ class PythonWorkerFailureTest extends PythonServiceTest {
         assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
     }
 
+    /** Its descriptors 1 and 2 cannot be restored without the pipe: the job stands, then a fresh worker replaces it. */
+    @Test
+    void aTaskThatClosesTheWorkersOutputPipeCostsItsWorkerAfterItsJob() {
+        JsonNode job = api.run("{\"task\":\"py_close_output_pipe\"}", 30);
+        assertThat(job.get("status").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+        long pid = job.get("result").asLong();
+        awaitProcessGone(pid);
+        awaitPythonPoolFullWithout(pid);
+        JsonNode printed = api.run("{\"task\":\"py_print\",\"args\":[\"after\"]}", 30);
+        assertThat(api.get("/v1/jobs/" + printed.get("id").asString() + "/logs").body()).isEqualTo("after\nerr:after\n");
+    }
+
     @Test
     void endlessLoopTimesOutAndItsWorkerIsKilled() {
         JsonNode job = api.run("{\"task\":\"py_loop\",\"timeoutSeconds\":0.5}", 30);
