@@ -304,12 +304,23 @@ def load_tasks(tasks_dir):
             if entry.startswith((".", "_")):
                 continue
             if entry.endswith(".py") and os.path.isfile(path):
-                importlib.import_module(entry[:-3])
+                import_task_module(entry[:-3], path)
             elif os.path.isfile(os.path.join(path, "__init__.py")):
-                importlib.import_module(entry)
+                import_task_module(entry, os.path.join(path, "__init__.py"))
     if jobpool_task._duplicates:
         raise RuntimeError("; ".join(jobpool_task._duplicates))
     return jobpool_task
+
+
+def import_task_module(name, path):
+    """Imports the task module at path; an ImportError if ``name`` is another module (one the worker
+    or an earlier module already imported, or a built-in), whose tasks would otherwise be missing unsaid."""
+    module = importlib.import_module(name)
+    found = getattr(module, "__file__", None)
+    if found is None or os.path.realpath(found) != os.path.realpath(path):
+        raise ImportError("task module %s shadows the module '%s' that is already imported (from %s): rename it"
+                          % (path, name, found or "built-in"), name=name, path=path)
+    return module
 
 
 def message_of(error):
