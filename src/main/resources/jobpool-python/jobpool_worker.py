@@ -48,7 +48,12 @@ class Channel:
         self._lock = threading.Lock()
 
     def send(self, message):
-        payload = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        try:
+            payload = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # Lone surrogates (printed, or in an exception's text) have no UTF-8: U+FFFD instead.
+            payload = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
         with self._lock:
             try:
                 self._out.write(struct.pack(">I", len(payload)))
@@ -486,10 +491,10 @@ class Runner:
         value = self._call(entry, job_id, job.get("attempt", 1), args, kwargs)
         try:
             result = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            size = len(result.encode("utf-8"))  # a lone surrogate has no UTF-8 (UnicodeEncodeError is a ValueError)
         except (TypeError, ValueError) as error:
             return {"kind": "failed", "jobId": job_id, "type": "ResultNotSerializableError",
                     "message": "the task returned a value that is not JSON: %s" % error, "trace": None}
-        size = len(result.encode("utf-8"))
         if size > self._max_result_bytes:
             return {"kind": "failed", "jobId": job_id, "type": "ResultTooLargeError",
                     "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"
@@ -538,10 +543,10 @@ class Runner:
                               "trace": format_trace(error)[:MAX_ITEM_TRACE_CHARS]}}
         try:
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            size = len(text.encode("utf-8"))
         except (TypeError, ValueError) as error:
             return {"error": {"type": "ResultNotSerializableError", "trace": None,
                               "message": "the task returned a value that is not JSON: %s" % error}}
-        size = len(text.encode("utf-8"))
         if size > self._max_result_bytes:
             return {"error": {"type": "ResultTooLargeError", "trace": None,
                               "message": "result is %d bytes; the limit is %d (jobpool.jobs.max-result-bytes)"

@@ -177,3 +177,22 @@ def py_close_output_pipe():
         if (found.st_dev, found.st_ino) == (pipe.st_dev, pipe.st_ino):
             os.close(fd)
     return os.getpid()
+
+
+@task
+def py_lone_surrogate(*args):
+    """Returns a string that has no UTF-8 form."""
+    return "\ud800"
+
+
+@task
+def py_print_and_raise_lone_surrogate():
+    """Prints and raises text with a lone surrogate."""
+    print("printed \ud800 text")
+    raise ValueError("raised \ud800 text")
+
+
+@task
+def py_keyboard_interrupt():
+    """Raises KeyboardInterrupt(), an exception without a message."""
+    raise KeyboardInterrupt()

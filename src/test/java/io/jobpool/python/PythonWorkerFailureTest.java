@@ -55,6 +55,42 @@ class PythonWorkerFailureTest extends PythonServiceTest {
         assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
     }
 
+    @Test
+    void aResultWithALoneSurrogateIsNotSerializableAndTheWorkerStays() {
+        JsonNode job = api.run("{\"task\":\"py_lone_surrogate\"}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("ResultNotSerializableError");
+        assertThat(job.get("error").get("message").asString()).startsWith("the task returned a value that is not JSON").contains("surrogates");
+        assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
+
+        JsonNode batch = api.post("/v1/batches", "{\"task\":\"py_lone_surrogate\",\"items\":[1,2],\"chunksize\":2}").json();
+        var failed = api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=30");
+        assertThat(failed.status()).as(failed.body()).isEqualTo(424);
+        assertThat(failed.json().get("failures").findValuesAsString("type")).containsExactly("ResultNotSerializableError", "ResultNotSerializableError");
+    }
+
+    /** Text a frame cannot carry as UTF-8 becomes U+FFFD rather than an error in the worker's own code. */
+    @Test
+    void aLoneSurrogatePrintedOrInAnExceptionsMessageBecomesAReplacementCharacter() {
+        JsonNode job = api.run("{\"task\":\"py_print_and_raise_lone_surrogate\"}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("ValueError");
+        assertThat(job.get("error").get("message").asString()).isEqualTo("raised \uFFFD text");
+        assertThat(api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body()).isEqualTo("printed \uFFFD text\n");
+        assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
+    }
+
+    /** As any exception whose str() is empty (ValueError(), a Java exception without one): no message, the type says it. */
+    @Test
+    void aKeyboardInterruptFailsOnlyItsJobWithItsTypeAndNoMessage() {
+        JsonNode job = api.run("{\"task\":\"py_keyboard_interrupt\"}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("KeyboardInterrupt");
+        assertThat(job.get("error").get("message").isNull()).isTrue();
+        assertThat(job.get("error").get("trace").asString()).contains("KeyboardInterrupt", "py_keyboard_interrupt");
+        assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
+    }
+
     /** Its descriptors 1 and 2 cannot be restored without the pipe: the job stands, then a fresh worker replaces it. */
     @Test
     void aTaskThatClosesTheWorkersOutputPipeCostsItsWorkerAfterItsJob() {
