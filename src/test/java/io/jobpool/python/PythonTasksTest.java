@@ -77,6 +77,7 @@ class PythonTasksTest extends PythonServiceTest {
     /** colorama.init() or os.close(1) in one task took the log of every later job on its worker, or failed them with EBADF. */
     @Test
     void aTaskThatRebindsOrClosesItsStandardStreamsLeavesLaterJobsTheirLog(@TempDir Path rendezvous) {
+        awaitPythonPoolFullWithout(-1);  // both workers up, or the two jobs below could share one
         // Two at once, each waiting for the other: one on each worker, so every later job runs after one of them.
         String submission = "{\"task\":\"py_break_standard_streams\",\"args\":[\"" + rendezvous.toAbsolutePath() + "\",2]}";
         String first = api.submit(submission).get("id").asString();
