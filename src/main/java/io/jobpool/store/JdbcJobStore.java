@@ -506,6 +506,12 @@ public final class JdbcJobStore implements JobStore {
             sql.append(", attempts = attempts + :attemptsDelta");
             params.put("attemptsDelta", t.attemptsDelta());
         }
+        if (t.attemptsDelta() < 0) {
+            // An attempt handed back uncounted (a shutdown's): a job that has none left never
+            // started, and names no worker (SET reads the attempts before this update).
+            sql.append(", worker_node = CASE WHEN attempts <= 1 THEN NULL ELSE worker_node END,"
+                    + " started_at = CASE WHEN attempts <= 1 THEN NULL ELSE started_at END");
+        }
         if (t.redeliveriesDelta() != 0) {
             sql.append(", redeliveries = redeliveries + :redeliveriesDelta");
             params.put("redeliveriesDelta", t.redeliveriesDelta());

@@ -276,7 +276,17 @@ abstract class JobStoreContract {
         assertThat(store.claim("node-a", 1, now, now.plusSeconds(30))).as("not due yet").isEmpty();
         assertThat(store.claim("node-a", 1, now.plusSeconds(2), now.plusSeconds(30))).hasSize(1);
         assertThat(store.transition(JobTransition.interrupted(job.id(), "node-a"))).isTrue();
-        assertThat(store.find(job.id()).orElseThrow().attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
+        Job handedBack = store.find(job.id()).orElseThrow();
+        assertThat(handedBack.attempts()).as("a shutdown hands the attempt back").isEqualTo(1);
+        assertThat(handedBack.workerNode()).as("the attempt that counted ran there").isEqualTo("node-a");
+
+        Job fresh = insert("echo", 0);
+        assertThat(store.claim("node-b", 10, now.plusSeconds(3), now.plusSeconds(30))).extracting(Job::id).contains(fresh.id());
+        assertThat(store.transition(JobTransition.interrupted(fresh.id(), "node-b"))).isTrue();
+        Job neverRan = store.find(fresh.id()).orElseThrow();
+        assertThat(neverRan.attempts()).isZero();
+        assertThat(neverRan.workerNode()).as("no attempt: no worker").isNull();
+        assertThat(neverRan.startedAt()).isNull();
     }
 
     /** Progress comes only from the node that holds the job: one that lost its lease reports nothing any more. */
