@@ -154,15 +154,17 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         if (known.isEmpty()) {
             return; // a pool that failed to boot knows no tasks; its error is reported already
         }
-        java.util.Set<String> registered = known.get();
-        for (String task : new java.util.TreeSet<>(capped)) {
-            if (!registered.contains(task)) {
-                log.warn("jobpool.tasks.{}.max-concurrency caps a task no worker of this replica registers (its tasks: {});"
-                        + " unless another replica runs '{}', the cap applies to nothing. A name with capitals or '-' cannot"
-                        + " come from an environment variable, which names tasks in lower case: set it in application.yaml"
-                        + " or SPRING_APPLICATION_JSON", task, new java.util.TreeSet<>(registered), task);
-            }
-        }
+        capsOnNoTask(capped, known.get()).forEach(log::warn);
+    }
+
+    /** What {@link #warnOfCapsOnNoTask} says: a line for each capped name none of {@code registered} is. */
+    static java.util.List<String> capsOnNoTask(java.util.Set<String> capped, java.util.Set<String> registered) {
+        return new java.util.TreeSet<>(capped).stream().filter(task -> !registered.contains(task))
+                .map(task -> "jobpool.tasks." + task + ".max-concurrency caps a task no worker of this replica registers"
+                        + " (its tasks: " + new java.util.TreeSet<>(registered) + "); unless another replica runs '" + task
+                        + "', the cap applies to nothing. A name with capitals or '-' cannot come from an environment variable,"
+                        + " which names tasks in lower case: set it in application.yaml or SPRING_APPLICATION_JSON")
+                .toList();
     }
 
     /**

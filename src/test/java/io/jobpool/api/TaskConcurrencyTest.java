@@ -20,9 +20,7 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "jobpool.pool.size=2",
         "jobpool.tasks.sleep.max-concurrency=1",
-        "jobpool.tasks.Sleep.max-concurrency=1",
         "management.server.port=0"})
-@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class TaskConcurrencyTest {
 
     @LocalServerPort
@@ -68,13 +66,5 @@ class TaskConcurrencyTest {
                     .as("echo jobs run past the queued sleep jobs").isBefore(lastSleepStarted);
         }
         assertThat(sleepJobs).allMatch(job -> job.get("status").asString().equals("SUCCEEDED"));
-    }
-
-    @Test
-    void aCapOnANameNoWorkerRegistersIsReportedOnce(org.springframework.boot.test.system.CapturedOutput output) {
-        io.jobpool.testing.Await.until("the warning about the cap on 'Sleep'", java.time.Duration.ofSeconds(60),
-                () -> output.getAll().contains("jobpool.tasks.Sleep.max-concurrency caps a task no worker of this replica registers"));
-        assertThat(output.getAll()).as("the cap on a registered task is not reported")
-                .doesNotContain("jobpool.tasks.sleep.max-concurrency caps a task no worker");
     }
 }
