@@ -3,20 +3,13 @@ package io.jobpool.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.ApiClient;
-import io.jobpool.testing.Await;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Tests for a Python task module that does not import: the Python pool reports the traceback and
@@ -45,21 +38,7 @@ class BrokenPythonModuleTest {
     @Test
     void aSyntaxErrorIsABootFailureThatReadinessExplainsWhileJavaTasksKeepRunning() throws Exception {
         ApiClient api = new ApiClient(port);
-        JsonNode python = Await.until("python boot error reported", Duration.ofSeconds(30), () -> {
-            for (JsonNode pool : api.get("/v1/pool").json().get("pools")) {
-                if (pool.get("runtime").asString().equals("python") && !pool.get("bootError").isNull()) {
-                    return pool;
-                }
-            }
-            return null;
-        }, pool -> pool != null);
-        assertThat(python.get("bootError").asString()).contains("code 78", "SyntaxError", "broken.py");
-
-        HttpResponse<String> readiness = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(readiness.statusCode()).isEqualTo(503);
-        assertThat(readiness.body()).contains("SyntaxError");
+        PythonBootFailure.assertReported(api, managementPort, "broken.py", "SyntaxError");
 
         assertThat(api.run("{\"task\":\"square\",\"args\":[5]}", 30).get("result").asInt()).isEqualTo(25);
         assertThat(api.get("/v1/pool").json().get("bootError").isNull()).as("the Java pool boots").isTrue();
