@@ -17,10 +17,23 @@ public final class StoreErrors {
                     || cause instanceof org.springframework.dao.TransientDataAccessException
                     || cause instanceof java.sql.SQLTransientConnectionException
                     || cause instanceof java.sql.SQLNonTransientConnectionException
-                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")
+                    || cause instanceof org.sqlite.SQLiteException sqlite && sqliteLockHeld(sqlite)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * SQLite's write lock held by someone else past {@code busy_timeout}. Spring translates it for
+     * statements, but not where a transaction begins ({@code CannotCreateTransactionException} has
+     * the driver's exception as its cause).
+     */
+    public static boolean sqliteLockHeld(org.sqlite.SQLiteException e) {
+        return switch (e.getResultCode()) {
+            case SQLITE_BUSY, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, SQLITE_LOCKED_SHAREDCACHE -> true;
+            default -> false;
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.jobpool.webhook;
 
+import io.jobpool.job.OncePerOutage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +40,7 @@ final class DeliveryWorker implements SmartLifecycle {
     private final Thread loop = Thread.ofPlatform().name("jobpool-webhooks").daemon().unstarted(this::run);
     private volatile boolean running;
     private Instant nextCleanup = Instant.MIN;
+    private final OncePerOutage failures;
 
     /**
      * @param lease how long a claim lasts; longer than the longest attempt
@@ -58,6 +60,8 @@ final class DeliveryWorker implements SmartLifecycle {
         this.settings = settings;
         this.clock = clock;
         this.slots = new Semaphore(settings.concurrency());
+        this.failures = new OncePerOutage(log, "Webhook deliveries could not be read or recorded ({}); owed deliveries stay"
+                + " stored and are sent once the store answers again, tried every " + settings.pollInterval().toMillis() + " ms");
     }
 
     /** Something may be due now: a delivery was committed or re-queued, or a send slot came free. */
@@ -93,11 +97,19 @@ final class DeliveryWorker implements SmartLifecycle {
                 if (running) {
                     sendDue();
                     cleanUp();
+                    failures.succeeded();
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.error("Webhook delivery loop failed; it tries again in {} ms", settings.pollInterval().toMillis(), e);
+                failures.failed(e);
+                try {
+                    // A store out of reach fails at once: without this pause a delivery already due
+                    // (awaitWork does not wait then) would be tried again in a tight loop.
+                    TimeUnit.MILLISECONDS.sleep(settings.pollInterval().toMillis());
+                } catch (InterruptedException stopped) {
+                    return;
+                }
             }
         }
     }

@@ -53,6 +53,39 @@ class WebhookDurabilityIT {
     }
 
     @Test
+    void aStoreLockedPastItsBusyTimeoutDelaysDeliveriesWithoutStoppingThem() throws Exception {
+        Path dir = data.toAbsolutePath();
+        // The default URL with a short busy timeout: another process holding SQLite's write lock
+        // longer than that (a backup, a slow disk) makes the delivery loop's transactions fail.
+        String store = "jdbc:sqlite:" + dir.resolve("jobpool.db");
+        Map<String, String> environment = Map.of("JOBPOOL_POOL_SIZE", "1", "JOBPOOL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true",
+                "SPRING_DATASOURCE_URL", store + "?journal_mode=WAL&synchronous=NORMAL&transaction_mode=IMMEDIATE"
+                        + "&busy_timeout=300&foreign_keys=true");
+        try (Receiver receiver = new Receiver(0, Duration.ZERO); ServerProcess server = ServerProcess.start(data, environment)) {
+            ApiClient api = new ApiClient(server.port());
+            try (java.sql.Connection other = java.sql.DriverManager.getConnection(store);
+                    java.sql.Statement lock = other.createStatement()) {
+                lock.execute("BEGIN EXCLUSIVE");
+                Await.until("the delivery loop met the lock", Duration.ofSeconds(20),
+                        () -> {
+                            try {
+                                return server.log().contains("Webhook deliveries could not be read or recorded");
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                lock.execute("ROLLBACK");
+            }
+            String id = api.run("{\"task\":\"square\",\"args\":[5],\"callbackUrl\":\"" + receiver.url("/after") + "\"}", 10)
+                    .get("id").asString();
+            Await.until("the callback of a job finished after the lock was delivered", Duration.ofSeconds(20),
+                    () -> api.get("/v1/jobs/" + id + "/deliveries").json().get("deliveries").get(0),
+                    d -> d.get("status").asString().equals("DELIVERED"));
+            assertThat(receiver.requests("/after")).hasSize(1);
+        }
+    }
+
+    @Test
     void aReceiverThatTakesTwoSecondsPerRequestDoesNotHoldUpJobs() throws Exception {
         int jobs = 1_000;
         try (Receiver slow = new Receiver(0, Duration.ofSeconds(2));
