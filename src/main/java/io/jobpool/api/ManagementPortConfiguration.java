@@ -45,7 +45,7 @@ public class ManagementPortConfiguration {
     @Bean
     FilterRegistrationBean<ErrorDispatchProblems> managementErrorProblems() {
         FilterRegistrationBean<ErrorDispatchProblems> registration = new FilterRegistrationBean<>(new ErrorDispatchProblems());
-        registration.setDispatcherTypes(DispatcherType.ERROR);
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
@@ -70,6 +70,12 @@ public class ManagementPortConfiguration {
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
             if (request.getDispatcherType() != DispatcherType.ERROR) {
+                if ("/error".equals(request.getRequestURI())) {
+                    // The actuator's error endpoint answered a client's own request with 200 and
+                    // status 999; this port serves the actuator's endpoints and nothing else.
+                    Problems.write(response, 404, "not-found", "Not found", "no such endpoint: /error", "/error");
+                    return;
+                }
                 chain.doFilter(request, response);
                 return;
             }

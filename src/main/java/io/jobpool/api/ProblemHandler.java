@@ -114,6 +114,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             problem.setInstance(instance(request.getRequestURI()));
             return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
         }
+        if (unknownHealthPath(e)) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                    "no such health component or group: " + instance(request.getRequestURI()));
+            problem.setType(URI.create("not-found"));
+            problem.setTitle("Not found");
+            problem.setInstance(instance(request.getRequestURI()));
+            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem);
+        }
         log.error("Unexpected error answering {} {}", request.getMethod(), request.getRequestURI(), e);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "the service failed to answer this request; the error is in its log");
@@ -179,6 +187,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
+     * The actuator's health endpoint asked for a path under a component that does not exist
+     * ({@code /actuator/health/x/y}): Spring Boot's lookup asserts on the missing component
+     * instead of answering 404 as it does for {@code /actuator/health/x}.
+     */
+    private static boolean unknownHealthPath(Exception e) {
+        return e instanceof IllegalStateException && e.getStackTrace().length > 0
+                && java.util.Arrays.stream(e.getStackTrace()).limit(8)
+                        .anyMatch(frame -> frame.getClassName().endsWith(".HealthEndpointSupport"));
+    }
+
+    /**
      * What is wrong with a body that is not JSON, and where, in the client's terms. Jackson's
      * message adds a source excerpt and a reference chain, names the Java method behind a broken
      * limit, and suggests parser features to enable ({@code JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS}):
@@ -191,6 +210,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         message = message.lines().findFirst().orElse(message)
                 .replaceAll(" \\(through reference chain: .*\\)$", "")
+                // "(start marker at [Source: REDACTED (`StreamReadFeature…` disabled); byte offset: #UNKNOWN])"
+                .replaceAll(" ?\\(start marker at \\[Source: .*\\]\\)", "")
                 .replaceAll(", from `[^`]*`", "")
                 .replaceAll(": enable `[^`]*` to allow", "")
                 .replaceAll(" ?\\(not recognized as one since Feature '[A-Z_]+' not enabled for parser\\)", "");

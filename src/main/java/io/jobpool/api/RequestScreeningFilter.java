@@ -88,6 +88,15 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                         Problems.instance(request.getRequestURI()));
                 return;
             }
+            String charset = charsetOf(contentType);
+            if (charset != null && !charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
+                // Spring would decode the body with it, while the same bytes unlabelled are refused
+                // as broken UTF-8: one body, two readings.
+                Problems.write(response, 415, "unsupported-media-type", "Unsupported media type",
+                        "JSON request bodies are UTF-8 (RFC 8259); charset '" + abbreviate(charset) + "' is not accepted",
+                        Problems.instance(request.getRequestURI()));
+                return;
+            }
         }
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
         if (hasBody && encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
@@ -104,7 +113,17 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                     "the Accept header rules out every media type (q=0)", Problems.instance(request.getRequestURI()));
             return;
         }
-        chain.doFilter(screened, new OneWriteResponse(response));
+        chain.doFilter(hasBody ? new Utf8Body(screened) : screened, new OneWriteResponse(response));
+    }
+
+    /** The {@code charset} parameter of a content type, unquoted; {@code null} without one or when the type does not parse. */
+    static String charsetOf(String contentType) {
+        try {
+            String charset = MediaType.parseMediaType(contentType).getParameter("charset");
+            return charset == null ? null : charset.replace("\"", "").strip();
+        } catch (InvalidMediaTypeException e) {
+            return null; // Spring refuses it as it reads the body (415)
+        }
     }
 
     /**

@@ -266,6 +266,50 @@ class HostileInputTest extends ServiceTest {
         assertProblem(RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json", body), 400, "validation");
     }
 
+    /**
+     * Overlong forms ({@code C0 AF}, {@code E0 80 AF}: {@code /} spelt in two and three bytes) are
+     * not UTF-8, and decoded they would hand the task another string than the bytes sent; UTF-16
+     * and UTF-32 bodies are not JSON between systems. None of them makes a job.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "two-byte overlong|C0AF|byte 0xc0 at offset 24",
+            "three-byte overlong|E080AF|byte 0x80 at offset 25",
+            "encoded surrogate|EDA080|byte 0xa0 at offset 25",
+            "past U+10FFFF|F4908080|byte 0x90 at offset 25",
+            "UTF-16|utf16|NUL byte"})
+    void aBodyThatIsNotStrictUtf8IsRefusedAndMakesNoJob(String what, String bytes, String detail) throws IOException {
+        byte[] body;
+        if (bytes.equals("utf16")) {
+            body = ECHO.getBytes(StandardCharsets.UTF_16LE);
+        } else {
+            byte[] inner = java.util.HexFormat.of().parseHex(bytes);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes("{\"task\":\"echo\",\"args\":[\"".getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(inner);
+            out.writeBytes("\"]}".getBytes(StandardCharsets.UTF_8));
+            body = out.toByteArray();
+        }
+        long before = countJobs();
+        RawHttp.Response response = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json", body);
+        assertProblem(response, 400, "validation");
+        assertThat(response.text()).contains(detail);
+        assertThat(countJobs()).isEqualTo(before);
+    }
+
+    @Test
+    void aBodyLabelledWithAnotherCharsetIsRefusedNotDecodedWithIt() throws IOException {
+        long before = countJobs();
+        RawHttp.Response latin1 = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json; charset=ISO-8859-1",
+                "{\"task\":\"echo\",\"args\":[\"\u00e9\"]}".getBytes(StandardCharsets.ISO_8859_1));
+        assertProblem(latin1, 415, "unsupported-media-type");
+        assertThat(latin1.text()).contains("UTF-8", "ISO-8859-1");
+        assertThat(countJobs()).isEqualTo(before);
+        RawHttp.Response utf8 = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json; charset=\"utf-8\"",
+                ECHO.getBytes(StandardCharsets.UTF_8));
+        assertThat(utf8.status()).as(utf8.text()).isEqualTo(202);
+    }
+
     @Test
     void anOversizeBodyWithoutALengthIsRefusedWhileItIsRead() throws IOException {
         byte[] chunk = ("{\"task\":\"echo\",\"args\":[\"" + "x".repeat(200_000) + "\"]}").getBytes(StandardCharsets.UTF_8);

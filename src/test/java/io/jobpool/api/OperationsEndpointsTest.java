@@ -56,6 +56,8 @@ class OperationsEndpointsTest extends ServiceTest {
                 {"GET /actuator/health/readiness?a=%C0%AF", "400"}, {"GET /actuator/prometheus?%zz", "400"},
                 {"GET /actuator/health?=x", "400"}, {"GET /actuator/health/%zz", "400"},
                 {"GET /actuator/health/..%2f..%2fx", "400"}, {"GET /actuator/health/nope", "404"}, {"GET /nothing", "404"},
+                {"GET /actuator/health/x/y", "404"}, {"GET /actuator/health/nope/db", "404"}, {"GET /actuator/health/x/y/z", "404"},
+                {"GET /error", "404"}, {"POST /error", "404"}, {"DELETE /error", "404"},
                 {"FOO /actuator/health", "405"}, {"TRACE /actuator/health", "405"}, {"POST /actuator/health", "405"}};
         for (String[] c : cases) {
             RawHttp.Response response = RawHttp.send(managementPort, c[0] + " HTTP/1.1", null, 5000);
