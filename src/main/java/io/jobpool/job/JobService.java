@@ -359,6 +359,7 @@ public final class JobService {
             log.info("Job {} CANCELLED while running on node {}; its worker is being killed", job.id(), job.workerNode());
         } else {
             metrics.completed(job.task(), "cancelled", null);
+            queueDepth.recount();
             log.info("Job {} CANCELLED while queued: task {}", job.id(), job.task());
         }
         return true;
@@ -554,6 +555,9 @@ public final class JobService {
                 }
                 after = page.jobs().getLast().id();
             }
+        }
+        if (cancelled > 0) {
+            queueDepth.recount();
         }
         return cancelled;
     }

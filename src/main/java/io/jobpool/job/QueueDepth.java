@@ -36,6 +36,8 @@ public final class QueueDepth {
     /** Places ever reserved: a count that ran while one was taken may include its job twice. */
     private long reservations;
     private volatile long countedAtMillis;
+    /** Recounts asked for: a count that was under way when one was asked may have missed what changed. */
+    private final java.util.concurrent.atomic.AtomicLong recountsAsked = new java.util.concurrent.atomic.AtomicLong();
 
     public QueueDepth(JobStore store, long refreshMillis) {
         this.store = store;
@@ -90,6 +92,17 @@ public final class QueueDepth {
         }
     }
 
+    /**
+     * Jobs left the queue other than by a claim (cancelled, a pool terminated): the next reader
+     * counts the store again. The estimate only errs high, so without this the places they freed
+     * stayed taken until the next count, and a submission right after a cancel that answered 200
+     * got 429 queue-full for room that was there.
+     */
+    public void recount() {
+        recountsAsked.incrementAndGet();
+        countedAtMillis = 0;
+    }
+
     private void refreshIfDue() {
         long now = System.currentTimeMillis();
         // One caller recounts; the others go on with the estimate instead of queueing behind a
@@ -103,6 +116,7 @@ public final class QueueDepth {
             }
             long addedBefore;
             long reservationsBefore;
+            long recountsBefore = recountsAsked.get();
             lock.lock();
             try {
                 if (reserved > 0 && now - countedAtMillis < MAX_DIRTY_MILLIS) {
@@ -126,7 +140,9 @@ public final class QueueDepth {
             } finally {
                 lock.unlock();
             }
-            countedAtMillis = now;
+            if (recountsAsked.get() == recountsBefore) {
+                countedAtMillis = now;
+            }
         } finally {
             refreshing.unlock();
         }
