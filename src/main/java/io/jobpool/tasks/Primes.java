@@ -3,6 +3,7 @@ package io.jobpool.tasks;
 import io.jobpool.spi.Task;
 import io.jobpool.spi.TaskArguments;
 import io.jobpool.spi.TaskContext;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Counts the primes below {@code n} by trial division. Deliberately CPU-bound: it is the task for
@@ -26,10 +27,12 @@ public final class Primes implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
-        long n = arguments.number(0, "n").asLong();
-        if (n < 0 || n > MAX_N) {
-            throw new IllegalArgumentException("n must be between 0 and " + MAX_N + ", got " + n);
+        JsonNode given = arguments.number(0, "n");
+        // canConvertToLong first: 1e300 has no long, and asLong would throw Jackson's exception.
+        if (!given.canConvertToLong() || given.asLong() < 0 || given.asLong() > MAX_N) {
+            throw new IllegalArgumentException("n must be between 0 and " + MAX_N + ", got " + given);
         }
+        long n = given.asLong();
         long count = n > 2 ? 1 : 0;
         long step = Math.max(1, n / 20);
         long nextReport = step;

@@ -53,6 +53,16 @@ class BuiltInTasksTest extends ServiceTest {
     }
 
     @Test
+    void primesOutOfRangeFailsWithAPlainArgumentError() {
+        for (String n : java.util.List.of("1e300", "-1", "100000001")) {
+            JsonNode job = api.run("{\"task\":\"primes\",\"args\":[" + n + "]}", 10);
+            assertThat(job.get("status").asString()).isEqualTo("FAILED");
+            assertThat(job.get("error").get("type").asString()).as(n).isEqualTo("java.lang.IllegalArgumentException");
+            assertThat(job.get("error").get("message").asString()).startsWith("n must be between 0 and 100000000, got ");
+        }
+    }
+
+    @Test
     void progressOfARunningTaskIsVisibleWhileItRuns() {
         String id = api.submit("{\"task\":\"primes\",\"args\":[60000000]}").get("id").asString();
         try {
