@@ -105,9 +105,33 @@ public final class BatchItems {
             return;
         }
         int length = ends[size - 1] + 1;
+        if (holdsAnObject(length)) {
+            // Item by item, each with its objects' properties sorted (CanonicalJson): a retry that
+            // wrote them in another order is the same request.
+            digest.update((byte) '[');
+            for (int i = 0; i < size; i++) {
+                if (i > 0) {
+                    digest.update((byte) ',');
+                }
+                byte[] item = new byte[length(i)];
+                copy(start(i), item, 0, item.length);
+                digest.update(CanonicalJson.of(item));
+            }
+            digest.update((byte) ']');
+            return;
+        }
         for (int position = 0; position < length; position += SEGMENT_BYTES) {
             digest.update(segments[position / SEGMENT_BYTES], 0, Math.min(SEGMENT_BYTES, length - position));
         }
+    }
+
+    private boolean holdsAnObject(int length) {
+        for (int position = 0; position < length; position++) {
+            if (segments[position / SEGMENT_BYTES][position % SEGMENT_BYTES] == '{') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Copies {@code length} bytes of the text from {@code position} on, across segments. */

@@ -240,7 +240,7 @@ public final class JobService {
     }
 
     private static String hash(Submission s, Duration timeout) {
-        String canonical = String.join("\u0000", s.task(), s.args(), s.kwargs(), timeout.toString(),
+        String canonical = String.join("\u0000", s.task(), CanonicalJson.of(s.args()), CanonicalJson.of(s.kwargs()), timeout.toString(),
                 Integer.toString(s.priority()), s.delay().toString(), Integer.toString(s.maxRetries()),
                 String.valueOf(s.callbackUrl()), String.valueOf(s.errorCallbackUrl()));
         return HexFormat.of().formatHex(Sha256.digest(canonical.getBytes(StandardCharsets.UTF_8)));

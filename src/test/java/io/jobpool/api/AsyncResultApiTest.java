@@ -172,6 +172,15 @@ class AsyncResultApiTest extends ServiceTest {
         assertThat(second).isEqualTo(first);
         ApiClient.Response conflict = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[6]}", headers);
         assertThat(conflict.status()).isEqualTo(422);
+
+        // Objects are compared as values: their properties in another order are the same request.
+        Map<String, String> other = Map.of("Idempotency-Key", key + "-kwargs");
+        String kwargs = api.post("/v1/jobs", "{\"task\":\"echo\",\"args\":[{\"x\":1,\"y\":[2]}],\"kwargs\":{\"a\":1,\"b\":2}}", other)
+                .json().get("id").asString();
+        assertThat(api.post("/v1/jobs", "{\"task\":\"echo\",\"args\":[{\"y\":[2],\"x\":1}],\"kwargs\":{\"b\":2,\"a\":1}}", other)
+                .json().get("id").asString()).isEqualTo(kwargs);
+        conflict = api.post("/v1/jobs", "{\"task\":\"echo\",\"args\":[{\"x\":1,\"y\":[2]}],\"kwargs\":{\"a\":1.0,\"b\":2}}", other);
+        assertThat(conflict.status()).isEqualTo(422);
         assertThat(conflict.json().get("type").asString()).isEqualTo("idempotency-conflict");
     }
 

@@ -366,6 +366,15 @@ class BatchApiTest extends ServiceTest {
         assertThat(results(id, 30).json().get("results").toString()).isEqualTo("[1,4,9,16,25]");
         assertThat(api.get("/v1/jobs?batch=" + id + "&limit=100").json().get("items")).as("chunk jobs of the one batch").hasSize(3);
 
+        // Objects among the items are compared as values: properties in another order match.
+        Map<String, String> objects = Map.of("Idempotency-Key", "map-objects-" + System.nanoTime());
+        String starmap = "{\"task\":\"echo\",\"starmap\":true,\"items\":[[{\"a\":1,\"b\":{\"c\":2,\"d\":3}}],[2]]}";
+        String starmapId = api.post("/v1/batches", starmap, objects).json().get("id").asString();
+        assertThat(api.post("/v1/batches", starmap.replace("{\"a\":1,\"b\":{\"c\":2,\"d\":3}}", "{\"b\":{\"d\":3,\"c\":2},\"a\":1}"),
+                objects).json().get("id").asString()).isEqualTo(starmapId);
+        assertThat(api.post("/v1/batches", starmap.replace("\"d\":3", "\"d\":4"), objects).status()).isEqualTo(422);
+        results(starmapId, 30);
+
         // Retried after it finished: the finished batch, 200, and still no second one.
         ApiClient.Response late = api.post("/v1/batches", body, headers);
         assertThat(late.status()).isEqualTo(200);
