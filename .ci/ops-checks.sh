@@ -458,6 +458,8 @@ main() {
     check "a second secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' \
         --set jobpool.webhooks.secondary-secret=whsec_abc
     check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
+    check "a webhook secret of fewer than 24 bytes is rejected (the server would refuse to start)" \
+        expect_render_failure 'webhookSecondarySecret' --set secrets.webhookSecondarySecret=whsec_Y2ktb25seS1zZWNvbmQtc2VjcmV0
     check "an API key given in plain text is rejected (schema)" expect_render_failure 'sha256' \
         --set 'secrets.apiKeys[0].name=ci' --set 'secrets.apiKeys[0].sha256=my-secret-key' --set 'secrets.apiKeys[0].roles=admin'
     check "an unreadable shutdown grace is rejected" expect_render_failure 'grace|duration' --set jobpool.shutdown.grace=soon
