@@ -6,15 +6,16 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 /**
  * The service refuses to start for a reason the operator fixes: the embedded store cannot be
  * opened (another process holds it, an earlier H2 store could not be imported), or security
- * settings are not read as written. Spring Boot prints it as "APPLICATION FAILED TO START" with
+ * settings are not read as written, a setting no worker can start with, a task name in two
+ * runtimes. Spring Boot prints it as "APPLICATION FAILED TO START" with
  * {@code action}, not as a stack trace of bean creation.
  */
-final class StartRefusedException extends IllegalStateException {
+public final class StartRefusedException extends IllegalStateException {
 
     private final String description;
     private final String action;
 
-    StartRefusedException(String description, String action, Throwable cause) {
+    public StartRefusedException(String description, String action, Throwable cause) {
         super(description + ". " + action, cause);
         this.description = description;
         this.action = action;
@@ -25,6 +26,24 @@ final class StartRefusedException extends IllegalStateException {
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, StartRefusedException cause) {
             return new FailureAnalysis(cause.description, cause.action, cause);
+        }
+    }
+
+    /**
+     * An {@link IllegalArgumentException} thrown by jobpool's own code while the service starts
+     * names a setting it cannot start with (a webhook secret of the wrong size, a {@code
+     * worker-env} entry naming a server secret): nothing else hands its code arguments before the
+     * first request. Printed like the other refused settings, not as a 200-line trace of bean
+     * creation. Registered in {@code META-INF/spring.factories}.
+     */
+    public static final class SettingAnalyzer extends AbstractFailureAnalyzer<IllegalArgumentException> {
+        @Override
+        protected FailureAnalysis analyze(Throwable rootFailure, IllegalArgumentException cause) {
+            StackTraceElement[] trace = cause.getStackTrace();
+            if (trace.length == 0 || !trace[0].getClassName().startsWith("io.jobpool.") || cause.getMessage() == null) {
+                return null;
+            }
+            return new FailureAnalysis(cause.getMessage(), "Change the setting named above and start again.", cause);
         }
     }
 }

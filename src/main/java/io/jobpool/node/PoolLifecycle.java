@@ -134,8 +134,9 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
         java.util.Map<String, java.util.List<String>> duplicates = pool.duplicateTasks();
         if (!duplicates.isEmpty()) {
             pool.shutdown(Duration.ZERO);
-            throw new IllegalStateException("task names registered by more than one runtime: " + duplicates
-                    + "; rename the Python task (@task(name=...)) or remove one of them");
+            throw new io.jobpool.config.StartRefusedException("Task names registered by more than one runtime: " + duplicates
+                    + " (each job of such a name would run in whichever pool claimed it first)",
+                    "Rename the Python task (@task(name=...)) or remove one of them.", null);
         }
         pool.refuseTasksOfOtherRuntimes();
     }

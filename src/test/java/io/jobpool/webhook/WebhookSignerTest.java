@@ -73,6 +73,26 @@ class WebhookSignerTest {
                 .withMessageContaining("24 to 64 random bytes; it encodes 16");
     }
 
+    /** At start-up the refusal is printed as "APPLICATION FAILED TO START" naming the setting, not as a trace of bean creation. */
+    @Test
+    void aRefusedSecretStopsTheStartWithTheSettingNamed() {
+        String short21 = "whsec_" + Base64.getEncoder().encodeToString(new byte[21]);
+        IllegalArgumentException refused = org.assertj.core.api.Assertions.catchThrowableOfType(IllegalArgumentException.class,
+                () -> signer(short21));
+        org.springframework.boot.diagnostics.FailureAnalysis analysis = new io.jobpool.config.StartRefusedException.SettingAnalyzer()
+                .analyze(new org.springframework.beans.factory.BeanCreationException("webhookSigner", "failed", refused));
+        assertThat(analysis.getDescription()).isEqualTo("jobpool.webhooks.secret must encode 24 to 64 random bytes; it encodes 21");
+        assertThat(analysis.getAction()).contains("Change the setting");
+        // An IllegalArgumentException of a library is no setting of ours: Boot's report as usual.
+        assertThat(new io.jobpool.config.StartRefusedException.SettingAnalyzer().analyze(new org.springframework.beans.factory
+                .BeanCreationException("x", "failed", catchJdkRefusal()))).isNull();
+    }
+
+    private static IllegalArgumentException catchJdkRefusal() {
+        return org.assertj.core.api.Assertions.catchThrowableOfType(IllegalArgumentException.class,
+                () -> Integer.parseInt("soon"));
+    }
+
     private static WebhookSigner signer(String secret) {
         return new WebhookSigner(List.of(new WebhookSigner.Setting("jobpool.webhooks.secret", secret)));
     }
