@@ -14,6 +14,13 @@ import java.util.function.ToDoubleFunction;
  */
 public final class JobMetrics {
 
+    /**
+     * The top of the run time and queue wait histograms: a day, the default {@code
+     * jobs.max-timeout}. At an hour, every longer job landed in +Inf and the dashboards' quantiles
+     * could never show more than an hour.
+     */
+    private static final Duration LONGEST = Duration.ofDays(1);
+
     private final MeterRegistry registry;
 
     public JobMetrics(MeterRegistry registry) {
@@ -33,7 +40,7 @@ public final class JobMetrics {
         if (runTime != null) {
             Timer.builder("jobpool.job.duration").description("Time a job ran on a worker")
                     .tag("task", task).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(LONGEST)
                     .register(registry).record(runTime);
         }
     }
@@ -42,7 +49,7 @@ public final class JobMetrics {
     public void queueWait(String task, Duration wait) {
         Timer.builder("jobpool.job.queue.wait").description("Time a due job waited in the queue for a worker")
                 .tag("task", task).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(LONGEST)
                 .register(registry).record(wait.isNegative() ? Duration.ZERO : wait);
     }
 
