@@ -13,6 +13,8 @@ import org.springframework.util.unit.DataSize;
  */
 final class Bounds {
 
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+
     private final List<String> problems = new ArrayList<>();
 
     Bounds atLeast(String key, long value, long min) {
@@ -56,6 +58,25 @@ final class Bounds {
                 .atLeast(prefix + ".max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
                 .atLeast(prefix + ".max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
                 .notNegative(prefix + ".kill-grace", killGrace).notNegative(prefix + ".boot-backoff-max", bootBackoffMax);
+    }
+
+    /** JSON text that must be an array (a task's arguments); {@code null} is unset. */
+    Bounds jsonArray(String key, String value) {
+        if (value == null) {
+            return this;
+        }
+        try {
+            if (!JSON.readTree(value).isArray()) {
+                problems.add(key + " is " + abbreviate(value) + "; it must be a JSON array of arguments, such as [\"warm\", 3]");
+            }
+        } catch (tools.jackson.core.JacksonException e) {
+            problems.add(key + " is " + abbreviate(value) + "; it is not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        return this;
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 
     /** Problems found by a check of its own (a list whose entries depend on each other). */

@@ -33,6 +33,25 @@ public record JobpoolProperties(
         @DefaultValue Python python) {
 
     /**
+     * Every range is checked here, once all settings are bound, so that a start with several wrong
+     * values names each of them: checked in each section's own constructor, binding stopped at the
+     * first section and an operator fixed them one restart at a time.
+     */
+    public JobpoolProperties {
+        Bounds bounds = new Bounds();
+        pool.checkInto(bounds);
+        jobs.checkInto(bounds);
+        queue.checkInto(bounds);
+        results.checkInto(bounds);
+        shutdown.checkInto(bounds);
+        security.checkInto(bounds);
+        webhooks.checkInto(bounds);
+        cluster.checkInto(bounds);
+        python.pool().checkInto(bounds);
+        bounds.check();
+    }
+
+    /**
      * The worker processes.
      *
      * @param size number of worker processes; defaults to the number of CPUs
@@ -78,11 +97,12 @@ public record JobpoolProperties(
             @DefaultValue List<String> workerEnv,
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
-        public Pool {
-            new Bounds().atLeast("jobpool.pool.size", size, 1)
+        void checkInto(Bounds bounds) {
+            bounds.atLeast("jobpool.pool.size", size, 1)
                     .workers("jobpool.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace, bootBackoffMax)
                     // Workers start with an 8 MB heap (-Xms8m); a smaller maximum is a JVM that cannot boot.
-                    .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8)).check();
+                    .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8))
+                    .jsonArray("jobpool.pool.initializer-args", initializerArgs);
         }
 
         public int effectiveSize() {
@@ -127,9 +147,9 @@ public record JobpoolProperties(
             @DefaultValue("1000000") int maxBatchItems,
             @DefaultValue("64MB") DataSize maxBatchRequestBytes) {
 
-        public Jobs {
+        void checkInto(Bounds bounds) {
             DataSize aByte = DataSize.ofBytes(1);
-            new Bounds().positive("jobpool.jobs.default-timeout", defaultTimeout).positive("jobpool.jobs.max-timeout", maxTimeout)
+            bounds.positive("jobpool.jobs.default-timeout", defaultTimeout).positive("jobpool.jobs.max-timeout", maxTimeout)
                     .atLeast("jobpool.jobs.max-payload-bytes", maxPayloadBytes, aByte)
                     .atLeast("jobpool.jobs.max-request-bytes", maxRequestBytes, aByte)
                     .atLeast("jobpool.jobs.max-result-bytes", maxResultBytes, aByte)
@@ -138,7 +158,7 @@ public record JobpoolProperties(
                     .notNegative("jobpool.jobs.max-wait", maxWait).atLeast("jobpool.jobs.max-redeliveries", maxRedeliveries, 0)
                     .positive("jobpool.jobs.lease", lease).notNegative("jobpool.jobs.retry-backoff", retryBackoff)
                     .atLeast("jobpool.jobs.max-batch-items", maxBatchItems, 1)
-                    .atLeast("jobpool.jobs.max-batch-request-bytes", maxBatchRequestBytes, aByte).check();
+                    .atLeast("jobpool.jobs.max-batch-request-bytes", maxBatchRequestBytes, aByte);
         }
 }
 
@@ -149,8 +169,8 @@ public record JobpoolProperties(
      */
     public record Queue(@DefaultValue("100000") int capacity) {
 
-        public Queue {
-            new Bounds().atLeast("jobpool.queue.capacity", capacity, 1).check();
+        void checkInto(Bounds bounds) {
+            bounds.atLeast("jobpool.queue.capacity", capacity, 1);
         }
     }
 
@@ -161,8 +181,8 @@ public record JobpoolProperties(
      */
     public record Results(@DefaultValue("7d") Duration ttl) {
 
-        public Results {
-            new Bounds().positive("jobpool.results.ttl", ttl).check();
+        void checkInto(Bounds bounds) {
+            bounds.positive("jobpool.results.ttl", ttl);
         }
     }
 
@@ -262,8 +282,8 @@ public record JobpoolProperties(
      */
     public record Shutdown(@DefaultValue("30s") Duration grace) {
 
-        public Shutdown {
-            new Bounds().notNegative("jobpool.shutdown.grace", grace).check();
+        void checkInto(Bounds bounds) {
+            bounds.notNegative("jobpool.shutdown.grace", grace);
         }
     }
 
@@ -278,11 +298,11 @@ public record JobpoolProperties(
      */
     public record Security(@DefaultValue List<ApiKey> apiKeys, @DefaultValue("200") int maxLongPollsPerKey) {
 
-        public Security {
-            // Every key is checked here, as the settings are bound, so a faulty list stops the start
+        void checkInto(Bounds bounds) {
+            // Every key is checked, as the settings are bound, so a faulty list stops the start
             // with one message naming each offending key, not a stack trace naming the first.
-            new Bounds().atLeast("jobpool.security.max-long-polls-per-key", maxLongPollsPerKey, 1)
-                    .all(ApiKey.problems(apiKeys)).check();
+            bounds.atLeast("jobpool.security.max-long-polls-per-key", maxLongPollsPerKey, 1)
+                    .all(ApiKey.problems(apiKeys));
         }
 
         /** Whether requests must present a key: as soon as one key is configured. */
@@ -385,14 +405,13 @@ public record JobpoolProperties(
             @DefaultValue("false") boolean allowPrivateTargets,
             @DefaultValue List<String> allowedHosts) {
 
-        public Webhooks {
-            Bounds bounds = new Bounds().positive("jobpool.webhooks.timeout", timeout)
+        void checkInto(Bounds bounds) {
+            bounds.positive("jobpool.webhooks.timeout", timeout)
                     .atLeast("jobpool.webhooks.concurrency", concurrency, 1)
                     .atLeast("jobpool.webhooks.retry-schedule (attempts)", retrySchedule.size(), 1);
             for (Duration delay : retrySchedule) {
                 bounds.notNegative("jobpool.webhooks.retry-schedule", delay);
             }
-            bounds.check();
         }
 }
 
@@ -410,9 +429,8 @@ public record JobpoolProperties(
             @DefaultValue("5s") Duration pollInterval,
             @DefaultValue("1h") Duration nodeExpiry) {
 
-        public Cluster {
-            new Bounds().positive("jobpool.cluster.poll-interval", pollInterval).positive("jobpool.cluster.node-expiry", nodeExpiry)
-                    .check();
+        void checkInto(Bounds bounds) {
+            bounds.positive("jobpool.cluster.poll-interval", pollInterval).positive("jobpool.cluster.node-expiry", nodeExpiry);
         }
     }
 
@@ -475,11 +493,12 @@ public record JobpoolProperties(
             @DefaultValue List<String> workerEnv,
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
-        public PythonPool {
-            new Bounds().atLeast("jobpool.python.pool.size", size, 0)
+        void checkInto(Bounds bounds) {
+            bounds.atLeast("jobpool.python.pool.size", size, 0)
                     .workers("jobpool.python.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace,
                             bootBackoffMax)
-                    .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16)).check();
+                    .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16))
+                    .jsonArray("jobpool.python.pool.initializer-args", initializerArgs);
         }
 }
 }

@@ -43,9 +43,22 @@ class SettingBoundsTest {
     }
 
     @Test
-    void everyOffendingKeyOfASectionIsNamedInOneMessage() {
-        assertThatThrownBy(() -> bind(Map.of("jobpool.jobs.max-retries", "-1", "jobpool.jobs.lease", "0s")))
-                .rootCause().hasMessageContaining("jobpool.jobs.max-retries is -1").hasMessageContaining("jobpool.jobs.lease is 0ms");
+    void everyOffendingKeyOfEverySectionIsNamedInOneMessage() {
+        assertThatThrownBy(() -> bind(Map.of("jobpool.jobs.max-retries", "-1", "jobpool.jobs.lease", "0s",
+                "jobpool.pool.size", "0", "jobpool.queue.capacity", "-5", "jobpool.python.pool.initializer-args", "[1,")))
+                .rootCause().hasMessageContaining("jobpool.jobs.max-retries is -1").hasMessageContaining("jobpool.jobs.lease is 0ms")
+                .hasMessageContaining("jobpool.pool.size is 0").hasMessageContaining("jobpool.queue.capacity is -5")
+                .hasMessageContaining("jobpool.python.pool.initializer-args is [1,; it is not JSON");
+    }
+
+    /** Workers would each fail to boot on them, forever, with readiness down: the start is refused instead. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"[1,|it is not JSON", "{\"a\":1}|it must be a JSON array", "3|it must be a JSON array"})
+    void initializerArgumentsThatAreNoJsonArrayStopTheStart(String value, String message) {
+        assertThatThrownBy(() -> bind(Map.of("jobpool.pool.initializer", "print", "jobpool.pool.initializer-args", value)))
+                .isInstanceOf(BindException.class).rootCause().hasMessageContaining("jobpool.pool.initializer-args is")
+                .hasMessageContaining(message);
+        assertThat(bind(Map.of("jobpool.pool.initializer-args", "[\"warm\", 3]")).pool().initializerArgs()).isEqualTo("[\"warm\", 3]");
     }
 
     @Test
