@@ -451,11 +451,15 @@ public final class WorkerPool {
         if (waiting != null) {
             run(worker, waiting);
         }
+        // Either a worker is free or a backlog place is: one more job may be claimed.
+        freeSlot();
+    }
+
+    private void freeSlot() {
         if (slotDebt > 0) {
             // A permit handed out for a worker that died meanwhile was never taken back; this is it.
             slotDebt--;
         } else {
-            // Either a worker is free or a backlog place is: one more job may be claimed.
             slots.release();
         }
     }
@@ -499,6 +503,9 @@ public final class WorkerPool {
         }
         boolean queued = backlog.removeIf(a -> a.jobId().equals(jobId));
         if (queued) {
+            // Its backlog place is free: without this, each cancel of a prefetched job shrank the
+            // node's claims by one for good (a terminate took the whole prefetch).
+            freeSlot();
             listener.jobFinished(new JobOutcome.Cancelled(jobId, "", 0));
         }
         return queued;

@@ -51,6 +51,25 @@ class WorkerPoolTest {
         }
     }
 
+    /** A cancelled job that waited in the backlog gives its place back: each such cancel shrank the node's claims for good. */
+    @Test
+    void aCancelledBacklogJobGivesItsPlaceBack() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 2, 0, 0, null, List.of())) {
+            Await.until("one worker idle and two prefetch places", TIMEOUT, () -> harness.pool.slots().availablePermits() == 3);
+            for (int i = 0; i < 3; i++) {
+                assertThat(harness.pool.slots().tryAcquire()).isTrue();
+            }
+            harness.pool.submit(new Assignment("busy", "sleep", "[30]", "{}", 1, TIMEOUT));
+            harness.pool.submit(new Assignment("waiting-1", "square", "[1]", "{}", 1, TIMEOUT));
+            harness.pool.submit(new Assignment("waiting-2", "square", "[2]", "{}", 1, TIMEOUT));
+            assertThat(harness.pool.cancel("waiting-1").get()).isTrue();
+            assertThat(harness.pool.cancel("waiting-2").get()).isTrue();
+            assertThat(harness.pool.slots().availablePermits()).as("both backlog places free again").isEqualTo(2);
+            assertThat(harness.pool.cancel("busy").get()).isTrue();
+            Await.until("every place free once the worker is back", TIMEOUT, () -> harness.pool.slots().availablePermits() == 3);
+        }
+    }
+
     @Test
     void recyclesAWorkerWhoseMemoryPassedTheBound() throws Exception {
         try (PoolHarness harness = new PoolHarness(1, 0, 1024, null, List.of())) {
