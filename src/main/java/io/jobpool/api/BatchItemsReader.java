@@ -53,6 +53,10 @@ final class BatchItemsReader extends ValueDeserializer<BatchItems> {
             }
             if (token == JsonToken.VALUE_NUMBER_INT) {
                 json.writeNumber(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+            } else if ((token == JsonToken.VALUE_STRING || token == JsonToken.PROPERTY_NAME)
+                    && hasLoneSurrogate(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength())) {
+                // As for a job's args (SubmitRequest.checkText): no UTF-8 store or strict reader keeps it.
+                throw JobException.validation("items[" + index + "]", "contains an unpaired UTF-16 surrogate (not valid Unicode text)");
             } else {
                 json.copyCurrentEvent(parser);
             }
@@ -62,5 +66,18 @@ final class BatchItemsReader extends ValueDeserializer<BatchItems> {
                 depth--;
             }
         } while (depth > 0 && parser.nextToken() != null);
+    }
+
+    static boolean hasLoneSurrogate(char[] text, int offset, int length) {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            char c = text[i];
+            if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(text[i + 1])) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

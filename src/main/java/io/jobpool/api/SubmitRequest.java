@@ -103,15 +103,7 @@ public record SubmitRequest(
     }
 
     static boolean hasLoneSurrogate(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return true;
-            }
-        }
-        return false;
+        return BatchItemsReader.hasLoneSurrogate(text.toCharArray(), 0, text.length());
     }
 
     private static void checkUrl(List<JobException.FieldError> errors, String field, String url) {
