@@ -458,6 +458,10 @@ main() {
     check "a second secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' \
         --set jobpool.webhooks.secondary-secret=whsec_abc
     check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
+    check "a zero payload bound is rejected (the server would refuse to start)" \
+        expect_render_failure 'max-payload-bytes' --set jobpool.jobs.max-payload-bytes=0
+    check "a zero max-timeout is rejected (the server would refuse to start)" \
+        expect_render_failure 'max-timeout' --set-string jobpool.jobs.max-timeout=0s
     check "a webhook secret of fewer than 24 bytes is rejected (the server would refuse to start)" \
         expect_render_failure 'webhookSecondarySecret' --set secrets.webhookSecondarySecret=whsec_Y2ktb25seS1zZWNvbmQtc2VjcmV0
     check "an API key given in plain text is rejected (schema)" expect_render_failure 'sha256' \
