@@ -2,7 +2,6 @@ package io.jobpool.api;
 
 import io.jobpool.job.JobException;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -62,48 +61,15 @@ final class RequestSizeFilter extends OncePerRequestFilter {
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
-            ServletInputStream in = super.getInputStream();
-            return new ServletInputStream() {
+            return new WatchedInputStream(super.getInputStream()) {
                 private long read;
 
                 @Override
-                public int read() throws IOException {
-                    int b = in.read();
-                    if (b >= 0) {
-                        count(1);
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buffer, int offset, int length) throws IOException {
-                    int n = in.read(buffer, offset, length);
-                    if (n > 0) {
-                        count(n);
-                    }
-                    return n;
-                }
-
-                private void count(int n) {
+                void seen(byte[] buffer, int offset, int n) {
                     read += n;
                     if (read > maxBytes) {
                         throw JobException.payloadTooLarge("request body", read, maxBytes, setting);
                     }
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.isFinished();
-                }
-
-                @Override
-                public boolean isReady() {
-                    return in.isReady();
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    in.setReadListener(listener);
                 }
             };
         }

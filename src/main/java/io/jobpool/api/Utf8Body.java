@@ -1,7 +1,6 @@
 package io.jobpool.api;
 
 import io.jobpool.job.JobException;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -23,45 +22,18 @@ final class Utf8Body extends HttpServletRequestWrapper {
 
     @Override
     public ServletInputStream getInputStream() throws IOException {
-        ServletInputStream in = super.getInputStream();
         Utf8Check check = new Utf8Check();
-        return new ServletInputStream() {
+        return new WatchedInputStream(super.getInputStream()) {
             @Override
-            public int read() throws IOException {
-                int b = in.read();
-                if (b >= 0) {
-                    check.next(b);
-                } else {
-                    check.end();
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int n = in.read(buffer, offset, length);
-                if (n < 0) {
-                    check.end();
-                }
+            void seen(byte[] buffer, int offset, int n) {
                 for (int i = 0; i < n; i++) {
                     check.next(buffer[offset + i] & 0xff);
                 }
-                return n;
             }
 
             @Override
-            public boolean isFinished() {
-                return in.isFinished();
-            }
-
-            @Override
-            public boolean isReady() {
-                return in.isReady();
-            }
-
-            @Override
-            public void setReadListener(ReadListener listener) {
-                in.setReadListener(listener);
+            void ended() {
+                check.end();
             }
         };
     }
