@@ -289,13 +289,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             if (e instanceof org.springframework.web.servlet.resource.NoResourceFoundException) {
                 problem.setDetail("no such endpoint: " + Problems.instance(path));
             } else if (e instanceof org.springframework.web.HttpMediaTypeNotSupportedException unsupported) {
-                // No parsed type: either none was sent, or what was sent does not parse (a bad charset).
+                // What the client sent, not Spring's reading of it: with none, Spring names the
+                // application/octet-stream it assumed; a type that does not parse has no reading.
                 String sent = request.getHeader(HttpHeaders.CONTENT_TYPE);
-                problem.setDetail(unsupported.getContentType() != null
-                        ? "request bodies are application/json; '" + unsupported.getContentType() + "' is not accepted"
-                        : sent == null || sent.isBlank() ? "the request has no Content-Type; request bodies are application/json"
-                        : "Content-Type '" + (sent.length() > 100 ? sent.substring(0, 100) + "..." : sent)
-                                + "' is not a valid media type; request bodies are application/json");
+                String shown = sent == null ? null : sent.length() > 100 ? sent.substring(0, 100) + "..." : sent;
+                problem.setDetail(sent == null || sent.isBlank() ? "the request has no Content-Type; request bodies are application/json"
+                        : unsupported.getContentType() != null ? "request bodies are application/json; '" + shown + "' is not accepted"
+                        : "Content-Type '" + shown + "' is not a valid media type; request bodies are application/json");
             }
         }
         return response;

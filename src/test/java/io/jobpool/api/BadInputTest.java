@@ -167,6 +167,13 @@ class BadInputTest extends ServiceTest {
             assertThat(untyped.status()).as(path).isEqualTo(415);
             assertThat(untyped.text()).contains("\"detail\":\"the request has no Content-Type; request bodies are application/json\"");
         }
+        // PUT /v1/pool too says what the client sent, not the type Spring assumed in its place.
+        io.jobpool.testing.RawHttp.Response untypedResize = io.jobpool.testing.RawHttp.send(port, "PUT /v1/pool HTTP/1.1",
+                "{\"size\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(untypedResize.status()).isEqualTo(415);
+        assertThat(untypedResize.text()).contains("the request has no Content-Type").doesNotContain("octet-stream");
+        ApiClient.Response plainResize = api.raw("PUT", "/v1/pool", "{\"size\":1}", Map.of("Content-Type", "text/plain"));
+        assertThat(plainResize.json().get("detail").asString()).isEqualTo("request bodies are application/json; 'text/plain' is not accepted");
     }
 
     @Test
