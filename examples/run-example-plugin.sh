@@ -30,8 +30,10 @@ trap cleanup EXIT
 mkdir -p "$work/plugins"
 cp examples/word-count/target/jobpool-word-count-1.0.0.jar "$work/plugins/"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
-mport=$((port + 1))
+# Both ports chosen by the kernel at once: port + 1 was once taken by another process's connection
+# and the server refused to start.
+. "$root/.ci/free-ports.sh"
+read -r port mport <<<"$(free_ports 2)"
 JOBPOOL_POOL_PLUGINS_DIR="$work/plugins" JOBPOOL_POOL_SIZE=1 JOBPOOL_DATA_DIR="$work/data" \
     SERVER_PORT=$port MANAGEMENT_SERVER_PORT=$mport "$java_bin" -Djava.io.tmpdir="$work" -jar "$jar" >"$work/server.log" 2>&1 &
 server_pid=$!
