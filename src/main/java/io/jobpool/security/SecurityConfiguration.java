@@ -81,6 +81,9 @@ class SecurityConfiguration {
                 .requestMatchers(HttpMethod.DELETE, "/v1/jobs/*", "/v1/batches/*").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.GET, "/v1/jobs", "/v1/jobs/**", "/v1/batches", "/v1/batches/**")
                         .hasAnyRole("READ", "ADMIN")
+                // HEAD answers GET's status and headers (ready or not, failed, how long): reading too.
+                .requestMatchers(HttpMethod.HEAD, "/v1/jobs", "/v1/jobs/**", "/v1/batches", "/v1/batches/**")
+                        .hasAnyRole("READ", "ADMIN")
                 .anyRequest().authenticated());
         return http.build();
     }

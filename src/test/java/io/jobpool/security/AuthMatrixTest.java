@@ -138,6 +138,10 @@ class AuthMatrixTest {
                 new Row("GET", "/v1/jobs?batch={batch}", null, false, 401, 401, 403, 200, 200, 200, 200));
     }
 
+    static Stream<Row> reads() {
+        return table().filter(row -> row.method().equals("GET"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void everyCallerGetsTheStatusOfTheTable(Row row) {
@@ -178,6 +182,31 @@ class AuthMatrixTest {
             }
         }
         assertThat(mismatches).as(row.toString()).isEmpty();
+    }
+
+    /** HEAD tells what GET would (ready or not, failed, how long): it needs the same role and ownership. */
+    @ParameterizedTest(name = "HEAD {0}")
+    @MethodSource("reads")
+    void headAnswersAsGetDoes(Row row) {
+        String path = row.path();
+        if (path.contains("{batch}")) {
+            String id = api.exchange("POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1]}", Who.OWNER.headers())
+                    .json().get("id").asString();
+            assertThat(api.exchange("GET", "/v1/batches/" + id + "/results?timeout=30", null, Who.OWNER.headers()).status())
+                    .isEqualTo(200);
+            path = path.replace("{batch}", id);
+        } else if (path.contains("{id}")) {
+            path = path.replace("{id}", api.exchange("POST", "/v1/jobs?wait=30", "{\"task\":\"echo\",\"args\":[1]}",
+                    Who.OWNER.headers()).json().get("id").asString());
+        }
+        List<String> mismatches = new ArrayList<>();
+        for (Who who : Who.values()) {
+            int status = api.outsideSpecification("HEAD", path, who.headers()).status();
+            if (status != row.expected()[who.ordinal()]) {
+                mismatches.add(who + " got " + status + " (want " + row.expected()[who.ordinal()] + ")");
+            }
+        }
+        assertThat(mismatches).as("HEAD " + path).isEmpty();
     }
 
     /** Join and terminate act on the whole service: only the keys without {@code admin} are tried here. */

@@ -99,7 +99,12 @@ public final class ApiClient {
 
     /** A request to a path the specification does not have (an unknown URL); nothing can be validated. */
     public Response outsideSpecification(String method, String path) {
-        return send(method, path, null, Map.of(), null);
+        return outsideSpecification(method, path, Map.of());
+    }
+
+    /** The same with headers (a HEAD, which the specification leaves to HTTP, with a key). */
+    public Response outsideSpecification(String method, String path, Map<String, String> headers) {
+        return send(method, path, null, headers, null);
     }
 
     /** Submits a job and returns its JSON (202 or 200). */
