@@ -67,6 +67,43 @@ class WebhookSenderTest {
         }
     }
 
+    /**
+     * A receiver that answers 204 with a {@code Content-Length} (against RFC 9110) has the delivery:
+     * the client refuses to read the body, but the status line came; failed, it was sent again on
+     * every step of the schedule and ended FAILED.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0", "5"})
+    void aTwoHundredFourThatDeclaresABodyDelivers(String contentLength) throws Exception {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                WebhookSender sender = sender(new TargetGuard(false, List.of("127.0.0.1"), InetAddress::getAllByName))) {
+            Thread answering = Thread.ofPlatform().start(() -> {
+                try (java.net.Socket connection = socket.accept()) {
+                    java.io.InputStream in = connection.getInputStream();
+                    byte[] request = new byte[8192];
+                    int read = 0;
+                    while (!new String(request, 0, read, java.nio.charset.StandardCharsets.ISO_8859_1).contains("\r\n\r\n{}")) {
+                        int n = in.read(request, read, request.length - read);
+                        if (n < 0) {
+                            return;
+                        }
+                        read += n;
+                    }
+                    connection.getOutputStream().write(("HTTP/1.1 204 No Content\r\nContent-Length: " + contentLength + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    connection.getOutputStream().flush();
+                } catch (java.io.IOException e) {
+                    // the sender closed first: the assertions below say what it made of it
+                }
+            });
+            AttemptResult result = sender.send(delivery("http://127.0.0.1:" + socket.getLocalPort() + "/hook"));
+            answering.join();
+
+            assertThat(result.statusCode()).as(result.error()).isEqualTo(204);
+            assertThat(result.succeeded()).isTrue();
+        }
+    }
+
     @Test
     void theConnectionIsRefusedWhenTheHostNoLongerResolvesToAPublicAddress() throws Exception {
         // The guard's lookup said public (as DNS did at submit); the connection resolves again and
