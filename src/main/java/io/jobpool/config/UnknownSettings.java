@@ -69,7 +69,7 @@ final class UnknownSettings {
                 continue;
             }
             boolean fromEnvironment = source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
-            Map<String, java.util.SortedSet<Integer>> listIndices = new LinkedHashMap<>();
+            Map<String, java.util.SortedMap<Integer, ConfigurationPropertyName>> listIndices = new LinkedHashMap<>();
             iterable.stream().filter(name -> name.getNumberOfElements() > 0 && name.getElement(0, ConfigurationPropertyName.Form.UNIFORM)
                     .equals("jobpool")).forEach(name -> {
                         String key = name.toString();
@@ -82,11 +82,14 @@ final class UnknownSettings {
                         }
                         found.put(key, new Unknown(key, origin(source, name), closest(key, known)));
                     });
-            listIndices.forEach((list, indices) -> {
-                int missing = firstMissing(indices);
-                indices.tailSet(missing).forEach(index -> found.putIfAbsent(list + "[" + index + "]", new Unknown(list + "[" + index + "]",
-                        source.getUnderlyingSource().toString(), null, list + "[" + missing + "] is missing, and a list is read up to its"
-                        + " first missing index: number the entries from 0 without gaps")));
+            listIndices.forEach((seen, indices) -> {
+                // Named as documented (api-keys), not as an environment variable's name reads (api.keys).
+                String list = known.stream().filter(k -> k.contains("[0]")).map(k -> k.substring(0, k.indexOf("[0]")))
+                        .filter(k -> spelling(k).equals(spelling(seen))).findFirst().orElse(seen);
+                int missing = firstMissing(indices.keySet());
+                indices.tailMap(missing).forEach((index, name) -> found.putIfAbsent(list + "[" + index + "]",
+                        new Unknown(list + "[" + index + "]", origin(source, name), null, list + "[" + missing + "] is missing, and a"
+                                + " list is read up to its first missing index: number the entries from 0 without gaps")));
             });
         }
         return List.copyOf(found.values());
@@ -103,7 +106,7 @@ final class UnknownSettings {
     }
 
     /** Records the index of each list element {@code name} sets, by the list's name. */
-    private static void indices(ConfigurationPropertyName name, Map<String, java.util.SortedSet<Integer>> listIndices) {
+    private static void indices(ConfigurationPropertyName name, Map<String, java.util.SortedMap<Integer, ConfigurationPropertyName>> listIndices) {
         for (int i = 1; i < name.getNumberOfElements(); i++) {
             if (name.isNumericIndex(i)) {
                 String index = name.getElement(i, ConfigurationPropertyName.Form.UNIFORM);
@@ -112,15 +115,15 @@ final class UnknownSettings {
                     // Spring reads each entry under both.
                     String list = name.chop(i).toString();
                     String same = listIndices.keySet().stream().filter(seen -> spelling(seen).equals(spelling(list))).findFirst().orElse(list);
-                    listIndices.computeIfAbsent(same, l -> new java.util.TreeSet<>()).add(Integer.parseInt(index));
+                    listIndices.computeIfAbsent(same, l -> new java.util.TreeMap<>()).putIfAbsent(Integer.parseInt(index), name);
                 }
             }
         }
     }
 
-    private static int firstMissing(java.util.SortedSet<Integer> indices) {
+    private static int firstMissing(Iterable<Integer> ascending) {
         int expected = 0;
-        for (int index : indices) {
+        for (int index : ascending) {
             if (index != expected) {
                 return expected;
             }

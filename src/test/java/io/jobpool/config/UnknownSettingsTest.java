@@ -48,10 +48,14 @@ class UnknownSettingsTest {
                         "JOBPOOL_SECURITY_API_KEYS_2_SHA256", "y"));
 
         assertThat(unknown).extracting(UnknownSettings.Unknown::key).containsExactlyInAnyOrder("jobpool.pool.worker-jvm-options[1]",
-                "jobpool.security.api.keys[2]");
+                "jobpool.security.api-keys[2]");
         assertThat(unknown).allSatisfy(u -> assertThat(u.message()).contains("is ignored:").contains("is missing", "first missing index")
-                .doesNotContain("not a jobpool setting"));
-        assertThat(UnknownSettings.security(unknown)).extracting(UnknownSettings.Unknown::key).containsExactly("jobpool.security.api.keys[2]");
+                .doesNotContain("not a jobpool setting").doesNotContain("PropertySource {"));
+        UnknownSettings.Unknown key = UnknownSettings.security(unknown).getFirst();
+        assertThat(UnknownSettings.security(unknown)).containsExactly(key);
+        // Named as the README writes it, with the variable that set it.
+        assertThat(key.message()).startsWith("jobpool.security.api-keys[2] (").contains("JOBPOOL_SECURITY_API_KEYS_2_")
+                .contains("jobpool.security.api-keys[1] is missing");
     }
 
     @Test
