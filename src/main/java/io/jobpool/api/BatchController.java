@@ -91,7 +91,7 @@ class BatchController {
 
     /** {@code map()}: every result in item order; 202 while not done; 424 listing the failed items. */
     @GetMapping(value = "/{id}/results", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
-    ResponseEntity<?> results(@PathVariable String id, @RequestParam(required = false) Double timeout,
+    ResponseEntity<?> results(@PathVariable String id, @RequestParam(required = false) String timeout,
             HttpServletRequest request, HttpServletResponse response) throws IOException {
         Duration waitFor = waitParameter(timeout);
         Batch batch;
@@ -139,7 +139,7 @@ class BatchController {
      * only blocks this request's own (virtual) thread, never the batch.
      */
     @GetMapping(value = "/{id}/results", produces = NDJSON)
-    void stream(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletRequest request,
+    void stream(@PathVariable String id, @RequestParam(required = false) String timeout, HttpServletRequest request,
             HttpServletResponse response) throws IOException {
         // The stream lasts until every item was sent, whatever the timeout; a bad one is still refused
         // as it is with JSON, not silently ignored.
@@ -244,13 +244,7 @@ class BatchController {
         return batch.ready() ? BatchView.finished(batch) : BatchView.of(batch, batches.counts(batch));
     }
 
-    private Duration waitParameter(Double seconds) {
-        if (seconds == null) {
-            return Duration.ZERO;
-        }
-        if (seconds.isNaN() || seconds < 0 || seconds > maxWait.toSeconds()) {
-            throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
-        }
-        return SubmitRequest.seconds(seconds);
+    private Duration waitParameter(String seconds) {
+        return WaitParameter.of("timeout", seconds, maxWait);
     }
 }

@@ -60,7 +60,7 @@ class JobController {
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<JobView> submit(@RequestBody SubmitRequest request, @RequestParam(required = false) Double wait,
+    ResponseEntity<JobView> submit(@RequestBody SubmitRequest request, @RequestParam(required = false) String wait,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, HttpServletRequest http) {
         Duration waitFor = waitParameter("wait", wait);
         Caller caller = Caller.current();
@@ -80,7 +80,7 @@ class JobController {
     }
 
     @GetMapping("/{id}")
-    JobView get(@PathVariable String id, @RequestParam(required = false) Double wait, HttpServletRequest http) {
+    JobView get(@PathVariable String id, @RequestParam(required = false) String wait, HttpServletRequest http) {
         Job job = getOrAwait(id, waitParameter("wait", wait), http);
         return JobView.of(job, runningPid(job), jobs.attemptErrors(job.id()));
     }
@@ -101,7 +101,7 @@ class JobController {
 
     /** {@code AsyncResult.get(timeout)}: the result, 202 while not ready, 424 when it failed. */
     @GetMapping("/{id}/result")
-    ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) Double timeout, HttpServletRequest http) {
+    ResponseEntity<?> result(@PathVariable String id, @RequestParam(required = false) String timeout, HttpServletRequest http) {
         Job job = getOrAwait(id, waitParameter("timeout", timeout), http);
         return switch (job.status()) {
             case SUCCEEDED -> ResponseEntity.ok(new ResultView(job.result()));
@@ -205,14 +205,8 @@ class JobController {
         }
     }
 
-    private Duration waitParameter(String name, Double seconds) {
-        if (seconds == null) {
-            return Duration.ZERO;
-        }
-        if (seconds.isNaN() || seconds < 0 || seconds > maxWait.toSeconds()) {
-            throw JobException.validation(name, "must be between 0 and " + maxWait.toSeconds() + " seconds");
-        }
-        return SubmitRequest.seconds(seconds);
+    private Duration waitParameter(String name, String seconds) {
+        return WaitParameter.of(name, seconds, maxWait);
     }
 
     private JobView view(Job job) {

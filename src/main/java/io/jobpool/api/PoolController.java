@@ -90,11 +90,8 @@ class PoolController {
 
     /** {@code Pool.join()}: 200 once nothing is queued or running on any replica, 202 at the timeout. */
     @PostMapping("/join")
-    ResponseEntity<PoolView> join(@RequestParam(required = false) Double timeout, jakarta.servlet.http.HttpServletRequest http) {
-        if (timeout != null && (timeout.isNaN() || timeout < 0 || timeout > maxWait.toSeconds())) {
-            throw JobException.validation("timeout", "must be between 0 and " + maxWait.toSeconds() + " seconds");
-        }
-        Duration wait = timeout == null ? maxWait : SubmitRequest.seconds(timeout);
+    ResponseEntity<PoolView> join(@RequestParam(required = false) String timeout, jakarta.servlet.http.HttpServletRequest http) {
+        Duration wait = timeout == null ? maxWait : WaitParameter.of("timeout", timeout, maxWait);
         boolean joined;
         if (wait.isZero()) {
             joined = jobs.join(wait, () -> false);

@@ -1,0 +1,35 @@
+package io.jobpool.api;
+
+import io.jobpool.job.JobException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code wait} or {@code timeout} query parameter: seconds as a decimal number, from 0 to
+ * {@code jobpool.jobs.max-wait}. Read here rather than bound as a {@code Double}, whose parser also
+ * takes Java's {@code 1d}, {@code 0x1p1} and surrounding spaces, which openapi's {@code number} is not.
+ */
+final class WaitParameter {
+
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    private WaitParameter() {}
+
+    /** The wait asked for, {@link Duration#ZERO} when the parameter is absent. */
+    static Duration of(String name, String value, Duration max) {
+        if (value == null) {
+            return Duration.ZERO;
+        }
+        if (!DECIMAL.matcher(value).matches()) {
+            throw JobException.validation(name, "cannot be read from '" + value + "': seconds as a decimal number");
+        }
+        BigDecimal seconds = new BigDecimal(value);
+        // Compared exactly: a max-wait of 1500ms allows 1.5, and says so.
+        BigDecimal limit = BigDecimal.valueOf(max.toMillis(), 3);
+        if (seconds.signum() < 0 || seconds.compareTo(limit) > 0) {
+            throw JobException.validation(name, "must be between 0 and " + limit.stripTrailingZeros().toPlainString() + " seconds");
+        }
+        return Duration.ofNanos(seconds.movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
+    }
+}

@@ -1,0 +1,43 @@
+package io.jobpool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobpool.job.JobException;
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Tests for {@link WaitParameter}. */
+class WaitParameterTest {
+
+    private static final Duration MAX = Duration.ofMillis(1500);
+
+    @ParameterizedTest
+    @CsvSource({"0, 0", "1.5, 1500000000", "1.2, 1200000000", "1e-9, 1", ".25, 250000000", "1., 1000000000", "+1, 1000000000",
+            "15E-1, 1500000000"})
+    void decimalSecondsUpToAFractionalMaximumAreRead(String value, long nanos) {
+        assertThat(WaitParameter.of("wait", value, MAX)).isEqualTo(Duration.ofNanos(nanos));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.6", "-1", "-0.001", "1e400", "2"})
+    void outOfRangeNamesTheExactMaximum(String value) {
+        assertThatThrownBy(() -> WaitParameter.of("timeout", value, MAX)).isInstanceOf(JobException.class)
+                .hasMessageContaining("timeout").hasMessageContaining("must be between 0 and 1.5 seconds");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1d", "1f", "2D", "0x1p1", "0x10", " 1", "1 ", "1_0", "NaN", "Infinity", "", "1e", "."})
+    void onlyDecimalNumbersAreRead(String value) {
+        assertThatThrownBy(() -> WaitParameter.of("wait", value, MAX)).isInstanceOf(JobException.class)
+                .hasMessageContaining("cannot be read from '" + value + "'");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PT5M, 300", "PT0.5S, 0.5"})
+    void theMaximumIsShownAsConfigured(Duration max, String shown) {
+        assertThatThrownBy(() -> WaitParameter.of("wait", "1000", max)).hasMessageContaining("between 0 and " + shown + " seconds");
+    }
+}
