@@ -24,7 +24,12 @@ import tools.jackson.databind.type.LogicalType;
 
 /** Wires what the HTTP API needs besides its controllers. */
 @Configuration(proxyBeanMethods = false)
-class ApiConfiguration {
+class ApiConfiguration implements org.springframework.web.servlet.config.annotation.WebMvcConfigurer {
+
+    @Override
+    public void addInterceptors(org.springframework.web.servlet.config.annotation.InterceptorRegistry registry) {
+        registry.addInterceptor(new QueryParameterCheck());
+    }
 
     /**
      * A number or a boolean of a request is given as one: {@code "timeoutSeconds": "5"} or

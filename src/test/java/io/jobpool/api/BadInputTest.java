@@ -272,6 +272,21 @@ class BadInputTest extends ServiceTest {
         assertThat(api.raw("GET", "/v1/jobs?limit=0", null, Map.of()).status()).isEqualTo(400);
     }
 
+    /** A misspelt parameter would change what the call means (no wait, no filter): refused as an unknown body field is. */
+    @Test
+    void aParameterTheEndpointDoesNotTakeIsNamedAndNothingIsSubmitted() {
+        long before = api.get("/v1/jobs?limit=1000").json().get("items").size();
+        ApiClient.Response response = api.raw("POST", "/v1/jobs?wiat=10", "{\"task\":\"echo\"}", JSON);
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asString()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asString()).isEqualTo("wiat: is not a parameter of POST /v1/jobs; it takes wait");
+        assertThat(api.get("/v1/jobs?limit=1000").json().get("items").size()).isEqualTo(before);
+        assertThat(api.raw("GET", "/v1/jobs?stauts=FAILED", null, Map.of()).json().get("detail").asString())
+                .isEqualTo("stauts: is not a parameter of GET /v1/jobs; it takes batch, cursor, limit, status, task");
+        assertThat(api.raw("POST", "/v1/pool/close?now=1", null, Map.of()).json().get("detail").asString())
+                .isEqualTo("now: is not a parameter of POST /v1/pool/close, which takes none");
+    }
+
     @Test
     void poolResizeRefusesWrongMediaTypeAndOversizeBodies() {
         assertThat(api.raw("PUT", "/v1/pool", "size=3", Map.of("Content-Type", "text/plain")).status()).isEqualTo(415);
