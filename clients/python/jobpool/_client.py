@@ -165,11 +165,12 @@ _remote_classes = {}
 _remote_classes_lock = threading.Lock()
 
 
-def _local_exception_class(type_name):
+def _local_exception_class(type_name, trace=None):
     """The client's own exception class of that remote type name, or None: a builtin for a plain
     name ("ValueError"), else "module.Qualname" from a module the program has already imported.
-    Nothing is imported on the service's say-so."""
-    if not type_name or type_name in _PLAIN_REMOTE_TYPES:
+    Nothing is imported on the service's say-so. A "TimeoutError" with a remote traceback is the
+    task's own (the builtin OSError, socket.timeout); the service's job timeout has none."""
+    if not type_name or type_name in _PLAIN_REMOTE_TYPES and not (type_name == "TimeoutError" and trace):
         return None
     if "." not in type_name:
         found = getattr(builtins, type_name, None)
@@ -202,11 +203,11 @@ def _base_args(base, message):
     return (message,)
 
 
-def _remote_class(type_name):
+def _remote_class(type_name, trace=None):
     """RemoteError, or (cached per type and local class) a subclass of RemoteError and the local
     class of that remote type; RemoteError when the local class cannot be made from a message alone."""
     # Looked up each time, never cached while missing: the program may import the module later.
-    base = _local_exception_class(type_name)
+    base = _local_exception_class(type_name, trace)
     if base is None:
         return RemoteError
     key = (type_name, base)
@@ -236,7 +237,7 @@ def _remote_class(type_name):
 def _remote_error(type_name, message, trace=None, job_id=None, index=None, kind=None):
     """The exception get() / next() raise for a remote failure."""
     if kind is None:
-        kind = CancelledError if type_name == "CancelledError" else _remote_class(type_name)
+        kind = CancelledError if type_name == "CancelledError" else _remote_class(type_name, trace)
     try:
         return kind(type_name, message, trace, job_id, index)
     except Exception:  # noqa: B902 - a class that cannot take this message: the plain RemoteError
@@ -1217,6 +1218,7 @@ class Pool:
 
     def _batch(self, func, iterable, starmap, chunksize, options, callback, error_callback):
         self._check_running()
+        chunksize = _check_chunksize(chunksize)
         items = [list(item) for item in iterable] if starmap else list(iterable)
         body = {"task": _task_name(func), "items": items, "starmap": starmap}
         if chunksize is not None:

@@ -149,6 +149,12 @@ class MapTest(unittest.TestCase):
         urllib.request.urlopen(URL + "/v1/batches/%s/results?timeout=60" % result.batch_id).close()
         self.assertEqual(result.get(timeout=0), [0, 1, 4, 9, 16])
 
+    def test_a_chunksize_below_one_is_refused_before_anything_is_sent(self):
+        # As imap refuses it (and CPython's imap): a ValueError, not the service's 400.
+        for call in (self.pool.map, self.pool.map_async, self.pool.starmap):
+            with self.assertRaises(ValueError):
+                call("work", [(1,)], 0)
+
     def test_a_failed_map_item_is_caught_by_its_builtin_type(self):
         with self.assertRaises(ValueError) as raised:
             self.pool.starmap("fail_on", [(i, 3) for i in range(6)])

@@ -128,6 +128,15 @@ class RemoteExceptionTest(unittest.TestCase):
         with self.assertRaises(ZeroDivisionError):
             self.pool.apply("divide", (1, 0))
 
+    def test_a_timeout_error_the_task_raised_is_the_builtin_one(self):
+        # The service's own job timeout is a plain RemoteError (test_job_options_reach_the_service);
+        # the task's socket.timeout is an OSError a program catches as such.
+        with self.assertRaises(OSError) as raised:
+            self.pool.apply("raise_timeout", ("read timed out",))
+        self.assertIsInstance(raised.exception, TimeoutError)
+        self.assertIsInstance(raised.exception, jobpool.RemoteError)
+        self.assertEqual(raised.exception.args, ("read timed out",))
+
     def test_a_key_error_has_its_key_as_args_like_the_original(self):
         with self.assertRaises(KeyError) as raised:
             self.pool.apply("explode", ("missing key",))

@@ -64,6 +64,12 @@ def reciprocal(x):
 
 
 @task
+def raise_timeout(message):
+    """Raises the builtin TimeoutError (an OSError), as a task whose socket timed out would."""
+    raise TimeoutError(message)
+
+
+@task
 def raise_config_error(message):
     """Raises configparser.Error(message): a non-builtin exception of an importable module."""
     import configparser

@@ -492,7 +492,7 @@ class Runner:
         try:
             result = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
             size = len(result.encode("utf-8"))  # a lone surrogate has no UTF-8 (UnicodeEncodeError is a ValueError)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:  # RecursionError: nested deeper than the stack
             return {"kind": "failed", "jobId": job_id, "type": "ResultNotSerializableError",
                     "message": "the task returned a value that is not JSON: %s" % error, "trace": None}
         if size > self._max_result_bytes:
@@ -544,7 +544,7 @@ class Runner:
         try:
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
             size = len(text.encode("utf-8"))
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:
             return {"error": {"type": "ResultNotSerializableError", "trace": None,
                               "message": "the task returned a value that is not JSON: %s" % error}}
         if size > self._max_result_bytes:

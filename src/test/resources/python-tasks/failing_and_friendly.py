@@ -186,6 +186,15 @@ def py_lone_surrogate(*args):
 
 
 @task
+def py_nested(depth):
+    """Returns lists nested depth deep: deeper than the stack, json.dumps raises RecursionError."""
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@task
 def py_print_and_raise_lone_surrogate():
     """Prints and raises text with a lone surrogate."""
     print("printed \ud800 text")

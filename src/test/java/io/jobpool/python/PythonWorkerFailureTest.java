@@ -69,6 +69,20 @@ class PythonWorkerFailureTest extends PythonServiceTest {
         assertThat(failed.json().get("failures").findValuesAsString("type")).containsExactly("ResultNotSerializableError", "ResultNotSerializableError");
     }
 
+    /** Nested deeper than the interpreter's stack: not a RecursionError of the task, which returned fine. */
+    @Test
+    void aResultNestedPastTheStackIsNotSerializable() {
+        JsonNode job = api.run("{\"task\":\"py_nested\",\"args\":[5000]}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("FAILED");
+        assertThat(job.get("error").get("type").asString()).isEqualTo("ResultNotSerializableError");
+        assertThat(ProcessHandle.of(job.get("worker").get("pid").asLong())).as("the worker stays").isPresent();
+
+        JsonNode batch = api.post("/v1/batches", "{\"task\":\"py_nested\",\"items\":[5000]}").json();
+        var failed = api.get("/v1/batches/" + batch.get("id").asString() + "/results?timeout=30");
+        assertThat(failed.status()).as(failed.body()).isEqualTo(424);
+        assertThat(failed.json().get("failures").findValuesAsString("type")).containsExactly("ResultNotSerializableError");
+    }
+
     /** Text a frame cannot carry as UTF-8 becomes U+FFFD rather than an error in the worker's own code. */
     @Test
     void aLoneSurrogatePrintedOrInAnExceptionsMessageBecomesAReplacementCharacter() {
