@@ -10,11 +10,13 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Part of readiness: every runtime's pool keeps at least one worker alive. Down while workers of
- * a pool fail to boot (it is backing off; {@code bootError} says why, e.g. a Python task module
- * with a syntax error) or before its first one is ready; not while it replaces a worker it ended
- * (a cancel or timeout on a pool of one would otherwise take the replica out of service). The Java pool's details stay at the top
- * level; each other runtime's are under its name.
+ * Part of readiness: every runtime's pool keeps at least one worker alive. Down while a pool has
+ * no live worker and its workers fail to boot (it is backing off; {@code bootError} says why, e.g.
+ * a Python task module with a syntax error) or before its first one is ready; not while it replaces
+ * a worker it ended (a cancel or timeout on a pool of one would otherwise take the replica out of
+ * service). A boot error while older workers still run jobs shows in the details only: the replica
+ * still works, and out of service it would take every runtime's jobs and the API with it. The Java
+ * pool's details stay at the top level; each other runtime's are under its name.
  */
 public final class PoolHealthIndicator implements HealthIndicator {
 

@@ -6,7 +6,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * One worker process and the job it owns. Mutated only by the supervisor thread, except the
@@ -45,7 +47,15 @@ final class WorkerHandle {
      * even a worker that has not read its last few frames cannot make the write block.
      */
     private static final int WRITE_IN_PLACE_BYTES = 4096;
+    /**
+     * What the worker wrote on stderr: its first lines and its last. A Python traceback starts with
+     * its header and the task module's frames; kept by its end only, a boot error began mid-frame.
+     */
+    private static final int STDERR_HEAD_LINES = 10;
+    private static final int STDERR_TAIL_LINES = 30;
+    private final List<String> stderrHead = new ArrayList<>(STDERR_HEAD_LINES);
     private final Deque<String> stderrTail = new ArrayDeque<>();
+    private long stderrLinesLeftOut;
     private String memoryError;
 
     WorkerState state = WorkerState.STARTING;
@@ -169,8 +179,13 @@ final class WorkerHandle {
             // Kept apart from the tail: a task's child still writing when the JVM died pushed it out.
             memoryError = line;
         }
-        if (stderrTail.size() == 20) {
+        if (stderrHead.size() < STDERR_HEAD_LINES) {
+            stderrHead.add(line);
+            return;
+        }
+        if (stderrTail.size() == STDERR_TAIL_LINES) {
             stderrTail.removeFirst();
+            stderrLinesLeftOut++;
         }
         stderrTail.addLast(line);
     }
@@ -180,12 +195,20 @@ final class WorkerHandle {
      * and must not become this job's WorkerLostError trace.
      */
     synchronized void forgetStderr() {
+        stderrHead.clear();
         stderrTail.clear();
+        stderrLinesLeftOut = 0;
         memoryError = null;
     }
 
+    /** The first and the last lines of stderr since the job started (or since boot), joined. */
     synchronized String stderrTail() {
-        return String.join("\n", stderrTail);
+        List<String> lines = new ArrayList<>(stderrHead);
+        if (stderrLinesLeftOut > 0) {
+            lines.add("[jobpool] " + stderrLinesLeftOut + " line(s) left out");
+        }
+        lines.addAll(stderrTail);
+        return String.join("\n", lines);
     }
 
     /** The last stderr line since the job started that names a MemoryError or OutOfMemoryError, or "". */

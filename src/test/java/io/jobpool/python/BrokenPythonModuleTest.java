@@ -38,7 +38,7 @@ class BrokenPythonModuleTest {
     @Test
     void aSyntaxErrorIsABootFailureThatReadinessExplainsWhileJavaTasksKeepRunning() throws Exception {
         ApiClient api = new ApiClient(port);
-        PythonBootFailure.assertReported(api, managementPort, "broken.py", "SyntaxError");
+        PythonBootFailure.assertReported(api, managementPort, "Traceback (most recent call last):", "broken.py", "SyntaxError");
 
         assertThat(api.run("{\"task\":\"square\",\"args\":[5]}", 30).get("result").asInt()).isEqualTo(25);
         assertThat(api.get("/v1/pool").json().get("bootError").isNull()).as("the Java pool boots").isTrue();
