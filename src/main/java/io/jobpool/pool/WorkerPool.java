@@ -354,7 +354,8 @@ public final class WorkerPool {
             return;
         }
         // The worker stays BUSY without a job until they are gone; the outcome waits with it.
-        report(worker, job, leftovers, "the task left running; terminating (SIGTERM)");
+        report(worker, job, leftovers, "the task left running; terminating (SIGTERM, then SIGKILL after "
+                + settings.killGrace().toMillis() + " ms if still running)");
         worker.pendingReturn = new WorkerHandle.PendingReturn(job, outcome,
                 TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos()));
     }
@@ -864,7 +865,8 @@ public final class WorkerPool {
         worker.state = WorkerState.STOPPING;
         worker.stopReason = reason;
         List<ProcessTable.Entry> members = worker.processes.members();
-        report(worker, worker.job, members, "killed with the worker (SIGTERM)");
+        report(worker, worker.job, members, "killed with the worker (SIGTERM, then SIGKILL after " + settings.killGrace().toMillis()
+                + " ms if still running)");
         // Through its handle: Process.destroy() also closes this side's pipes, so the frame reader
         // failed with "Stream closed" (logged as a protocol error, answered with SIGKILL inside the
         // kill grace) and the last stderr lines were lost. The pipes end when the process does.

@@ -40,7 +40,8 @@ class LeftoverProcessesTest extends ServiceTest {
         assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(OsProcesses.sleeping(seconds)).as("the detached sleep once the job is SUCCEEDED").isEmpty();
         String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
-        assertThat(logs).contains("[jobpool] 1 process(es) the task left running; terminating (SIGTERM): pid ")
+        assertThat(logs).contains("[jobpool] 1 process(es) the task left running; terminating (SIGTERM, then SIGKILL after ")
+                .contains(" ms if still running): pid ")
                 .contains("(sleep " + seconds + ")");
         assertThat(leftoversKilled("orphan")).isEqualTo(before + 1);
     }

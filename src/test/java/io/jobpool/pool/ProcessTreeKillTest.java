@@ -82,7 +82,8 @@ class ProcessTreeKillTest {
             // Reported only once the sleep is gone: no wait here.
             assertThat(OsProcesses.sleeping(seconds)).isEmpty();
             assertThat(outcome.logs()).contains("started detached sleep " + seconds)
-                    .containsPattern("\\[jobpool] 1 process\\(es\\) the task left running; terminating \\(SIGTERM\\): pid \\d+ \\(sleep "
+                    .containsPattern("\\[jobpool] 1 process\\(es\\) the task left running; terminating"
+                            + " \\(SIGTERM, then SIGKILL after \\d+ ms if still running\\): pid \\d+ \\(sleep "
                             + seconds.replace(".", "\\.") + "\\)");
             assertThat(harness.leftoversKilled).containsExactly("orphan");
 
