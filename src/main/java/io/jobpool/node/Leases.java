@@ -181,8 +181,11 @@ public final class Leases {
                 } else if (store.transition(JobTransition.redelivered(job.id(), job.workerNode(), new JobError("WorkerLostError",
                         "node " + job.workerNode() + ", which ran this attempt, was lost (its lease ran out or it restarted);"
                                 + " redelivered (" + (job.redeliveries() + 1) + " of at most " + maxRedeliveries + ")", null)))) {
-                    log.warn("Job {} (task {}) was RUNNING on node {}, which is gone; back in the queue (redelivery {})",
-                            job.id(), job.task(), job.workerNode(), job.redeliveries() + 1);
+                    // The same node id after a restart: this node's earlier run is what was lost.
+                    String where = node.equals(job.workerNode()) ? "this node (" + node + ") before it restarted"
+                            : "node " + job.workerNode() + ", which is gone";
+                    log.warn("Job {} (task {}) was RUNNING on {}; back in the queue (redelivery {})",
+                            job.id(), job.task(), where, job.redeliveries() + 1);
                     reaped++;
                 }
             }
