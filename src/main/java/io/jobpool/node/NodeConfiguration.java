@@ -85,11 +85,16 @@ class NodeConfiguration {
      * 11 of its 14 MB were private dirty in each idle worker. Mapped in place, most pages stay
      * shared between workers: an idle worker's PSS fell from 28 to 22.5 MiB. What it gives up is a
      * random address for class metadata in a process that runs task code, not untrusted input.
+     *
+     * <p>The heap starts at 4 MB with a 1 MB young generation and grows when a task needs it: an idle
+     * worker touches less of it (44.7-44.9 MB RSS instead of 45.5-45.8 after 20 jobs, measured in pairs).
+     * Below 4 MB the AOT cache's archived heap objects do not fit and the cache goes unused.
      */
     static List<String> workerJvmOptions(JobpoolProperties.Pool pool) {
         List<String> options = new ArrayList<>(List.of(
                 "-Xmx" + pool.workerHeap().toMegabytes() + "m",
-                "-Xms8m",
+                "-Xms4m",
+                "-XX:NewSize=1m",
                 "-Xss512k",
                 "-XX:+UseSerialGC",
                 "-XX:+UseCompactObjectHeaders",
