@@ -90,7 +90,7 @@ class BatchController {
     }
 
     /** {@code map()}: every result in item order; 202 while not done; 424 listing the failed items. */
-    @GetMapping(value = "/{id}/results", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
+    @GetMapping(value = "/{id}/results", produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> results(@PathVariable String id, @RequestParam(required = false) String timeout,
             HttpServletRequest request, HttpServletResponse response) throws IOException {
         Duration waitFor = waitParameter(timeout);

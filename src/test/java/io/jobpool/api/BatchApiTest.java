@@ -68,6 +68,18 @@ class BatchApiTest extends ServiceTest {
         assertThat(batch.get("starmap").asBoolean()).isTrue();
     }
 
+    /** As a job's result: a problem is not what results are, so Accept naming only that is 406, before any wait. */
+    @Test
+    void resultsAskedForAsAProblemOnlyAreNotAcceptableAsAJobsResultIs() {
+        String id = submit("{\"task\":\"square\",\"items\":[3]}").get("id").asString();
+        results(id, 30);
+        for (String path : List.of("/v1/batches/" + id + "/results?timeout=30", "/v1/jobs?batch=" + id)) {
+            ApiClient.Response refused = api.raw("GET", path, null, Map.of("Accept", "application/problem+json"));
+            assertThat(refused.status()).as(path).isEqualTo(406);
+            assertThat(refused.json().get("type").asString()).isEqualTo("not-acceptable");
+        }
+    }
+
     @Test
     void withoutAChunksizeTheServiceChoosesOneLikePoolMap() {
         JsonNode batch = submit("{\"task\":\"square\",\"items\":" + range(100) + "}");
