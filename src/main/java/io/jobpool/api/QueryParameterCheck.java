@@ -26,7 +26,11 @@ final class QueryParameterCheck implements HandlerInterceptor {
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        if (!(handler instanceof HandlerMethod method) || !method.getBeanType().getPackageName().equals(getClass().getPackageName())) {
+        // The API's own endpoints as a client calls them; an error dispatch still carries the
+        // original request's parameters, and /error answers whatever was asked.
+        if (request.getDispatcherType() != jakarta.servlet.DispatcherType.REQUEST || !(handler instanceof HandlerMethod method)
+                || !method.getBeanType().getPackageName().equals(getClass().getPackageName())
+                || org.springframework.boot.webmvc.error.ErrorController.class.isAssignableFrom(method.getBeanType())) {
             return true;
         }
         List<String> names = taken.computeIfAbsent(method.getMethod(), QueryParameterCheck::requestParams);
