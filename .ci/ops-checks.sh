@@ -121,6 +121,16 @@ expect_render_failure() { # MESSAGE-REGEX helm-args...
     grep -Eq "$want" <<<"$out" || { printf '%s\n' "$out"; fail "failed, but without /$want/"; }
 }
 
+# The server refuses a role it does not know and every pod would crash-loop: the schema refuses it
+# first, whether roles are a list or one comma-separated string (as the README writes them).
+assert_roles_checked() {
+    local key=(--set 'secrets.apiKeys[0].name=a' --set "secrets.apiKeys[0].sha256=$(printf '%064d' 0)")
+    expect_render_failure roles "${key[@]}" --set 'secrets.apiKeys[0].roles=superuser'
+    expect_render_failure roles "${key[@]}" --set 'secrets.apiKeys[0].roles={submit,root}'
+    helm template jobpool "$CHART" --namespace jobs "${key[@]}" --set 'secrets.apiKeys[0].roles=submit\,read' >/dev/null \
+        || fail "roles given as the string submit,read did not render"
+}
+
 assert_probes_on_management() { # FILE
     local dep probe b
     dep=$(manifest Deployment "$1")
@@ -457,6 +467,7 @@ main() {
     check "a secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' --set jobpool.webhooks.secret=whsec_abc
     check "a second secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' \
         --set jobpool.webhooks.secondary-secret=whsec_abc
+    check "an API key role outside submit/read/admin is rejected, as a list or a string" assert_roles_checked
     check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
     check "a zero payload bound is rejected (the server would refuse to start)" \
         expect_render_failure 'max-payload-bytes' --set jobpool.jobs.max-payload-bytes=0
