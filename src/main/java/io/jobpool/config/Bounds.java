@@ -36,6 +36,13 @@ final class Bounds {
         return this;
     }
 
+    Bounds atLeast(String key, Duration value, Duration min) {
+        if (value != null && value.compareTo(min) < 0) {
+            problems.add(key + " is " + value.toMillis() + "ms; it must be at least " + min.toMillis() + "ms");
+        }
+        return this;
+    }
+
     Bounds notNegative(String key, Duration value) {
         if (value != null && value.isNegative()) {
             problems.add(key + " is " + value.toMillis() + "ms; it must not be negative");
@@ -57,7 +64,9 @@ final class Bounds {
         return atLeast(prefix + ".prefetch", prefetch, 0).atLeast(prefix + ".max-tasks-per-worker", maxTasksPerWorker, 0)
                 .atLeast(prefix + ".max-tasks-per-worker-jitter", maxTasksPerWorkerJitter, 0)
                 .atLeast(prefix + ".max-worker-rss", maxWorkerRss, DataSize.ofBytes(1))
-                .notNegative(prefix + ".kill-grace", killGrace).notNegative(prefix + ".boot-backoff-max", bootBackoffMax);
+                // Below the first back-off (0.5 s) a pool whose workers cannot boot respawned them
+                // in a hot loop, an ERROR line each time: what the back-off is there to prevent.
+                .notNegative(prefix + ".kill-grace", killGrace).atLeast(prefix + ".boot-backoff-max", bootBackoffMax, Duration.ofMillis(500));
     }
 
     /** JSON text that must be an array (a task's arguments); {@code null} is unset. */

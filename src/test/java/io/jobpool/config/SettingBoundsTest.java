@@ -35,7 +35,7 @@ class SettingBoundsTest {
             "jobpool.results.ttl, -1s", "jobpool.shutdown.grace, -1s", "jobpool.security.max-long-polls-per-key, 0",
             "jobpool.webhooks.timeout, 0s", "jobpool.webhooks.concurrency, 0", "jobpool.webhooks.retry-schedule, -5s",
             "jobpool.cluster.poll-interval, 0s", "jobpool.cluster.node-expiry, -1s", "jobpool.python.pool.size, -1",
-            "jobpool.python.pool.worker-memory-limit, 1MB"})
+            "jobpool.python.pool.worker-memory-limit, 1MB", "jobpool.pool.boot-backoff-max, 0s", "jobpool.python.pool.boot-backoff-max, 499ms"})
     void aSettingOutOfItsRangeStopsTheStartNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> bind(Map.of(key, value)))
                 .isInstanceOf(BindException.class)
@@ -66,7 +66,8 @@ class SettingBoundsTest {
         JobpoolProperties defaults = bind(Map.of());
         assertThat(defaults.queue().capacity()).isEqualTo(100_000);
         JobpoolProperties edges = bind(Map.of("jobpool.pool.size", "1", "jobpool.pool.kill-grace", "0s", "jobpool.jobs.max-retries", "0",
-                "jobpool.jobs.max-wait", "0s", "jobpool.queue.capacity", "1", "jobpool.python.pool.size", "0"));
+                "jobpool.jobs.max-wait", "0s", "jobpool.queue.capacity", "1", "jobpool.python.pool.size", "0",
+                "jobpool.pool.boot-backoff-max", "500ms"));
         assertThat(edges.pool().size()).isEqualTo(1);
         assertThat(edges.python().pool().size()).isZero();
     }
