@@ -44,6 +44,8 @@ public final class Dispatcher {
     private final Clock clock;
     private final Wakeups wakeups;
     private final List<Thread> threads;
+    /** Dispatcher threads blocked until a worker is free, and only those: {@link #stop} interrupts them. */
+    private final java.util.Set<Thread> waitingForWorker = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<WorkerPool> pools;
     private final java.util.Map<WorkerPool, Wakeups.Bell> bells = new java.util.IdentityHashMap<>();
     private volatile boolean stopping;
@@ -70,10 +72,18 @@ public final class Dispatcher {
         threads.forEach(Thread::start);
     }
 
-    /** Stops claiming; jobs already handed to the pool are the pool's. */
+    /**
+     * Stops claiming; jobs already handed to the pool are the pool's. A dispatcher waiting for a
+     * free worker is interrupted: with every worker busy it sat out the poll interval (5 s), and
+     * the shutdown grace of the running jobs began only after it. One that is claiming is not (an
+     * interrupt inside JDBC may cost the connection); it sees {@code stopping} before it claims again.
+     */
     public void stop() {
         stopping = true;
         wakeups.jobsAvailable();
+        // stopping is written before the set is read, and a thread leaves the set before it reads
+        // stopping: one interrupted here has not claimed and will not.
+        waitingForWorker.forEach(Thread::interrupt);
         for (Thread thread : threads) {
             try {
                 thread.join(Duration.ofSeconds(10));
@@ -89,7 +99,14 @@ public final class Dispatcher {
         Wakeups.Bell bell = bells.get(pool);
         while (!stopping) {
             try {
-                if (!slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS)) {
+                boolean free;
+                waitingForWorker.add(Thread.currentThread());
+                try {
+                    free = slots.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+                } finally {
+                    waitingForWorker.remove(Thread.currentThread());
+                }
+                if (!free) {
                     continue;
                 }
                 int wanted = 1 + slots.drainPermits();
@@ -107,6 +124,9 @@ public final class Dispatcher {
                     bell.await(idleWait(claimedAt));
                 }
             } catch (InterruptedException e) {
+                if (stopping) {
+                    break; // woken by stop()
+                }
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | LinkageError | AssertionError e) {

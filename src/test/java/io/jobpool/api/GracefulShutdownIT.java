@@ -22,7 +22,10 @@ import tools.jackson.databind.JsonNode;
 class GracefulShutdownIT {
 
     private final Path data = Path.of("target", "it-data", "shutdown-" + System.nanoTime());
-    private final Map<String, String> environment = Map.of("JOBPOOL_POOL_SIZE", "2", "JOBPOOL_SHUTDOWN_GRACE", "3s");
+    // A poll interval longer than the whole test: a dispatcher waiting for a worker must be woken
+    // by the SIGTERM, not by the interval running out.
+    private final Map<String, String> environment = Map.of("JOBPOOL_POOL_SIZE", "2", "JOBPOOL_SHUTDOWN_GRACE", "3s",
+            "JOBPOOL_CLUSTER_POLLINTERVAL", "120s");
 
     @Test
     void sigtermFinishesWhatFitsTheGraceAndRequeuesTheRest() throws Exception {
@@ -51,6 +54,11 @@ class GracefulShutdownIT {
             assertThat(longPoll).isNotDone();
             int exit = server.terminate(Duration.ofSeconds(60));
             assertThat(exit).isIn(0, 143);
+            // Every worker was busy: the dispatcher stopped at once, before the grace began.
+            String log = server.log();
+            assertThat(log).contains("Dispatcher stopped claiming jobs for the java pool");
+            assertThat(log.indexOf("Dispatcher stopped claiming jobs for the java pool"))
+                    .isLessThan(log.indexOf("Worker pool shutting down"));
             java.net.http.HttpResponse<String> answered = longPoll.get(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(answered.statusCode()).as("the long poll was answered, not cut off").isEqualTo(200);
             assertThat(answered.body()).contains("\"id\":\"" + slow + "\"", "\"ready\":false");
