@@ -160,7 +160,10 @@ public final class ClusterCommands {
                 if (cancelled != null && System.nanoTime() - cancelled < CANCEL_KILL_UNDER_WAY.toNanos()) {
                     continue; // its cancel's kill is under way (SIGTERM, the kill grace): not a lost claim
                 }
-                log.warn("Job {} is no longer this node's in the store (cancelled or taken back); killing its worker", jobId);
+                // Its worker may have finished it a moment ago (the outcome not handled yet): then
+                // there is nothing to kill, and the outcome is dropped as no longer this node's.
+                log.warn("Job {} is no longer this node's in the store (cancelled or taken back); its worker is killed if it"
+                        + " still runs it", jobId);
                 node.kill(jobId);
             }
         }
