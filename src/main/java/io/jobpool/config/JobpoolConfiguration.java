@@ -224,7 +224,7 @@ class JobpoolConfiguration {
     JobService jobService(JobStore store, LocalNode node, Broadcast broadcast, PoolGate gate, JobWaiters waiters,
             WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
             JobLimits limits, JobpoolProperties properties, Clock clock) {
-        metrics.queueDepth(queueDepth::current);
+        metrics.queueDepth(() -> queueDepth.due(clock.instant()));
         return new JobService(store, node, broadcast, gate, limits, new JobIds(clock), waiters, workSignal, queueDepth,
                 metrics, callbackTargets, properties.cluster().pollInterval(), clock);
     }

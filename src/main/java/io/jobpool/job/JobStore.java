@@ -98,6 +98,9 @@ public interface JobStore {
 
     long countQueued();
 
+    /** Queued jobs not due yet (waiting for their {@code delaySeconds} or a retry's back-off) at {@code now}. */
+    long countQueuedNotDue(Instant now);
+
     long countRunning();
 
     /**

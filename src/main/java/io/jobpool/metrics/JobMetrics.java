@@ -74,7 +74,7 @@ public final class JobMetrics {
 
     /** {@code jobpool_queue_depth}. */
     public void queueDepth(Supplier<Number> depth) {
-        Gauge.builder("jobpool.queue.depth", depth).description("Jobs queued and due or waiting for their delay")
+        Gauge.builder("jobpool.queue.depth", depth).description("Jobs queued and due (not those waiting for a delay or a retry's back-off)")
                 .register(registry);
     }
 

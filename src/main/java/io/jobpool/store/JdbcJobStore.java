@@ -770,6 +770,12 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public long countQueuedNotDue(Instant now) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED' AND scheduled_at > :now")
+                .param("now", now.toEpochMilli()).query(Long.class).single();
+    }
+
+    @Override
     public int renewLeases(String node, java.util.Collection<String> jobIds, Instant leaseUntil) {
         // One row per statement, each its own transaction: a statement that holds no other row's
         // lock while it waits for one can never close a deadlock. One UPDATE over all of a node's

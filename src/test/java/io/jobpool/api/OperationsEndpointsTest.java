@@ -101,6 +101,27 @@ class OperationsEndpointsTest extends ServiceTest {
         assertThat(metrics).doesNotContainPattern("job_id|jobId=");
     }
 
+    /** A job delayed an hour takes a place in the queue but is not depth to scale on or alert about. */
+    @Test
+    void theQueueDepthLeavesOutJobsNotDueYet() throws Exception {
+        double before = queueDepth();
+        String id = api.submit("{\"task\":\"echo\",\"delaySeconds\":3600}").get("id").asString();
+        try {
+            assertThat(api.get("/v1/jobs/" + id).json().get("status").asString()).isEqualTo("QUEUED");
+            assertThat(queueDepth()).isEqualTo(before);
+            assertThat(api.get("/v1/pool").json().get("queued").asLong()).as("GET /v1/pool counts it queued").isPositive();
+        } finally {
+            api.post("/v1/jobs/" + id + "/cancel", null);
+        }
+    }
+
+    private double queueDepth() throws Exception {
+        java.util.regex.Matcher value = java.util.regex.Pattern.compile("(?m)^jobpool_queue_depth(?:\\{[^}]*})? (\\S+)$")
+                .matcher(fetch(managementPort, "/actuator/prometheus").body());
+        assertThat(value.find()).as("jobpool_queue_depth is exported").isTrue();
+        return Double.parseDouble(value.group(1));
+    }
+
     private HttpResponse<String> fetch(int onPort, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + onPort + path)).build(),
                 HttpResponse.BodyHandlers.ofString());

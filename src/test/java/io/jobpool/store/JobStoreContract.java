@@ -107,6 +107,20 @@ abstract class JobStoreContract {
         assertThat(store.find("01a1fd74-0000-7000-8000-000000000000")).isEmpty();
     }
 
+    /** The queue depth gauge leaves out what no worker may run yet; the running and due ones are not "not due". */
+    @Test
+    void queuedJobsNotDueAreCountedApart() {
+        insert("due", 0);
+        store.insert(newJob("later", 0, now.plusSeconds(60), null));
+        store.insert(newJob("much-later", 0, now.plusSeconds(3600), null));
+        insert("claimed", 5);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        assertThat(store.countQueued()).isEqualTo(3);
+        assertThat(store.countQueuedNotDue(now)).isEqualTo(2);
+        assertThat(store.countQueuedNotDue(now.plusSeconds(60))).as("due at its scheduled time").isEqualTo(1);
+        assertThat(store.countQueuedNotDue(now.plusSeconds(3601))).isZero();
+    }
+
     @Test
     void claimTakesDueJobsHighestPriorityFirstAndNeverTwice() {
         Job low = insert("low", 0);
