@@ -468,6 +468,8 @@ main() {
     check "a second secret in the ConfigMap values is rejected" expect_render_failure 'webhooks' \
         --set jobpool.webhooks.secondary-secret=whsec_abc
     check "an API key role outside submit/read/admin is rejected, as a list or a string" assert_roles_checked
+    check "extraEnv cannot replace the Secret's API keys (env wins over envFrom)" expect_render_failure 'extraEnv sets SPRING_APPLICATION_JSON' \
+        --set 'extraEnv[0].name=SPRING_APPLICATION_JSON' --set-string 'extraEnv[0].value={}'
     check "an open API needs secrets.allowOpen" expect_render_failure 'allowOpen' --set secrets.generateApiKey=false
     check "a zero payload bound is rejected (the server would refuse to start)" \
         expect_render_failure 'max-payload-bytes' --set jobpool.jobs.max-payload-bytes=0
