@@ -249,17 +249,18 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             return new JobException.FieldError(path.toString(), "is not a field of this request");
         }
         if (cause instanceof tools.jackson.databind.exc.MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-            return new JobException.FieldError(path.toString(), "must be " + expected(mismatch.getTargetType()));
+            return new JobException.FieldError(path.toString(), "must be " + expected(mismatch.getTargetType(), false));
         }
         if (cause instanceof tools.jackson.core.exc.InputCoercionException coercion && coercion.getTargetType() != null) {
-            return new JobException.FieldError(path.toString(), "must be " + expected(coercion.getTargetType()));
+            return new JobException.FieldError(path.toString(), "must be " + expected(coercion.getTargetType(), true));
         }
         return null;
     }
 
-    private static String expected(Class<?> type) {
+    /** @param outOfRange the value was a number too large for the type: only then is its limit the news */
+    private static String expected(Class<?> type, boolean outOfRange) {
         if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "a whole number" + (type == Integer.class || type == int.class ? " up to " + Integer.MAX_VALUE : "");
+            return "a whole number" + (outOfRange && (type == Integer.class || type == int.class) ? " up to " + Integer.MAX_VALUE : "");
         }
         if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != boolean.class) {
             return "a number";
