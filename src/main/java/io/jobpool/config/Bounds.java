@@ -69,6 +69,22 @@ final class Bounds {
                 .notNegative(prefix + ".kill-grace", killGrace).atLeast(prefix + ".boot-backoff-max", bootBackoffMax, Duration.ofMillis(500));
     }
 
+    /**
+     * Variables passed through to workers: never the server's own configuration ({@code JOBPOOL_*},
+     * {@code SPRING_*}), where the API keys, the webhook secret and the database password live.
+     */
+    Bounds workerEnv(String key, List<String> names) {
+        for (String name : names) {
+            String upper = name.toUpperCase(java.util.Locale.ROOT);
+            if (upper.startsWith("JOBPOOL_") || upper.startsWith("SPRING_")) {
+                problems.add(key + " names " + name + ", a variable of the server's own configuration (JOBPOOL_*, SPRING_*: API"
+                        + " keys, the webhook secret and the database password live there), which workers never get; give the"
+                        + " task what it needs under a name of its own");
+            }
+        }
+        return this;
+    }
+
     /** JSON text that must be an array (a task's arguments); {@code null} is unset. */
     Bounds jsonArray(String key, String value) {
         if (value == null) {

@@ -100,7 +100,9 @@ public record JobpoolProperties(
         void checkInto(Bounds bounds) {
             bounds.atLeast("jobpool.pool.size", size, 1)
                     .workers("jobpool.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace, bootBackoffMax)
-                    // Workers start with an 8 MB heap (-Xms8m); a smaller maximum is a JVM that cannot boot.
+                    .workerEnv("jobpool.pool.worker-env", workerEnv)
+                    // Workers start with a 4 MB heap (-Xms4m) that holds the AOT cache's archived
+                    // objects; below 8 MB a maximum leaves a task next to no room.
                     .atLeast("jobpool.pool.worker-heap", workerHeap, DataSize.ofMegabytes(8))
                     .jsonArray("jobpool.pool.initializer-args", initializerArgs);
         }
@@ -497,6 +499,7 @@ public record JobpoolProperties(
             bounds.atLeast("jobpool.python.pool.size", size, 0)
                     .workers("jobpool.python.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace,
                             bootBackoffMax)
+                    .workerEnv("jobpool.python.pool.worker-env", workerEnv)
                     .atLeast("jobpool.python.pool.worker-memory-limit", workerMemoryLimit, DataSize.ofMegabytes(16))
                     .jsonArray("jobpool.python.pool.initializer-args", initializerArgs);
         }

@@ -61,6 +61,17 @@ class SettingBoundsTest {
         assertThat(bind(Map.of("jobpool.pool.initializer-args", "[\"warm\", 3]")).pool().initializerArgs()).isEqualTo("[\"warm\", 3]");
     }
 
+    /** Named by its full key, for each pool: the server's secrets never reach task code. */
+    @Test
+    void aWorkerEnvNamingTheServersOwnConfigurationStopsTheStart() {
+        assertThatThrownBy(() -> bind(Map.of("jobpool.pool.worker-env[0]", "JOBPOOL_WEBHOOKS_SECRET",
+                "jobpool.python.pool.worker-env[0]", "spring_datasource_password")))
+                .isInstanceOf(BindException.class).rootCause()
+                .hasMessageContaining("jobpool.pool.worker-env names JOBPOOL_WEBHOOKS_SECRET, a variable of the server's own configuration")
+                .hasMessageContaining("jobpool.python.pool.worker-env names spring_datasource_password");
+        assertThat(bind(Map.of("jobpool.pool.worker-env[0]", "MY_TOKEN")).pool().workerEnv()).containsExactly("MY_TOKEN");
+    }
+
     @Test
     void theDefaultsAndTheEdgesOfEachRangeAreAccepted() {
         JobpoolProperties defaults = bind(Map.of());
