@@ -116,22 +116,17 @@ public final class WorkerLauncher implements ProcessLauncher {
 
     /**
      * Only the safe variables and those explicitly passed through survive. The server's own
-     * configuration ({@code JOBPOOL_*}, {@code SPRING_*}) cannot be passed through: it carries the
-     * API keys, the webhook secret and the database password, which task code never sees (a
-     * {@code worker-env} that names such a variable stops the start rather than hand it over).
+     * configuration ({@code JOBPOOL_*}, {@code SPRING_*}) never does, even when passed through: it
+     * carries the API keys, the webhook secret and the database password, which task code never
+     * sees (a {@code worker-env} that names such a variable already stops the start, with the
+     * other settings out of bounds).
      */
     static Map<String, String> scrub(Map<String, String> serverEnvironment, List<String> passThrough) {
-        for (String name : passThrough) {
-            String upper = name.toUpperCase(java.util.Locale.ROOT);
-            if (upper.startsWith("JOBPOOL_") || upper.startsWith("SPRING_")) {
-                throw new IllegalArgumentException("worker-env names " + name + ", a variable of the server's own configuration"
-                        + " (JOBPOOL_*, SPRING_*: API keys, the webhook secret and the database password live there), which"
-                        + " workers never get; give the task what it needs under a name of its own");
-            }
-        }
         Map<String, String> kept = new java.util.TreeMap<>();
         serverEnvironment.forEach((name, value) -> {
-            if (SAFE_ENVIRONMENT.contains(name) || passThrough.contains(name)) {
+            String upper = name.toUpperCase(java.util.Locale.ROOT);
+            boolean serverOwn = upper.startsWith("JOBPOOL_") || upper.startsWith("SPRING_");
+            if (SAFE_ENVIRONMENT.contains(name) || passThrough.contains(name) && !serverOwn) {
                 kept.put(name, value);
             }
         });
