@@ -67,6 +67,13 @@ public final class WorkerPool {
     private static final int TAIL_LINE_CHARS = 8192;
     /** How long a worker's exit waits for the last of its stderr to be read. */
     private static final Duration STDERR_AFTER_EXIT = Duration.ofMillis(500);
+    /**
+     * At most this many workers boot at once. A pool resized to hundreds grows a few workers at a
+     * time: started all together, their boots share the cores until each outlasts the boot timeout
+     * and counts as a failure, and the supervisor, busy forking, would answer no resize, cancel or
+     * shutdown meanwhile. A pool of up to this size still starts all its workers together.
+     */
+    static final int MAX_BOOTING = 16;
 
     private final ProcessLauncher launcher;
     private final PoolSettings settings;
@@ -761,7 +768,8 @@ public final class WorkerPool {
         if (draining) {
             return;
         }
-        while (liveWorkers() < size) {
+        long booting = workers.values().stream().filter(w -> w.stopReason == null && w.state == WorkerState.STARTING).count();
+        for (long live = liveWorkers(); live < size && booting < MAX_BOOTING; live++, booting++) {
             if (consecutiveBootFailures > 0 && System.nanoTime() - nextSpawnAllowedNanos < 0) {
                 return;
             }

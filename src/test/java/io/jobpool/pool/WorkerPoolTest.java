@@ -70,6 +70,27 @@ class WorkerPoolTest {
         }
     }
 
+    /** A pool resized past what boots at once grows a few workers at a time, and shrinks again on the next resize. */
+    @Test
+    void aLargeResizeBootsAFewWorkersAtATime() throws Exception {
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, null, List.of())) {
+            Await.until("one worker ready", TIMEOUT, () -> harness.pool.snapshot().count(WorkerState.IDLE) == 1);
+            int target = WorkerPool.MAX_BOOTING + 4;
+            harness.pool.resize(target);
+            long mostBooting = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (harness.pool.snapshot().count(WorkerState.IDLE) < target) {
+                assertThat(System.nanoTime() - deadline).as("%d workers ready within 120 s", target).isNegative();
+                mostBooting = Math.max(mostBooting, harness.pool.snapshot().count(WorkerState.STARTING));
+                Thread.sleep(2);
+            }
+            assertThat(mostBooting).as("workers booting at once").isBetween(1L, (long) WorkerPool.MAX_BOOTING);
+            harness.pool.resize(1);
+            Await.until("the pool back to one worker", TIMEOUT, () -> harness.pool.snapshot().workers().size() == 1);
+            assertThat(harness.run("after", "square", "[4]", TIMEOUT)).isInstanceOf(JobOutcome.Succeeded.class);
+        }
+    }
+
     @Test
     void recyclesAWorkerWhoseMemoryPassedTheBound() throws Exception {
         try (PoolHarness harness = new PoolHarness(1, 0, 1024, null, List.of())) {
