@@ -77,15 +77,17 @@ class JobpoolConfiguration {
         return () -> {
             List<UnknownSettings.Unknown> unknown = UnknownSettings.find(environment);
             List<UnknownSettings.Unknown> security = UnknownSettings.security(unknown);
+            // The others first, so a refused start names them too rather than only on the next start.
+            unknown.stream().filter(u -> !security.contains(u))
+                    .forEach(u -> LoggerFactory.getLogger(UnknownSettings.class).warn("{}", u.message()));
             if (!security.isEmpty()) {
                 throw new StartRefusedException("Security settings that are not read as written:\n  - "
-                        + String.join("\n  - ", security.stream().map(UnknownSettings.Unknown::message).toList()),
+                        + String.join("\n  - ", security.stream().map(u -> u.message(false)).toList()),
                         "Correct them (keys: jobpool.security.api-keys[i].name, .sha256, .roles, numbered from 0 without gaps;"
                                 + " from the environment JOBPOOL_SECURITY_API_KEYS_0_NAME and so on), or remove them to run without API"
                                 + " keys. Left as they are, the API would run open or without a key its operator believes configured.",
                         null);
             }
-            unknown.forEach(u -> LoggerFactory.getLogger(UnknownSettings.class).warn("{}", u.message()));
         };
     }
 
@@ -164,11 +166,8 @@ class JobpoolConfiguration {
             Broadcast broadcast, NodeIdentity node, org.springframework.core.env.Environment environment) {
         java.util.Map<String, Integer> maxConcurrency = new java.util.TreeMap<>();
         JobpoolProperties.TaskSettings.bind(environment).forEach((task, settings) -> {
+            // bind() refused a cap below 1 with the other task settings.
             if (settings != null && settings.maxConcurrency() != null) {
-                if (settings.maxConcurrency() < 1) {
-                    throw new IllegalArgumentException("jobpool.tasks." + task + ".max-concurrency must be at least 1, not "
-                            + settings.maxConcurrency());
-                }
                 maxConcurrency.put(task, settings.maxConcurrency());
             }
         });

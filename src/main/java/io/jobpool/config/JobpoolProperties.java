@@ -214,23 +214,38 @@ public record JobpoolProperties(
          * ({@code max-concurrency=abc}) stops the start: skipped, the task would run uncapped.
          */
         public static java.util.Map<String, TaskSettings> bind(org.springframework.core.env.Environment environment) {
-            var binder = binder(environment);
-            var ignoreErrors = new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler();
+            new Bounds().all(problems(environment)).check();
+            return binder(environment).bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(
+                            String.class, TaskSettings.class), new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler())
+                    .orElse(java.util.Map.of());
+        }
+
+        /**
+         * What is wrong with the task settings ({@code max-concurrency} that is not a whole number,
+         * or below 1), each named by its key. Also asked when another setting stopped the start
+         * ({@link StartRefusedException.SettingAnalyzer}): these are bound after the others, and
+         * would otherwise be named only at the next start.
+         */
+        static List<String> problems(org.springframework.core.env.Environment environment) {
             var rawType = org.springframework.core.ResolvableType.forClassWithGenerics(java.util.Map.class,
                     org.springframework.core.ResolvableType.forClass(String.class),
                     org.springframework.core.ResolvableType.forClassWithGenerics(java.util.Map.class, String.class, String.class));
-            java.util.Map<String, java.util.Map<String, String>> raw = binder.bind("jobpool.tasks",
+            java.util.Map<String, java.util.Map<String, String>> raw = binder(environment).bind("jobpool.tasks",
                     org.springframework.boot.context.properties.bind.Bindable.<java.util.Map<String, java.util.Map<String, String>>>of(rawType),
-                    ignoreErrors).orElse(java.util.Map.of());
-            raw.forEach((task, settings) -> settings.forEach((key, value) -> {
-                if (key.replace("-", "").equalsIgnoreCase("maxconcurrency") && !value.strip().matches("-?\\d{1,9}")) {
-                    throw new IllegalArgumentException("jobpool.tasks." + task + ".max-concurrency is '" + value
-                            + "'; it must be a whole number of jobs");
+                    new org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler()).orElse(java.util.Map.of());
+            List<String> problems = new java.util.ArrayList<>();
+            raw.forEach((task, settings) -> settings.forEach((setting, value) -> {
+                if (!setting.replace("-", "").equalsIgnoreCase("maxconcurrency")) {
+                    return;
+                }
+                String key = "jobpool.tasks." + task + ".max-concurrency";
+                if (!value.strip().matches("-?\\d{1,9}")) {
+                    problems.add(key + " is '" + value + "'; it must be a whole number of jobs");
+                } else if (Integer.parseInt(value.strip()) < 1) {
+                    problems.add(key + " is " + value.strip() + "; it must be at least 1");
                 }
             }));
-            return binder.bind("jobpool.tasks", org.springframework.boot.context.properties.bind.Bindable.mapOf(String.class,
-                            TaskSettings.class), ignoreErrors)
-                    .orElse(java.util.Map.of());
+            return problems;
         }
 
         /**

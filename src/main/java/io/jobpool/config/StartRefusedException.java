@@ -37,13 +37,29 @@ public final class StartRefusedException extends IllegalStateException {
      * creation. Registered in {@code META-INF/spring.factories}.
      */
     public static final class SettingAnalyzer extends AbstractFailureAnalyzer<IllegalArgumentException> {
+
+        private final org.springframework.core.env.Environment environment;
+
+        public SettingAnalyzer(org.springframework.core.env.Environment environment) {
+            this.environment = environment;
+        }
+
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, IllegalArgumentException cause) {
             StackTraceElement[] trace = cause.getStackTrace();
             if (trace.length == 0 || !trace[0].getClassName().startsWith("io.jobpool.") || cause.getMessage() == null) {
                 return null;
             }
-            return new FailureAnalysis(cause.getMessage(), "Change the setting named above and start again.", cause);
+            StringBuilder description = new StringBuilder(cause.getMessage());
+            if (environment != null) {
+                // Task settings are bound after the rest: a start stopped by another setting names them too.
+                for (String problem : JobpoolProperties.TaskSettings.problems(environment)) {
+                    if (description.indexOf(problem) < 0) {
+                        description.append("; ").append(problem);
+                    }
+                }
+            }
+            return new FailureAnalysis(description.toString(), "Change the settings named above and start again.", cause);
         }
     }
 }

@@ -49,12 +49,19 @@ final class UnknownSettings {
             this(key, origin, suggestion, null);
         }
 
+        /** What is wrong with it, for a warning: the service starts without it. */
         String message() {
+            return message(true);
+        }
+
+        /** @param ignored whether the service starts without it (a warning) rather than refusing to start */
+        String message(boolean ignored) {
             String where = key + (origin == null ? "" : " (" + origin + ")");
             if (reason != null) {
-                return where + " is ignored: " + reason;
+                return where + (ignored ? " is ignored: " : " is not read: ") + reason;
             }
-            return where + " is not a jobpool setting and is ignored" + (suggestion == null ? "" : "; did you mean " + suggestion + "?");
+            return where + " is not a jobpool setting" + (ignored ? " and is ignored" : "")
+                    + (suggestion == null ? "" : "; did you mean " + suggestion + "?");
         }
     }
 
@@ -84,7 +91,7 @@ final class UnknownSettings {
                     });
             listIndices.forEach((seen, indices) -> {
                 // Named as documented (api-keys), not as an environment variable's name reads (api.keys).
-                String list = known.stream().filter(k -> k.contains("[0]")).map(k -> k.substring(0, k.indexOf("[0]")))
+                String list = known.stream().map(k -> k.contains("[0]") ? k.substring(0, k.indexOf("[0]")) : k)
                         .filter(k -> spelling(k).equals(spelling(seen))).findFirst().orElse(seen);
                 int missing = firstMissing(indices.keySet());
                 indices.tailMap(missing).forEach((index, name) -> found.putIfAbsent(list + "[" + index + "]",

@@ -70,10 +70,15 @@ public final class WorkerPool {
     /**
      * At most this many workers boot at once. A pool resized to hundreds grows a few workers at a
      * time: started all together, their boots share the cores until each outlasts the boot timeout
-     * and counts as a failure, and the supervisor, busy forking, would answer no resize, cancel or
-     * shutdown meanwhile. A pool of up to this size still starts all its workers together.
+     * and counts as a failure. A pool of up to this size still starts all its workers together.
      */
     static final int MAX_BOOTING = 16;
+    /**
+     * Workers started between two looks at the events. Starting a process takes milliseconds, far
+     * more on a loaded host: a supervisor that started sixteen in a row left a job for an idle
+     * worker, a resize or a shutdown waiting seconds.
+     */
+    private static final int SPAWNS_PER_ROUND = 2;
 
     private final ProcessLauncher launcher;
     private final PoolSettings settings;
@@ -104,6 +109,8 @@ public final class WorkerPool {
     /** Whether a worker of this pool was ever ready: after that, a STARTING worker is a replacement. */
     private boolean everReady;
     private boolean draining;
+    /** Whether {@link #manageWorkers} left workers to start in the next round. */
+    private boolean spawnPending;
     private long drainDeadlineNanos;
     private CompletableFuture<Void> stopped;
 
@@ -196,7 +203,8 @@ public final class WorkerPool {
         log.info("{} worker pool starting {} workers (prefork)", launcher.runtime(), size);
         while (stopped == null || !stopped.isDone()) {
             try {
-                PoolEvent event = events.poll(50, TimeUnit.MILLISECONDS);
+                // Workers still to start: look at the events and go on at once, not after the idle wait.
+                PoolEvent event = spawnPending ? events.poll() : events.poll(50, TimeUnit.MILLISECONDS);
                 while (event != null) {
                     handle(event);
                     event = events.poll();
@@ -265,7 +273,7 @@ public final class WorkerPool {
         if (conflict != null) {
             // Its jobs would go to whichever pool claimed them first: a task in two runtimes is
             // refused at start, and a worker that brings one later (a module added since) fails to boot.
-            bootFailed(worker, "registered " + conflict + ", so the pool stopped it; rename the task or remove one of them");
+            bootFailed(worker, "registered " + conflict + ", so the pool stopped it; rename the task or remove one of them", false);
             kill(worker, WorkerHandle.StopReason.BOOT_REFUSED);
             return;
         }
@@ -667,13 +675,22 @@ public final class WorkerPool {
 
     /** @param description what happened to the worker: "exited with code 78 before it was ready" */
     private void bootFailed(WorkerHandle worker, String description) {
+        bootFailed(worker, description, true);
+    }
+
+    /**
+     * @param withOutput whether the worker's last stderr lines explain the failure (a traceback); not
+     *     when the pool refused a worker that booted fine, whose output (an initializer's print) would
+     *     read as part of the reason
+     */
+    private void bootFailed(WorkerHandle worker, String description, boolean withOutput) {
         consecutiveBootFailures++;
         Duration backoff = BOOT_BACKOFF_START.multipliedBy(1L << Math.min(consecutiveBootFailures - 1, 16));
         if (backoff.compareTo(settings.bootBackoffMax()) > 0) {
             backoff = settings.bootBackoffMax();
         }
         nextSpawnAllowedNanos = System.nanoTime() + backoff.toNanos();
-        String tail = worker.stderrTail();
+        String tail = withOutput ? worker.stderrTail() : "";
         bootError = "worker " + description + (tail.isEmpty() ? "" : ": " + tail);
         listener.workerRestarted("boot_failure");
         log.error("Worker {} (pid {}) could not boot ({} in a row); next attempt in {} ms. {}", worker.id, worker.pid,
@@ -765,11 +782,17 @@ public final class WorkerPool {
 
     /** Starts workers until the pool has {@code size} live ones, unless boots are backing off. */
     private void manageWorkers() {
+        spawnPending = false;
         if (draining) {
             return;
         }
         long booting = workers.values().stream().filter(w -> w.stopReason == null && w.state == WorkerState.STARTING).count();
-        for (long live = liveWorkers(); live < size && booting < MAX_BOOTING; live++, booting++) {
+        long live = liveWorkers();
+        for (int spawned = 0; live < size && booting < MAX_BOOTING; live++, booting++, spawned++) {
+            if (spawned == SPAWNS_PER_ROUND) {
+                spawnPending = true;
+                return;
+            }
             if (consecutiveBootFailures > 0 && System.nanoTime() - nextSpawnAllowedNanos < 0) {
                 return;
             }

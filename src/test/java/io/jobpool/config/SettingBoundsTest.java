@@ -94,6 +94,25 @@ class SettingBoundsTest {
         assertThat(JobpoolProperties.TaskSettings.bind(environment).get("sleep").maxConcurrency()).isEqualTo(2);
     }
 
+    /** Task caps are bound after the other settings: a start stopped by another one names them in the same refusal. */
+    @Test
+    void aStartStoppedByAnotherSettingNamesTheFaultyTaskCapsToo() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("test", Map.of("jobpool.pool.size", "0",
+                "jobpool.tasks.sleep.max-concurrency", "abc", "jobpool.tasks.print.max-concurrency", "0",
+                "jobpool.tasks.square.max-concurrency", "2")));
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                () -> org.springframework.boot.context.properties.bind.Binder.get(environment).bindOrCreate("jobpool", JobpoolProperties.class));
+        org.springframework.boot.diagnostics.FailureAnalysis analysis = new StartRefusedException.SettingAnalyzer(environment).analyze(refused);
+        assertThat(analysis.getDescription()).contains("jobpool.pool.size is 0; it must be at least 1",
+                "jobpool.tasks.sleep.max-concurrency is 'abc'; it must be a whole number of jobs",
+                "jobpool.tasks.print.max-concurrency is 0; it must be at least 1").doesNotContain("square");
+        assertThat(analysis.getAction()).startsWith("Change the settings named above");
+        assertThatThrownBy(() -> JobpoolProperties.TaskSettings.bind(environment)).as("both caps, alone too")
+                .hasMessageContaining("jobpool.tasks.sleep.max-concurrency is 'abc'")
+                .hasMessageContaining("jobpool.tasks.print.max-concurrency is 0");
+    }
+
     /**
      * Python tasks are named in snake_case, and containers are configured by their environment:
      * a variable capping {@code slow_sq} caps {@code slow_sq}, at the environment's precedence.

@@ -45,10 +45,11 @@ class UnknownSettingsTest {
     void aListEntryAfterAGapIsReportedAsIgnoredAndUnderSecurityRefusesTheStart() {
         List<UnknownSettings.Unknown> unknown = find(Map.of("jobpool.pool.worker-jvm-options[1]", "-Xss1m"),
                 Map.of("JOBPOOL_SECURITY_API_KEYS_0_NAME", "a", "JOBPOOL_SECURITY_API_KEYS_0_SHA256", "x", "JOBPOOL_SECURITY_API_KEYS_2_NAME", "c",
-                        "JOBPOOL_SECURITY_API_KEYS_2_SHA256", "y"));
+                        "JOBPOOL_SECURITY_API_KEYS_2_SHA256", "y", "JOBPOOL_POOL_WORKER_ENV_0", "LANG", "JOBPOOL_POOL_WORKER_ENV_2", "TZ"));
 
+        // A list of plain values is named as documented too (worker-env, not the variable's worker.env).
         assertThat(unknown).extracting(UnknownSettings.Unknown::key).containsExactlyInAnyOrder("jobpool.pool.worker-jvm-options[1]",
-                "jobpool.security.api-keys[2]");
+                "jobpool.security.api-keys[2]", "jobpool.pool.worker-env[2]");
         assertThat(unknown).allSatisfy(u -> assertThat(u.message()).contains("is ignored:").contains("is missing", "first missing index")
                 .doesNotContain("not a jobpool setting").doesNotContain("PropertySource {"));
         UnknownSettings.Unknown key = UnknownSettings.security(unknown).getFirst();
@@ -56,20 +57,26 @@ class UnknownSettingsTest {
         // Named as the README writes it, with the variable that set it.
         assertThat(key.message()).startsWith("jobpool.security.api-keys[2] (").contains("JOBPOOL_SECURITY_API_KEYS_2_")
                 .contains("jobpool.security.api-keys[1] is missing");
+        // In a refused start it is not "ignored": the service does not run without it.
+        assertThat(key.message(false)).contains("is not read:", "jobpool.security.api-keys[1] is missing").doesNotContain("ignored");
     }
 
     @Test
-    void anEmptyListOfKeysIsASettingAndAMisspeltKeyVariableRefusesTheStart() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void anEmptyListOfKeysIsASettingAndAMisspeltKeyVariableRefusesTheStart(org.springframework.boot.test.system.CapturedOutput output) {
         assertThat(find(Map.of("jobpool.security.api-keys", ""), Map.of())).isEmpty();
 
         org.springframework.boot.builder.SpringApplicationBuilder application = new org.springframework.boot.builder.SpringApplicationBuilder(
                 io.jobpool.JobpoolApplication.class).properties("server.port=0", "management.server.port=0",
                 "jobpool.data-dir=target/test-data/unknown-settings-" + ProcessHandle.current().pid(), "jobpool.pool.size=1",
                 "jobpool.security.api-key[0].name=ci", "jobpool.security.api-key[0].sha256=" + "ab".repeat(32),
-                "jobpool.security.api-key[0].roles=submit");
+                "jobpool.security.api-key[0].roles=submit", "jobpool.pool.siez=4");
         org.assertj.core.api.Assertions.assertThatThrownBy(application::run).hasRootCauseInstanceOf(StartRefusedException.class)
-                .rootCause().hasMessageContaining("jobpool.security.api-key[0].sha256")
-                .hasMessageContaining("did you mean jobpool.security.api-keys[0].sha256?");
+                .rootCause().hasMessageContaining("jobpool.security.api-key[0].sha256 (")
+                .hasMessageContaining("is not a jobpool setting; did you mean jobpool.security.api-keys[0].sha256?")
+                .hasMessageNotContaining("ignored");
+        // The other misspelt keys are named in the same start, not only once the security ones are fixed.
+        assertThat(output.getOut()).contains("jobpool.pool.siez", "is not a jobpool setting and is ignored; did you mean jobpool.pool.size?");
     }
 
     @Test

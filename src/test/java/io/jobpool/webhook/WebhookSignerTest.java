@@ -79,12 +79,12 @@ class WebhookSignerTest {
         String short21 = "whsec_" + Base64.getEncoder().encodeToString(new byte[21]);
         IllegalArgumentException refused = org.assertj.core.api.Assertions.catchThrowableOfType(IllegalArgumentException.class,
                 () -> signer(short21));
-        org.springframework.boot.diagnostics.FailureAnalysis analysis = new io.jobpool.config.StartRefusedException.SettingAnalyzer()
+        org.springframework.boot.diagnostics.FailureAnalysis analysis = new io.jobpool.config.StartRefusedException.SettingAnalyzer(new org.springframework.core.env.StandardEnvironment())
                 .analyze(new org.springframework.beans.factory.BeanCreationException("webhookSigner", "failed", refused));
         assertThat(analysis.getDescription()).isEqualTo("jobpool.webhooks.secret must encode 24 to 64 random bytes; it encodes 21");
         assertThat(analysis.getAction()).contains("Change the setting");
         // An IllegalArgumentException of a library is no setting of ours: Boot's report as usual.
-        assertThat(new io.jobpool.config.StartRefusedException.SettingAnalyzer().analyze(new org.springframework.beans.factory
+        assertThat(new io.jobpool.config.StartRefusedException.SettingAnalyzer(new org.springframework.core.env.StandardEnvironment()).analyze(new org.springframework.beans.factory
                 .BeanCreationException("x", "failed", catchJdkRefusal()))).isNull();
     }
 
