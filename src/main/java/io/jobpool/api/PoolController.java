@@ -65,8 +65,8 @@ class PoolController {
         if (request.size() == null) {
             throw JobException.validation("size", "is required");
         }
-        if (request.size() < 1 || request.size() > 1024) {
-            throw JobException.validation("size", "must be between 1 and 1024");
+        if (request.size() < 1 || request.size() > io.jobpool.pool.PoolSettings.MAX_SIZE) {
+            throw JobException.validation("size", "must be between 1 and " + io.jobpool.pool.PoolSettings.MAX_SIZE);
         }
         if (!node.resize(request.runtime(), request.size())) {
             throw JobException.validation("runtime", "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes());

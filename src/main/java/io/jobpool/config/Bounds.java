@@ -24,6 +24,13 @@ final class Bounds {
         return this;
     }
 
+    Bounds between(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            problems.add(key + " is " + value + "; it must be " + min + " to " + max);
+        }
+        return this;
+    }
+
     /** A count that may be unset (its default applies), else at least {@code min}. */
     Bounds atLeast(String key, Integer value, long min) {
         return value == null ? this : atLeast(key, value.longValue(), min);

@@ -98,7 +98,7 @@ public record JobpoolProperties(
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
         void checkInto(Bounds bounds) {
-            bounds.atLeast("jobpool.pool.size", size, 1)
+            bounds.between("jobpool.pool.size", size == null ? 1 : size, 1, io.jobpool.pool.PoolSettings.MAX_SIZE)
                     .workers("jobpool.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace, bootBackoffMax)
                     .workerEnv("jobpool.pool.worker-env", workerEnv)
                     // Workers start with a 4 MB heap (-Xms4m) that holds the AOT cache's archived
@@ -511,7 +511,7 @@ public record JobpoolProperties(
             @DefaultValue("true") boolean killLeftoverProcesses) {
 
         void checkInto(Bounds bounds) {
-            bounds.atLeast("jobpool.python.pool.size", size, 0)
+            bounds.between("jobpool.python.pool.size", size == null ? 0 : size, 0, io.jobpool.pool.PoolSettings.MAX_SIZE)
                     .workers("jobpool.python.pool", prefetch, maxTasksPerWorker, maxTasksPerWorkerJitter, maxWorkerRss, killGrace,
                             bootBackoffMax)
                     .workerEnv("jobpool.python.pool.worker-env", workerEnv)

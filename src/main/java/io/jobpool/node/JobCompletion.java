@@ -299,11 +299,18 @@ public final class JobCompletion implements PoolListener {
                 if (itemFailures != null && job.attempts() <= job.maxRetries()) {
                     retryChunk(job, itemFailures, s, now);
                 } else {
-                    succeeded(job, store.transition((items == null
+                    boolean applied = store.transition((items == null
                             ? JobTransition.succeeded(job.id(), node, s.result(), s.logs(), s.pid(), now)
                             : JobTransition.chunkDone(job.id(), node, s.result(), itemFailures, items, s.logs(),
                                     s.pid(), now))
-                            .withProgress(progress)), pidText, runTime);
+                            .withProgress(progress));
+                    if (applied && itemFailures != null) {
+                        // The chunk job ends SUCCEEDED (it ran every item), but its failed items are failures an operator looks for.
+                        log.info("Job {} (a chunk of batch {}) ran its items on worker pid {} in {} ms, and some failed after {}"
+                                        + " attempt(s): {}: {}; the batch's results list each", job.id(), job.batchId(), pidText,
+                                millis(runTime), job.attempts(), itemFailures.type(), itemFailures.message());
+                    }
+                    succeeded(job, applied, pidText, runTime);
                 }
             }
             case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime,

@@ -17,6 +17,9 @@ public record PoolSettings(
         Duration killGrace, Duration bootBackoffMax, int maxLogBytes, Message.Init init, boolean killLeftoverProcesses,
         Duration bootTimeout) {
 
+    /** The most workers a pool may have, at start ({@code pool.size}) and by {@code PUT /v1/pool}. */
+    public static final int MAX_SIZE = 1024;
+
     /** The boot limit of every pool the service runs (README, "Workers"). */
     public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
 }

@@ -793,7 +793,9 @@ public final class WorkerPool {
                 spawnPending = true;
                 return;
             }
-            if (consecutiveBootFailures > 0 && System.nanoTime() - nextSpawnAllowedNanos < 0) {
+            if (consecutiveBootFailures > 0 && (booting > 0 || System.nanoTime() - nextSpawnAllowedNanos < 0)) {
+                // While boots fail, one worker at a time: the next only once this one's boot has
+                // ended and its back-off has passed, not one per round of the loop.
                 return;
             }
             if (!spawn() || consecutiveBootFailures > 0) {

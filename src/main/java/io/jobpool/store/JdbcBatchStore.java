@@ -242,21 +242,34 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
                         + " AND chunks_done = chunk_count")
                 .param("now", (job.finishedAt() != null ? job.finishedAt() : clock.instant()).toEpochMilli())
                 .param("id", batch.id()).update();
-        if (completed == 1) {
-            Batch finished = find(batch.id()).orElseThrow();
+        Batch finished = completed == 1 ? find(batch.id()).orElseThrow() : null;
+        if (finished != null) {
             finishedHooks.forEach(hook -> hook.batchFinished(finished));
         }
         String batchId = batch.id();
+        Runnable committed = () -> {
+            if (finished != null) {
+                logFinished(finished);
+            }
+            chunkCommitted.accept(batchId);
+        };
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
-                    chunkCommitted.accept(batchId);
+                    committed.run();
                 }
             });
         } else {
-            chunkCommitted.accept(batchId);
+            committed.run();
         }
+    }
+
+    /** Once it is committed: a batch's end is the event its operator looks for, as a job's failure is. */
+    private static void logFinished(Batch batch) {
+        org.slf4j.LoggerFactory.getLogger(JdbcBatchStore.class).info(
+                "Batch {} finished {}: {} item(s) of task {}, {} succeeded, {} failed, {} cancelled", batch.id(), batch.status(),
+                batch.itemCount(), batch.task(), batch.succeeded(), batch.failed(), batch.cancelled());
     }
 
     /** A finished chunk's outcomes, which the finished job given to hooks leaves out. */

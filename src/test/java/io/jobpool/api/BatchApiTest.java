@@ -90,7 +90,8 @@ class BatchApiTest extends ServiceTest {
     }
 
     @Test
-    void failingItemsAreListedByIndexAndTheOthersStillRun() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void failingItemsAreListedByIndexAndTheOthersStillRun(org.springframework.boot.test.system.CapturedOutput output) {
         JsonNode batch = submit("{\"task\":\"add\",\"starmap\":true,\"chunksize\":3,"
                 + "\"items\":[[1],[\"x\"],[2],[3],[4],[\"y\"],[5],[\"z\"]]}");
         String id = batch.get("id").asString();
@@ -113,6 +114,11 @@ class BatchApiTest extends ServiceTest {
         assertThat(counts.get("succeeded").asInt()).isEqualTo(5);
         assertThat(counts.get("failed").asInt()).isEqualTo(3);
         assertThat(api.get("/v1/batches/" + id).json().get("status").asString()).isEqualTo("FAILED");
+        // Chunk jobs whose items failed end SUCCEEDED: the log still tells of the failures, and of the batch's end.
+        io.jobpool.testing.Await.until("the batch's end logged", java.time.Duration.ofSeconds(10),
+                () -> output.getOut().contains("Batch " + id + " finished FAILED: 8 item(s) of task add, 5 succeeded, 3 failed, 0 cancelled"));
+        assertThat(output.getOut()).contains("(a chunk of batch " + id + ") ran its items")
+                .contains("ItemsFailedError: 1 of 3 items failed; the first: java.lang.IllegalArgumentException");
     }
 
     @Test

@@ -25,7 +25,7 @@ class SettingBoundsTest {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource({
-            "jobpool.pool.size, 0", "jobpool.pool.size, -1", "jobpool.pool.prefetch, -1", "jobpool.pool.max-tasks-per-worker, -1",
+            "jobpool.pool.size, 0", "jobpool.pool.size, -1", "jobpool.pool.size, 1025", "jobpool.python.pool.size, 1025", "jobpool.pool.prefetch, -1", "jobpool.pool.max-tasks-per-worker, -1",
             "jobpool.pool.worker-heap, 1KB", "jobpool.pool.kill-grace, -1s", "jobpool.jobs.default-timeout, 0s",
             "jobpool.jobs.default-timeout, -5s", "jobpool.jobs.max-timeout, 0s", "jobpool.jobs.max-payload-bytes, -1",
             "jobpool.jobs.max-request-bytes, 0", "jobpool.jobs.max-result-bytes, -1", "jobpool.jobs.max-log-bytes, -1",
@@ -104,7 +104,7 @@ class SettingBoundsTest {
         Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
                 () -> org.springframework.boot.context.properties.bind.Binder.get(environment).bindOrCreate("jobpool", JobpoolProperties.class));
         org.springframework.boot.diagnostics.FailureAnalysis analysis = new StartRefusedException.SettingAnalyzer(environment).analyze(refused);
-        assertThat(analysis.getDescription()).contains("jobpool.pool.size is 0; it must be at least 1",
+        assertThat(analysis.getDescription()).contains("jobpool.pool.size is 0; it must be 1 to 1024",
                 "jobpool.tasks.sleep.max-concurrency is 'abc'; it must be a whole number of jobs",
                 "jobpool.tasks.print.max-concurrency is 0; it must be at least 1").doesNotContain("square");
         assertThat(analysis.getAction()).startsWith("Change the settings named above");

@@ -141,6 +141,26 @@ class WorkerPoolTest {
         }
     }
 
+    /** A pool of several whose boots fail retries one worker at a time, each after its back-off, not one per supervisor round. */
+    @Test
+    void bootRetriesOfALargerPoolComeOneAtATime() throws Exception {
+        try (PoolHarness harness = new PoolHarness(3, 0, 0, "fail", List.of())) {
+            Await.until("the first three boots failed", TIMEOUT, () -> harness.bootFailureNanos.size() >= 3);
+            long mostBooting = 0;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (harness.bootFailureNanos.size() < 6) {
+                assertThat(System.nanoTime() - deadline).as("six boot failures within %s", TIMEOUT).isNegative();
+                mostBooting = Math.max(mostBooting, harness.pool.snapshot().count(WorkerState.STARTING));
+                Thread.sleep(2);
+            }
+            assertThat(mostBooting).as("workers booting at once while boots fail").isEqualTo(1);
+            for (int i = 4; i < 6; i++) {
+                assertThat(Duration.ofNanos(harness.bootFailureNanos.get(i) - harness.bootFailureNanos.get(i - 1)))
+                        .as("failure %d after the one before: at least the 0.5 s back-off", i + 1).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+            }
+        }
+    }
+
     /**
      * A hanging initializer: the pool says the worker is still booting (readiness is down and says
      * why), then past the boot timeout reports a boot failure that names it and stops the worker the
