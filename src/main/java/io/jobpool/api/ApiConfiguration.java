@@ -149,6 +149,9 @@ class ApiConfiguration implements org.springframework.web.servlet.config.annotat
             // endpoint at its path (no endpoint serves TRACE). Refused by the connector instead,
             // its Allow listed every method the servlet implements, PUT and DELETE on /v1/jobs too.
             factory.addConnectorCustomizers(connector -> connector.setAllowTrace(true));
+            // "100 Continue" once the body is read, not as soon as the headers arrive: a body
+            // declared past the limit is answered 413 before the client sends it (RFC 9110, 10.1.1).
+            factory.addConnectorCustomizers(connector -> connector.setProperty("continueResponseTiming", "onRead"));
         };
     }
 }

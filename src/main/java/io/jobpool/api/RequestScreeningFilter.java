@@ -31,6 +31,9 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     /** The methods some endpoint answers; the servlet container answers others with 501. */
     static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
+    /** Request headers with one value only: a second one is refused rather than one of them picked. */
+    private static final java.util.List<String> SINGLE_HEADERS = java.util.List.of(HttpHeaders.CONTENT_TYPE, "Idempotency-Key");
+
     /** The {@code Allow} header of a refusal for a method no endpoint answers, where the endpoint's own methods are unknown. */
     static final String ALLOW = String.join(", ", new java.util.TreeSet<>(METHODS));
 
@@ -77,6 +80,16 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             Problems.write(response, 400, "validation", "Invalid request", "the query string " + problem,
                     Problems.instance(request.getRequestURI()));
             return;
+        }
+        for (String header : SINGLE_HEADERS) {
+            java.util.Enumeration<String> values = request.getHeaders(header);
+            if (values != null && values.hasMoreElements() && values.nextElement() != null && values.hasMoreElements()) {
+                // Read as the first (Content-Type) or as both joined (Idempotency-Key), a repeat
+                // would make the request mean what its client or a proxy did not send.
+                Problems.write(response, 400, "validation", "Invalid request", "the request has more than one " + header
+                        + " header; send exactly one", Problems.instance(request.getRequestURI()));
+                return;
+            }
         }
         String contentType = request.getContentType();
         boolean hasBody = request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;

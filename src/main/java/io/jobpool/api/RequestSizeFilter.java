@@ -68,7 +68,8 @@ final class RequestSizeFilter extends OncePerRequestFilter {
                 void seen(byte[] buffer, int offset, int n) {
                     read += n;
                     if (read > maxBytes) {
-                        throw JobException.payloadTooLarge("request body", read, maxBytes, setting);
+                        // Reading stops here: the body's whole size is not known, only that it passed the limit.
+                        throw JobException.payloadTooLarge("request body", "more than " + maxBytes, maxBytes, setting);
                     }
                 }
             };

@@ -87,6 +87,11 @@ public class JobException extends RuntimeException {
     }
 
     public static JobException payloadTooLarge(String what, long size, long limit, String setting) {
+        return payloadTooLarge(what, Long.toString(size), limit, setting);
+    }
+
+    /** @param size what is known of the size: {@code "more than 2097152"} for a body whose reading stopped at the limit */
+    public static JobException payloadTooLarge(String what, String size, long limit, String setting) {
         return new JobException("payload-too-large", "Payload too large",
                 what + " is " + size + " bytes; the limit is " + limit + " (" + setting + ")", Map.of());
     }

@@ -329,6 +329,36 @@ class HostileInputTest extends ServiceTest {
                 "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked",
                 chunked.getBytes(StandardCharsets.ISO_8859_1));
         assertProblem(response, 413, "payload-too-large");
+        // Reading stopped at the limit: the body's size is not known, only that it passed it.
+        assertThat(response.text()).containsPattern("request body is more than \\d+ bytes; the limit is \\d+");
+    }
+
+    /** A client that asks before it sends is told 413 before it uploads, not "100 Continue" and then 413. */
+    @Test
+    void aBodyDeclaredPastTheLimitIsRefusedBeforeTheClientSendsIt() throws IOException {
+        RawHttp.Response response = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 300000000\r\nExpect: 100-continue", null, 20_000);
+        assertProblem(response, 413, "payload-too-large");
+        RawHttp.Response small = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\n"
+                + "Expect: 100-continue", ECHO.getBytes(StandardCharsets.UTF_8));
+        // Read as one response: the interim 100 as the body sent reads it, then the job's 202.
+        assertThat(small.status()).isEqualTo(100);
+        assertThat(small.text()).as("a body within the limit is taken").contains("HTTP/1.1 202");
+    }
+
+    /** Read as the first or as both joined, a repeated header would make the request mean what its client did not send. */
+    @Test
+    void aRepeatedSingleValueHeaderIsRefusedAndSubmitsNothing() throws IOException {
+        long before = countJobs();
+        RawHttp.Response types = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\n"
+                + "Content-Type: text/plain", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(types, 400, "validation");
+        assertThat(types.text()).contains("more than one Content-Type header");
+        RawHttp.Response keys = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json\r\n"
+                + "Idempotency-Key: a\r\nIdempotency-Key: b", ECHO.getBytes(StandardCharsets.UTF_8));
+        assertProblem(keys, 400, "validation");
+        assertThat(keys.text()).contains("more than one Idempotency-Key header");
+        assertThat(countJobs()).isEqualTo(before);
     }
 
     @Test
