@@ -96,10 +96,14 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         if (message == null && sentError != null) {
             // CoyoteAdapter's own refusals of a target it cannot map ("Invalid URI"): '*' other
             // than for OPTIONS, a path that does not decode or normalize.
-            return new Refusal(400, "its request target is not a valid path");
+            String encoding = pathEncodingProblem(request.getCoyoteRequest().requestURI().toString());
+            return new Refusal(400, encoding != null ? encoding : "its request target is not a valid path");
         }
         if (message == null) {
             String problem = headerProblem(request.getCoyoteRequest());
+            if (problem == null) {
+                problem = pathEncodingProblem(request.getCoyoteRequest().requestURI().toString());
+            }
             return new Refusal(400, problem != null ? problem : MALFORMED);
         }
         if (message.equals(HTTP11.getString("iib.requestheadertoolarge.error"))) {
@@ -135,6 +139,43 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             }
         }
         return new Refusal(400, MALFORMED);
+    }
+
+    /**
+     * What is wrong with the %-encoding of a request path Tomcat would not decode ({@code %zz},
+     * {@code %c0%af}), or {@code null}: the request line itself is valid HTTP, so "not valid
+     * HTTP/1.1" would send its client looking in the wrong place.
+     */
+    static String pathEncodingProblem(String rawPath) {
+        if (rawPath == null || rawPath.indexOf('%') < 0) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c != '%') {
+                bytes.write(c);
+                continue;
+            }
+            int high = i + 2 < rawPath.length() ? Character.digit(rawPath.charAt(i + 1), 16) : -1;
+            int low = high < 0 ? -1 : Character.digit(rawPath.charAt(i + 2), 16);
+            if (low < 0) {
+                return "its path has a '%' that is not followed by two hex digits (RFC 3986)";
+            }
+            if (high == 0 && low == 0) {
+                return "its path has an encoded NUL (%00)";
+            }
+            bytes.write(high * 16 + low);
+            i += 2;
+        }
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return "its path has %-encoded bytes that are not UTF-8";
+        }
+        return null;
     }
 
     /** Whether a message is the bundle's message {@code key}, whatever its argument. */

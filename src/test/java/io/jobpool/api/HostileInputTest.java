@@ -333,6 +333,16 @@ class HostileInputTest extends ServiceTest {
         assertThat(response.text()).containsPattern("request body is more than \\d+ bytes; the limit is \\d+");
     }
 
+    /** The request line is valid HTTP: the refusal names the path's %-encoding as what is wrong. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"/v1/jobs/%c0%af|not UTF-8", "/v1/jobs/%ff%fe|not UTF-8", "/v1/jobs/%zz|two hex digits",
+            "/v1/jobs/%4|two hex digits"})
+    void aPathThatDoesNotDecodeIsNamedAsSuch(String path, String reason) throws IOException {
+        RawHttp.Response response = RawHttp.send(port, "GET " + path + " HTTP/1.1", null);
+        assertProblem(response, 400, "validation");
+        assertThat(response.text()).contains("its path has").contains(reason).doesNotContain("not valid HTTP/1.1");
+    }
+
     /** A client that asks before it sends is told 413 before it uploads, not "100 Continue" and then 413. */
     @Test
     void aBodyDeclaredPastTheLimitIsRefusedBeforeTheClientSendsIt() throws IOException {
