@@ -130,7 +130,7 @@ class PoolController {
         List<RuntimePoolView> pools = node.pools().stream()
                 .map(p -> runtimeView(p, p.primary() ? size : p.runtime().equals(resized) ? resizedTo : p.snapshot().size()))
                 .toList();
-        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queued(),
+        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queuedNow(),
                 jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), node.id(), workers(snapshot), nodes,
                 pools);
     }

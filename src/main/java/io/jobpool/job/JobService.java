@@ -612,6 +612,15 @@ public final class JobService {
         return queueDepth.current();
     }
 
+    /**
+     * Queued jobs in the whole service, counted in the store now: what {@code GET /v1/pool} and
+     * {@code join} report. The estimate of {@link #queued} still held a job claimed a moment ago,
+     * so a join answered "nothing queued" with {@code queued: 1} in its body.
+     */
+    public long queuedNow() {
+        return store.countQueued();
+    }
+
     /** Running jobs in the whole service. */
     public long running() {
         return store.countRunning();

@@ -102,6 +102,20 @@ class PoolApiTest extends ServiceTest {
         assertThat(api.run("{\"task\":\"echo\"}", 10).get("status").asString()).isEqualTo("SUCCEEDED");
     }
 
+    /** The pool's {@code queued} is counted when asked: the estimate behind the queue's capacity held a job claimed a moment ago. */
+    @Test
+    void theQueuedCountIsExactOnceAQueuedJobIsClaimed() {
+        Await.until("two ready workers", Duration.ofSeconds(30), () -> readyWorkers() == 2);
+        api.submit("{\"task\":\"sleep\",\"args\":[0.3]}");
+        api.submit("{\"task\":\"sleep\",\"args\":[0.3]}");
+        String waiting = api.submit("{\"task\":\"square\",\"args\":[3]}").get("id").asString();
+        assertThat(api.get("/v1/jobs/" + waiting).json().get("status").asString()).as("behind two busy workers").isEqualTo("QUEUED");
+        Await.until("the queued job claimed", Duration.ofSeconds(30),
+                () -> !api.get("/v1/jobs/" + waiting).json().get("status").asString().equals("QUEUED"));
+        assertThat(api.get("/v1/pool").json().get("queued").asLong()).as("queued right after the claim").isZero();
+        api.awaitReady(waiting, 30);
+    }
+
     @Test
     void closeThenJoinAnswersOnceTheQueuedJobsAreDone() {
         java.util.List<String> ids = new java.util.ArrayList<>();
