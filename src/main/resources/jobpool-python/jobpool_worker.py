@@ -536,9 +536,9 @@ class Runner:
     def _run_item(self, entry, job_id, attempt, args):
         try:
             value = self._call(entry, job_id, attempt, args if isinstance(args, list) else [args], {})
-        except MemoryError:
-            raise  # the worker exits on it and the chunk is lost as a whole, as on the Java side
-        except Exception as error:  # noqa: B902 - one item's failure is that item's outcome
+        except (MemoryError, SystemExit):
+            raise  # the worker exits on them and the chunk is lost as a whole, as a single job's exit is
+        except BaseException as error:  # noqa: B902 - one item's failure (KeyboardInterrupt, CancelledError too) is its own outcome
             return {"error": {"type": type_name(error), "message": message_of(error),
                               "trace": format_trace(error)[:MAX_ITEM_TRACE_CHARS]}}
         try:

@@ -205,3 +205,11 @@ def py_print_and_raise_lone_surrogate():
 def py_keyboard_interrupt():
     """Raises KeyboardInterrupt(), an exception without a message."""
     raise KeyboardInterrupt()
+
+
+@task
+def py_interrupt_on(x):
+    """Returns x, but raises KeyboardInterrupt (a BaseException, not an Exception) for 3."""
+    if x == 3:
+        raise KeyboardInterrupt("stop at 3")
+    return x
