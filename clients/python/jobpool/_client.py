@@ -126,7 +126,8 @@ class RemoteError(Exception):
 
     def _remember(self, type, message, trace, job_id, index):
         self.type = type
-        self.message = message
+        if not isinstance(self, BaseExceptionGroup):
+            self.message = message  # a group's message is its own, read-only, and made from this one
         self.trace = trace
         self.job_id = job_id
         self.index = index
@@ -217,15 +218,30 @@ def _remote_class(type_name, trace=None):
 
     def __init__(self, type, message, trace=None, job_id=None, index=None, _base=base):
         args = _base_args(_base, message)
-        _base.__init__(self, *args)
+        try:
+            _base.__init__(self, *args)
+        except TypeError:
+            if _base.__module__ != "builtins":
+                raise  # a module's class (json.JSONDecodeError) stays a plain RemoteError, as documented
+            # UnicodeDecodeError wants (encoding, object, start, end, reason), which a message does
+            # not give: still one, so "except UnicodeDecodeError / ValueError" catches it.
+            BaseException.__init__(self, *args)
         self._remember(type, message, trace, job_id, index)
         self.args = args
 
+    members = {"__init__": __init__, "__module__": __name__.rsplit(".", 1)[0], "__doc__": "A remote %s." % type_name}
+    if issubclass(base, BaseExceptionGroup):
+        def __new__(klass, type, message, trace=None, job_id=None, index=None, _base=base):
+            # A group is made with its exceptions, which the service does not send: it holds one
+            # RemoteError with the group's message, so "except ExceptionGroup" catches it.
+            return _base.__new__(klass, message or "", [RemoteError(type, message, trace, job_id, index)])
+        members["__new__"] = __new__
+
     # RemoteValueError for ValueError; RemoteError[configparser.Error] for a module's class.
     name = "Remote" + base.__name__ if "." not in type_name else "RemoteError[%s]" % type_name
+    members["__qualname__"] = name
     try:
-        cls = builtins.type(name, (RemoteError, base), {"__init__": __init__, "__module__": __name__.rsplit(".", 1)[0],
-                                                     "__qualname__": name, "__doc__": "A remote %s." % type_name})
+        cls = builtins.type(name, (RemoteError, base), members)
         cls(type_name, "probe", None, None, None)  # a class whose __new__ needs more than a message falls back
         made = cls
     except Exception:  # noqa: B902 - any class that cannot be combined stays a plain RemoteError
@@ -249,6 +265,16 @@ def _rebuild_remote_error(type_name, message, trace, job_id, index, cancelled):
 
 
 # -- HTTP
+
+
+def _first_unencodable(items):
+    """The index of the first item JSON cannot carry, or None."""
+    for index, item in enumerate(items):
+        try:
+            json.dumps(item, allow_nan=False)
+        except (TypeError, ValueError):
+            return index
+    return None
 
 
 def _json_body(body):
@@ -929,8 +955,22 @@ class IMapIterator:
                 self._held = (self._taken, items)
                 self._taken += len(items)
             base, items = self._held
-            window = self._submit(base, items, deadline, first)
-            self._held = None
+            try:
+                window = self._submit(base, items, deadline, first)
+                self._held = None
+            except (TypeError, ValueError) as error:
+                bad = None if first else _first_unencodable(items)
+                if bad is None:
+                    raise  # the first window raises from imap() itself, as map does
+                # An item JSON cannot carry (NaN, a set) past the first window fails alone, in its
+                # turn: kept held, it raised from every next() and no result came out again.
+                if bad == 0:
+                    window = _Window(base, 1)
+                    window.ended, window.error = True, error
+                    self._held = (base + 1, items[1:]) if len(items) > 1 else None
+                else:
+                    window = self._submit(base, items[:bad], deadline, first)
+                    self._held = (base + bad, items[bad:])
             self._windows.append(window)
             if window.batch_id is not None and not _start_thread(lambda w=window: self._read(w), "jobpool-imap"):
                 window.ended, window.error = True, JobpoolError(None, "no thread to read the batch's results")

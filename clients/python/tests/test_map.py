@@ -97,6 +97,27 @@ class MapTest(unittest.TestCase):
         self.assertEqual(sorted(map(str, collect(self.pool.imap_unordered("work", items, chunksize=1)))),
                          sorted(map(str, local)))
 
+    def test_an_item_json_cannot_carry_past_the_first_window_fails_alone_in_its_turn(self):
+        items = list(range(1100)) + [float("nan")] + [5, 6]  # the NaN is in the second window (1024 items each)
+        seen = []
+        iterator = self.pool.imap("work", items, chunksize=50)
+        for _ in range(len(items) + 1):
+            try:
+                seen.append(next(iterator))
+            except StopIteration:
+                break
+            except ValueError as error:
+                seen.append(error)
+        self.assertEqual(seen[:1100], [n * n for n in range(1100)])
+        self.assertIsInstance(seen[1100], ValueError)
+        self.assertTrue(str(seen[1100]).startswith("NaN and Infinity are not JSON numbers"), seen[1100])
+        self.assertEqual(seen[1101:], [25, 36])
+        unordered = []
+        for value in _each(self.pool.imap_unordered("work", items, chunksize=50)):
+            unordered.append(value)
+        self.assertEqual(len(unordered), len(items))
+        self.assertEqual(sum(1 for v in unordered if isinstance(v, ValueError)), 1)
+
     @staticmethod
     def outcomes(iterator, limit=50):
         """What next() gives, in turn: values, (type name, args) for what it raises, "STOP" at the end."""
@@ -313,3 +334,14 @@ class ClassicMapTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _each(iterator):
+    """Every result of an imap iterator, a failed item as its exception, until StopIteration."""
+    while True:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:  # noqa: B902 - the failed item, kept as what it raised
+            yield error

@@ -201,6 +201,17 @@ class RemoteExceptionTest(unittest.TestCase):
         self.assertNotIsInstance(raised.exception, json.JSONDecodeError)
         self.assertEqual(raised.exception.type, "json.decoder.JSONDecodeError")
 
+    def test_a_builtin_made_of_more_than_a_message_is_still_caught_by_its_type(self):
+        with self.assertRaises(UnicodeDecodeError) as raised:
+            self.pool.apply("decode_utf8", ("\u00ff",))
+        self.assertIsInstance(raised.exception, ValueError)
+        self.assertIsInstance(raised.exception, jobpool.RemoteError)
+        self.assertIn("can't decode byte 0xff", raised.exception.message)
+        with self.assertRaises(ExceptionGroup) as group:
+            self.pool.apply("raise_group", ("several",))
+        self.assertEqual(group.exception.message, "several (1 sub-exception)")  # str() of the task's group
+        self.assertEqual(group.exception.type, "ExceptionGroup")
+
     def test_a_java_exception_stays_remote_error(self):
         with self.assertRaises(jobpool.RemoteError) as raised:
             self.pool.apply("fail", ("from java",))

@@ -81,3 +81,15 @@ def raise_json_error(message):
     """Raises json.JSONDecodeError, whose constructor needs three arguments."""
     import json
     raise json.JSONDecodeError(message, "{}", 1)
+
+
+@task
+def decode_utf8(data):
+    """Decodes the string's Latin-1 bytes as UTF-8: UnicodeDecodeError, a builtin made of five arguments."""
+    return data.encode("latin-1").decode("utf-8")
+
+
+@task
+def raise_group(message):
+    """Raises an ExceptionGroup of one ValueError."""
+    raise ExceptionGroup(message, [ValueError("inner")])
