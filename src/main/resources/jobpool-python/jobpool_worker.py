@@ -134,7 +134,9 @@ class DescriptorCapture:
     A job's output is complete once its end is marked in the pipe itself: everything written
     before the mark is read and captured before the job's log is closed."""
 
-    MARK = b"\0jobpool-drained\0"
+    # Random per worker: a task that prints a fixed mark (dumping binary data, say) would end a later
+    # job's log before the real one, and the rest of that log went to the server's.
+    MARK = b"\0jobpool-drained-" + os.urandom(8).hex().encode("ascii") + b"\0"
 
     def __init__(self, captured):
         self._captured = captured

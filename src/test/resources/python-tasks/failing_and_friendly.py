@@ -213,3 +213,10 @@ def py_interrupt_on(x):
     if x == 3:
         raise KeyboardInterrupt("stop at 3")
     return x
+
+
+@task
+def py_write_mark(text):
+    """Writes to descriptor 1 the fixed byte string an earlier worker used as its end-of-job mark."""
+    os.write(1, b"before\n\0jobpool-drained\0")
+    os.write(1, ("after " + text + "\n").encode())

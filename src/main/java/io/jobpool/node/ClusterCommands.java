@@ -98,7 +98,7 @@ public final class ClusterCommands {
 
     private void killIfHere(String jobId) {
         if (running.contains(jobId)) {
-            log.info("Job {} was cancelled; killing its worker on this node", jobId);
+            log.info("Job {} was cancelled; stopping it on this node (killing its worker, if one has taken it yet)", jobId);
             cancelKills.put(jobId, System.nanoTime());
             node.kill(jobId);
         }

@@ -34,6 +34,9 @@ public final class Dispatcher {
     /** Pause after a failed claim (the store unreachable), independent of the long fallback poll. */
     private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
+    private final io.jobpool.job.OncePerOutage claimFailures = new io.jobpool.job.OncePerOutage(log,
+            "Claiming jobs failed ({}); this node claims none until the store answers, trying again every second");
+
     private final JobStore store;
     private final TaskRouting routing;
     private final RunningJobs running;
@@ -114,6 +117,7 @@ public final class Dispatcher {
                 Instant claimedAt = clock.instant();
                 try {
                     claimed = stopping ? 0 : claim(pool, wanted, claimedAt);
+                    claimFailures.succeeded();
                 } finally {
                     // Also when the claim failed: the workers are still free.
                     if (claimed < wanted) {
@@ -129,7 +133,11 @@ public final class Dispatcher {
                 }
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException | LinkageError | AssertionError e) {
+            } catch (RuntimeException e) {
+                // The store out of reach: once per outage, not a trace a second while it lasts.
+                claimFailures.failed(e);
+                sleepQuietly(ERROR_BACKOFF);
+            } catch (LinkageError | AssertionError e) {
                 log.error("Claiming jobs failed; retrying in {} ms", ERROR_BACKOFF.toMillis(), e);
                 sleepQuietly(ERROR_BACKOFF);
             }

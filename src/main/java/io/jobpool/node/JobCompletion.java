@@ -333,7 +333,14 @@ public final class JobCompletion implements PoolListener {
                 } else {
                     recordCancelledWorker(job.id(), c.pid(), c.logs());
                     metrics.completed(job.task(), "cancelled", runTime);
-                    log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText, millis(runTime));
+                    if (outcome.pid() == 0) {
+                        // Claimed ahead (pool.prefetch), it waited for a worker of this node: none ran it, none was killed.
+                        log.info("Job {} CANCELLED: task {}, while it waited for a worker of this node; no worker ran it", job.id(),
+                                job.task());
+                    } else {
+                        log.info("Job {} CANCELLED: task {}, worker pid {} killed after {} ms", job.id(), job.task(), pidText,
+                                millis(runTime));
+                    }
                 }
             }
             case JobOutcome.Interrupted i -> {

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
 public final class Leases {
 
     private static final Logger log = LoggerFactory.getLogger(Leases.class);
+    /** A store outage is told once, not at every heartbeat or round while it lasts (each with a trace). */
+    private final io.jobpool.job.OncePerOutage renewFailures = new io.jobpool.job.OncePerOutage(log,
+            "Could not renew job leases ({}); will try again at every heartbeat");
+    private final io.jobpool.job.OncePerOutage reapFailures = new io.jobpool.job.OncePerOutage(log,
+            "Could not look for or take back orphaned jobs ({}); will try again at every round");
 
     private final JobStore store;
     private final RunningJobs running;
@@ -72,10 +77,11 @@ public final class Leases {
             if (!mine.isEmpty()) {
                 store.renewLeases(node, mine, clock.instant().plus(lease));
                 inContact();
+                renewFailures.succeeded();
             }
         } catch (RuntimeException e) {
             lostContact();
-            log.error("Could not renew job leases; will try again at the next heartbeat", e);
+            renewFailures.failed(e);
         }
     }
 
@@ -109,9 +115,10 @@ public final class Leases {
         List<Job> orphans;
         try {
             orphans = store.orphans(node, now, false);
+            reapFailures.succeeded();
         } catch (RuntimeException e) {
             lostContact();
-            log.error("Could not look for orphaned jobs; will try again at the next round", e);
+            reapFailures.failed(e);
             return 0;
         }
         Instant since = inContact();
@@ -143,7 +150,7 @@ public final class Leases {
             store.nodes().forEach(n -> leases.put(n.id(), n.leaseOr(lease)));
         } catch (RuntimeException e) {
             lostContact();
-            log.error("Could not read the replicas' leases; orphaned jobs are looked at again at the next round", e);
+            reapFailures.failed(e);
             return List.of();
         }
         List<Job> due = new ArrayList<>();
@@ -191,7 +198,7 @@ public final class Leases {
             }
         } catch (RuntimeException e) {
             lostContact();
-            log.error("Could not reap orphaned jobs; will try again at the next round", e);
+            reapFailures.failed(e);
         }
         if (reaped > 0) {
             workSignal.jobsAvailable();

@@ -191,11 +191,15 @@ public final class PoolLifecycle implements SmartLifecycle, ApplicationListener<
     }
 
     private void every(Duration period, Duration firstAfter, Runnable duty) {
+        // A store outage fails a duty at each run: told once per outage, with no trace.
+        io.jobpool.job.OncePerOutage failures = new io.jobpool.job.OncePerOutage(log,
+                "Housekeeping duty failed ({}); it will run again every " + period.toMillis() + " ms");
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
                 duty.run();
+                failures.succeeded();
             } catch (RuntimeException e) {
-                log.error("Housekeeping duty failed; it will run again in {} ms", period.toMillis(), e);
+                failures.failed(e);
             }
         }, firstAfter.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -74,6 +74,16 @@ class PythonTasksTest extends PythonServiceTest {
         awaitPythonPoolFullWithout(lost.get("worker").get("pid").asLong());
     }
 
+    /** The worker marks a job's end in its descriptor pipe with bytes of its own: a task printing what looks like a mark prints text. */
+    @Test
+    void aTaskWritingAMarkOfItsOwnKeepsItInItsLog() {
+        String word = "w" + System.nanoTime();
+        JsonNode job = api.run("{\"task\":\"py_write_mark\",\"args\":[\"" + word + "\"]}", 30);
+        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
+        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
+        assertThat(logs).contains("before\n", "jobpool-drained", "after " + word + "\n");
+    }
+
     /** colorama.init() or os.close(1) in one task took the log of every later job on its worker, or failed them with EBADF. */
     @Test
     void aTaskThatRebindsOrClosesItsStandardStreamsLeavesLaterJobsTheirLog(@TempDir Path rendezvous) {
