@@ -64,9 +64,7 @@ class PythonTasksTest extends PythonServiceTest {
     @Test
     void whatChildProcessesAndDescriptorsWriteIsTheJobsLog() {
         String word = "w" + System.nanoTime();
-        JsonNode job = api.run("{\"task\":\"py_descriptor_output\",\"args\":[\"" + word + "\"]}", 30);
-        assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
-        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
+        String logs = logsOfSuccess("py_descriptor_output", word);
         assertThat(logs).contains("child out " + word + "\n", "child err " + word + "\n", "fd1 " + word + "\n", "fd2 " + word + "\n");
         // The next job on any worker shows none of it, even when it loses its worker.
         JsonNode lost = api.run("{\"task\":\"py_os_exit\",\"args\":[3]}", 30);
@@ -78,10 +76,14 @@ class PythonTasksTest extends PythonServiceTest {
     @Test
     void aTaskWritingAMarkOfItsOwnKeepsItInItsLog() {
         String word = "w" + System.nanoTime();
-        JsonNode job = api.run("{\"task\":\"py_write_mark\",\"args\":[\"" + word + "\"]}", 30);
+        assertThat(logsOfSuccess("py_write_mark", word)).contains("before\n", "jobpool-drained", "after " + word + "\n");
+    }
+
+    /** The log of a job of {@code task} with the one string argument, which must succeed. */
+    private String logsOfSuccess(String task, String argument) {
+        JsonNode job = api.run("{\"task\":\"" + task + "\",\"args\":[\"" + argument + "\"]}", 30);
         assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
-        String logs = api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
-        assertThat(logs).contains("before\n", "jobpool-drained", "after " + word + "\n");
+        return api.get("/v1/jobs/" + job.get("id").asString() + "/logs").body();
     }
 
     /** colorama.init() or os.close(1) in one task took the log of every later job on its worker, or failed them with EBADF. */
