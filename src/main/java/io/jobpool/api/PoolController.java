@@ -1,6 +1,7 @@
 package io.jobpool.api;
 
 import io.jobpool.config.JobpoolProperties;
+import io.jobpool.job.BatchService;
 import io.jobpool.job.ClusterNode;
 import io.jobpool.job.JobException;
 import io.jobpool.job.JobService;
@@ -37,6 +38,7 @@ import org.springframework.web.bind.annotation.RestController;
 class PoolController {
 
     private final JobService jobs;
+    private final BatchService batches;
     private final NodeRuntime node;
     private final boolean authenticated;
     private final Duration maxWait;
@@ -44,9 +46,10 @@ class PoolController {
     private final Clock clock;
     private final LongPolls longPolls;
 
-    PoolController(JobService jobs, NodeRuntime node, ApiKeys keys, JobpoolProperties properties, Clock clock,
+    PoolController(JobService jobs, BatchService batches, NodeRuntime node, ApiKeys keys, JobpoolProperties properties, Clock clock,
             LongPolls longPolls) {
         this.jobs = jobs;
+        this.batches = batches;
         this.longPolls = longPolls;
         this.node = node;
         this.authenticated = keys.enforced();
@@ -110,7 +113,7 @@ class PoolController {
     /** {@code Pool.terminate()}: close, then cancel every queued and running job on every replica. */
     @PostMapping("/terminate")
     PoolView terminate() {
-        jobs.terminate();
+        batches.terminate();
         return view();
     }
 

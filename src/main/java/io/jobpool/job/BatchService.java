@@ -256,6 +256,22 @@ public final class BatchService {
     }
 
     /**
+     * {@code Pool.terminate()}: closes the pool, marks every unfinished batch cancelled (its
+     * {@code cancelledAt} says when, as a batch cancel's does), then cancels every queued and
+     * running job. The marks come before the jobs' cancels so a batch whose last chunk is
+     * cancelled ends with them, and a replica that stops half way leaves its batches to
+     * {@link #finishLeftCancels}.
+     */
+    public int terminate() {
+        jobs.closePool();
+        int marked = store.requestCancelOfUnfinished(clock.instant());
+        if (marked > 0) {
+            log.info("Pool terminate: {} unfinished batch(es) marked cancelled; their chunks are cancelled with the other jobs", marked);
+        }
+        return jobs.terminate();
+    }
+
+    /**
      * Finishes the cancels a replica left half done (it stopped while cancelling): the chunks
      * still queued or running of batches cancelled before {@code requestedBefore} are cancelled.
      */

@@ -39,6 +39,9 @@ public interface BatchStore {
     /** Marks the batch as cancelled by its client; false if it is unknown or already finished. */
     boolean requestCancel(String id, Instant now);
 
+    /** Marks every unfinished batch as cancelled ({@code Pool.terminate()}); returns how many. */
+    int requestCancelOfUnfinished(Instant now);
+
     /**
      * Batches whose cancel was accepted before {@code requestedBefore} but that still have queued
      * or running chunks: a replica stopped while it cancelled them.

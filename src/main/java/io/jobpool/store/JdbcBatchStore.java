@@ -154,6 +154,12 @@ public final class JdbcBatchStore implements BatchStore, JobStore.FinishedHook {
     }
 
     @Override
+    public int requestCancelOfUnfinished(Instant now) {
+        return jdbc.sql("UPDATE batches SET cancel_requested_at = :now WHERE finished_at IS NULL AND cancel_requested_at IS NULL")
+                .param("now", now.toEpochMilli()).update();
+    }
+
+    @Override
     public List<String> cancelsLeftUnfinished(Instant requestedBefore) {
         return jdbc.sql("""
                         SELECT id FROM batches WHERE cancel_requested_at < :before AND finished_at IS NULL

@@ -153,6 +153,8 @@ class PoolApiTest extends ServiceTest {
                             .filter(w -> w != null && !w.isNull() && !w.get("pid").isNull())
                             .map(w -> w.get("pid").asLong()).toList(),
                     found -> found.size() == 2);
+            String batch = api.post("/v1/batches", "{\"task\":\"sleep\",\"items\":[60,60],\"chunksize\":1}").json()
+                    .get("id").asString();
             JsonNode terminated = api.post("/v1/pool/terminate", null).json();
             assertThat(terminated.get("accepting").asBoolean()).isFalse();
             for (String id : ids) {
@@ -165,6 +167,11 @@ class PoolApiTest extends ServiceTest {
                 Await.until("worker " + pid + " killed", Duration.ofSeconds(10),
                         () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
             }
+            // The batch was cancelled by the terminate, not by one of its chunks: it says when.
+            JsonNode cancelledBatch = Await.until("the batch is final", Duration.ofSeconds(10),
+                    () -> api.get("/v1/batches/" + batch).json(), b -> b.get("ready").asBoolean());
+            assertThat(cancelledBatch.get("status").asString()).isEqualTo("CANCELLED");
+            assertThat(cancelledBatch.get("cancelledAt").isNull()).isFalse();
             assertThat(api.post("/v1/jobs", "{\"task\":\"echo\"}").json().get("type").asString()).isEqualTo("pool-closed");
         } finally {
             api.post("/v1/pool/open", null);

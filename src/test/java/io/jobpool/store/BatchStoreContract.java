@@ -165,6 +165,22 @@ abstract class BatchStoreContract {
     }
 
     @Test
+    void aTerminateMarksEveryUnfinishedBatchAndKeepsAnEarlierCancelsTime() {
+        Batch earlier = insertBatch(2, 1);
+        Batch open = insertBatch(2, 1);
+        Batch finished = insertBatch(1, 1);
+        assertThat(batches.requestCancel(earlier.id(), now)).isTrue();
+        for (String chunk : chunkIds(finished.id())) {
+            assertThat(jobs.transition(JobTransition.cancelled(chunk, JobStatus.QUEUED, null, now))).isTrue();
+        }
+
+        assertThat(batches.requestCancelOfUnfinished(now.plusSeconds(5))).isEqualTo(1);
+        assertThat(batches.find(open.id()).orElseThrow().cancelRequestedAt()).isEqualTo(now.plusSeconds(5));
+        assertThat(batches.find(earlier.id()).orElseThrow().cancelRequestedAt()).isEqualTo(now);
+        assertThat(batches.find(finished.id()).orElseThrow().cancelRequestedAt()).as("finished before").isNull();
+    }
+
+    @Test
     void finishingEveryChunkCountsItsItemsAndCompletesTheBatchOnce() {
         Batch batch = insertBatch(10, 4);
         List<Job> claimed = jobs.claim("node-a", 10, now, now.plusSeconds(30));
