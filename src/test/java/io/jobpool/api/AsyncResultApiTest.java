@@ -15,6 +15,26 @@ import tools.jackson.databind.JsonNode;
 /** Tests for the {@code AsyncResult} analogues: ready, successful, get with timeout, wait, cancel, forget. */
 class AsyncResultApiTest extends ServiceTest {
 
+    /**
+     * A body the endpoint does not read (some clients send {@code {}} with every request) is part of
+     * the request: each long-poll still waits for what it waits for. It was taken for bytes sent
+     * after the request, and every such wait ended after its first second.
+     */
+    @Test
+    void longPollsWithABodyTheyDoNotReadStillWait() {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[2]}").get("id").asString();
+        JsonNode waited = api.raw("GET", "/v1/jobs/" + id + "?wait=30", "{}", Map.of()).json();
+        assertThat(waited.get("ready").asBoolean()).as("GET ?wait with a body: %s", waited).isTrue();
+
+        String second = api.submit("{\"task\":\"sleep\",\"args\":[2]}").get("id").asString();
+        ApiClient.Response result = api.raw("GET", "/v1/jobs/" + second + "/result?timeout=30", "{}", Map.of());
+        assertThat(result.status()).as(result.body()).isEqualTo(200);
+
+        api.submit("{\"task\":\"sleep\",\"args\":[2]}");
+        ApiClient.Response joined = api.raw("POST", "/v1/pool/join?timeout=30", "{}", Map.of());
+        assertThat(joined.status()).as("join with a body: %s", joined.body()).isEqualTo(200);
+    }
+
     @Test
     void submitAnswers202WithLocationThenTheJobReadsBack() {
         ApiClient.Response response = api.post("/v1/jobs", "{\"task\":\"square\",\"args\":[4],\"priority\":5}");
