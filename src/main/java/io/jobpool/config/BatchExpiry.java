@@ -2,6 +2,7 @@ package io.jobpool.config;
 
 import io.jobpool.job.BatchService;
 import io.jobpool.job.BatchStore;
+import io.jobpool.job.OncePerOutage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -26,6 +27,8 @@ final class BatchExpiry implements SmartLifecycle {
     private final Duration period;
     private final Clock clock;
     private ScheduledExecutorService schedule;
+    private final OncePerOutage cancelFailures;
+    private final OncePerOutage expiryFailures;
 
     BatchExpiry(BatchStore store, BatchService batches, Duration ttl, Duration period, Clock clock) {
         this.store = store;
@@ -33,6 +36,9 @@ final class BatchExpiry implements SmartLifecycle {
         this.ttl = ttl;
         this.period = period;
         this.clock = clock;
+        this.cancelFailures = new OncePerOutage(log,
+                "Finishing batch cancels left undone failed ({}); trying again every " + period.toSeconds() + " s");
+        this.expiryFailures = new OncePerOutage(log, "Deleting expired batches failed ({}); trying again every " + period.toSeconds() + " s");
     }
 
     @Override
@@ -46,8 +52,10 @@ final class BatchExpiry implements SmartLifecycle {
     private void finishLeftCancels() {
         try {
             batches.finishLeftCancels(clock.instant().minus(period));
+            cancelFailures.succeeded();
         } catch (RuntimeException e) {
-            log.error("Finishing batch cancels left undone failed; trying again in {} s", period.toSeconds(), e);
+            // The store out of reach: once per outage, as the other duties; anything else with its trace.
+            cancelFailures.failed(e);
         }
     }
 
@@ -60,8 +68,9 @@ final class BatchExpiry implements SmartLifecycle {
                     log.info("Deleted {} finished batch(es) older than jobpool.results.ttl={}", deleted, ttl);
                 }
             } while (deleted == PER_ROUND);
+            expiryFailures.succeeded();
         } catch (RuntimeException e) {
-            log.error("Deleting expired batches failed; trying again in {} s", period.toSeconds(), e);
+            expiryFailures.failed(e);
         }
     }
 
