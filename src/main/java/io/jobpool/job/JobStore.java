@@ -91,6 +91,12 @@ public interface JobStore {
      */
     void reportProgress(String id, String node, double fraction, String message);
 
+    /**
+     * Records the pid of the worker running the job, if {@code node} still holds it and it is still
+     * running: other replicas answer for the job from the store.
+     */
+    void recordWorkerPid(String id, String node, long pid);
+
     /** Removes a finished job; false if it is unknown or not finished. */
     boolean deleteFinished(String id);
 

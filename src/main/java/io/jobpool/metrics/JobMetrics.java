@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -27,36 +28,77 @@ public final class JobMetrics {
         this.registry = registry;
     }
 
+    /** The outcomes of {@code jobpool_jobs_completed_total}: a job's final state. */
+    public static final List<String> OUTCOMES = List.of("succeeded", "failed", "cancelled");
+
     /** {@code jobpool_jobs_submitted_total{task}}. */
     public void submitted(String task) {
-        Counter.builder("jobpool.jobs.submitted").description("Jobs accepted: by POST /v1/jobs, and the chunk jobs of batches")
-                .tag("task", task).register(registry).increment();
+        submittedCounter(task).increment();
     }
 
     /** {@code jobpool_jobs_completed_total{task,outcome}} and, when it ran, the run time histogram. */
     public void completed(String task, String outcome, Duration runTime) {
-        Counter.builder("jobpool.jobs.completed").description("Jobs that reached a final state")
-                .tag("task", task).tag("outcome", outcome).register(registry).increment();
+        completedCounter(task, outcome).increment();
         if (runTime != null) {
-            Timer.builder("jobpool.job.duration").description("Time a job ran on a worker")
-                    .tag("task", task).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(LONGEST)
-                    .register(registry).record(runTime);
+            durationTimer(task).record(runTime);
         }
     }
 
     /** {@code jobpool_job_queue_wait_seconds}: from due time to claim. */
     public void queueWait(String task, Duration wait) {
-        Timer.builder("jobpool.job.queue.wait").description("Time a due job waited in the queue for a worker")
-                .tag("task", task).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(LONGEST)
-                .register(registry).record(wait.isNegative() ? Duration.ZERO : wait);
+        queueWaitTimer(task).record(wait.isNegative() ? Duration.ZERO : wait);
+    }
+
+    /**
+     * A pool's workers registered these tasks: each task's series exist from now on, at zero, so a
+     * fresh server shows every metric the design names, and a rate or an {@code absent()} alert
+     * over them works before the first job (they appeared only with the first job of each task).
+     */
+    public void tasksRegistered(java.util.Collection<String> tasks) {
+        for (String task : tasks) {
+            submittedCounter(task);
+            OUTCOMES.forEach(outcome -> completedCounter(task, outcome));
+            durationTimer(task);
+            queueWaitTimer(task);
+        }
     }
 
     /** {@code jobpool_worker_restarts_total{runtime,reason}}. */
     public void workerRestarted(String runtime, String reason) {
-        Counter.builder("jobpool.worker.restarts").description("Worker processes replaced, by reason")
-                .tag("runtime", runtime).tag("reason", reason).register(registry).increment();
+        restartCounter(runtime, reason).increment();
+    }
+
+    /** The restart series of a runtime's pool, at zero until a worker is replaced for that reason. */
+    public void restartReasons(String runtime, java.util.Collection<String> reasons) {
+        reasons.forEach(reason -> restartCounter(runtime, reason));
+    }
+
+    private Counter submittedCounter(String task) {
+        return Counter.builder("jobpool.jobs.submitted").description("Jobs accepted: by POST /v1/jobs, and the chunk jobs of batches")
+                .tag("task", task).register(registry);
+    }
+
+    private Counter completedCounter(String task, String outcome) {
+        return Counter.builder("jobpool.jobs.completed").description("Jobs that reached a final state")
+                .tag("task", task).tag("outcome", outcome).register(registry);
+    }
+
+    private Timer durationTimer(String task) {
+        return histogram("jobpool.job.duration", "Time a job ran on a worker", task);
+    }
+
+    private Timer queueWaitTimer(String task) {
+        return histogram("jobpool.job.queue.wait", "Time a due job waited in the queue for a worker", task);
+    }
+
+    private Timer histogram(String name, String description, String task) {
+        return Timer.builder(name).description(description).tag("task", task).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(LONGEST).register(registry);
+    }
+
+    private Counter restartCounter(String runtime, String reason) {
+        return Counter.builder("jobpool.worker.restarts").description("Worker processes replaced, by reason")
+                .tag("runtime", runtime).tag("reason", reason).register(registry);
     }
 
     /** {@code jobpool_leftover_processes_killed_total{task}}: processes a job started, left running and the pool killed. */

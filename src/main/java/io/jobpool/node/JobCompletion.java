@@ -43,6 +43,13 @@ public final class JobCompletion implements PoolListener {
     /** Reports not stored yet, per running job; {@link #storeProgress} takes them every {@link #PROGRESS_INTERVAL}. */
     private final java.util.Map<String, Job.Progress> unstoredProgress = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * Workers' pids of jobs that have not stored them yet; {@link #storeWorkerPids} takes them every
+     * {@link #PROGRESS_INTERVAL}. Another replica asked for a running job knows its pid only from the
+     * store; a job that ends before the tick stores it with its final state instead.
+     */
+    private final java.util.Map<String, Long> unstoredPids = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final ScheduledExecutorService progressWriter = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("jobpool-progress").daemon().factory());
 
@@ -71,8 +78,10 @@ public final class JobCompletion implements PoolListener {
         this.node = node;
         this.retryBackoff = retryBackoff;
         this.clock = clock;
-        progressWriter.scheduleWithFixedDelay(this::storeProgress, PROGRESS_INTERVAL.toMillis(), PROGRESS_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        progressWriter.scheduleWithFixedDelay(() -> {
+            storeWorkerPids();
+            storeProgress();
+        }, PROGRESS_INTERVAL.toMillis(), PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Stops storing progress reports; outcomes already handed over are still written. */
@@ -247,6 +256,7 @@ public final class JobCompletion implements PoolListener {
     }
 
     private void forget(String jobId) {
+        unstoredPids.remove(jobId);
         unstoredProgress.remove(jobId);
         latestProgress.remove(jobId);
         running.remove(jobId);
@@ -263,6 +273,27 @@ public final class JobCompletion implements PoolListener {
         Job.Progress progress = new Job.Progress(fraction, message);
         latestProgress.put(jobId, progress);
         unstoredProgress.put(jobId, progress);
+    }
+
+    @Override
+    public void jobStarted(String jobId, long pid) {
+        unstoredPids.put(jobId, pid);
+    }
+
+    /** Stores the pids of the jobs that workers took since the last tick and still run. */
+    private void storeWorkerPids() {
+        for (var started : unstoredPids.entrySet()) {
+            String jobId = started.getKey();
+            if (!unstoredPids.remove(jobId, started.getValue()) || !running.stillRunning(jobId)) {
+                continue;
+            }
+            try {
+                store.recordWorkerPid(jobId, node, started.getValue());
+            } catch (RuntimeException e) {
+                log.warn("Could not store the worker pid of running job {}; other replicas show it once the job ends: {}",
+                        jobId, e.getMessage());
+            }
+        }
     }
 
     /** Stores the reports that came since the last tick, each job's latest. */

@@ -20,11 +20,17 @@ final class RuntimePoolListener implements PoolListener {
         this.runtime = runtime;
         this.jobs = jobs;
         this.metrics = metrics;
+        metrics.restartReasons(runtime, RESTART_REASONS);
     }
 
     @Override
     public void jobFinished(JobOutcome outcome) {
         jobs.jobFinished(outcome);
+    }
+
+    @Override
+    public void jobStarted(String jobId, long pid) {
+        jobs.jobStarted(jobId, pid);
     }
 
     @Override
@@ -40,6 +46,11 @@ final class RuntimePoolListener implements PoolListener {
     @Override
     public void leftoverProcessesKilled(String task, int count) {
         metrics.leftoverProcessesKilled(task, count);
+    }
+
+    @Override
+    public void tasksRegistered(java.util.Set<String> tasks) {
+        metrics.tasksRegistered(tasks);
     }
 
     @Override

@@ -302,6 +302,7 @@ public final class WorkerPool {
         catalogue = List.copyOf(ready.tasks());
         catalogueSpawnNanos = worker.spawnNanos;
         everReady = true;
+        listener.tasksRegistered(names(catalogue));
         listener.workerReady(startup);
         becomeIdle(worker);
     }
@@ -505,6 +506,7 @@ public final class WorkerPool {
         // If the send fails the worker is dying; its exit event reports the job as lost.
         worker.send(new Message.Run(assignment.jobId(), assignment.task(), assignment.args(), assignment.kwargs(), assignment.attempt(),
                 assignment.chunk(), assignment.previous()));
+        listener.jobStarted(assignment.jobId(), worker.pid);
     }
 
     private boolean killJob(String jobId, WorkerHandle.StopReason reason) {

@@ -611,6 +611,12 @@ public final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public void recordWorkerPid(String id, String node, long pid) {
+        jdbc.sql("UPDATE jobs SET worker_pid = :pid WHERE id = :id AND status = 'RUNNING' AND owner_node = :node")
+                .param("pid", pid).param("id", id).param("node", node).update();
+    }
+
+    @Override
     public boolean deleteFinished(String id) {
         // A batch's chunks are deleted with their batch only (JdbcBatchStore): their results are the batch's.
         int rows = jdbc.sql("DELETE FROM jobs WHERE id = :id AND status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND batch_id IS NULL")

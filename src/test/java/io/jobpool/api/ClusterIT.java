@@ -262,6 +262,9 @@ class ClusterIT {
         Running job = runningSleep("node-a");
         String elsewhere = other(job.node());
         assertThat(ProcessHandle.of(job.pid()).map(ProcessHandle::isAlive)).contains(true);
+        // The other replica knows the worker's pid only from the store, where the running one records it.
+        Await.until("the running job's worker pid shown by " + elsewhere, Duration.ofSeconds(5),
+                () -> api(elsewhere).get("/v1/jobs/" + job.id()).json().get("worker").get("pid").asLong(0) == job.pid());
         Await.until("the sleep's first line in its live log", Duration.ofSeconds(15),
                 () -> api(job.node()).get("/v1/jobs/" + job.id() + "/logs").body().contains("sleeping for"));
         JsonNode cancelled = api(elsewhere).post("/v1/jobs/" + job.id() + "/cancel", null).json();

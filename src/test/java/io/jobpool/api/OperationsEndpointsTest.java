@@ -101,6 +101,28 @@ class OperationsEndpointsTest extends ServiceTest {
         assertThat(metrics).doesNotContainPattern("job_id|jobId=");
     }
 
+    /**
+     * Every series the design names is there before anything happened to it, at zero: each
+     * registered task's counters and histograms, every worker restart reason. Dashboards and
+     * {@code absent()} alerts built on a fresh server see them all.
+     */
+    @Test
+    void everyTaskAndRestartReasonHasItsSeriesBeforeItsFirstEvent() throws Exception {
+        String metrics = fetch(managementPort, "/actuator/prometheus").body();
+        for (String task : api.get("/v1/tasks").json().get("tasks").findValuesAsString("name")) {
+            String label = "task=\"" + task + "\"";
+            assertThat(metrics).as(task).containsPattern("jobpool_jobs_submitted_total\\{" + label + "}")
+                    .containsPattern("jobpool_job_duration_seconds_count\\{" + label + "}")
+                    .containsPattern("jobpool_job_queue_wait_seconds_count\\{" + label + "}");
+            for (String outcome : new String[] {"succeeded", "failed", "cancelled"}) {
+                assertThat(metrics).containsPattern("jobpool_jobs_completed_total\\{outcome=\"" + outcome + "\"," + label + "}");
+            }
+        }
+        for (String reason : io.jobpool.pool.PoolListener.RESTART_REASONS) {
+            assertThat(metrics).containsPattern("jobpool_worker_restarts_total\\{reason=\"" + reason + "\",runtime=\"java\"}");
+        }
+    }
+
     /** A job delayed an hour takes a place in the queue but is not depth to scale on or alert about. */
     @Test
     void theQueueDepthLeavesOutJobsNotDueYet() throws Exception {

@@ -315,6 +315,20 @@ abstract class JobStoreContract {
         assertThat(progress.message()).isEqualTo("from a");
     }
 
+    /** A running job's worker pid, for other replicas: only from the node holding it, only while it runs. */
+    @Test
+    void aWorkerPidIsStoredOnlyWhileTheHoldingNodeRunsTheJob() {
+        Job job = insert("echo", 0);
+        store.claim("node-a", 1, now, now.plusSeconds(30));
+        store.recordWorkerPid(job.id(), "node-b", 7);
+        assertThat(store.find(job.id()).orElseThrow().workerPid()).as("not the holder").isNull();
+        store.recordWorkerPid(job.id(), "node-a", 42);
+        assertThat(store.find(job.id()).orElseThrow().workerPid()).isEqualTo(42L);
+        assertThat(store.transition(JobTransition.succeeded(job.id(), "node-a", "1", "", 42L, now))).isTrue();
+        store.recordWorkerPid(job.id(), "node-a", 43);
+        assertThat(store.find(job.id()).orElseThrow().workerPid()).as("final").isEqualTo(42L);
+    }
+
     /** Task output is arbitrary text; PostgreSQL's text cannot hold U+0000, so it is stored as U+FFFD everywhere. */
     @Test
     void textFromTasksWithNulCharactersIsStored() {
