@@ -34,6 +34,44 @@ public record TaskArguments(JsonNode args, JsonNode kwargs) {
         return byPosition == null || byPosition.isNull() ? null : byPosition;
     }
 
+    /**
+     * Refuses arguments the task has no parameter for, as Python's {@code TypeError} does: a
+     * second positional argument to a one-parameter task, or a keyword no parameter has. Dropped
+     * without a word, {@code square(2, 5)} answered 4.
+     *
+     * @param task the task's name, for the message
+     * @param parameters the task's parameters, in positional order
+     */
+    public void onlyParameters(String task, String... parameters) {
+        if (args.size() > parameters.length) {
+            throw new IllegalArgumentException(task + "() takes " + parameters.length + " positional argument"
+                    + (parameters.length == 1 ? "" : "s") + " but " + args.size() + (args.size() == 1 ? " was" : " were") + " given");
+        }
+        onlyKeywords(task, parameters);
+    }
+
+    /** Refuses a keyword no parameter of the task has; for a task that takes any number of positional arguments. */
+    public void onlyKeywords(String task, String... parameters) {
+        java.util.List<String> known = java.util.List.of(parameters);
+        for (String name : kwargs.propertyNames()) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException(task + "() got an unexpected keyword argument '" + name + "'");
+            }
+        }
+    }
+
+    /** An optional integer argument: a number without a fractional part that fits an int. */
+    public Integer integer(int position, String name) {
+        JsonNode value = optional(position, name);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isNumber() || !value.canConvertToExactIntegral() || !value.canConvertToInt()) {
+            throw new IllegalArgumentException("argument '" + name + "' must be an integer, got " + value);
+        }
+        return value.asInt();
+    }
+
     /** Like {@link #optional} but fails with a clear message when the argument is missing. */
     public JsonNode required(int position, String name) {
         JsonNode value = optional(position, name);

@@ -25,6 +25,7 @@ public final class Add implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        arguments.onlyKeywords("add", "numbers");
         List<JsonNode> numbers = new ArrayList<>();
         for (JsonNode arg : arguments.args().values()) {
             if (arg.isArray()) {

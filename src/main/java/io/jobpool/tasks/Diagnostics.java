@@ -15,9 +15,11 @@ public final class Diagnostics {
 
     private Diagnostics() {}
 
-    private static int code(TaskArguments arguments, int fallback) {
-        JsonNode code = arguments.optional(0, "code");
-        return code == null ? fallback : code.asInt();
+    /** The exit status {@code code}, 1 when not given; 1.7 is refused rather than read as 1. */
+    private static int code(TaskArguments arguments, String task) {
+        arguments.onlyParameters(task, "code");
+        Integer code = arguments.integer(0, "code");
+        return code == null ? 1 : code;
     }
 
     /** {@code System.exit(code)}: shutdown hooks run, then the worker is gone. */
@@ -39,7 +41,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) {
-            System.exit(code(arguments, 1));
+            System.exit(code(arguments, "exit"));
             return null;
         }
     }
@@ -63,7 +65,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) {
-            Runtime.getRuntime().halt(code(arguments, 1));
+            Runtime.getRuntime().halt(code(arguments, "halt"));
             return null;
         }
     }
@@ -124,7 +126,8 @@ public final class Diagnostics {
     }
 
     /** The {@code seconds} argument as {@code sleep} takes it, written as the client wrote it (987.6 stays 987.6). */
-    private static String sleepSeconds(TaskArguments arguments) {
+    private static String sleepSeconds(TaskArguments arguments, String task) {
+        arguments.onlyParameters(task, "seconds");
         JsonNode seconds = arguments.number(0, "seconds");
         if (seconds.decimalValue().signum() < 0) {
             throw new IllegalArgumentException("seconds must not be negative, got " + seconds);
@@ -154,7 +157,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) throws Exception {
-            String seconds = sleepSeconds(arguments);
+            String seconds = sleepSeconds(arguments, "spawn");
             // Its output is discarded: inherited, it would write into the worker's protocol pipe.
             Process child = new ProcessBuilder("sleep", seconds).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -187,7 +190,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) throws Exception {
-            String seconds = sleepSeconds(arguments);
+            String seconds = sleepSeconds(arguments, "orphan");
             Process launcher = new ProcessBuilder("setsid", "--fork", "sleep", seconds)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -19,6 +19,7 @@ public final class Fail implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        arguments.onlyParameters("fail", "message");
         JsonNode message = arguments.optional(0, "message");
         throw new TaskFailedException(message == null ? "failed on purpose"
                 : message.isString() ? message.stringValue() : message.toString());

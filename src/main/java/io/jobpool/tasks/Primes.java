@@ -27,6 +27,7 @@ public final class Primes implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        arguments.onlyParameters("primes", "n");
         JsonNode given = arguments.number(0, "n");
         // canConvertToLong first: 1e300 has no long, and asLong would throw Jackson's exception.
         if (!given.canConvertToLong() || given.asLong() < 0 || given.asLong() > MAX_N) {

@@ -22,6 +22,7 @@ public final class Print implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        arguments.onlyKeywords("print");
         int lines = 0;
         for (JsonNode arg : arguments.args().values()) {
             String line = arg.isString() ? arg.stringValue() : arg.toString();

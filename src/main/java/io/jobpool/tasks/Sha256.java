@@ -22,6 +22,7 @@ public final class Sha256 implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) throws NoSuchAlgorithmException {
+        arguments.onlyParameters("sha256", "data");
         byte[] data = arguments.string(0, "data").getBytes(StandardCharsets.UTF_8);
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }

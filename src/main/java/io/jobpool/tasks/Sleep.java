@@ -18,6 +18,7 @@ public final class Sleep implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) throws InterruptedException {
+        arguments.onlyParameters("sleep", "seconds");
         double seconds = arguments.number(0, "seconds").asDouble();
         if (seconds < 0) {
             throw new IllegalArgumentException("seconds must not be negative, got " + seconds);

@@ -24,6 +24,7 @@ public final class Square implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        arguments.onlyParameters("square", "x");
         JsonNode x = arguments.number(0, "x");
         if (x.isIntegralNumber()) {
             if (x.canConvertToLong() && Math.abs(x.longValue()) <= MAX_EXACT_IN_LONG) {

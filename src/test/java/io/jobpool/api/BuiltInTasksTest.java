@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.ServiceTest;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -136,6 +137,25 @@ class BuiltInTasksTest extends ServiceTest {
         assertThat(done.get("status").asString()).isEqualTo("FAILED");
         assertThat(done.get("error").get("message").asString()).isEqualTo("got multiple values for argument 'x' (position 0 and keyword)");
         assertThat(api.run("{\"task\":\"square\",\"kwargs\":{\"x\":3}}", 10).get("result").asInt()).isEqualTo(9);
+    }
+
+    /** As Python's TypeError: an argument no parameter takes fails the job instead of being dropped. */
+    @Test
+    void argumentsNoParameterTakesAreRefused() {
+        Map<String, String> refused = Map.of(
+                "{\"task\":\"square\",\"args\":[2,5]}", "square() takes 1 positional argument but 2 were given",
+                "{\"task\":\"sha256\",\"args\":[\"a\",\"b\"]}", "sha256() takes 1 positional argument but 2 were given",
+                "{\"task\":\"square\",\"kwargs\":{\"x\":2,\"y\":1}}", "square() got an unexpected keyword argument 'y'",
+                "{\"task\":\"add\",\"args\":[1],\"kwargs\":{\"values\":[2]}}", "add() got an unexpected keyword argument 'values'",
+                "{\"task\":\"print\",\"kwargs\":{\"line\":\"x\"}}", "print() got an unexpected keyword argument 'line'",
+                "{\"task\":\"exit\",\"args\":[1.7]}", "argument 'code' must be an integer, got 1.7");
+        refused.forEach((job, message) -> {
+            JsonNode done = api.run(job, 10);
+            assertThat(done.get("status").asString()).as(job).isEqualTo("FAILED");
+            assertThat(done.get("error").get("type").asString()).as(job).isEqualTo("java.lang.IllegalArgumentException");
+            assertThat(done.get("error").get("message").asString()).as(job).isEqualTo(message);
+        });
+        assertThat(api.run("{\"task\":\"add\",\"args\":[1,2],\"kwargs\":{\"numbers\":[3]}}", 10).get("result").asInt()).isEqualTo(6);
     }
 
     @Test
