@@ -76,11 +76,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(AccessDeniedException.class)
     ResponseEntity<ProblemDetail> forbidden(AccessDeniedException e, HttpServletRequest request) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN,
-                "this API key lacks the role " + request.getMethod() + " " + request.getRequestURI() + " needs");
+                "this API key lacks the role " + request.getMethod() + " " + request.getRequestURI() + " needs" + rolesNeeded(e));
         problem.setType(URI.create("forbidden"));
         problem.setTitle("Forbidden");
         problem.setInstance(instance(request.getRequestURI()));
         return ResponseEntity.status(HttpStatus.FORBIDDEN).body(problem);
+    }
+
+    /** The roles that would have been let through, as configured ({@code ": admin or submit"}), when the decision names them. */
+    private static String rolesNeeded(AccessDeniedException e) {
+        if (e instanceof org.springframework.security.authorization.AuthorizationDeniedException denied
+                && denied.getAuthorizationResult() instanceof org.springframework.security.authorization.AuthorityAuthorizationDecision decision
+                && !decision.getAuthorities().isEmpty()) {
+            return ": " + String.join(" or ", decision.getAuthorities().stream()
+                    .map(authority -> authority.getAuthority().replaceFirst("^ROLE_", "").toLowerCase(java.util.Locale.ROOT))
+                    .sorted().toList());
+        }
+        return "";
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

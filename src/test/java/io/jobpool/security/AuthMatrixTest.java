@@ -176,6 +176,10 @@ class AuthMatrixTest {
             }
             if (response.status() == 403) {
                 assertThat(response.json().get("type").asString()).isEqualTo("forbidden");
+                // It names the roles that would do, so the operator knows which key to hand out.
+                assertThat(response.json().get("detail").asString()).as("%s %s", row.method(), row.path())
+                        .endsWith(row.path().startsWith("/v1/pool") ? ": admin"
+                                : row.method().equals("GET") || row.method().equals("HEAD") ? ": admin or read" : ": admin or submit");
             }
             if (row.path().equals("/v1/pool/close") && response.status() == 200) {
                 api.exchange("POST", "/v1/pool/open", null, Who.ADMIN.headers());
