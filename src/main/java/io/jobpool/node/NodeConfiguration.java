@@ -116,7 +116,17 @@ class NodeConfiguration {
         return options;
     }
 
+    /**
+     * Kills what tasks of an earlier run left behind when it and its workers were killed with -9,
+     * before this run's workers start; held until the pools have stopped theirs.
+     */
+    @Bean(destroyMethod = "close")
+    io.jobpool.pool.WorkerRuns workerRuns(JobpoolProperties properties) {
+        return io.jobpool.pool.WorkerRuns.hold(properties.dataDir().resolve("worker-runs"));
+    }
+
     @Bean
+    @org.springframework.context.annotation.DependsOn("workerRuns")
     WorkerPool workerPool(WorkerLauncher launcher, JobCompletion completion, JobpoolProperties properties, JobMetrics metrics,
             Clock clock) {
         JobpoolProperties.Pool pool = properties.pool();

@@ -93,7 +93,7 @@ public final class WorkerPool {
     /** Processes left by workers that exited, being killed; the pool has not stopped until they are gone. */
     private final List<TreeKill> reaping = new ArrayList<>();
     /** Makes each worker's marker unique beyond this pool, so two servers on one host never mix theirs up. */
-    private final String markerPrefix = "jobpool-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    private final String markerPrefix = WorkerRuns.poolPrefix();
     /** Lets a job that forked nothing skip the scan for leftovers: most jobs start no process. */
     private final ForkCounter forks = new ForkCounter();
     private final Deque<Assignment> backlog = new ArrayDeque<>();

@@ -142,21 +142,29 @@ public final class ProcessTable {
      * readable for processes of the same user (or by root); others answer {@code false}.
      */
     private static boolean environmentHas(long pid, String variable, String value) {
+        return environmentValue(pid, variable).filter(value::equals).isPresent();
+    }
+
+    /**
+     * The value of {@code variable} in the environment the process was started with; empty when it
+     * has none, or its environment is not readable (another user's process).
+     */
+    public static Optional<String> environmentValue(long pid, String variable) {
         byte[] environ = readAll(new File(PROC, pid + "/environ"));
         if (environ == null) {
-            return false;
+            return Optional.empty();
         }
-        byte[] wanted = (variable + "=" + value).getBytes(StandardCharsets.UTF_8);
+        byte[] name = (variable + "=").getBytes(StandardCharsets.UTF_8);
         int start = 0;
         for (int i = 0; i <= environ.length; i++) {
             if (i == environ.length || environ[i] == 0) {
-                if (i - start == wanted.length && java.util.Arrays.equals(environ, start, i, wanted, 0, wanted.length)) {
-                    return true;
+                if (i - start >= name.length && java.util.Arrays.equals(environ, start, start + name.length, name, 0, name.length)) {
+                    return Optional.of(new String(environ, start + name.length, i - start - name.length, StandardCharsets.UTF_8));
                 }
                 start = i + 1;
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** The command line of a process, for logs: arguments joined by spaces, cut to 200 characters. */

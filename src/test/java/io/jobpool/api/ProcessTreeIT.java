@@ -65,6 +65,36 @@ class ProcessTreeIT {
         assertThat(OsProcesses.sleeping(seconds)).isEmpty();
     }
 
+    /**
+     * Server and workers killed with -9 together: no one is left to kill the task's child, which
+     * outlives them (reparented to init). The next start on the same data directory finds it by
+     * the marker of the run that is gone and kills it.
+     */
+    @Test
+    void aTaskChildThatOutlivedTheServerAndItsWorkersIsKilledByTheNextStart() throws Exception {
+        ProcessHandle child;
+        try (ServerProcess server = ServerProcess.start(data, environment)) {
+            start(server, "{\"task\":\"spawn\",\"args\":[" + seconds + "]}");
+            child = OsProcesses.awaitOneSleeping(seconds, Duration.ofSeconds(30));
+            List<Long> workers = server.workerPids();
+            // Frozen first, so neither the server (seeing a worker die) nor a worker (seeing the
+            // server go) gets to kill the tree; then all of them at once.
+            for (long pid : workers) {
+                assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+            }
+            server.killHard();
+            for (long pid : workers) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
+            }
+        }
+        assertThat(child.isAlive()).as("the task's child outlived its server and workers").isTrue();
+        try (ServerProcess again = ServerProcess.start(data, environment)) {
+            OsProcesses.awaitGone(child.pid(), Duration.ofSeconds(10));
+            assertThat(again.log()).contains("that workers of an earlier run of this server started and that outlived it");
+        }
+    }
+
     @Test
     void sigtermOfTheServerKillsARunningTaskAndItsChild() throws Exception {
         List<Long> workers;
