@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
  */
 final class WaitParameter {
 
+    /** Half a nanosecond: anything below rounds to no wait at all. */
+    private static final BigDecimal HALF_NANO = new BigDecimal("5E-10");
+
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private WaitParameter() {}
@@ -24,11 +27,22 @@ final class WaitParameter {
         if (!DECIMAL.matcher(value).matches()) {
             throw JobException.validation(name, "cannot be read from '" + value + "': seconds as a decimal number");
         }
-        BigDecimal seconds = new BigDecimal(value);
+        BigDecimal seconds;
+        try {
+            seconds = new BigDecimal(value);
+        } catch (NumberFormatException exponentOutOfRange) {
+            // 1e2147483649: the pattern's shape, but an exponent no decimal holds.
+            throw JobException.validation(name, "cannot be read from '" + value + "': its exponent is out of range");
+        }
         // Compared exactly: a max-wait of 1500ms allows 1.5, and says so.
         BigDecimal limit = BigDecimal.valueOf(max.toMillis(), 3);
         if (seconds.signum() < 0 || seconds.compareTo(limit) > 0) {
             throw JobException.validation(name, "must be between 0 and " + limit.stripTrailingZeros().toPlainString() + " seconds");
+        }
+        if (seconds.compareTo(HALF_NANO) < 0) {
+            // Compared by magnitude first, at once; rounded, 1e-10000000 made a number of ten
+            // million digits and took seconds of CPU.
+            return Duration.ZERO;
         }
         return Duration.ofNanos(seconds.movePointRight(9).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
     }

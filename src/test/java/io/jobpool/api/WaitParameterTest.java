@@ -21,6 +21,21 @@ class WaitParameterTest {
         assertThat(WaitParameter.of("wait", value, MAX)).isEqualTo(Duration.ofNanos(nanos));
     }
 
+    /** Below half a nanosecond is no wait, answered at once: rounded, 1e-10000000 cost seconds of CPU. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1e-10000000", "1e-2147483647", "4.9e-10", "0.0000000000000000000000000001"})
+    void waitsTooShortToCountAreNoWait(String value) {
+        assertThat(WaitParameter.of("wait", value, MAX)).isZero();
+    }
+
+    /** The pattern's shape with an exponent no decimal holds: refused as unreadable, not a 500. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1e2147483649", "1e-2147483649", "1e99999999999"})
+    void exponentsOutOfRangeAreRefused(String value) {
+        assertThatThrownBy(() -> WaitParameter.of("wait", value, MAX)).isInstanceOf(JobException.class)
+                .hasMessageContaining("cannot be read from '" + value + "': its exponent is out of range");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"1.6", "-1", "-0.001", "1e400", "2"})
     void outOfRangeNamesTheExactMaximum(String value) {
