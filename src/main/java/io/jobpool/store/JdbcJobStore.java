@@ -306,11 +306,11 @@ public final class JdbcJobStore implements JobStore {
         if (!taskCaps.active() && returning()) {
             return claimInOneStatement(c);
         }
-        java.util.Set<String> full = taskCaps.active() ? taskCaps.full() : java.util.Set.of();
+        java.util.Set<String> full = taskCaps.active() ? taskCaps.full(c.now()) : java.util.Set.of();
         List<Job> due = embedded ? dueCandidates(c.now(), c.limit(), c.filter(), full)
                 : lockDue(c.now(), c.limit(), c.filter(), full);
         if (taskCaps.active()) {
-            due = taskCaps.admit(due);
+            due = taskCaps.admit(due, c.now());
         }
         List<Job> claimed = new ArrayList<>(due.size());
         for (Job job : due) {
@@ -700,6 +700,10 @@ public final class JdbcJobStore implements JobStore {
         if (recorded) {
             try {
                 broadcast.publishIds(Broadcast.Topic.LOGS_STORED, List.of(id));
+                if (taskCaps.active()) {
+                    // Its worker is gone: the place of a capped task it held is free only now.
+                    broadcast.publish(Broadcast.Topic.JOBS_AVAILABLE, "");
+                }
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(JdbcJobStore.class).warn(
                         "Could not announce the stored log of cancelled job {}; a reader waiting for it gets it within seconds: {}",

@@ -19,8 +19,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * deadlock) and counts its RUNNING jobs again under the lock, so two nodes never both take the
  * last place. On the embedded store only this process's one writer claims, so no lock is taken
  * (SQLite has no row locks; its write transaction already excludes every other writer).
+ *
+ * <p>A job cancelled while it ran keeps its place until its worker is dead: the cancel is stored
+ * first and the kill follows (SIGTERM, then SIGKILL after the kill grace), and a task that handles
+ * SIGTERM runs on meanwhile. Counted as RUNNING only, the next capped job started at the cancel and
+ * two ran at once under a cap of one. The node that killed the worker records it (the job's log is
+ * stored then); a node that died before it did frees the place after {@link #DYING_BOUND}.
  */
 final class TaskCaps {
+
+    /** Longest a cancelled job's place waits for its worker's death to be recorded. */
+    static final java.time.Duration DYING_BOUND = java.time.Duration.ofSeconds(30);
 
     private final JdbcClient jdbc;
     private final Map<String, Integer> caps;
@@ -56,9 +65,9 @@ final class TaskCaps {
     }
 
     /** Capped tasks that have no free place now (read without locks: a hint to filter candidates). */
-    Set<String> full() {
+    Set<String> full(java.time.Instant now) {
         Set<String> full = new HashSet<>();
-        running(caps.keySet()).forEach((task, running) -> {
+        running(caps.keySet(), now).forEach((task, running) -> {
             if (running >= caps.get(task)) {
                 full.add(task);
             }
@@ -70,7 +79,7 @@ final class TaskCaps {
      * Of the locked candidates, in order, those that may start: every uncapped job, and capped ones
      * up to the places left, counted under the task's lock.
      */
-    List<Job> admit(List<Job> candidates) {
+    List<Job> admit(List<Job> candidates, java.time.Instant now) {
         Set<String> capped = new TreeSet<>();
         candidates.stream().map(Job::task).filter(caps::containsKey).forEach(capped::add);
         if (capped.isEmpty()) {
@@ -79,7 +88,7 @@ final class TaskCaps {
         jdbc.sql("SELECT task FROM task_claim_locks WHERE task IN (:tasks) ORDER BY task" + lockClause)
                 .param("tasks", capped).query(String.class).list();
         Map<String, Integer> places = new HashMap<>();
-        Map<String, Long> running = running(capped);
+        Map<String, Long> running = running(capped, now);
         for (String task : capped) {
             places.put(task, (int) Math.max(0, caps.get(task) - running.getOrDefault(task, 0L)));
         }
@@ -96,10 +105,12 @@ final class TaskCaps {
         return admitted;
     }
 
-    private Map<String, Long> running(Set<String> tasks) {
+    /** Jobs holding a place: running, or cancelled while running with their worker's death not yet recorded. */
+    private Map<String, Long> running(Set<String> tasks, java.time.Instant now) {
         Map<String, Long> running = new HashMap<>();
-        jdbc.sql("SELECT task, COUNT(*) AS n FROM jobs WHERE status = 'RUNNING' AND task IN (:tasks) GROUP BY task")
-                .param("tasks", tasks)
+        jdbc.sql("SELECT task, COUNT(*) AS n FROM jobs WHERE task IN (:tasks) AND (status = 'RUNNING' OR status = 'CANCELLED'"
+                        + " AND started_at IS NOT NULL AND logs IS NULL AND finished_at > :dyingSince) GROUP BY task")
+                .param("tasks", tasks).param("dyingSince", now.minus(DYING_BOUND).toEpochMilli())
                 .query(rs -> {
                     running.put(rs.getString("task"), rs.getLong("n"));
                 });

@@ -311,6 +311,30 @@ abstract class BatchStoreContract {
         assertThat(capped.claim("node-b", 10, now, now.plusSeconds(30))).extracting(Job::task).containsExactly("sleep");
     }
 
+    /**
+     * A capped job cancelled while it runs keeps its place until the node running it has recorded
+     * its worker's death: the kill comes after the cancel, and a task that handles SIGTERM runs on
+     * until the kill grace ends. A node that died before it recorded it frees the place after a bound.
+     */
+    @Test
+    void aCancelledCappedJobHoldsItsPlaceUntilItsWorkerIsRecordedDead() {
+        JdbcJobStore capped = jobStore(Map.of("sleep", 1));
+        capped.insert(plain("sleep", 10));
+        capped.insert(plain("sleep", 10));
+        capped.insert(plain("sleep", 10));
+        Job first = capped.claim("node-a", 1, now, now.plusSeconds(30)).getFirst();
+        assertThat(capped.transition(JobTransition.cancelled(first.id(), JobStatus.RUNNING, null, now))).isTrue();
+        assertThat(capped.claim("node-b", 1, now, now.plusSeconds(30))).as("its worker may still run").isEmpty();
+
+        assertThat(capped.recordCancelledWorker(first.id(), "node-a", 4242, "killed")).isTrue();
+        Job second = capped.claim("node-b", 1, now, now.plusSeconds(30)).getFirst();
+
+        assertThat(capped.transition(JobTransition.cancelled(second.id(), JobStatus.RUNNING, null, now))).isTrue();
+        Instant later = now.plus(TaskCaps.DYING_BOUND).plusSeconds(1);
+        assertThat(capped.claim("node-c", 1, later, later.plusSeconds(30))).as("node-b never recorded it: freed after the bound")
+                .hasSize(1);
+    }
+
     @Test
     void concurrentClaimersNeverPassTheCap() throws Exception {
         JdbcJobStore capped = jobStore(Map.of("sleep", 2));
