@@ -488,6 +488,7 @@ public final class JobService {
     public boolean join(Duration timeout, BooleanSupplier callerGone) {
         Duration bounded = timeout.compareTo(limits.maxWait()) > 0 ? limits.maxWait() : timeout;
         long deadline = System.nanoTime() + bounded.toNanos();
+        long nextCallerCheck = System.nanoTime() + CALLER_CHECK.toNanos();
         while (true) {
             CompletableFuture<Void> anyFinished = waiters.registerAny();
             if (store.countQueued() == 0 && store.countRunning() == 0) {
@@ -501,14 +502,19 @@ public final class JobService {
                 anyFinished.get(Math.min(remaining, Math.min(recheck.toNanos(), CALLER_CHECK.toNanos())), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 waiters.unregisterAny(anyFinished);
-                if (callerGone.getAsBoolean()) {
-                    return false;
-                }
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
+            }
+            // Every second whatever woke it: while other jobs finish more often than that, the
+            // wait never timed out and a join whose client had left kept its long-poll place.
+            if (System.nanoTime() - nextCallerCheck >= 0) {
+                if (callerGone.getAsBoolean()) {
+                    return false;
+                }
+                nextCallerCheck = System.nanoTime() + CALLER_CHECK.toNanos();
             }
         }
     }

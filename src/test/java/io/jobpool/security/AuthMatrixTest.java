@@ -371,12 +371,50 @@ class AuthMatrixTest {
         return api.exchange("POST", path, body, Who.OWNER.headers()).json().get("id").asString();
     }
 
+    /**
+     * A join whose client hung up gives its place back within seconds also while other jobs keep
+     * finishing: each finish woke it, it never reached its check of the client, and it held the
+     * place until the queue drained.
+     */
+    @Test
+    void aJoinWhoseClientHungUpGivesItsPlaceBackWhileJobsKeepFinishing() throws Exception {
+        String items = String.join(",", java.util.Collections.nCopies(400, "0.02"));
+        String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"sleep\",\"items\":[" + items + "],\"chunksize\":1}",
+                Who.ADMIN.headers()).json().get("id").asString();
+        List<java.net.Socket> hungUp = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                hungUp.add(waitingRequest(Who.ADMIN, "POST /v1/pool/join?timeout=60", "application/json", null));
+            }
+            String probe = "/v1/pool/join?timeout=0.1";
+            io.jobpool.testing.Await.until("both joins holding their places", java.time.Duration.ofSeconds(10),
+                    () -> api.exchange("POST", probe, null, Who.ADMIN.headers()).status() == 429);
+            for (java.net.Socket socket : hungUp) {
+                socket.close();
+            }
+            io.jobpool.testing.Await.until("the places given back while the batch still runs", java.time.Duration.ofSeconds(5),
+                    () -> api.exchange("POST", probe, null, Who.ADMIN.headers()).status() == 202);
+            assertThat(api.exchange("GET", "/v1/batches/" + batch, null, Who.ADMIN.headers()).json().get("ready").asBoolean())
+                    .as("jobs were still finishing meanwhile").isFalse();
+        } finally {
+            for (java.net.Socket socket : hungUp) {
+                socket.close();
+            }
+            api.exchange("POST", "/v1/batches/" + batch + "/cancel", null, Who.ADMIN.headers());
+        }
+    }
+
     /** A request of the owner's on a connection of its own, which the caller closes without reading the answer. */
     private java.net.Socket waitingRequest(String requestLine, String accept, String json) throws java.io.IOException {
+        return waitingRequest(Who.OWNER, requestLine, accept, json);
+    }
+
+    /** A request of {@code who} on a connection of its own, which the caller closes without reading the answer. */
+    private java.net.Socket waitingRequest(Who who, String requestLine, String accept, String json) throws java.io.IOException {
         byte[] body = json == null ? new byte[0] : json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
         socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + accept
-                + "\r\nAuthorization: Bearer " + Who.OWNER.key
+                + "\r\nAuthorization: Bearer " + who.key
                 + (json == null ? "" : "\r\nContent-Type: application/json\r\nContent-Length: " + body.length)
                 + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         socket.getOutputStream().write(body);
