@@ -22,18 +22,17 @@ import org.apache.coyote.ActionCode;
  * buffered for the next request, and an answer before the wait is up is one a long-poll may give.
  *
  * <p>A body the endpoint does not read (a client that sends {@code {}} with every POST, or a body
- * with a GET) is part of the request, not something sent after it: it is read and dropped before
- * the first check. Left on the connection it read as more bytes, and every such long-poll ended
- * after its first second.
+ * with a GET) is part of the request, not something sent after it: what has arrived of it is read
+ * and dropped at each check, without blocking, and while some of it is still to come the client is
+ * taken to be there. Left on the connection it read as more bytes, and every such long-poll ended
+ * after its first second; read to its end in one go, a body that was slow to come held the wait
+ * (and a shutdown) until it came or the connection timed out.
  */
 final class ClientConnectionValve extends ValveBase {
 
     private static final String ATTRIBUTE = ClientConnectionValve.class.getName();
 
     private static final BooleanSupplier NEVER_GONE = () -> false;
-
-    /** More unread body than this is not a client waiting for an answer: the wait ends. */
-    private static final int MAX_UNREAD_BODY = 1 << 20;
 
     ClientConnectionValve() {
         super(true);
@@ -43,7 +42,11 @@ final class ClientConnectionValve extends ValveBase {
     public void invoke(Request request, Response response) throws IOException, ServletException {
         org.apache.coyote.Request coyote = request.getCoyoteRequest();
         request.setAttribute(ATTRIBUTE, (BooleanSupplier) () -> {
-            if (!unreadBodyDropped(request)) {
+            try {
+                if (!unreadBodyDropped(request)) {
+                    return false; // still sending its body: it is there
+                }
+            } catch (IOException connectionFailed) {
                 return true;
             }
             coyote.action(ActionCode.AVAILABLE, Boolean.TRUE);
@@ -53,29 +56,38 @@ final class ClientConnectionValve extends ValveBase {
     }
 
     /**
-     * Reads what is left of the request's body and drops it; false if the connection failed or the
-     * body is too large to be one. A body the endpoint read (through a reader) is already consumed.
+     * Reads and drops what has arrived of the request's body, never waiting for more; true once all
+     * of it is read. A body the endpoint read (through a reader) is consumed already.
+     *
+     * @throws IOException if the connection failed
      */
-    private static boolean unreadBodyDropped(Request request) {
-        if (request.getContentLengthLong() == 0 || request.getCoyoteRequest().isFinished()) {
+    private static boolean unreadBodyDropped(Request request) throws IOException {
+        org.apache.coyote.Request coyote = request.getCoyoteRequest();
+        if (request.getContentLengthLong() == 0 || coyote.isFinished()) {
             return true;
         }
+        java.io.InputStream body;
         try {
-            java.io.InputStream body = request.getInputStream();
-            byte[] discard = new byte[8192];
-            long read = 0;
-            for (int n; (n = body.read(discard)) != -1; ) {
-                read += n;
-                if (read > MAX_UNREAD_BODY) {
+            body = request.getInputStream();
+        } catch (IllegalStateException readThroughAReader) {
+            return true;
+        }
+        byte[] discard = new byte[8192];
+        while (!coyote.isFinished()) {
+            int arrived = body.available();
+            if (arrived <= 0) {
+                coyote.action(ActionCode.AVAILABLE, Boolean.TRUE);
+                arrived = coyote.getAvailable();
+                if (arrived <= 0) {
                     return false;
                 }
             }
-            return true;
-        } catch (IllegalStateException readThroughAReader) {
-            return true;
-        } catch (IOException e) {
-            return false;
+            // No more than has arrived: a read of that much does not block.
+            if (body.read(discard, 0, Math.min(arrived, discard.length)) == -1) {
+                return true;
+            }
         }
+        return true;
     }
 
     /**

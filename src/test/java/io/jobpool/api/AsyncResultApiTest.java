@@ -20,6 +20,35 @@ class AsyncResultApiTest extends ServiceTest {
      * the request: each long-poll still waits for what it waits for. It was taken for bytes sent
      * after the request, and every such wait ended after its first second.
      */
+    /**
+     * A body still on its way does not hold the answer back: each check of the connection drops
+     * what has arrived and never waits for the rest (it read the body to its end, and the job
+     * finished at 3 s was answered when the connection timed out, with a 408).
+     */
+    @Test
+    void aLongPollWhoseUnreadBodyIsSlowToComeIsAnsweredWhenTheJobIsReady() throws Exception {
+        String id = api.submit("{\"task\":\"sleep\",\"args\":[3]}").get("id").asString();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(15_000);
+            // Ten bytes declared, two sent: the rest never comes.
+            socket.getOutputStream().write(("GET /v1/jobs/" + id + "?wait=30 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{}").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 200");
+            int length = 0;
+            for (String header; !(header = in.readLine()).isEmpty(); ) {
+                if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(header.substring(15).strip());
+                }
+            }
+            char[] body = new char[length];
+            assertThat(in.read(body)).isPositive();
+            assertThat(new String(body)).contains("\"ready\":true");
+        }
+    }
+
     @Test
     void longPollsWithABodyTheyDoNotReadStillWait() {
         String id = api.submit("{\"task\":\"sleep\",\"args\":[2]}").get("id").asString();
