@@ -15,7 +15,14 @@ final class WaitParameter {
     /** Half a nanosecond: anything below rounds to no wait at all. */
     private static final BigDecimal HALF_NANO = new BigDecimal("5E-10");
 
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /**
+     * Possessive throughout: with backtracking ({@code \\d+\\.?\\d*}), 15,000 digits and a
+     * stray letter took two seconds of CPU to refuse.
+     */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?+(\\d++(\\.\\d*+)?+|\\.\\d++)([eE][+-]?+\\d++)?+");
+
+    /** Longer than any wait a client means: refused before it is looked at. */
+    private static final int MAX_LENGTH = 64;
 
     private WaitParameter() {}
 
@@ -23,6 +30,10 @@ final class WaitParameter {
     static Duration of(String name, String value, Duration max) {
         if (value == null) {
             return Duration.ZERO;
+        }
+        if (value.length() > MAX_LENGTH) {
+            throw JobException.validation(name, "is " + value.length() + " characters long; seconds as a decimal number take at most "
+                    + MAX_LENGTH);
         }
         if (!DECIMAL.matcher(value).matches()) {
             throw JobException.validation(name, "cannot be read from '" + value + "': seconds as a decimal number");

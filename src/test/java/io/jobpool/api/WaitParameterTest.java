@@ -50,6 +50,14 @@ class WaitParameterTest {
                 .hasMessageContaining("cannot be read from '" + value + "'");
     }
 
+    /** Refused by its length, before the pattern looks at it (15,000 digits and a letter took seconds of CPU). */
+    @org.junit.jupiter.api.Test
+    void aValueLongerThanAnyWaitIsRefusedByItsLength() {
+        assertThatThrownBy(() -> WaitParameter.of("wait", "1".repeat(15_000) + "x", MAX)).isInstanceOf(JobException.class)
+                .hasMessageContaining("is 15001 characters long; seconds as a decimal number take at most 64");
+        assertThat(WaitParameter.of("wait", "0." + "0".repeat(61) + "1", MAX)).as("64 characters").isZero();
+    }
+
     @ParameterizedTest
     @CsvSource({"PT5M, 300", "PT0.5S, 0.5"})
     void theMaximumIsShownAsConfigured(Duration max, String shown) {
