@@ -141,7 +141,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
 
     /**
      * The request as content negotiation should see its {@code Accept} header: without the media
-     * ranges the client refuses, and without charset parameters; {@code null} when every range is
+     * ranges the client refuses, and without parameters other than {@code q}; {@code null} when every range is
      * refused, so the request is refused before it does anything. A header that does not parse is
      * left for content negotiation to refuse.
      * <ul>
@@ -154,13 +154,17 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
      * the job was submitted or the pool changed. Dropped, it is answered in UTF-8, as
      * {@code *}{@code /*;charset=latin1} always was; a 406 would refuse a client that reads the
      * JSON it gets perfectly well.
+     * <li>Any other parameter of a range ({@code application/json;foo=bar}) made the range more
+     * specific than the JSON the endpoint produces, and negotiation wrote it into the answer's
+     * {@code Content-Type}: 8 KB of them made a header too large to write, a 500 after the job
+     * was submitted. Media types this service writes have no parameters.
+     * <li>A refusal written {@code q=-0}, {@code q=.0} or {@code q=0.000} is a refusal too.
      * </ul>
      */
     static HttpServletRequest withoutRefusedMediaTypes(HttpServletRequest request) {
         java.util.List<String> values = java.util.Collections.list(request.getHeaders(HttpHeaders.ACCEPT));
-        if (values.isEmpty() || values.stream().map(value -> value.toLowerCase(Locale.ROOT))
-                .noneMatch(value -> value.contains("q=0") || value.contains("charset"))) {
-            return request;
+        if (values.isEmpty() || values.stream().noneMatch(value -> value.indexOf(';') >= 0)) {
+            return request; // no parameter, no q: nothing to take out
         }
         java.util.List<MediaType> ranges;
         try {
@@ -169,7 +173,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             return request;
         }
         java.util.List<MediaType> accepted = ranges.stream().filter(range -> range.getQualityValue() > 0)
-                .map(RequestScreeningFilter::withoutCharset).toList();
+                .map(RequestScreeningFilter::withQualityOnly).toList();
         if (accepted.equals(ranges)) {
             return request;
         }
@@ -191,12 +195,12 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         };
     }
 
-    private static MediaType withoutCharset(MediaType range) {
-        if (range.getParameter("charset") == null) {
+    private static MediaType withQualityOnly(MediaType range) {
+        if (range.getParameters().keySet().stream().allMatch("q"::equalsIgnoreCase)) {
             return range;
         }
         java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>(range.getParameters());
-        parameters.keySet().removeIf("charset"::equalsIgnoreCase);
+        parameters.keySet().removeIf(name -> !"q".equalsIgnoreCase(name));
         return new MediaType(range.getType(), range.getSubtype(), parameters);
     }
 
