@@ -72,7 +72,7 @@ class PoolController {
             throw JobException.validation("size", "must be between 1 and " + io.jobpool.pool.PoolSettings.MAX_SIZE);
         }
         if (!node.resize(request.runtime(), request.size())) {
-            throw JobException.validation("runtime", "no pool runs " + request.runtime() + " tasks here; pools: " + node.runtimes());
+            throw JobException.validation("runtime", "no pool runs " + RequestScreeningFilter.abbreviate(request.runtime()) + " tasks here; pools: " + node.runtimes());
         }
         // The sizes as ordered: the supervisors publish theirs once they have acted on it.
         return node.isPrimary(request.runtime()) ? view(request.size(), null, 0)

@@ -277,7 +277,7 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         }
     }
 
-    private static String abbreviate(String value) {
+    static String abbreviate(String value) {
         return value.length() > 100 ? value.substring(0, 100) + "..." : value;
     }
 

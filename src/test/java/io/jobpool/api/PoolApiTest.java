@@ -53,6 +53,11 @@ class PoolApiTest extends ServiceTest {
         ApiClient.Response missing = api.raw("PUT", "/v1/pool", "{}", java.util.Map.of("Content-Type", "application/json"));
         assertThat(missing.status()).isEqualTo(400);
         assertThat(missing.json().get("detail").asString()).isEqualTo("size: is required");
+        // An unknown runtime is named, cut short: a megabyte of it made an answer of two.
+        ApiClient.Response unknown = api.raw("PUT", "/v1/pool", "{\"size\":2,\"runtime\":\"" + "r".repeat(20_000) + "\"}",
+                java.util.Map.of("Content-Type", "application/json"));
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().get("detail").asString()).startsWith("runtime: no pool runs rrrr").contains("r...").hasSizeLessThan(300);
     }
 
     @Test
