@@ -263,12 +263,13 @@ public final class BatchService {
      * {@link #finishLeftCancels}.
      */
     public int terminate() {
-        jobs.closePool();
-        int marked = store.requestCancelOfUnfinished(clock.instant());
-        if (marked > 0) {
-            log.info("Pool terminate: {} unfinished batch(es) marked cancelled; their chunks are cancelled with the other jobs", marked);
-        }
-        return jobs.terminate();
+        return jobs.terminate(() -> {
+            int marked = store.requestCancelOfUnfinished(clock.instant());
+            if (marked > 0) {
+                log.info("Pool terminate: {} unfinished batch(es) marked cancelled; their chunks are cancelled with the other jobs",
+                        marked);
+            }
+        });
     }
 
     /**

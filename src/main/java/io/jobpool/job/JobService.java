@@ -524,7 +524,13 @@ public final class JobService {
      * every replica; running workers are killed. Returns how many jobs it cancelled.
      */
     public int terminate() {
-        closePool();
+        return terminate(() -> { });
+    }
+
+    /** The same, running {@code afterClose} once the pool is closed and before the cancels. */
+    public int terminate(Runnable afterClose) {
+        setAccepting(false);
+        afterClose.run();
         JobError reason = new JobError("CancelledError",
                 "cancelled by POST /v1/pool/terminate: the pool was terminated while the job was unfinished", null);
         int cancelled = cancelAllUnfinished(null, reason);

@@ -60,6 +60,7 @@ public final class JobMetrics {
             OUTCOMES.forEach(outcome -> completedCounter(task, outcome));
             durationTimer(task);
             queueWaitTimer(task);
+            leftoverCounter(task);
         }
     }
 
@@ -103,9 +104,13 @@ public final class JobMetrics {
 
     /** {@code jobpool_leftover_processes_killed_total{task}}: processes a job started, left running and the pool killed. */
     public void leftoverProcessesKilled(String task, int count) {
-        Counter.builder("jobpool.leftover.processes.killed")
+        leftoverCounter(task).increment(count);
+    }
+
+    private Counter leftoverCounter(String task) {
+        return Counter.builder("jobpool.leftover.processes.killed")
                 .description("Processes a job's task started that the pool killed: left running at the job's end, or with their worker")
-                .tag("task", task).register(registry).increment(count);
+                .tag("task", task).register(registry);
     }
 
     /** {@code jobpool_worker_startup_seconds{runtime}}: spawn to ready. */

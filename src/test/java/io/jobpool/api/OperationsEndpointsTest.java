@@ -113,7 +113,8 @@ class OperationsEndpointsTest extends ServiceTest {
             String label = "task=\"" + task + "\"";
             assertThat(metrics).as(task).containsPattern("jobpool_jobs_submitted_total\\{" + label + "}")
                     .containsPattern("jobpool_job_duration_seconds_count\\{" + label + "}")
-                    .containsPattern("jobpool_job_queue_wait_seconds_count\\{" + label + "}");
+                    .containsPattern("jobpool_job_queue_wait_seconds_count\\{" + label + "}")
+                    .containsPattern("jobpool_leftover_processes_killed_total\\{" + label + "}");
             for (String outcome : new String[] {"succeeded", "failed", "cancelled"}) {
                 assertThat(metrics).containsPattern("jobpool_jobs_completed_total\\{outcome=\"" + outcome + "\"," + label + "}");
             }
