@@ -184,6 +184,13 @@ final class TargetGuard implements CallbackTargets {
             radix = 8;
             digits = text.substring(1);
         }
+        // Leading zeros change no value (inet_aton reads 000000000000000000251 as 251): counted,
+        // they made a padded address look like a name.
+        int firstSignificant = 0;
+        while (firstSignificant < digits.length() - 1 && digits.charAt(firstSignificant) == '0') {
+            firstSignificant++;
+        }
+        digits = digits.substring(firstSignificant);
         if (digits.isEmpty() || digits.length() > 12) {
             return -1;
         }

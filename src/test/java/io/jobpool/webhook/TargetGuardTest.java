@@ -79,7 +79,9 @@ class TargetGuardTest {
     @ValueSource(strings = {
             "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/", "http://0x7f.1/",
             "http://0xA9.254.169.254/", "http://012.1.2.3/", "http://localhost./hook", "http://internal.example./",
-            "http://127.0.0.1./", "http://[::1%25lo]/", "http://[fe80::1%25eth0]/"})
+            "http://127.0.0.1./", "http://[::1%25lo]/", "http://[fe80::1%25eth0]/",
+            // Zero-padded past twelve digits: inet_aton still reads 169.254.169.254 and 127.0.0.1.
+            "http://000000000000000000251.254.169.254/", "http://0000000000000177.0.0.1/"})
     void oddSpellingsOfNonPublicAddressesAreRefusedAtSubmit(String url) {
         TargetGuard withLocalhost = new TargetGuard(false, List.of(), host -> host.equals("localhost")
                 ? new InetAddress[] {InetAddress.getLoopbackAddress()} : RESOLVER.resolve(host));
