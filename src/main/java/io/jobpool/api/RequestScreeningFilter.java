@@ -31,6 +31,9 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     /** The methods some endpoint answers; the servlet container answers others with 501. */
     static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
+    /** The most media ranges an {@code Accept} may list: content negotiation sorts no more. */
+    static final int MAX_MEDIA_RANGES = 50;
+
     /** Request headers with one value only: a second one is refused rather than one of them picked. */
     private static final java.util.List<String> SINGLE_HEADERS = java.util.List.of(HttpHeaders.CONTENT_TYPE, "Idempotency-Key");
 
@@ -120,6 +123,13 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                     Problems.instance(request.getRequestURI()));
             return;
         }
+        int ranges = mediaRanges(request);
+        if (ranges > MAX_MEDIA_RANGES) {
+            // Spring's negotiation sorts at most 50 and refuses the request otherwise, with a 406 that said nothing of why.
+            Problems.write(response, 406, "not-acceptable", "Not acceptable", "the Accept header lists " + ranges
+                    + " media ranges; at most " + MAX_MEDIA_RANGES + " are read", Problems.instance(request.getRequestURI()));
+            return;
+        }
         HttpServletRequest screened = withoutRefusedMediaTypes(request);
         if (screened == null) {
             Problems.write(response, 406, "not-acceptable", "Not acceptable",
@@ -127,6 +137,24 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(hasBody ? new Utf8Body(screened) : screened, new OneWriteResponse(response));
+    }
+
+    /** How many media ranges the request's {@code Accept} headers list (their commas, quoted ones aside, plus one each). */
+    private static int mediaRanges(HttpServletRequest request) {
+        int ranges = 0;
+        for (String value : java.util.Collections.list(request.getHeaders(HttpHeaders.ACCEPT))) {
+            ranges++;
+            boolean quoted = false;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == ',' && !quoted) {
+                    ranges++;
+                }
+            }
+        }
+        return ranges;
     }
 
     /** The {@code charset} parameter of a content type, unquoted; {@code null} without one or when the type does not parse. */

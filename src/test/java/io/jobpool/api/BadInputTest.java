@@ -312,7 +312,9 @@ class BadInputTest extends ServiceTest {
         try {
             // q=0 refuses a range (RFC 9110): JSON refused outright, or every range refused.
             for (String accept : java.util.List.of("application/xml", "text/html", ";;;", "text/html;q=1, application/json;q=0",
-                    "*/*;q=0", "application/json;q=0.0", "application/json;q=-0", "application/json;q=.0")) {
+                    "*/*;q=0", "application/json;q=0.0", "application/json;q=-0", "application/json;q=.0",
+                    // More ranges than negotiation reads: refused, the detail says why.
+                    "a/b,".repeat(50) + "application/json")) {
                 Map<String, String> headers = Map.of("Content-Type", "application/json", "Accept", accept);
                 for (String[] call : new String[][] {
                         {"POST", "/v1/jobs", "{\"task\":\"echo\"}"},
@@ -330,6 +332,9 @@ class BadInputTest extends ServiceTest {
                     assertThat(response.json().get("type").asString()).isEqualTo("not-acceptable");
                 }
             }
+            ApiClient.Response many = api.raw("POST", "/v1/jobs", "{\"task\":\"echo\"}",
+                    Map.of("Content-Type", "application/json", "Accept", "a/b,".repeat(50) + "application/json"));
+            assertThat(many.json().get("detail").asString()).isEqualTo("the Accept header lists 51 media ranges; at most 50 are read");
             assertThat(countJobs()).as("nothing submitted").isEqualTo(jobs);
             assertThat(api.get("/v1/jobs/" + queued).json().get("status").asString()).as("not cancelled").isEqualTo("QUEUED");
             JsonNode pool = api.get("/v1/pool").json();
