@@ -1,6 +1,7 @@
 package io.jobpool.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobpool.testing.ApiClient;
 import io.jobpool.testing.Await;
@@ -378,17 +379,20 @@ class AuthMatrixTest {
      */
     @Test
     void aJoinWhoseClientHungUpGivesItsPlaceBackWhileJobsKeepFinishing() throws Exception {
-        String items = String.join(",", java.util.Collections.nCopies(400, "0.02"));
+        String items = String.join(",", java.util.Collections.nCopies(1000, "0.02"));
         String batch = api.exchange("POST", "/v1/batches", "{\"task\":\"sleep\",\"items\":[" + items + "],\"chunksize\":1}",
                 Who.ADMIN.headers()).json().get("id").asString();
         List<java.net.Socket> hungUp = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) {
-                hungUp.add(waitingRequest(Who.ADMIN, "POST /v1/pool/join?timeout=60", "application/json", null));
+                java.net.Socket join = waitingRequest(Who.ADMIN, "POST /v1/pool/join?timeout=60", "application/json", null);
+                hungUp.add(join);
+                // No answer within a second: it waits, holding its place (a refusal would come at once).
+                join.setSoTimeout(1000);
+                assertThatThrownBy(() -> join.getInputStream().read()).isInstanceOf(java.net.SocketTimeoutException.class);
             }
             String probe = "/v1/pool/join?timeout=0.1";
-            io.jobpool.testing.Await.until("both joins holding their places", java.time.Duration.ofSeconds(10),
-                    () -> api.exchange("POST", probe, null, Who.ADMIN.headers()).status() == 429);
+            assertThat(api.exchange("POST", probe, null, Who.ADMIN.headers()).status()).as("both places held").isEqualTo(429);
             for (java.net.Socket socket : hungUp) {
                 socket.close();
             }
