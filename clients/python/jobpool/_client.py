@@ -117,7 +117,7 @@ class RemoteError(Exception):
 
     When ``type`` names a Python builtin exception (or an exception class of a module the program
     has imported), ``get()`` raises an instance of a subclass of both RemoteError and that class
-    (``jobpool.RemoteValueError`` for ``ValueError``), so ``except ValueError`` catches it, with
+    (``RemoteValueError`` for ``ValueError``, made as needed, not importable), so ``except ValueError`` catches it, with
     ``args == (message,)`` as the task's exception had."""
 
     def __init__(self, type, message, trace=None, job_id=None, index=None):
