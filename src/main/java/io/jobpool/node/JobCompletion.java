@@ -132,7 +132,7 @@ public final class JobCompletion implements PoolListener {
                     }
                     return;
                 }
-                succeeded(job, applied, outcome.pid() == 0 ? "none" : Long.toString(outcome.pid()),
+                succeeded(job, applied, outcome,
                         job.startedAt() == null ? null : Duration.between(job.startedAt(), now));
                 forget(job.id());
                 waiters.signal(job.id());
@@ -173,12 +173,13 @@ public final class JobCompletion implements PoolListener {
     }
 
     /** Counts and logs a success once its write came back: {@code applied} false if the job had moved on meanwhile. */
-    private void succeeded(Job job, boolean applied, String pidText, Duration runTime) {
+    private void succeeded(Job job, boolean applied, JobOutcome.Succeeded outcome, Duration runTime) {
+        String pidText = outcome.pid() == 0 ? "none" : Long.toString(outcome.pid());
         if (applied) {
             metrics.completed(job.task(), "succeeded", runTime);
             log.debug("Job {} SUCCEEDED: task {}, worker pid {}, {} ms", job.id(), job.task(), pidText, millis(runTime));
         } else {
-            notApplied(job, runTime, "finished on worker pid " + pidText);
+            notApplied(job, runTime, "finished on worker pid " + pidText, outcome.pid(), outcome.logs());
         }
     }
 
@@ -186,13 +187,16 @@ public final class JobCompletion implements PoolListener {
      * An outcome whose write found the job moved on. Cancelled while its worker was finishing it,
      * the job is counted here: the cancel left the count to the node running it (see
      * {@code JobService.cancelUnfinished}), and the kill found no job on the worker to report,
-     * so no one counted it (8 of 11,192 in a soak with batch cancels). Taken back by another node
-     * after a lost lease, that node counts it.
+     * so no one counted it (8 of 11,192 in a soak with batch cancels). Its worker is done with it,
+     * which is recorded with what it printed, as for a kill: until then a capped task's place
+     * stayed held (30 s) and the log empty. Taken back by another node after a lost lease, that
+     * node counts it.
      */
-    private void notApplied(Job job, Duration runTime, String what) {
+    private void notApplied(Job job, Duration runTime, String what, long pid, String logs) {
         JobStatus stored = store.find(job.id()).map(Job::status).orElse(null);
         if (stored == JobStatus.CANCELLED) {
             metrics.completed(job.task(), "cancelled", runTime);
+            recordCancelledWorker(job.id(), pid, logs);
             log.info("Job {} {} just as it was cancelled; it stays CANCELLED and its outcome is dropped", job.id(), what);
         } else {
             log.info("Job {} {} but had been taken back by another node ({} now); its outcome is dropped", job.id(), what, stored);
@@ -341,7 +345,7 @@ public final class JobCompletion implements PoolListener {
                                         + " attempt(s): {}: {}; the batch's results list each", job.id(), job.batchId(), pidText,
                                 millis(runTime), job.attempts(), itemFailures.type(), itemFailures.message());
                     }
-                    succeeded(job, applied, pidText, runTime);
+                    succeeded(job, applied, s, runTime);
                 }
             }
             case JobOutcome.Failed f -> failed(job, new JobError(f.type(), f.message(), f.trace()), f.logs(), f.pid(), now, runTime,
@@ -393,7 +397,7 @@ public final class JobCompletion implements PoolListener {
                         error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
                 workSignal.jobsAvailable();
             } else {
-                notApplied(job, runTime, "failed on worker pid " + pid);
+                notApplied(job, runTime, "failed on worker pid " + pid, pid, logs);
             }
             return;
         }
@@ -402,7 +406,7 @@ public final class JobCompletion implements PoolListener {
             log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
                     millis(runTime), error.type(), error.message());
         } else {
-            notApplied(job, runTime, "failed on worker pid " + pid);
+            notApplied(job, runTime, "failed on worker pid " + pid, pid, logs);
         }
     }
 
@@ -416,7 +420,7 @@ public final class JobCompletion implements PoolListener {
             workSignal.jobsAvailable();
         } else {
             notApplied(job, job.startedAt() == null ? null : Duration.between(job.startedAt(), now), "finished on worker pid "
-                    + outcome.pid());
+                    + outcome.pid(), outcome.pid(), outcome.logs());
         }
     }
 

@@ -171,6 +171,25 @@ class JobCompletionTest {
         assertThat(realStore.find(job.id()).orElseThrow().workerPid()).isEqualTo(4242L);
     }
 
+    /**
+     * A job cancelled just as its worker finished it: the worker is done with it, which is recorded
+     * with what it printed, as for a kill (a capped task's place stayed held 30 s, the log empty).
+     */
+    @Test
+    void aSuccessThatMeetsACancelRecordsTheWorkerAsDone() throws Exception {
+        Job job = running();
+        assertThat(realStore.transition(JobTransition.cancelled(job.id(), JobStatus.RUNNING, null, clock.instant()))).isTrue();
+        assertThat(realStore.cancelledLogPending(job.id())).isTrue();
+        CompletableFuture<?> woken = waiters.register(job.id());
+        completion.jobFinished(new JobOutcome.Succeeded(job.id(), "[1]", "printed before the cancel\n", 4242));
+        woken.get(10, TimeUnit.SECONDS);
+        Job stored = realStore.find(job.id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(realStore.cancelledLogPending(job.id())).as("its worker's end recorded").isFalse();
+        assertThat(realStore.logs(job.id())).contains("printed before the cancel\n");
+        assertThat(registry.find("jobpool.jobs.completed").tag("outcome", "cancelled").counter().count()).isEqualTo(1.0);
+    }
+
     /** A node that lost the job (lease ran out, another node took it) killed its worker: no completion of its own. */
     @Test
     void aKilledWorkerOfAJobTakenBackIsNoCancel() throws Exception {
