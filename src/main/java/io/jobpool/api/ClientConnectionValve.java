@@ -66,6 +66,12 @@ final class ClientConnectionValve extends ValveBase {
         if (request.getContentLengthLong() == 0 || coyote.isFinished()) {
             return true;
         }
+        if (request.getContentLengthLong() < 0) {
+            // Chunked: what has arrived is framing as well as body, and a read of that much may wait
+            // for the rest of a chunk (a chunk's size line without its data held the wait until the
+            // connection timed out). Left unread, the client counts as there until the wait ends.
+            return false;
+        }
         java.io.InputStream body;
         try {
             body = request.getInputStream();
