@@ -139,18 +139,26 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         chain.doFilter(hasBody ? new Utf8Body(screened) : screened, new OneWriteResponse(response));
     }
 
-    /** How many media ranges the request's {@code Accept} headers list (their commas, quoted ones aside, plus one each). */
+    /**
+     * How many media ranges the request's {@code Accept} headers list: the elements between their
+     * commas (quoted ones aside), leaving out empty ones, which RFC 9110 (5.6.1) has recipients ignore.
+     */
     private static int mediaRanges(HttpServletRequest request) {
         int ranges = 0;
         for (String value : java.util.Collections.list(request.getHeaders(HttpHeaders.ACCEPT))) {
-            ranges++;
             boolean quoted = false;
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
+            boolean empty = true;
+            for (int i = 0; i <= value.length(); i++) {
+                char c = i == value.length() ? ',' : value.charAt(i);
                 if (c == '"') {
                     quoted = !quoted;
                 } else if (c == ',' && !quoted) {
-                    ranges++;
+                    ranges += empty ? 0 : 1;
+                    empty = true;
+                    continue;
+                }
+                if (c != ' ' && c != '\t') {
+                    empty = false;
                 }
             }
         }

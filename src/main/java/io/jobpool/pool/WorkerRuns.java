@@ -63,10 +63,14 @@ public final class WorkerRuns implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             sweepRunsGone(dir);
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            // Locked under another name, then renamed: a start sweeping at the same moment never
+            // sees this run's lock file unlocked, and never takes this run for one that is gone.
+            Path unnamed = dir.resolve(RUN + SUFFIX + ".new");
+            channel = FileChannel.open(unnamed, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             if (channel.tryLock() == null) {
                 throw new IOException("another process holds it");
             }
+            Files.move(unnamed, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return new WorkerRuns(file, channel);
         } catch (OverlappingFileLockException sameProcess) {
             // Another application context of this process (tests) holds it already: one run, one lock.
@@ -95,7 +99,8 @@ public final class WorkerRuns implements AutoCloseable {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> locks = Files.newDirectoryStream(dir, "jobpool-*" + SUFFIX)) {
             for (Path lockFile : locks) {
-                if (!lockFile.getFileName().toString().startsWith(RUN) && released(lockFile)) {
+                // Only an empty file is a run's lock: anything else someone put here is left alone.
+                if (!lockFile.getFileName().toString().startsWith(RUN) && Files.size(lockFile) == 0 && released(lockFile)) {
                     String name = lockFile.getFileName().toString();
                     gone.add(name.substring(0, name.length() - SUFFIX.length()));
                     files.add(lockFile);

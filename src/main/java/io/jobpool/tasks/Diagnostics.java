@@ -89,6 +89,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) {
+            arguments.onlyParameters("oom");
             List<long[]> hoard = new ArrayList<>();
             while (true) {
                 hoard.add(new long[1 << 20]);
@@ -115,6 +116,11 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) {
+            arguments.onlyParameters("hang");
+            return hangForever();
+        }
+
+        static Object hangForever() {
             while (true) {
                 try {
                     Thread.sleep(60_000);
@@ -162,7 +168,7 @@ public final class Diagnostics {
             Process child = new ProcessBuilder("sleep", seconds).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             context.log("started child process sleep " + seconds + " (pid " + child.pid() + "); hanging");
-            return new Hang().run(arguments, context);
+            return Hang.hangForever();
         }
     }
 
@@ -240,6 +246,7 @@ public final class Diagnostics {
 
         @Override
         public Object run(TaskArguments arguments, TaskContext context) {
+            arguments.onlyParameters("environment");
             java.util.Map<String, String> properties = new java.util.TreeMap<>();
             System.getProperties().forEach((name, value) -> properties.put(String.valueOf(name), String.valueOf(value)));
             return java.util.Map.of(

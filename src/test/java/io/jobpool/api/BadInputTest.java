@@ -335,6 +335,8 @@ class BadInputTest extends ServiceTest {
             ApiClient.Response many = api.raw("POST", "/v1/jobs", "{\"task\":\"echo\"}",
                     Map.of("Content-Type", "application/json", "Accept", "a/b,".repeat(50) + "application/json"));
             assertThat(many.json().get("detail").asString()).isEqualTo("the Accept header lists 51 media ranges; at most 50 are read");
+            // Empty elements are no ranges (RFC 9110, 5.6.1).
+            assertThat(api.raw("GET", "/v1/tasks", null, Map.of("Accept", ",".repeat(60) + "application/json, ,")).status()).isEqualTo(200);
             assertThat(countJobs()).as("nothing submitted").isEqualTo(jobs);
             assertThat(api.get("/v1/jobs/" + queued).json().get("status").asString()).as("not cancelled").isEqualTo("QUEUED");
             JsonNode pool = api.get("/v1/pool").json();

@@ -148,7 +148,8 @@ class BuiltInTasksTest extends ServiceTest {
                 "{\"task\":\"square\",\"kwargs\":{\"x\":2,\"y\":1}}", "square() got an unexpected keyword argument 'y'",
                 "{\"task\":\"add\",\"args\":[1],\"kwargs\":{\"values\":[2]}}", "add() got an unexpected keyword argument 'values'",
                 "{\"task\":\"print\",\"kwargs\":{\"line\":\"x\"}}", "print() got an unexpected keyword argument 'line'",
-                "{\"task\":\"exit\",\"args\":[1.7]}", "argument 'code' must be an integer, got 1.7");
+                "{\"task\":\"exit\",\"args\":[1.7]}", "argument 'code' must be an integer, got 1.7",
+                "{\"task\":\"hang\",\"args\":[1]}", "hang() takes 0 positional arguments but 1 was given");
         refused.forEach((job, message) -> {
             JsonNode done = api.run(job, 10);
             assertThat(done.get("status").asString()).as(job).isEqualTo("FAILED");

@@ -31,6 +31,7 @@ class WorkerRunsTest {
     void processesOfARunWhoseLockIsFreeAreKilledAndThoseOfALiveRunAreNot() throws Exception {
         Files.createFile(dir.resolve("jobpool-0000000000000001.lock"));
         Files.createFile(dir.resolve("jobpool-0000000000000002.lock"));
+        Files.writeString(dir.resolve("jobpool-notes.lock"), "someone's file, not a run's lock");
         Process ofAGoneRun = sleepWithMarker("jobpool-0000000000000001-00c0ffee-w-1");
         Process ofALiveRun = sleepWithMarker("jobpool-0000000000000002-00c0ffee-w-1");
         try (FileChannel live = FileChannel.open(dir.resolve("jobpool-0000000000000002.lock"), StandardOpenOption.WRITE);
@@ -41,6 +42,7 @@ class WorkerRunsTest {
                 assertThat(dir.resolve("jobpool-0000000000000001.lock")).doesNotExist();
                 assertThat(dir.resolve("jobpool-0000000000000002.lock")).exists();
                 assertThat(dir.resolve(WorkerRuns.RUN + ".lock")).exists();
+                assertThat(dir.resolve("jobpool-notes.lock")).as("not empty: not a lock").exists();
             }
             assertThat(dir.resolve(WorkerRuns.RUN + ".lock")).as("a run that stopped its workers leaves no lock").doesNotExist();
         } finally {
