@@ -48,7 +48,7 @@ final class PoolHarness implements PoolListener, AutoCloseable {
         WorkerLauncher launcher = new WorkerLauncher(WorkerLauncher.currentJava(), options,
                 WorkerClasspath.resolve(cache, pluginsDir), cache, System.getenv(), List.of());
         PoolSettings settings = new PoolSettings(size, prefetch, maxTasksPerWorker, 0, maxWorkerRssBytes, Duration.ofSeconds(1),
-                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, "[0.01]", 1_000_000), killLeftoverProcesses,
+                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, initializerArgs(initializer), 1_000_000), killLeftoverProcesses,
                 bootTimeout);
         pool = new WorkerPool(launcher, settings, this, Clock.systemUTC());
         pool.start();
@@ -95,5 +95,10 @@ final class PoolHarness implements PoolListener, AutoCloseable {
     @Override
     public void close() throws Exception {
         pool.shutdown(Duration.ofSeconds(1)).get(20, TimeUnit.SECONDS);
+    }
+
+    /** Seconds for {@code sleep}, a message for {@code fail}; {@code hang} takes no argument, as Python's would refuse one. */
+    private static String initializerArgs(String initializer) {
+        return "hang".equals(initializer) ? "[]" : "[0.01]";
     }
 }
