@@ -39,12 +39,22 @@ public final class WorkerRuns implements AutoCloseable {
 
     private static final String SUFFIX = ".lock";
 
-    private final Path file;
-    private final FileChannel channel;
+    /**
+     * The lock this process holds in each directory and how many holders share it: application
+     * contexts of one process (tests) are one run, and the last to close releases the lock. A second
+     * lock file of the same run, renamed into place, replaced the first's, which the first's close
+     * then deleted.
+     */
+    private static final java.util.Map<Path, Held> HELD = new java.util.HashMap<>();
 
-    private WorkerRuns(Path file, FileChannel channel) {
+    private record Held(FileChannel channel, int holders) {}
+
+    private final Path dir;
+    private final Path file;
+
+    private WorkerRuns(Path dir, Path file) {
+        this.dir = dir;
         this.file = file;
-        this.channel = channel;
     }
 
     /** A marker prefix for one pool: this run's, and unique among the pools of this process. */
@@ -57,8 +67,14 @@ public final class WorkerRuns implements AutoCloseable {
      * there until {@link #close}. A directory it cannot use costs only the clean-up: the server
      * starts anyway.
      */
-    public static WorkerRuns hold(Path dir) {
+    public static synchronized WorkerRuns hold(Path dir) {
+        dir = dir.toAbsolutePath().normalize();
         Path file = dir.resolve(RUN + SUFFIX);
+        Held held = HELD.get(dir);
+        if (held != null) {
+            HELD.put(dir, new Held(held.channel(), held.holders() + 1));
+            return new WorkerRuns(dir, file);
+        }
         FileChannel channel = null;
         try {
             Files.createDirectories(dir);
@@ -71,16 +87,13 @@ public final class WorkerRuns implements AutoCloseable {
                 throw new IOException("another process holds it");
             }
             Files.move(unnamed, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return new WorkerRuns(file, channel);
-        } catch (OverlappingFileLockException sameProcess) {
-            // Another application context of this process (tests) holds it already: one run, one lock.
-            closeQuietly(channel);
-            return new WorkerRuns(file, null);
+            HELD.put(dir, new Held(channel, 1));
+            return new WorkerRuns(dir, file);
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             log.warn("Cannot keep a worker run lock in {} ({}); a later start will not find processes this run's tasks leave"
                     + " behind if this server and its workers are killed with -9", dir, e.toString());
-            return new WorkerRuns(file, null);
+            return new WorkerRuns(dir, null);
         }
     }
 
@@ -148,9 +161,21 @@ public final class WorkerRuns implements AutoCloseable {
     /** This run stopped its workers itself: nothing of it is left to find. */
     @Override
     public void close() {
-        if (channel == null) {
-            return;
+        synchronized (WorkerRuns.class) {
+            Held held = file == null ? null : HELD.get(dir);
+            if (held == null) {
+                return;
+            }
+            if (held.holders() > 1) {
+                HELD.put(dir, new Held(held.channel(), held.holders() - 1));
+                return;
+            }
+            HELD.remove(dir);
+            closeAndDelete(held.channel());
         }
+    }
+
+    private void closeAndDelete(FileChannel channel) {
         try {
             channel.close();
             Files.deleteIfExists(file);

@@ -1,6 +1,7 @@
 package io.jobpool.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobpool.process.ProcessTree;
 import io.jobpool.testing.OsProcesses;
@@ -48,6 +49,21 @@ class WorkerRunsTest {
         } finally {
             ofALiveRun.destroyForcibly().waitFor();
         }
+    }
+
+    /** Two application contexts of one process are one run: one lock, released by the last to close. */
+    @Test
+    void holdersInOneProcessShareTheRunsLockUntilTheLastCloses() throws Exception {
+        Path lock = dir.resolve(WorkerRuns.RUN + ".lock");
+        WorkerRuns first = WorkerRuns.hold(dir);
+        WorkerRuns second = WorkerRuns.hold(dir);
+        first.close();
+        assertThat(lock).as("still held by the second").exists();
+        try (FileChannel other = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            assertThatThrownBy(other::tryLock).isInstanceOf(java.nio.channels.OverlappingFileLockException.class);
+        }
+        second.close();
+        assertThat(lock).doesNotExist();
     }
 
     @Test
