@@ -715,8 +715,8 @@ public final class JdbcJobStore implements JobStore {
 
     @Override
     public boolean cancelledLogPending(String id) {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = :id AND status = 'CANCELLED' AND started_at IS NOT NULL"
-                + " AND logs IS NULL").param("id", id).query(Integer.class).single() > 0;
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = :id AND " + TaskCaps.WORKER_END_UNRECORDED)
+                .param("id", id).query(Integer.class).single() > 0;
     }
 
     @Override

@@ -28,6 +28,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 final class TaskCaps {
 
+    /**
+     * A job cancelled after it started whose worker's end its node has not recorded yet (with the
+     * log, {@code recordCancelledWorker}): the cancel clears the log, the record writes it.
+     */
+    static final String WORKER_END_UNRECORDED = "status = 'CANCELLED' AND started_at IS NOT NULL AND logs IS NULL";
+
     /** Longest a cancelled job's place waits for its worker's death to be recorded. */
     static final java.time.Duration DYING_BOUND = java.time.Duration.ofSeconds(30);
 
@@ -108,8 +114,8 @@ final class TaskCaps {
     /** Jobs holding a place: running, or cancelled while running with their worker's death not yet recorded. */
     private Map<String, Long> running(Set<String> tasks, java.time.Instant now) {
         Map<String, Long> running = new HashMap<>();
-        jdbc.sql("SELECT task, COUNT(*) AS n FROM jobs WHERE task IN (:tasks) AND (status = 'RUNNING' OR status = 'CANCELLED'"
-                        + " AND started_at IS NOT NULL AND logs IS NULL AND finished_at > :dyingSince) GROUP BY task")
+        jdbc.sql("SELECT task, COUNT(*) AS n FROM jobs WHERE task IN (:tasks) AND (status = 'RUNNING' OR "
+                        + WORKER_END_UNRECORDED + " AND finished_at > :dyingSince) GROUP BY task")
                 .param("tasks", tasks).param("dyingSince", now.minus(DYING_BOUND).toEpochMilli())
                 .query(rs -> {
                     running.put(rs.getString("task"), rs.getLong("n"));
