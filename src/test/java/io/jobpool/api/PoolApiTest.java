@@ -63,7 +63,7 @@ class PoolApiTest extends ServiceTest {
     @Test
     void resizingWhileJobsRunLosesNoJob() {
         Set<Long> before = pids(Await.until("two ready workers", Duration.ofSeconds(30), () -> api.get("/v1/pool").json(),
-                p -> readyWorkers() == 2));
+                p -> readyWorkers(p) == 2));
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             jobs.add(api.submit("{\"task\":\"sleep\",\"args\":[0.4]}").get("id").asString());
@@ -71,7 +71,7 @@ class PoolApiTest extends ServiceTest {
         try {
             api.put("/v1/pool", "{\"size\":4}");
             JsonNode grown = Await.until("four ready workers", Duration.ofSeconds(60), () -> api.get("/v1/pool").json(),
-                    p -> readyWorkers() == 4);
+                    p -> readyWorkers(p) == 4);
             Set<Long> four = pids(grown);
             assertThat(four).as("growing keeps the workers there were and starts two more").containsAll(before).hasSize(4);
 
@@ -111,14 +111,25 @@ class PoolApiTest extends ServiceTest {
     @Test
     void theQueuedCountIsExactOnceAQueuedJobIsClaimed() {
         Await.until("two ready workers", Duration.ofSeconds(30), () -> readyWorkers() == 2);
-        api.submit("{\"task\":\"sleep\",\"args\":[0.3]}");
-        api.submit("{\"task\":\"sleep\",\"args\":[0.3]}");
-        String waiting = api.submit("{\"task\":\"square\",\"args\":[3]}").get("id").asString();
-        assertThat(api.get("/v1/jobs/" + waiting).json().get("status").asString()).as("behind two busy workers").isEqualTo("QUEUED");
-        Await.until("the queued job claimed", Duration.ofSeconds(30),
-                () -> !api.get("/v1/jobs/" + waiting).json().get("status").asString().equals("QUEUED"));
-        assertThat(api.get("/v1/pool").json().get("queued").asLong()).as("queued right after the claim").isZero();
-        api.awaitReady(waiting, 30);
+        // Two blockers that hold both workers until cancelled: the third job stays queued however
+        // slow the machine is, and is claimed once the first blocker's place is free.
+        String first = api.submit("{\"task\":\"sleep\",\"args\":[60]}").get("id").asString();
+        String second = api.submit("{\"task\":\"sleep\",\"args\":[60]}").get("id").asString();
+        try {
+            Await.until("both blockers running", Duration.ofSeconds(30),
+                    () -> "RUNNING".equals(api.get("/v1/jobs/" + first).json().get("status").asString())
+                            && "RUNNING".equals(api.get("/v1/jobs/" + second).json().get("status").asString()));
+            String waiting = api.submit("{\"task\":\"square\",\"args\":[3]}").get("id").asString();
+            assertThat(api.get("/v1/jobs/" + waiting).json().get("status").asString()).as("behind two busy workers").isEqualTo("QUEUED");
+            api.post("/v1/jobs/" + first + "/cancel", null);
+            Await.until("the queued job claimed", Duration.ofSeconds(30),
+                    () -> !api.get("/v1/jobs/" + waiting).json().get("status").asString().equals("QUEUED"));
+            assertThat(api.get("/v1/pool").json().get("queued").asLong()).as("queued right after the claim").isZero();
+            api.awaitReady(waiting, 30);
+        } finally {
+            api.post("/v1/jobs/" + first + "/cancel", null);
+            api.post("/v1/jobs/" + second + "/cancel", null);
+        }
     }
 
     @Test
@@ -232,7 +243,12 @@ class PoolApiTest extends ServiceTest {
     }
 
     private int readyWorkers() {
-        JsonNode workers = api.get("/v1/pool").json().get("workers");
+        return readyWorkers(api.get("/v1/pool").json());
+    }
+
+    /** The pool's workers if all of them are ready (none starting or stopping), else -1. */
+    private static int readyWorkers(JsonNode pool) {
+        JsonNode workers = pool.get("workers");
         int ready = 0;
         for (JsonNode worker : workers) {
             ready += Set.of("IDLE", "BUSY").contains(worker.get("state").asString()) ? 1 : 0;
