@@ -226,7 +226,7 @@ class BadInputTest extends ServiceTest {
     }
 
     /**
-     * An operation that takes no body still refuses a form or an oversize one, and every
+     * An operation that takes no body (a GET too) still refuses a form or an oversize one, and every
      * operation a malformed query string, each with a documented problem and no effect.
      */
     @Test
@@ -237,7 +237,12 @@ class BadInputTest extends ServiceTest {
                 {"DELETE", "/v1/jobs/" + job}, {"POST", "/v1/jobs/" + job + "/cancel"}, {"POST", "/v1/jobs/" + job + "/deliveries/d1/retry"},
                 {"DELETE", "/v1/batches/" + job}, {"POST", "/v1/batches/" + job + "/cancel"},
                 {"POST", "/v1/batches/" + job + "/deliveries/d1/retry"}, {"POST", "/v1/pool/close"},
-                {"POST", "/v1/pool/open"}, {"POST", "/v1/pool/join?timeout=0"}, {"POST", "/v1/pool/terminate"}};
+                {"POST", "/v1/pool/open"}, {"POST", "/v1/pool/join?timeout=0"}, {"POST", "/v1/pool/terminate"},
+                {"GET", "/v1/jobs"}, {"GET", "/v1/jobs/" + job}, {"GET", "/v1/jobs/" + job + "/ready"},
+                {"GET", "/v1/jobs/" + job + "/successful"}, {"GET", "/v1/jobs/" + job + "/result"},
+                {"GET", "/v1/jobs/" + job + "/logs"}, {"GET", "/v1/jobs/" + job + "/deliveries"}, {"GET", "/v1/tasks"},
+                {"GET", "/v1/pool"}, {"GET", "/v1/batches/" + job}, {"GET", "/v1/batches/" + job + "/results"},
+                {"GET", "/v1/batches/" + job + "/deliveries"}};
         for (String[] call : bodiless) {
             ApiClient.Response form = api.raw(call[0], call[1], "a=1", Map.of("Content-Type", "application/x-www-form-urlencoded"));
             assertThat(form.status()).as("%s %s with a form", call[0], call[1]).isEqualTo(415);

@@ -74,6 +74,70 @@ class StoreOutageTest {
         assertThat(api.run("{\"task\":\"square\",\"args\":[6]}", 30).get("result").asInt()).isEqualTo(36);
     }
 
+    /**
+     * Every operation that reads or writes the store answers the same documented 503 during an
+     * outage (openapi.yaml lists it on each; the exchanges are checked against it), asked all at
+     * once so the outage costs one connection timeout, not one per operation.
+     */
+    @Test
+    void everyOperationThatNeedsTheStoreAnswers503StoreUnavailableDuringAnOutage() throws Exception {
+        ApiClient api = new ApiClient(port);
+        String job = api.run("{\"task\":\"square\",\"args\":[3]}", 20).get("id").asString();
+        String batch = api.post("/v1/batches", "{\"task\":\"square\",\"items\":[1,2]}").json().get("id").asString();
+        api.get("/v1/batches/" + batch + "/results?timeout=20");
+        String delivery = "0196a0b2-77c1-7d3e-9a43-2f8c6d1e7a11";
+        java.util.List<String[]> operations = java.util.List.of(
+                new String[] {"POST", "/v1/jobs", "{\"task\":\"square\",\"args\":[2]}"},
+                new String[] {"GET", "/v1/jobs", null},
+                new String[] {"GET", "/v1/jobs/" + job, null},
+                new String[] {"DELETE", "/v1/jobs/" + job, null},
+                new String[] {"GET", "/v1/jobs/" + job + "/ready", null},
+                new String[] {"GET", "/v1/jobs/" + job + "/successful", null},
+                new String[] {"GET", "/v1/jobs/" + job + "/result", null},
+                new String[] {"POST", "/v1/jobs/" + job + "/cancel", null},
+                new String[] {"GET", "/v1/jobs/" + job + "/logs", null},
+                new String[] {"GET", "/v1/jobs/" + job + "/deliveries", null},
+                new String[] {"POST", "/v1/jobs/" + job + "/deliveries/" + delivery + "/retry", null},
+                new String[] {"GET", "/v1/pool", null},
+                new String[] {"POST", "/v1/pool/close", null},
+                new String[] {"POST", "/v1/pool/open", null},
+                new String[] {"POST", "/v1/pool/join?timeout=0", null},
+                new String[] {"POST", "/v1/pool/terminate", null},
+                new String[] {"POST", "/v1/batches", "{\"task\":\"square\",\"items\":[1]}"},
+                new String[] {"GET", "/v1/batches/" + batch, null},
+                new String[] {"DELETE", "/v1/batches/" + batch, null},
+                new String[] {"GET", "/v1/batches/" + batch + "/results", null},
+                new String[] {"GET", "/v1/batches/" + batch + "/deliveries", null},
+                new String[] {"POST", "/v1/batches/" + batch + "/deliveries/" + delivery + "/retry", null},
+                new String[] {"POST", "/v1/batches/" + batch + "/cancel", null});
+        java.util.List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS false");
+            execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'");
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (String[] operation : operations) {
+                    threads.submit(() -> {
+                        try {
+                            ApiClient.Response answer = api.exchange(operation[0], operation[1], operation[2], java.util.Map.of());
+                            if (answer.status() != 503 || !answer.body().contains("\"type\":\"store-unavailable\"")
+                                    || !"5".equals(answer.header("Retry-After"))) {
+                                wrong.add(operation[0] + " " + operation[1] + " -> " + answer.status() + " " + answer.body());
+                            }
+                        } catch (AssertionError | RuntimeException e) {
+                            wrong.add(operation[0] + " " + operation[1] + " -> " + e.getMessage());
+                        }
+                    });
+                }
+            }
+        } finally {
+            execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
+        }
+        assertThat(wrong).as("answers other than a documented 503 store-unavailable with Retry-After: 5").isEmpty();
+        Await.until("the service answering again", Duration.ofSeconds(30), () -> status("GET /v1/jobs/" + job) == 200);
+        assertThat(api.get("/v1/jobs/" + job).json().get("result").asInt()).as("nothing asked during the outage was done").isEqualTo(9);
+        assertThat(api.get("/v1/pool").json().get("accepting").asBoolean()).isTrue();
+    }
+
     @Test
     void aResultStreamTheStoreFailsUnderEndsShortWithoutAFalseLineAndIsReadWholeAgain() throws Exception {
         ApiClient api = new ApiClient(port);
