@@ -480,6 +480,14 @@ main() {
     check "an API key given in plain text is rejected (schema)" expect_render_failure 'sha256' \
         --set 'secrets.apiKeys[0].name=ci' --set 'secrets.apiKeys[0].sha256=my-secret-key' --set 'secrets.apiKeys[0].roles=admin'
     check "an unreadable shutdown grace is rejected" expect_render_failure 'grace|duration' --set jobpool.shutdown.grace=soon
+    check "a worker heap below 8MB is rejected (the server would refuse to start)" \
+        expect_render_failure 'worker-heap' --set-string jobpool.pool.worker-heap=4MB
+    check "a zero poll interval or node expiry is rejected (the server would refuse to start)" \
+        expect_render_failure 'poll-interval|node-expiry' --set-string jobpool.cluster.poll-interval=0s
+    check "a lease under a second is rejected (the server would refuse to start)" \
+        expect_render_failure 'lease' --set-string jobpool.jobs.lease=500ms
+    check "jobpool.node-id is rejected (each pod's name is its node id)" \
+        expect_render_failure 'node-id' --set-string jobpool.node-id=mynode
 
     check "promtool check rules (PrometheusRule spec)" promtool_check_rules
     check "promtool test rules (alert conditions on synthetic series)" promtool_test_rules

@@ -241,6 +241,9 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- if hasKey .Values.jobpool "data-dir" }}
 {{- fail "jobpool.data-dir is fixed by the chart to the mounted volume /data; remove it." }}
 {{- end }}
+{{- if or (hasKey .Values.jobpool "node-id") (hasKey .Values.jobpool "nodeId") }}
+{{- fail "jobpool.node-id is set by the chart to each pod's name (JOBPOOL_NODEID), which a value here could not override; remove it." }}
+{{- end }}
 {{- end }}
 
 {{/*

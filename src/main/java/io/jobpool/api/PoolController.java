@@ -43,6 +43,7 @@ class PoolController {
     private final boolean authenticated;
     private final Duration maxWait;
     private final Duration lease;
+    private final Duration nodeExpiry;
     private final Clock clock;
     private final LongPolls longPolls;
 
@@ -55,6 +56,7 @@ class PoolController {
         this.authenticated = keys.enforced();
         this.maxWait = properties.jobs().maxWait();
         this.lease = properties.jobs().lease();
+        this.nodeExpiry = properties.cluster().nodeExpiry();
         this.clock = clock;
     }
 
@@ -129,7 +131,11 @@ class PoolController {
     private PoolView view(int size, String resized, int resizedTo) {
         PoolSnapshot snapshot = node.snapshot();
         Instant now = clock.instant();
-        List<NodeView> nodes = jobs.nodes().stream().map(n -> NodeView.of(n, now, lease)).toList();
+        // A replica silent past node-expiry is left out at once; the sweep that deletes its row
+        // runs only every minute.
+        Instant expired = now.minus(nodeExpiry);
+        List<NodeView> nodes = jobs.nodes().stream().filter(n -> n.heartbeatAt().isAfter(expired))
+                .map(n -> NodeView.of(n, now, lease)).toList();
         List<RuntimePoolView> pools = node.pools().stream()
                 .map(p -> runtimeView(p, p.primary() ? size : p.runtime().equals(resized) ? resizedTo : p.snapshot().size()))
                 .toList();

@@ -2,9 +2,11 @@ package io.jobpool.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -91,8 +93,8 @@ public record JobpoolProperties(
             Path pluginsDir,
             String initializer,
             @DefaultValue("[]") String initializerArgs,
-            @DefaultValue("2s") Duration killGrace,
-            @DefaultValue("60s") Duration bootBackoffMax,
+            @DefaultValue("2s") @DurationUnit(ChronoUnit.SECONDS) Duration killGrace,
+            @DefaultValue("60s") @DurationUnit(ChronoUnit.SECONDS) Duration bootBackoffMax,
             String javaCommand,
             @DefaultValue List<String> workerEnv,
             @DefaultValue("true") boolean killLeftoverProcesses) {
@@ -134,20 +136,23 @@ public record JobpoolProperties(
      *     bounded by {@code max-request-bytes})
      */
     public record Jobs(
-            @DefaultValue("300s") Duration defaultTimeout,
-            @DefaultValue("24h") Duration maxTimeout,
+            @DefaultValue("300s") @DurationUnit(ChronoUnit.SECONDS) Duration defaultTimeout,
+            @DefaultValue("24h") @DurationUnit(ChronoUnit.SECONDS) Duration maxTimeout,
             @DefaultValue("1MB") DataSize maxPayloadBytes,
             @DefaultValue("2MB") DataSize maxRequestBytes,
             @DefaultValue("1MB") DataSize maxResultBytes,
             @DefaultValue("1MB") DataSize maxLogBytes,
             @DefaultValue("100") int maxRetries,
-            @DefaultValue("30d") Duration maxDelay,
-            @DefaultValue("300s") Duration maxWait,
+            @DefaultValue("30d") @DurationUnit(ChronoUnit.SECONDS) Duration maxDelay,
+            @DefaultValue("300s") @DurationUnit(ChronoUnit.SECONDS) Duration maxWait,
             @DefaultValue("3") int maxRedeliveries,
-            @DefaultValue("30s") Duration lease,
-            @DefaultValue("1s") Duration retryBackoff,
+            @DefaultValue("30s") @DurationUnit(ChronoUnit.SECONDS) Duration lease,
+            @DefaultValue("1s") @DurationUnit(ChronoUnit.SECONDS) Duration retryBackoff,
             @DefaultValue("1000000") int maxBatchItems,
             @DefaultValue("64MB") DataSize maxBatchRequestBytes) {
+
+        /** A replica heartbeats every third of its lease: below a second that is a busy loop, not a lease. */
+        static final Duration MIN_LEASE = Duration.ofSeconds(1);
 
         void checkInto(Bounds bounds) {
             DataSize aByte = DataSize.ofBytes(1);
@@ -158,7 +163,7 @@ public record JobpoolProperties(
                     .atLeast("jobpool.jobs.max-log-bytes", maxLogBytes, DataSize.ofBytes(0))
                     .atLeast("jobpool.jobs.max-retries", maxRetries, 0).notNegative("jobpool.jobs.max-delay", maxDelay)
                     .notNegative("jobpool.jobs.max-wait", maxWait).atLeast("jobpool.jobs.max-redeliveries", maxRedeliveries, 0)
-                    .positive("jobpool.jobs.lease", lease).notNegative("jobpool.jobs.retry-backoff", retryBackoff)
+                    .atLeast("jobpool.jobs.lease", lease, MIN_LEASE).notNegative("jobpool.jobs.retry-backoff", retryBackoff)
                     .atLeast("jobpool.jobs.max-batch-items", maxBatchItems, 1)
                     .atLeast("jobpool.jobs.max-batch-request-bytes", maxBatchRequestBytes, aByte);
         }
@@ -181,7 +186,7 @@ public record JobpoolProperties(
      *
      * @param ttl how long a finished job and its result are kept before they are deleted
      */
-    public record Results(@DefaultValue("7d") Duration ttl) {
+    public record Results(@DefaultValue("7d") @DurationUnit(ChronoUnit.SECONDS) Duration ttl) {
 
         void checkInto(Bounds bounds) {
             bounds.positive("jobpool.results.ttl", ttl);
@@ -297,7 +302,7 @@ public record JobpoolProperties(
      * @param grace how long running jobs may finish after SIGTERM before they are killed and put
      *     back in the queue
      */
-    public record Shutdown(@DefaultValue("30s") Duration grace) {
+    public record Shutdown(@DefaultValue("30s") @DurationUnit(ChronoUnit.SECONDS) Duration grace) {
 
         void checkInto(Bounds bounds) {
             bounds.notNegative("jobpool.shutdown.grace", grace);
@@ -416,8 +421,8 @@ public record JobpoolProperties(
     public record Webhooks(
             String secret,
             String secondarySecret,
-            @DefaultValue("0s,5s,5m,30m,2h,5h,10h,10h") List<Duration> retrySchedule,
-            @DefaultValue("10s") Duration timeout,
+            @DefaultValue("0s,5s,5m,30m,2h,5h,10h,10h") @DurationUnit(ChronoUnit.SECONDS) List<Duration> retrySchedule,
+            @DefaultValue("10s") @DurationUnit(ChronoUnit.SECONDS) Duration timeout,
             @DefaultValue("8") int concurrency,
             @DefaultValue("false") boolean allowPrivateTargets,
             @DefaultValue List<String> allowedHosts) {
@@ -443,8 +448,8 @@ public record JobpoolProperties(
      *     {@code GET /v1/pool}
      */
     public record Cluster(
-            @DefaultValue("5s") Duration pollInterval,
-            @DefaultValue("1h") Duration nodeExpiry) {
+            @DefaultValue("5s") @DurationUnit(ChronoUnit.SECONDS) Duration pollInterval,
+            @DefaultValue("1h") @DurationUnit(ChronoUnit.SECONDS) Duration nodeExpiry) {
 
         void checkInto(Bounds bounds) {
             bounds.positive("jobpool.cluster.poll-interval", pollInterval).positive("jobpool.cluster.node-expiry", nodeExpiry);
@@ -505,8 +510,8 @@ public record JobpoolProperties(
             DataSize workerMemoryLimit,
             String initializer,
             @DefaultValue("[]") String initializerArgs,
-            @DefaultValue("2s") Duration killGrace,
-            @DefaultValue("60s") Duration bootBackoffMax,
+            @DefaultValue("2s") @DurationUnit(ChronoUnit.SECONDS) Duration killGrace,
+            @DefaultValue("60s") @DurationUnit(ChronoUnit.SECONDS) Duration bootBackoffMax,
             @DefaultValue List<String> workerEnv,
             @DefaultValue("true") boolean killLeftoverProcesses) {
 

@@ -39,6 +39,8 @@ final class UnknownSettings {
     /** The Python client's environment variables, which often share a shell with the server. */
     private static final Set<String> CLIENT_VARIABLES = Set.of("jobpool.url", "jobpool.api.key", "jobpool.apikey");
 
+    private static final String PYTHON_TASKS_DIR = "jobpool.python.tasks-dir";
+
     /**
      * A setting no jobpool property binds, where it came from and the real key it most resembles;
      * or, with a {@code reason}, a real one that is not read (a list entry after a gap).
@@ -71,6 +73,9 @@ final class UnknownSettings {
         List<String> known = new ArrayList<>();
         collect(JobpoolProperties.class, "jobpool", known);
         Map<String, Unknown> found = new LinkedHashMap<>();
+        // Python settings configure a pool that only a tasks directory brings into being.
+        boolean pythonPool = org.springframework.boot.context.properties.bind.Binder.get(environment)
+                .bind(PYTHON_TASKS_DIR, String.class).map(dir -> !dir.isBlank()).orElse(false);
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
             if (!(source instanceof IterableConfigurationPropertySource iterable)) {
                 continue;
@@ -84,6 +89,11 @@ final class UnknownSettings {
                             return;
                         }
                         if (binds(name, 1, JobpoolProperties.class, fromEnvironment)) {
+                            if (!pythonPool && key.startsWith("jobpool.python.") && !key.equals(PYTHON_TASKS_DIR)) {
+                                found.put(key, new Unknown(key, origin(source, name), null,
+                                        PYTHON_TASKS_DIR + " is not set, so there is no Python pool for it to configure"));
+                                return;
+                            }
                             indices(name, listIndices);
                             return;
                         }

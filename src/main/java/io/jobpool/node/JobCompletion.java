@@ -424,10 +424,13 @@ public final class JobCompletion implements PoolListener {
         }
     }
 
-    /** Exponential back-off with jitter: base * 2^(attempt-1), scaled by a random 50-100%. */
+    /** Exponential back-off with jitter: base * 2^(attempt-1) up to an hour, scaled by a random 50-100%. */
     private Duration backoff(int attempt) {
-        long base = retryBackoff.toMillis() << Math.min(attempt - 1, 30);
-        long capped = Math.min(base, MAX_BACKOFF.toMillis());
+        int doublings = Math.min(attempt - 1, 30);
+        long baseMillis = retryBackoff.toMillis();
+        // A base past the cap once doubled is the cap (a shift would overflow for bases of months).
+        long capped = baseMillis > MAX_BACKOFF.toMillis() >> doublings ? MAX_BACKOFF.toMillis()
+                : Math.min(baseMillis << doublings, MAX_BACKOFF.toMillis());
         return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
     }
 

@@ -131,24 +131,31 @@ final class DeliveryStore {
         }));
     }
 
-    /** The deliveries of one subject, oldest first, each with its attempts. */
+    /**
+     * The deliveries of one subject, oldest first, each with its attempts (without its payload,
+     * which no listing shows). One statement, so one snapshot: an attempt recorded between two reads
+     * would list a delivery still PENDING beside the 2xx that delivered it.
+     */
     List<DeliveryHistory> forSubject(String subjectType, String subjectId) {
-        List<Delivery> deliveries = jdbc.sql("SELECT " + COLUMNS
-                        + " FROM webhook_deliveries WHERE subject_type = :type AND subject_id = :subject ORDER BY created_at, id")
-                .param("type", subjectType).param("subject", subjectId).query(DELIVERY).list();
-        if (deliveries.isEmpty()) {
-            return List.of();
-        }
+        Map<String, Delivery> deliveries = new LinkedHashMap<>();
         Map<String, List<DeliveryAttempt>> attempts = new LinkedHashMap<>();
-        jdbc.sql("""
-                SELECT a.delivery_id, a.attempt, a.attempted_at, a.duration_ms, a.status_code, a.error
-                FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-                WHERE d.subject_type = :type AND d.subject_id = :subject ORDER BY a.delivery_id, a.attempt""")
+        jdbc.sql("SELECT " + COLUMNS.replace("payload,", "NULL AS payload,") + """
+                , a.attempt, a.attempted_at, a.duration_ms, a.status_code, a.error
+                FROM webhook_deliveries d LEFT JOIN webhook_delivery_attempts a ON a.delivery_id = d.id
+                WHERE d.subject_type = :type AND d.subject_id = :subject ORDER BY d.created_at, d.id, a.attempt""")
                 .param("type", subjectType).param("subject", subjectId)
                 .query((ResultSet rs) -> {
-                    attempts.computeIfAbsent(rs.getString("delivery_id"), id -> new ArrayList<>()).add(mapAttempt(rs));
+                    String id = rs.getString("id");
+                    if (!deliveries.containsKey(id)) {
+                        deliveries.put(id, mapDelivery(rs, 0));
+                        attempts.put(id, new ArrayList<>());
+                    }
+                    rs.getInt("attempt");
+                    if (!rs.wasNull()) {
+                        attempts.get(id).add(mapAttempt(rs));
+                    }
                 });
-        return deliveries.stream().map(d -> new DeliveryHistory(d, List.copyOf(attempts.getOrDefault(d.id(), List.of())))).toList();
+        return deliveries.values().stream().map(d -> new DeliveryHistory(d, List.copyOf(attempts.get(d.id())))).toList();
     }
 
     Optional<DeliveryHistory> find(String subjectType, String subjectId, String deliveryId) {

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -132,7 +133,10 @@ final class WebhookSender implements AutoCloseable {
         return AttemptResult.answered(status, null, retryAfter, took);
     }
 
-    /** {@code Retry-After} as delay-seconds or an HTTP date; {@code null} when absent or unreadable. */
+    /**
+     * {@code Retry-After} as delay-seconds or an HTTP date in any of the three forms RFC 9110 has a
+     * recipient accept (IMF-fixdate, RFC 850, asctime); {@code null} when absent or unreadable.
+     */
     static Duration retryAfter(String value, Instant now) {
         if (value == null || value.isBlank()) {
             return null;
@@ -141,10 +145,33 @@ final class WebhookSender implements AutoCloseable {
         if (text.chars().allMatch(Character::isDigit)) {
             return text.length() > 9 ? RetryPolicy.MAX_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(text));
         }
+        Instant at = httpDate(text, now);
+        if (at == null) {
+            return null;
+        }
+        Duration until = Duration.between(now, at);
+        return until.isNegative() ? Duration.ZERO : until;
+    }
+
+    private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.US)
+            .withZone(java.time.ZoneOffset.UTC);
+
+    private static Instant httpDate(String text, Instant now) {
         try {
-            Duration until = Duration.between(now, ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? Duration.ZERO : until;
-        } catch (DateTimeParseException e) {
+            return ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException notImfFixdate) {
+            // RFC 850's two-digit year: RFC 9110 reads one more than 50 years ahead as the past's.
+            int thisYear = now.atZone(java.time.ZoneOffset.UTC).getYear();
+            DateTimeFormatter rfc850 = new java.time.format.DateTimeFormatterBuilder().parseCaseInsensitive()
+                    .appendPattern("EEEE, dd-MMM-").appendValueReduced(java.time.temporal.ChronoField.YEAR, 2, 2, thisYear - 49)
+                    .appendPattern(" HH:mm:ss zzz").toFormatter(java.util.Locale.US);
+            for (DateTimeFormatter form : List.of(rfc850, ASCTIME)) {
+                try {
+                    return ZonedDateTime.parse(text, form).toInstant();
+                } catch (DateTimeParseException notThisForm) {
+                    // the next form
+                }
+            }
             return null;
         }
     }

@@ -216,14 +216,16 @@ class PoolApiTest extends ServiceTest {
         store.heartbeat(new io.jobpool.job.ClusterNode("long-lease", now, now.minusSeconds(45), 1, 0, Duration.ofSeconds(120)));
         store.heartbeat(new io.jobpool.job.ClusterNode("short-lease", now, now.minusSeconds(45), 1, 0, Duration.ofSeconds(10)));
         store.heartbeat(new io.jobpool.job.ClusterNode("earlier-version", now, now.minusSeconds(45), 1, 0, null));
+        store.heartbeat(new io.jobpool.job.ClusterNode("expired", now, now.minus(Duration.ofMinutes(61)), 1, 0, null));
         try {
             java.util.Map<String, Boolean> alive = new java.util.HashMap<>();
             api.get("/v1/pool").json().get("nodes").forEach(n -> alive.put(n.get("id").asString(), n.get("alive").asBoolean()));
             assertThat(alive).as("heartbeats 45 s old; this replica runs a 30 s lease")
                     .containsEntry("long-lease", true).containsEntry("short-lease", false)
-                    .as("a row without its lease is judged by this replica's").containsEntry("earlier-version", false);
+                    .as("a row without its lease is judged by this replica's").containsEntry("earlier-version", false)
+                    .as("silent past jobpool.cluster.node-expiry (1h), before the sweep deletes it").doesNotContainKey("expired");
         } finally {
-            for (String id : List.of("long-lease", "short-lease", "earlier-version")) {
+            for (String id : List.of("long-lease", "short-lease", "earlier-version", "expired")) {
                 store.forgetNodes(id, java.time.Instant.EPOCH);
             }
         }

@@ -30,7 +30,7 @@ class SettingBoundsTest {
             "jobpool.jobs.default-timeout, -5s", "jobpool.jobs.max-timeout, 0s", "jobpool.jobs.max-payload-bytes, -1",
             "jobpool.jobs.max-request-bytes, 0", "jobpool.jobs.max-result-bytes, -1", "jobpool.jobs.max-log-bytes, -1",
             "jobpool.jobs.max-retries, -1", "jobpool.jobs.max-delay, -1s", "jobpool.jobs.max-wait, -1s",
-            "jobpool.jobs.max-redeliveries, -1", "jobpool.jobs.lease, 0s", "jobpool.jobs.retry-backoff, -1s",
+            "jobpool.jobs.max-redeliveries, -1", "jobpool.jobs.lease, 0s", "jobpool.jobs.lease, 999ms", "jobpool.jobs.retry-backoff, -1s",
             "jobpool.jobs.max-batch-items, 0", "jobpool.jobs.max-batch-request-bytes, 0", "jobpool.queue.capacity, 0",
             "jobpool.results.ttl, -1s", "jobpool.shutdown.grace, -1s", "jobpool.security.max-long-polls-per-key, 0",
             "jobpool.webhooks.timeout, 0s", "jobpool.webhooks.concurrency, 0", "jobpool.webhooks.retry-schedule, -5s",
@@ -81,6 +81,28 @@ class SettingBoundsTest {
                 "jobpool.pool.boot-backoff-max", "500ms"));
         assertThat(edges.pool().size()).isEqualTo(1);
         assertThat(edges.python().pool().size()).isZero();
+    }
+
+    /**
+     * A duration without a unit is seconds, as the API's own durations ({@code timeoutSeconds},
+     * {@code wait}) are: {@code JOBPOOL_JOBS_DEFAULT_TIMEOUT=300} is five minutes, not 0.3 s.
+     */
+    @Test
+    void aDurationWithoutAUnitIsSeconds() {
+        JobpoolProperties plain = bind(Map.of("jobpool.jobs.default-timeout", "300", "jobpool.shutdown.grace", "30",
+                "jobpool.jobs.lease", "30", "jobpool.results.ttl", "604800", "jobpool.webhooks.retry-schedule", "0,5,60",
+                "jobpool.cluster.node-expiry", "3600", "jobpool.python.pool.kill-grace", "2"));
+        assertThat(plain.jobs().defaultTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(plain.shutdown().grace()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(plain.jobs().lease()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(plain.results().ttl()).isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(plain.webhooks().retrySchedule()).containsExactly(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofMinutes(1));
+        assertThat(plain.cluster().nodeExpiry()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(plain.python().pool().killGrace()).isEqualTo(java.time.Duration.ofSeconds(2));
+        JobpoolProperties units = bind(Map.of("jobpool.jobs.default-timeout", "1500ms", "jobpool.shutdown.grace", "PT1M"));
+        assertThat(units.jobs().defaultTimeout()).as("a unit still says what it says").isEqualTo(java.time.Duration.ofMillis(1500));
+        assertThat(units.shutdown().grace()).isEqualTo(java.time.Duration.ofMinutes(1));
     }
 
     @Test

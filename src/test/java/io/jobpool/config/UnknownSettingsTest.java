@@ -79,6 +79,20 @@ class UnknownSettingsTest {
         assertThat(output.getOut()).contains("jobpool.pool.siez", "is not a jobpool setting and is ignored; did you mean jobpool.pool.size?");
     }
 
+    /** Without a tasks directory there is no Python pool: its settings would size nothing, without a word. */
+    @Test
+    void aPythonPoolSettingWithoutATasksDirectoryIsReportedAsIgnored() {
+        List<UnknownSettings.Unknown> unknown = find(Map.of("jobpool.python.executable", "python3.12"),
+                Map.of("JOBPOOL_PYTHON_POOL_SIZE", "2"));
+        assertThat(unknown).extracting(UnknownSettings.Unknown::key)
+                .containsExactlyInAnyOrder("jobpool.python.executable", "jobpool.python.pool.size");
+        assertThat(unknown.stream().filter(u -> u.key().equals("jobpool.python.pool.size")).findFirst().orElseThrow().message())
+                .contains("JOBPOOL_PYTHON_POOL_SIZE")
+                .contains("is ignored: jobpool.python.tasks-dir is not set, so there is no Python pool for it to configure");
+        assertThat(find(Map.of("jobpool.python.executable", "python3.12"),
+                Map.of("JOBPOOL_PYTHON_POOL_SIZE", "2", "JOBPOOL_PYTHON_TASKS_DIR", "/srv/tasks"))).as("with a tasks directory").isEmpty();
+    }
+
     @Test
     void aTaskSettingIsCheckedUnderAnyTaskName() {
         assertThat(find(Map.of("jobpool.tasks.sleep.max-concurency", "1"), Map.of()))

@@ -79,6 +79,20 @@ class RetryPolicyTest {
         assertThat(WebhookSender.retryAfter(null, NOW)).isNull();
     }
 
+    /** RFC 9110 has a recipient accept the two obsolete date forms too (QA: they were taken for no Retry-After). */
+    @Test
+    void readsRetryAfterInTheObsoleteRfc850AndAsctimeForms() {
+        java.time.ZonedDateTime at = NOW.plusSeconds(90).atZone(ZoneOffset.UTC);
+        String rfc850 = DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss 'GMT'", java.util.Locale.US).format(at);
+        String asctime = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.US).format(at);
+
+        assertThat(WebhookSender.retryAfter(rfc850, NOW)).as(rfc850).isEqualTo(Duration.ofSeconds(90));
+        assertThat(WebhookSender.retryAfter(asctime, NOW)).as(asctime).isEqualTo(Duration.ofSeconds(90));
+        assertThat(WebhookSender.retryAfter("Sunday, 06-Nov-94 08:49:37 GMT", NOW)).as("a two-digit year of the past century")
+                .isEqualTo(Duration.ZERO);
+        assertThat(WebhookSender.retryAfter("Sun Nov  6 08:49:37 1994", NOW)).isEqualTo(Duration.ZERO);
+    }
+
     @Test
     void refusesAnEmptySchedule() {
         assertThatIllegalArgumentException().isThrownBy(() -> new RetryPolicy(List.of()));
