@@ -48,7 +48,7 @@ final class WaitParameter {
         // Compared exactly: a max-wait of 1500ms allows 1.5, and says so.
         BigDecimal limit = BigDecimal.valueOf(max.toMillis(), 3);
         if (seconds.signum() < 0 || seconds.compareTo(limit) > 0) {
-            throw JobException.validation(name, "must be between 0 and " + limit.stripTrailingZeros().toPlainString() + " seconds");
+            throw JobException.validation(name, "must be between 0 and " + limit.stripTrailingZeros().toPlainString() + " seconds (jobpool.jobs.max-wait)");
         }
         if (seconds.compareTo(HALF_NANO) < 0) {
             // Compared by magnitude first, at once; rounded, 1e-10000000 made a number of ten

@@ -64,7 +64,7 @@ public final class BatchService {
             throw BatchException.tooManyItems(items, maxBatchItems);
         }
         if (s.chunksize() != null && (s.chunksize() < 1 || s.chunksize() > maxBatchItems)) {
-            throw JobException.validation("chunksize", "must be between 1 and " + maxBatchItems);
+            throw JobException.validation("chunksize", "must be between 1 and " + maxBatchItems + " (jobpool.jobs.max-batch-items)");
         }
         // The job options are checked exactly as for a single job; its args are checked per item below.
         NewJob options = jobs.validate(new Submission(s.task(), "[]", "{}", s.timeout(), s.priority(), s.delay(),

@@ -30,10 +30,10 @@ public record JobLimits(
         if (delay != null && delay.isNegative()) {
             errors.add(new JobException.FieldError("delaySeconds", "must not be negative"));
         } else if (delay != null && delay.compareTo(maxDelay) > 0) {
-            errors.add(new JobException.FieldError("delaySeconds", "must be at most " + maxDelay.toSeconds()));
+            errors.add(new JobException.FieldError("delaySeconds", "must be at most " + maxDelay.toSeconds() + " (jobpool.jobs.max-delay)"));
         }
         if (maxRetries < 0 || maxRetries > this.maxRetries) {
-            errors.add(new JobException.FieldError("maxRetries", "must be between 0 and " + this.maxRetries));
+            errors.add(new JobException.FieldError("maxRetries", "must be between 0 and " + this.maxRetries + " (jobpool.jobs.max-retries)"));
         }
     }
 }
