@@ -26,6 +26,26 @@ public final class StoreErrors {
     }
 
     /**
+     * Whether the error says the store could not be reached at all: no connection, a connection
+     * lost, a transaction that could not begin, SQLite's lock held past its busy timeout. Narrower
+     * than {@link #outOfReach}: a deadlock or serialization failure is transient too, but a write
+     * that lost one may well succeed at once when tried again on its own.
+     */
+    public static boolean unreachable(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || cause instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || cause instanceof java.sql.SQLTransientConnectionException
+                    || cause instanceof java.sql.SQLNonTransientConnectionException
+                    || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")
+                    || cause instanceof org.sqlite.SQLiteException sqlite && sqliteLockHeld(sqlite)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * SQLite's write lock held by someone else past {@code busy_timeout}. Spring translates it for
      * statements, but not where a transaction begins ({@code CannotCreateTransactionException} has
      * the driver's exception as its cause).

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * costs far more than the statement in it; sharing commits between concurrent requests keeps a
  * 202 durable without paying one file write per job. A lone request is written at once (no
  * waiting for company), so latency stays that of a single commit. If a batch fails, its items are
- * retried one by one so one bad write (a duplicate key) never fails its neighbours.
+ * retried one by one so one bad write (a duplicate key) never fails its neighbours; but not when
+ * the store could not be reached at all (SQLite's lock held past its busy timeout, no connection):
+ * each item would wait out the same timeout in turn (five items, fifty seconds), so the batch and
+ * every write queued behind it fail at once, and their callers answer 503 within one timeout.
  *
  * <p>With more than one writer, each takes what queued up while the others were committing: a
  * server database (PostgreSQL) then flushes several commits together, where one writer would
@@ -97,6 +100,13 @@ final class GroupCommit<T, R> {
                 batch.get(i).result().complete(results.get(i));
             }
         } catch (RuntimeException batchFailed) {
+            if (io.jobpool.job.StoreErrors.unreachable(batchFailed)) {
+                List<Pending<T, R>> queuedBehind = new ArrayList<>();
+                queue.drainTo(queuedBehind);
+                batch.forEach(pending -> pending.result().completeExceptionally(batchFailed));
+                queuedBehind.forEach(pending -> pending.result().completeExceptionally(batchFailed));
+                return;
+            }
             if (batch.size() == 1) {
                 batch.getFirst().result().completeExceptionally(batchFailed);
                 return;
