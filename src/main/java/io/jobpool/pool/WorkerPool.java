@@ -864,7 +864,7 @@ public final class WorkerPool {
     }
 
     private void beginShutdown(Duration grace, CompletableFuture<Void> done) {
-        log.info("Worker pool shutting down: {} running job(s) get {} s to finish", countBusy(), grace.toSeconds());
+        log.info("{} worker pool shutting down: {} running job(s) get {} s to finish", launcher.runtime(), countBusy(), seconds(grace));
         draining = true;
         stopped = done;
         drainDeadlineNanos = System.nanoTime() + grace.toNanos();
