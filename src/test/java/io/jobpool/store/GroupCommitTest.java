@@ -18,20 +18,29 @@ class GroupCommitTest {
     /** Batches the write function was called with, in order. */
     private final List<List<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    @Test
-    void aBadWriteIsTriedAloneSoItsNeighboursAreCommitted() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        GroupCommit<String, String> commit = new GroupCommit<>("test-bad", 16, 1, items -> {
+    /** Started by a batch holding {@code "first"}, which then waits for {@link #release}: writes queue up behind it. */
+    private final CountDownLatch firstStarted = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** A group commit whose batch with {@code "first"} waits for {@link #release}, then fails as {@code outcome} says. */
+    private GroupCommit<String, String> commit(int maxBatch, java.util.function.Consumer<List<String>> outcome) {
+        return new GroupCommit<>("test", maxBatch, 1, items -> {
             calls.add(items);
-            if (items.equals(List.of("first"))) {
+            if (items.contains("first")) {
                 firstStarted.countDown();
                 await(release);
             }
+            outcome.accept(items);
+            return items.stream().map(item -> item + " done").toList();
+        });
+    }
+
+    @Test
+    void aBadWriteIsTriedAloneSoItsNeighboursAreCommitted() throws Exception {
+        GroupCommit<String, String> commit = commit(16, items -> {
             if (items.contains("duplicate")) {
                 throw new DuplicateKeyException("duplicate key");
             }
-            return items.stream().map(item -> item + " done").toList();
         });
         CompletableFuture<String> first = commit.submit("first");
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
@@ -51,20 +60,14 @@ class GroupCommitTest {
      */
     @Test
     void aStoreOutOfReachFailsTheBatchAndTheWritesQueuedBehindItAtOnce() throws Exception {
-        CountDownLatch batchStarted = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        GroupCommit<String, String> commit = new GroupCommit<>("test-unreachable", 2, 1, items -> {
-            calls.add(items);
-            if (items.contains("a")) {
-                batchStarted.countDown();
-                await(release);
+        GroupCommit<String, String> commit = commit(2, items -> {
+            if (items.contains("first")) {
                 throw new CannotCreateTransactionException("Could not open JDBC Connection for transaction",
                         new org.sqlite.SQLiteException("database is locked", org.sqlite.SQLiteErrorCode.SQLITE_BUSY));
             }
-            return items.stream().map(item -> item + " done").toList();
         });
-        CompletableFuture<String> a = commit.submit("a");
-        assertThat(batchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> a = commit.submit("first");
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<CompletableFuture<String>> behind = List.of(commit.submit("b"), commit.submit("c"), commit.submit("d"));
         release.countDown();
 
@@ -72,7 +75,7 @@ class GroupCommitTest {
         for (CompletableFuture<String> write : behind) {
             assertThat(failure(write)).isInstanceOf(CannotCreateTransactionException.class);
         }
-        assertThat(calls).as("one attempt, not one per write").containsExactly(List.of("a"));
+        assertThat(calls).as("one attempt, not one per write").containsExactly(List.of("first"));
         assertThat(commit.submit("later").get(10, TimeUnit.SECONDS)).as("a write after the failure is tried").isEqualTo("later done");
     }
 
