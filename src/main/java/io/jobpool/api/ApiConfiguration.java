@@ -89,8 +89,7 @@ class ApiConfiguration implements org.springframework.web.servlet.config.annotat
             return mapping.getHandler(probe) == null ? null : RequestScreeningFilter.ALLOW;
         } catch (HttpRequestMethodNotSupportedException e) {
             java.util.Set<org.springframework.http.HttpMethod> supported = e.getSupportedHttpMethods();
-            return supported == null || supported.isEmpty() ? RequestScreeningFilter.ALLOW
-                    : String.join(", ", supported.stream().map(org.springframework.http.HttpMethod::name).sorted().toList());
+            return supported == null || supported.isEmpty() ? RequestScreeningFilter.ALLOW : Problems.allow(supported);
         } catch (Exception e) {
             return RequestScreeningFilter.ALLOW;
         } finally {

@@ -61,6 +61,22 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return response.body(problem);
     }
 
+    /**
+     * A method the endpoint does not take: its {@code Allow} lists every method it answers, HEAD
+     * (with GET) and OPTIONS included, as {@code OPTIONS} on the same path does.
+     */
+    @Override
+    protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(
+            org.springframework.web.HttpRequestMethodNotSupportedException ex, HttpHeaders headers, HttpStatusCode status,
+            WebRequest request) {
+        HttpHeaders allow = new HttpHeaders();
+        allow.putAll(headers);
+        if (ex.getSupportedHttpMethods() != null && !ex.getSupportedHttpMethods().isEmpty()) {
+            allow.set(HttpHeaders.ALLOW, Problems.allow(ex.getSupportedHttpMethods()));
+        }
+        return super.handleHttpRequestMethodNotSupported(ex, allow, status, request);
+    }
+
     /** No valid API key: 401 with the scheme a client should use. */
     @ExceptionHandler(AuthenticationException.class)
     ResponseEntity<ProblemDetail> unauthorized(AuthenticationException e, HttpServletRequest request) {

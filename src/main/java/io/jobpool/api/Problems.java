@@ -64,6 +64,20 @@ final class Problems {
     }
 
     /** Writes a problem as the whole response; the caller stops the request there. */
+    /**
+     * The {@code Allow} header of an endpoint that takes {@code methods}: those, HEAD wherever GET
+     * is (answered as GET without the body) and OPTIONS (answered on every path), sorted.
+     */
+    static String allow(java.util.Collection<org.springframework.http.HttpMethod> methods) {
+        java.util.Set<String> allowed = new java.util.TreeSet<>();
+        methods.forEach(method -> allowed.add(method.name()));
+        if (allowed.contains("GET")) {
+            allowed.add("HEAD");
+        }
+        allowed.add("OPTIONS");
+        return String.join(", ", allowed);
+    }
+
     static void write(HttpServletResponse response, int status, String type, String title, String detail, String instance)
             throws IOException {
         response.resetBuffer();

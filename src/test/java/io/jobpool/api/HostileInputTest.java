@@ -101,13 +101,18 @@ class HostileInputTest extends ServiceTest {
         for (String method : java.util.List.of("BREW", "PROPFIND", "MKCOL", "TRACE")) {
             RawHttp.Response jobs = RawHttp.send(port, method + " /v1/jobs HTTP/1.1", null);
             assertProblem(jobs, 405, "method-not-allowed");
-            assertThat(jobs.headers().get("allow")).as(method).isEqualTo("GET, POST");
+            assertThat(jobs.headers().get("allow")).as(method).isEqualTo("GET, HEAD, OPTIONS, POST");
             RawHttp.Response ready = RawHttp.send(port, method + " " + job + "/ready HTTP/1.1", null);
             assertProblem(ready, 405, "method-not-allowed");
             assertThat(ready.headers().get("allow")).as("as PATCH gets it").isEqualTo(
                     RawHttp.send(port, "PATCH " + job + "/ready HTTP/1.1", null).headers().get("allow"));
             assertProblem(RawHttp.send(port, method + " /nowhere HTTP/1.1", null), 404, "not-found");
         }
+        // A method Spring MVC refuses (PATCH is one the service knows) lists the same, HEAD and OPTIONS included.
+        RawHttp.Response patch = RawHttp.send(port, "PATCH /v1/jobs HTTP/1.1", null);
+        assertProblem(patch, 405, "method-not-allowed");
+        assertThat(patch.headers().get("allow")).isEqualTo("GET, HEAD, OPTIONS, POST");
+        assertThat(RawHttp.send(port, "PATCH " + job + "/cancel HTTP/1.1", null).headers().get("allow")).isEqualTo("OPTIONS, POST");
     }
 
     @Test
