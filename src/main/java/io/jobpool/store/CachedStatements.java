@@ -165,11 +165,14 @@ public final class CachedStatements implements DataSource {
         boolean inUse = true;
         /** Whether a parameter of this use was a string or bytes of {@link #LARGE_VALUE} or more. */
         private boolean largeValue;
+        /** Whether its SQL may write (anything but a SELECT), and so wait for SQLite's write lock. */
+        private final boolean write;
 
         Statement(CachingConnection owner, String sql, PreparedStatement statement) {
             this.owner = owner;
             this.sql = sql;
             this.statement = statement;
+            this.write = !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6);
         }
 
         @Override
@@ -190,6 +193,19 @@ public final class CachedStatements implements DataSource {
             }
             if (args != null && args.length >= 2 && method.getName().startsWith("set") && isLarge(args[1])) {
                 largeValue = true;
+            }
+            if (write && method.getName().startsWith("execute") && Thread.currentThread().isVirtual()) {
+                // A write outside a transaction may wait out another's lock in native code, which
+                // would pin this virtual thread's carrier (PlatformThreadTransactions says why).
+                return PlatformThreadTransactions.onPlatformThread(() -> {
+                    try {
+                        return delegate(statement, method, args);
+                    } catch (Exception | Error e) {
+                        throw e;
+                    } catch (Throwable e) {
+                        throw new java.lang.reflect.UndeclaredThrowableException(e);
+                    }
+                });
             }
             return delegate(statement, method, args);
         }

@@ -1,6 +1,7 @@
 package io.jobpool.store;
 
 import java.lang.reflect.UndeclaredThrowableException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,16 +18,20 @@ import org.springframework.transaction.support.TransactionTemplate;
  * its {@code BEGIN} to its commit. Were it run on a virtual thread that parked between two
  * statements while the other virtual threads waiting for the lock pinned every carrier, nothing
  * would run it to its commit until their busy timeouts failed them. So a transaction begun on a
- * virtual thread (a request, a webhook sender, an outcome) runs on one of a few platform threads
- * while the virtual thread waits unpinned; on a platform thread it runs in place. Single
- * statements outside a transaction finish within their one native call and stay where they are.
+ * virtual thread (a request, a webhook sender, an outcome) runs on a platform thread while the
+ * virtual thread waits unpinned; on a platform thread it runs in place. A single write outside a
+ * transaction waits for the lock too, inside its one native call: {@link CachedStatements} moves it
+ * the same way ({@link #onPlatformThread}). Otherwise three requests waiting out another process's
+ * lock (a {@code DELETE}, a pool {@code open}) held every carrier for the busy timeout, and the whole
+ * API, health probes included, stopped answering.
+ *
+ * <p>The platform threads are as many as callers wait at once (a cached pool): each holds one of
+ * the connection pool's connections, which bounds them, and a fixed few made the fifth
+ * transaction wait out the busy timeouts of the four before it.
  */
 public final class PlatformThreadTransactions extends TransactionTemplate {
 
-    /** SQLite has one writer at a time: a few threads keep transactions flowing without piling up. */
-    private static final int THREADS = 4;
-
-    private final ExecutorService platform = Executors.newFixedThreadPool(THREADS,
+    private static final ExecutorService PLATFORM = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("jobpool-store-tx-", 1).factory());
 
     public PlatformThreadTransactions(PlatformTransactionManager transactionManager) {
@@ -38,18 +43,32 @@ public final class PlatformThreadTransactions extends TransactionTemplate {
         if (!Thread.currentThread().isVirtual()) {
             return super.execute(action);
         }
-        Future<T> result = platform.submit(() -> super.execute(action));
+        try {
+            return onPlatformThread(() -> super.execute(action));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new UndeclaredThrowableException(e);
+        }
+    }
+
+    /**
+     * Runs {@code work} on a platform thread and waits for it unpinned (the caller is a virtual
+     * thread); rethrows what it threw. An interrupt does not stop the work: its caller still
+     * learns how it ended, and is left interrupted.
+     */
+    static <T> T onPlatformThread(Callable<T> work) throws Exception {
+        Future<T> result = PLATFORM.submit(work);
         boolean interrupted = false;
         try {
             while (true) {
                 try {
                     return result.get();
                 } catch (InterruptedException e) {
-                    // The transaction runs on regardless; its caller still learns how it ended.
                     interrupted = true;
                 } catch (ExecutionException e) {
                     switch (e.getCause()) {
-                        case RuntimeException runtime -> throw runtime;
+                        case Exception failure -> throw failure;
                         case Error error -> throw error;
                         default -> throw new UndeclaredThrowableException(e.getCause());
                     }

@@ -28,6 +28,53 @@ class CachedStatementsTest {
         }
     }
 
+    /**
+     * A write outside a transaction that waits for SQLite's lock (held here by another connection)
+     * waits on a platform thread: the virtual threads that asked for it leave their carriers free,
+     * and other virtual threads (requests, probes) still run. In the native call, as before, more
+     * writers than carriers stopped every virtual thread until their busy timeouts ran out.
+     */
+    @Test
+    void writesWaitingForTheLockOnVirtualThreadsLeaveTheCarriersFree() throws Exception {
+        String url = "jdbc:sqlite:" + directory.resolve("test.db") + "?journal_mode=WAL&busy_timeout=5000";
+        CachedStatements waiting = new CachedStatements(url, new Properties());
+        int writers = Runtime.getRuntime().availableProcessors() + 2;
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        try (Connection holder = java.sql.DriverManager.getConnection(url); var lock = holder.createStatement()) {
+            lock.execute("BEGIN IMMEDIATE");
+            java.util.concurrent.CountDownLatch aboutToWrite = new java.util.concurrent.CountDownLatch(writers);
+            for (int i = 0; i < writers; i++) {
+                int id = 100 + i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try (Connection connection = waiting.getConnection();
+                            PreparedStatement insert = connection.prepareStatement("INSERT INTO items (id, name) VALUES (?, 'w')")) {
+                        insert.setInt(1, id);
+                        aboutToWrite.countDown();
+                        insert.executeUpdate();
+                    } catch (SQLException e) {
+                        failed.incrementAndGet();
+                    }
+                }));
+            }
+            assertThat(aboutToWrite.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.util.concurrent.CompletableFuture<Boolean> probe = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofVirtual().start(() -> probe.complete(threads.stream().allMatch(Thread::isAlive)));
+            assertThat(probe.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("another virtual thread ran while every writer still waited for the lock").isTrue();
+            lock.execute("ROLLBACK");
+        }
+        for (Thread thread : threads) {
+            thread.join(java.time.Duration.ofSeconds(30));
+        }
+        assertThat(failed).as("each write went through once the lock was free").hasValue(0);
+        try (Connection connection = waiting.getConnection(); var count = connection.createStatement();
+                ResultSet rows = count.executeQuery("SELECT COUNT(*) FROM items WHERE name = 'w'")) {
+            rows.next();
+            assertThat(rows.getInt(1)).isEqualTo(writers);
+        }
+    }
+
     @Test
     void aClosedStatementIsHandedOutAgainWithItsParametersCleared() throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
