@@ -223,7 +223,7 @@ class JobpoolConfiguration {
     JobService jobService(JobStore store, LocalNode node, Broadcast broadcast, PoolGate gate, JobWaiters waiters,
             WorkSignal workSignal, QueueDepth queueDepth, JobMetrics metrics, CallbackTargets callbackTargets,
             JobLimits limits, JobpoolProperties properties, Clock clock) {
-        metrics.queueDepth(() -> queueDepth.due(clock.instant()));
+        metrics.queueDepth(new io.jobpool.job.StoreGauge("the queue's depth", () -> queueDepth.due(clock.instant())));
         return new JobService(store, node, broadcast, gate, limits, new JobIds(clock), waiters, workSignal, queueDepth,
                 metrics, callbackTargets, properties.cluster().pollInterval(), clock);
     }

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -120,8 +119,8 @@ public final class JobMetrics {
     }
 
     /** {@code jobpool_queue_depth}. */
-    public void queueDepth(Supplier<Number> depth) {
-        Gauge.builder("jobpool.queue.depth", depth).description("Jobs queued and due (not those waiting for a delay or a retry's back-off)")
+    public void queueDepth(java.util.function.DoubleSupplier depth) {
+        Gauge.builder("jobpool.queue.depth", depth, java.util.function.DoubleSupplier::getAsDouble).description("Jobs queued and due (not those waiting for a delay or a retry's back-off)")
                 .register(registry);
     }
 

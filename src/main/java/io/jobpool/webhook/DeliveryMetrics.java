@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code jobpool_webhook_deliveries_total{outcome}}, one count per attempt: {@code delivered},
@@ -18,8 +16,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliveryMetrics {
 
-    private static final Logger log = LoggerFactory.getLogger(DeliveryMetrics.class);
-
     private final Map<DeliveryStatus, Counter> outcomes;
 
     DeliveryMetrics(MeterRegistry registry, DeliveryStore store) {
@@ -27,7 +23,8 @@ final class DeliveryMetrics {
         this.outcomes = Stream.of(DeliveryStatus.values()).collect(Collectors.toUnmodifiableMap(Function.identity(),
                 status -> Counter.builder("jobpool.webhook.deliveries").description("Webhook delivery attempts by outcome")
                         .tag("outcome", outcome(status)).register(registry)));
-        Gauge.builder("jobpool.webhook.deliveries.pending", store, DeliveryMetrics::pending)
+        Gauge.builder("jobpool.webhook.deliveries.pending", new io.jobpool.job.StoreGauge("the pending webhook deliveries",
+                        store::countPending), java.util.function.DoubleSupplier::getAsDouble)
                 .description("Webhook deliveries waiting for their next attempt or being sent").register(registry);
     }
 
@@ -43,14 +40,5 @@ final class DeliveryMetrics {
             case FAILED -> "gave_up";
             case STOPPED -> "stopped";
         };
-    }
-
-    private static double pending(DeliveryStore store) {
-        try {
-            return store.countPending();
-        } catch (RuntimeException e) {
-            log.warn("Could not count pending webhook deliveries for the gauge: {}", e.getMessage());
-            return Double.NaN;
-        }
     }
 }

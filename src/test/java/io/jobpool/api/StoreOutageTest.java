@@ -33,6 +33,9 @@ class StoreOutageTest {
     @LocalServerPort
     int port;
 
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
+
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> {
@@ -67,6 +70,13 @@ class StoreOutageTest {
         RawHttp.Response submit = RawHttp.send(port, "POST /v1/jobs HTTP/1.1\r\nContent-Type: application/json",
                 "{\"task\":\"square\",\"args\":[5]}".getBytes(StandardCharsets.UTF_8));
         assertThat(submit.status()).as(submit.text()).isEqualTo(503);
+        // A scrape does not wait out the store's timeouts: its gauges read the store in the background.
+        long scrapeStarted = System.nanoTime();
+        RawHttp.Response scrape = RawHttp.send(managementPort, "GET /actuator/prometheus HTTP/1.1", null);
+        assertThat(scrape.status()).isEqualTo(200);
+        assertThat(scrape.text()).contains("jobpool_queue_depth", "jobpool_webhook_deliveries_pending");
+        assertThat(Duration.ofNanos(System.nanoTime() - scrapeStarted)).as("within a scraper's timeout (10 s in the Helm chart)")
+                .isLessThan(Duration.ofSeconds(5));
 
         execute("ALTER DATABASE " + DATABASE + " WITH ALLOW_CONNECTIONS true");
         Await.until("the service answering again", Duration.ofSeconds(30),
