@@ -120,7 +120,8 @@ public final class JobMetrics {
 
     /** {@code jobpool_queue_depth}. */
     public void queueDepth(java.util.function.DoubleSupplier depth) {
-        Gauge.builder("jobpool.queue.depth", depth, java.util.function.DoubleSupplier::getAsDouble).description("Jobs queued and due (not those waiting for a delay or a retry's back-off)")
+        // Held strongly: the gauge is the only one holding it (Micrometer keeps a weak reference by default).
+        Gauge.builder("jobpool.queue.depth", depth, java.util.function.DoubleSupplier::getAsDouble).strongReference(true).description("Jobs queued and due (not those waiting for a delay or a retry's back-off)")
                 .register(registry);
     }
 

@@ -24,7 +24,7 @@ final class DeliveryMetrics {
                 status -> Counter.builder("jobpool.webhook.deliveries").description("Webhook delivery attempts by outcome")
                         .tag("outcome", outcome(status)).register(registry)));
         Gauge.builder("jobpool.webhook.deliveries.pending", new io.jobpool.job.StoreGauge("the pending webhook deliveries",
-                        store::countPending), java.util.function.DoubleSupplier::getAsDouble)
+                        store::countPending), java.util.function.DoubleSupplier::getAsDouble).strongReference(true)
                 .description("Webhook deliveries waiting for their next attempt or being sent").register(registry);
     }
 

@@ -37,8 +37,8 @@ final class DeliveryStore {
      */
     private static final String LOST_ATTEMPT = "INSERT INTO webhook_delivery_attempts"
             + " (delivery_id, attempt, attempted_at, duration_ms, status_code, error)"
-            + " SELECT id, attempts, updated_at, 0, NULL, 'no answer recorded: the replica sending this attempt stopped before"
-            + " it could record one; sent again with the same webhook-id'"
+            + " SELECT id, attempts, updated_at, 0, NULL, 'no answer recorded: the replica sending this attempt stopped, or could"
+            + " not reach the store, before it could record one; sent again with the same webhook-id'"
             + " FROM webhook_deliveries WHERE status = 'PENDING' AND lease_until IS NOT NULL";
 
     private final JdbcClient jdbc;

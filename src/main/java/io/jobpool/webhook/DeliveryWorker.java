@@ -158,7 +158,7 @@ final class DeliveryWorker implements SmartLifecycle {
             Instant now = clock.instant();
             RetryPolicy.Verdict verdict = retries.judge(claim.attempt(), result, now);
             DeliveryAttempt attempt = new DeliveryAttempt(claim.attempt(), at, result.took(), result.statusCode(), result.error());
-            if (!store.record(claim, attempt, verdict, now)) {
+            if (!record(claim, attempt, verdict, now)) {
                 log.warn("Delivery {} attempt {} to {} ended ({}) after its lease ran out; the newer claim's attempt counts",
                         delivery.id(), claim.attempt(), delivery.url(), result.describe());
                 return;
@@ -172,11 +172,47 @@ final class DeliveryWorker implements SmartLifecycle {
             log.info("Delivery {} attempt {} to {} interrupted by shutdown; it is made again after restart",
                     delivery.id(), claim.attempt(), delivery.url());
         } catch (RuntimeException e) {
-            log.error("Delivery {} attempt {} to {} could not be recorded; its lease runs out at {} and the attempt is made again",
-                    delivery.id(), claim.attempt(), delivery.url(), claim.leaseUntil(), e);
+            if (io.jobpool.job.StoreErrors.outOfReach(e)) {
+                log.warn("Delivery {} attempt {} to {} could not be recorded before its lease ran out at {} ({}); the attempt is"
+                        + " made again with the same webhook-id", delivery.id(), claim.attempt(), delivery.url(), claim.leaseUntil(),
+                        e.toString());
+            } else {
+                log.error("Delivery {} attempt {} to {} could not be recorded; its lease runs out at {} and the attempt is made again",
+                        delivery.id(), claim.attempt(), delivery.url(), claim.leaseUntil(), e);
+            }
         } finally {
             slots.release();
             wake();
+        }
+    }
+
+    private static final long FIRST_PAUSE_MILLIS = 250;
+
+    /**
+     * Records an attempt's outcome, trying again while the store is out of reach and the claim's
+     * lease lasts: a receiver that answered 2xx during a database blip was otherwise sent the same
+     * event again once the lease ran out.
+     */
+    private boolean record(DeliveryStore.Claim claim, DeliveryAttempt attempt, RetryPolicy.Verdict verdict, Instant now)
+            throws InterruptedException {
+        long pauseMillis = FIRST_PAUSE_MILLIS;
+        while (true) {
+            try {
+                return store.record(claim, attempt, verdict, now);
+            } catch (RuntimeException e) {
+                if (!io.jobpool.job.StoreErrors.outOfReach(e) || !clock.instant().plusMillis(pauseMillis).isBefore(claim.leaseUntil())) {
+                    throw e;
+                }
+                if (pauseMillis == FIRST_PAUSE_MILLIS) {
+                    log.warn("Delivery {} attempt {}: its outcome could not be recorded yet ({}); trying again until its lease"
+                            + " runs out at {}", claim.delivery().id(), claim.attempt(), e.toString(), claim.leaseUntil());
+                } else {
+                    log.debug("Delivery {} attempt {}: outcome not recorded yet ({}); trying again in {} ms", claim.delivery().id(),
+                            claim.attempt(), e.toString(), pauseMillis);
+                }
+                Thread.sleep(pauseMillis);
+                pauseMillis = Math.min(pauseMillis * 2, 4_000);
+            }
         }
     }
 

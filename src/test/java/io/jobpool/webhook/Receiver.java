@@ -34,6 +34,7 @@ final class Receiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Integer>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.CountDownLatch> gates = new ConcurrentHashMap<>();
     private final Duration delay;
 
     Receiver() throws IOException {
@@ -50,6 +51,11 @@ final class Receiver implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    /** Requests to {@code path} wait for {@code gate} before they are answered. */
+    void hold(String path, java.util.concurrent.CountDownLatch gate) {
+        gates.put(path, gate);
     }
 
     /** Answers the next requests to {@code path} with these statuses, in order; 200 after them. */
@@ -78,6 +84,14 @@ final class Receiver implements AutoCloseable {
         if (!delay.isZero()) {
             try {
                 Thread.sleep(delay); // the receiver under test is slow on purpose
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        java.util.concurrent.CountDownLatch gate = gates.get(path);
+        if (gate != null) {
+            try {
+                gate.await(60, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -105,6 +105,37 @@ class WebhookDeliveryTest {
         assertThat(meters.get("jobpool.webhook.deliveries.pending").gauge().value()).isNotNaN();
     }
 
+    /**
+     * The receiver answers 200 while another process holds the store's write lock: the outcome is
+     * recorded once the lock is gone, within the claim's lease, and the event is not sent again
+     * (it was, 30 s later, with a made-up "no answer recorded" attempt).
+     */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void anAnswerTheStoreCouldNotRecordAtOnceIsRecordedLaterAndNotSentAgain(org.springframework.boot.test.system.CapturedOutput output)
+            throws Exception {
+        String path = path("locked-store");
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        receiver.hold(path, answer);
+        String id = api.submit("{\"task\":\"square\",\"args\":[4],\"callbackUrl\":\"" + receiver.url(path) + "\"}").get("id").asString();
+        try (java.sql.Connection holder = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("jobpool.db"));
+                java.sql.Statement lock = holder.createStatement()) {
+            awaitRequests(path, 1);
+            lock.execute("BEGIN IMMEDIATE");
+            try {
+                answer.countDown();
+                Await.until("the delivery's outcome refused by the locked store", DEADLINE,
+                        () -> output.getAll().contains("could not be recorded yet"));
+            } finally {
+                lock.execute("ROLLBACK");
+            }
+        }
+        JsonNode delivery = awaitDelivery(id, "DELIVERED");
+        assertThat(delivery.get("attempts")).as("the one attempt, with its 200").hasSize(1);
+        assertThat(delivery.get("attempts").get(0).get("statusCode").asInt()).isEqualTo(200);
+        assertThat(receiver.requests(path)).as("sent once").hasSize(1);
+    }
+
     @Test
     void aFailedJobCallsBackTheErrorCallbackUrlOnly() {
         String success = path("never");
