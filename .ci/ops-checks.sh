@@ -488,6 +488,10 @@ main() {
         expect_render_failure 'lease' --set-string jobpool.jobs.lease=500ms
     check "jobpool.node-id is rejected (each pod's name is its node id)" \
         expect_render_failure 'node-id' --set-string jobpool.node-id=mynode
+    check "a secret in another spelling Spring binds is rejected too (camelCase, extraConfig)" \
+        expect_render_failure 'secrets.webhookSecondarySecret' --set-string jobpool.webhooks.secondarySecret=whsec_abc
+    check "API keys under extraConfig are rejected" \
+        expect_render_failure 'secrets.apiKeys' --set 'extraConfig.jobpool.security.api_keys[0].name=ci'
 
     check "promtool check rules (PrometheusRule spec)" promtool_check_rules
     check "promtool test rules (alert conditions on synthetic series)" promtool_test_rules

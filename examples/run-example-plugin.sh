@@ -53,4 +53,8 @@ echo "$answer" | grep -q '"result":{"words":5,"counts":{"and":1,"cat":1,"hat":1,
     || { echo "FAIL: unexpected result"; exit 1; }
 echo "$answer" | grep -q '"progress":{"fraction":1.0,"message":"5 words counted"}' \
     || { echo "FAIL: the plugin's progress report is missing"; exit 1; }
+refused=$(curl -sf -X POST "http://127.0.0.1:$port/v1/jobs?wait=30" -H 'Content-Type: application/json' \
+    -d '{"task":"word-count","args":["a b"],"kwargs":{"lang":"en"}}')
+echo "$refused" | grep -q '"status":"FAILED"' && echo "$refused" | grep -q "unexpected keyword argument 'lang'" \
+    || { echo "FAIL: an argument the plugin takes no parameter for was not refused: $refused"; exit 1; }
 echo "PASS: example plugin word-count ran through the API"

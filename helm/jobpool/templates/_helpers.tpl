@@ -204,6 +204,32 @@ sets job to the Service's name and namespace to its namespace.
 {{/*
 Checks that values.schema.json cannot express (or that must hold even with --skip-schema-validation).
 */}}
+{{/*
+Secrets under the ConfigMap's values are refused, in any spelling Spring binds (secondary-secret,
+secondarySecret, secondary_secret, Secret): the application reads them all, so a check of one
+spelling let the others into a ConfigMap in plain text.
+*/}}
+{{- define "jobpool.refuseSecrets" -}}
+{{- $where := .where }}
+{{- range $section, $values := .config }}
+{{- $sectionKey := lower $section | replace "-" "" | replace "_" "" }}
+{{- if kindIs "map" $values }}
+{{- range $key, $_ := $values }}
+{{- $normal := lower $key | replace "-" "" | replace "_" "" }}
+{{- if and (eq $sectionKey "webhooks") (eq $normal "secret") }}
+{{- fail (printf "Set the webhook signing secret in secrets.webhookSecret (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- end }}
+{{- if and (eq $sectionKey "webhooks") (eq $normal "secondarysecret") }}
+{{- fail (printf "Set the second webhook signing secret in secrets.webhookSecondarySecret (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- end }}
+{{- if and (eq $sectionKey "security") (eq $normal "apikeys") }}
+{{- fail (printf "Set API keys in secrets.apiKeys (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "jobpool.validate" -}}
 {{- if and .Values.autoscaling.enabled .Values.keda.enabled }}
 {{- fail "autoscaling.enabled (HorizontalPodAutoscaler) and keda.enabled (KEDA ScaledObject) are mutually exclusive: KEDA creates and owns its own HPA. Enable one." }}
@@ -220,15 +246,8 @@ Checks that values.schema.json cannot express (or that must hold even with --ski
 {{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) }}
 {{- fail "keda.enabled=true needs keda.prometheus.serverAddress (the Prometheus that scrapes jobpool_queue_depth)." }}
 {{- end }}
-{{- if hasKey (get .Values.jobpool "security" | default dict) "api-keys" }}
-{{- fail "Set API keys in secrets.apiKeys (a Secret), not jobpool.security.api-keys (a ConfigMap)." }}
-{{- end }}
-{{- if hasKey (get .Values.jobpool "webhooks" | default dict) "secret" }}
-{{- fail "Set the webhook signing secret in secrets.webhookSecret (a Secret), not jobpool.webhooks.secret (a ConfigMap)." }}
-{{- end }}
-{{- if hasKey (get .Values.jobpool "webhooks" | default dict) "secondary-secret" }}
-{{- fail "Set the second webhook signing secret in secrets.webhookSecondarySecret (a Secret), not jobpool.webhooks.secondary-secret (a ConfigMap)." }}
-{{- end }}
+{{- include "jobpool.refuseSecrets" (dict "config" .Values.jobpool "where" "jobpool") }}
+{{- include "jobpool.refuseSecrets" (dict "config" (get (.Values.extraConfig | default dict) "jobpool" | default dict) "where" "extraConfig.jobpool") }}
 {{- if and .Values.secrets.existingSecret (or .Values.secrets.apiKeys .Values.secrets.webhookSecret .Values.secrets.webhookSecondarySecret) }}
 {{- fail "secrets.existingSecret is set, so secrets.apiKeys / secrets.webhookSecret / secrets.webhookSecondarySecret would be ignored: put them in that Secret (SPRING_APPLICATION_JSON, JOBPOOL_WEBHOOKS_SECRET, JOBPOOL_WEBHOOKS_SECONDARYSECRET) or drop existingSecret." }}
 {{- end }}

@@ -73,12 +73,15 @@ class PoolController {
         if (request.size() < 1 || request.size() > io.jobpool.pool.PoolSettings.MAX_SIZE) {
             throw JobException.validation("size", "must be between 1 and " + io.jobpool.pool.PoolSettings.MAX_SIZE);
         }
+        // What the answer reads from the store is read first: with the store out of reach the
+        // request is a 503 that changed nothing, not a resize answered as if it had failed.
+        StoreView stored = storeView();
         if (!node.resize(request.runtime(), request.size())) {
             throw JobException.validation("runtime", "no pool runs " + RequestScreeningFilter.abbreviate(request.runtime()) + " tasks here; pools: " + node.runtimes());
         }
         // The sizes as ordered: the supervisors publish theirs once they have acted on it.
-        return node.isPrimary(request.runtime()) ? view(request.size(), null, 0)
-                : view(node.snapshot().size(), request.runtime(), request.size());
+        return node.isPrimary(request.runtime()) ? view(stored, request.size(), null, 0)
+                : view(stored, node.snapshot().size(), request.runtime(), request.size());
     }
 
     @PostMapping("/close")
@@ -129,19 +132,30 @@ class PoolController {
      *     workers, or {@code null}
      */
     private PoolView view(int size, String resized, int resizedTo) {
-        PoolSnapshot snapshot = node.snapshot();
+        return view(storeView(), size, resized, resizedTo);
+    }
+
+    /** What a pool's answer reads from the store (shared by every replica). */
+    private record StoreView(boolean accepting, long queued, long running, List<NodeView> nodes) {}
+
+    private StoreView storeView() {
         Instant now = clock.instant();
         // A replica silent past node-expiry is left out at once; the sweep that deletes its row
         // runs only every minute.
         Instant expired = now.minus(nodeExpiry);
         List<NodeView> nodes = jobs.nodes().stream().filter(n -> n.heartbeatAt().isAfter(expired))
                 .map(n -> NodeView.of(n, now, lease)).toList();
+        return new StoreView(jobs.poolState().accepting(), jobs.queuedNow(), jobs.running(), nodes);
+    }
+
+    private PoolView view(StoreView stored, int size, String resized, int resizedTo) {
+        PoolSnapshot snapshot = node.snapshot();
         List<RuntimePoolView> pools = node.pools().stream()
                 .map(p -> runtimeView(p, p.primary() ? size : p.runtime().equals(resized) ? resizedTo : p.snapshot().size()))
                 .toList();
-        return new PoolView(size, jobs.poolState().accepting(), authenticated ? "api-keys" : "disabled", jobs.queuedNow(),
-                jobs.running(), snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), node.id(), workers(snapshot), nodes,
-                pools);
+        return new PoolView(size, stored.accepting(), authenticated ? "api-keys" : "disabled", stored.queued(),
+                stored.running(), snapshot.count(WorkerState.BUSY), snapshot.bootStatus(), node.id(), workers(snapshot),
+                stored.nodes(), pools);
     }
 
     private static RuntimePoolView runtimeView(NodeRuntime.RuntimePool pool, int size) {

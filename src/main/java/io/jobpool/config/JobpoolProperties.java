@@ -49,6 +49,9 @@ public record JobpoolProperties(
         security.checkInto(bounds);
         webhooks.checkInto(bounds);
         cluster.checkInto(bounds);
+        // A replica heartbeats every third of its lease: one silent for less than a lease is alive,
+        // and an expiry below that hid live replicas (the one answering too) between heartbeats.
+        bounds.atLeast("jobpool.cluster.node-expiry", cluster.nodeExpiry(), jobs.lease());
         python.pool().checkInto(bounds);
         bounds.check();
     }

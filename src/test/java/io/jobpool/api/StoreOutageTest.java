@@ -109,6 +109,7 @@ class StoreOutageTest {
                 new String[] {"GET", "/v1/jobs/" + job + "/deliveries", null},
                 new String[] {"POST", "/v1/jobs/" + job + "/deliveries/" + delivery + "/retry", null},
                 new String[] {"GET", "/v1/pool", null},
+                new String[] {"PUT", "/v1/pool", "{\"size\":2}"},
                 new String[] {"POST", "/v1/pool/close", null},
                 new String[] {"POST", "/v1/pool/open", null},
                 new String[] {"POST", "/v1/pool/join?timeout=0", null},
@@ -146,6 +147,7 @@ class StoreOutageTest {
         Await.until("the service answering again", Duration.ofSeconds(30), () -> status("GET /v1/jobs/" + job) == 200);
         assertThat(api.get("/v1/jobs/" + job).json().get("result").asInt()).as("nothing asked during the outage was done").isEqualTo(9);
         assertThat(api.get("/v1/pool").json().get("accepting").asBoolean()).isTrue();
+        assertThat(api.get("/v1/pool").json().get("size").asInt()).as("the resize answered 503 was not made").isEqualTo(1);
     }
 
     @Test

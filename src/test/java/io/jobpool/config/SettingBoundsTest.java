@@ -34,7 +34,7 @@ class SettingBoundsTest {
             "jobpool.jobs.max-batch-items, 0", "jobpool.jobs.max-batch-request-bytes, 0", "jobpool.queue.capacity, 0",
             "jobpool.results.ttl, -1s", "jobpool.shutdown.grace, -1s", "jobpool.security.max-long-polls-per-key, 0",
             "jobpool.webhooks.timeout, 0s", "jobpool.webhooks.concurrency, 0", "jobpool.webhooks.retry-schedule, -5s",
-            "jobpool.cluster.poll-interval, 0s", "jobpool.cluster.node-expiry, -1s", "jobpool.python.pool.size, -1",
+            "jobpool.cluster.poll-interval, 0s", "jobpool.cluster.node-expiry, -1s", "jobpool.cluster.node-expiry, 29s", "jobpool.python.pool.size, -1",
             "jobpool.python.pool.worker-memory-limit, 1MB", "jobpool.pool.boot-backoff-max, 0s", "jobpool.python.pool.boot-backoff-max, 499ms"})
     void aSettingOutOfItsRangeStopsTheStartNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> bind(Map.of(key, value)))

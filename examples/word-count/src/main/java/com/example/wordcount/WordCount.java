@@ -26,6 +26,8 @@ public final class WordCount implements Task {
 
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
+        // An argument no parameter takes is a mistake of the caller: refused (TypeError in Python), not dropped.
+        arguments.onlyParameters("word-count", "text");
         String text = arguments.string(0, "text");
         Map<String, Integer> counts = new TreeMap<>();
         int words = 0;
