@@ -103,8 +103,11 @@ final class GroupCommit<T, R> {
             if (io.jobpool.job.StoreErrors.unreachable(batchFailed)) {
                 List<Pending<T, R>> queuedBehind = new ArrayList<>();
                 queue.drainTo(queuedBehind);
-                batch.forEach(pending -> pending.result().completeExceptionally(batchFailed));
-                queuedBehind.forEach(pending -> pending.result().completeExceptionally(batchFailed));
+                // Each caller logs what it got: the store out of reach, not another write's statement.
+                RuntimeException unreachable = new org.springframework.dao.DataAccessResourceFailureException(
+                        "the store could not be reached for a group commit (" + rootMessage(batchFailed) + ")", batchFailed);
+                batch.forEach(pending -> pending.result().completeExceptionally(unreachable));
+                queuedBehind.forEach(pending -> pending.result().completeExceptionally(unreachable));
                 return;
             }
             if (batch.size() == 1) {
@@ -119,6 +122,14 @@ final class GroupCommit<T, R> {
                 }
             }
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private record Pending<T, R>(T item, CompletableFuture<R> result) {}

@@ -71,9 +71,12 @@ class GroupCommitTest {
         List<CompletableFuture<String>> behind = List.of(commit.submit("b"), commit.submit("c"), commit.submit("d"));
         release.countDown();
 
-        assertThat(failure(a)).isInstanceOf(CannotCreateTransactionException.class);
+        assertThat(failure(a)).isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class)
+                .hasMessageContaining("the store could not be reached").hasMessageContaining("database is locked")
+                .hasCauseInstanceOf(CannotCreateTransactionException.class);
         for (CompletableFuture<String> write : behind) {
-            assertThat(failure(write)).isInstanceOf(CannotCreateTransactionException.class);
+            assertThat(failure(write)).isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class);
+            assertThat(io.jobpool.job.StoreErrors.outOfReach(failure(write))).as("read as an outage by its caller").isTrue();
         }
         assertThat(calls).as("one attempt, not one per write").containsExactly(List.of("first"));
         assertThat(commit.submit("later").get(10, TimeUnit.SECONDS)).as("a write after the failure is tried").isEqualTo("later done");
