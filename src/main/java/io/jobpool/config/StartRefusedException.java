@@ -62,4 +62,31 @@ public final class StartRefusedException extends IllegalStateException {
             return new FailureAnalysis(description.toString(), "Change the settings named above and start again.", cause);
         }
     }
+
+    /**
+     * A list of plain values set with a gap in its numbering ({@code JOBPOOL_WEBHOOKS_ALLOWEDHOSTS_0}
+     * and {@code _2}): Spring Boot binds such a list up to the gap and then refuses the start,
+     * naming a {@code Bindable@...}. Said in the terms of the settings instead. (A gap in a list of
+     * objects, such as {@code api-keys}, is found before binding: see {@code UnknownSettings}.)
+     * Ordered first, ahead of Spring Boot's own analyzer of the same failure.
+     */
+    @org.springframework.core.annotation.Order(org.springframework.core.Ordered.HIGHEST_PRECEDENCE)
+    public static final class ListGapAnalyzer
+            extends AbstractFailureAnalyzer<org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException> {
+
+        @Override
+        protected FailureAnalysis analyze(Throwable rootFailure,
+                org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException cause) {
+            java.util.List<String> names = cause.getUnboundProperties().stream().map(p -> p.getName().toString()).sorted().toList();
+            if (names.isEmpty() || !names.stream().allMatch(name -> name.startsWith("jobpool."))) {
+                return null;
+            }
+            String first = names.getFirst();
+            String list = UnknownSettings.documented(first.contains("[") ? first.substring(0, first.indexOf('[')) : first);
+            return new FailureAnalysis(list + names.stream().map(name -> name.substring(Math.max(0, name.indexOf('['))))
+                    .collect(java.util.stream.Collectors.joining(", ")) + " cannot be read: " + list
+                    + " has a gap in its numbering, and a list is read up to its first missing index",
+                    "Number the entries of " + list + " from 0 without gaps (JOBPOOL_..._0, _1, _2) and start again.", cause);
+        }
+    }
 }

@@ -230,6 +230,13 @@ final class UnknownSettings {
     }
 
     /** A key without the separators an environment variable may or may not have. */
+    /** The setting as documented ({@code jobpool.webhooks.allowed-hosts}) for a name in any of its spellings. */
+    static String documented(String key) {
+        List<String> known = new ArrayList<>();
+        collect(JobpoolProperties.class, "jobpool", known);
+        return known.stream().filter(k -> spelling(k).equals(spelling(key))).findFirst().orElse(key);
+    }
+
     private static String spelling(String key) {
         return key.replace("-", "").replace("_", "").replace(".", "").toLowerCase(java.util.Locale.ROOT);
     }

@@ -105,6 +105,18 @@ class SettingBoundsTest {
         assertThat(units.shutdown().grace()).isEqualTo(java.time.Duration.ofMinutes(1));
     }
 
+    /** Spring Boot refuses a list of plain values with a gap; the refusal names the setting as documented and says why. */
+    @Test
+    void aGapInAListOfValuesIsRefusedInTheTermsOfTheSetting() {
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> bind(Map.of(
+                "jobpool.webhooks.allowedhosts[0]", "a.example", "jobpool.webhooks.allowedhosts[2]", "c.example")));
+        org.springframework.boot.diagnostics.FailureAnalysis analysis = new StartRefusedException.ListGapAnalyzer().analyze(refused);
+        assertThat(analysis).isNotNull();
+        assertThat(analysis.getDescription()).isEqualTo("jobpool.webhooks.allowed-hosts[2] cannot be read: jobpool.webhooks.allowed-hosts"
+                + " has a gap in its numbering, and a list is read up to its first missing index");
+        assertThat(analysis.getAction()).startsWith("Number the entries of jobpool.webhooks.allowed-hosts from 0 without gaps");
+    }
+
     @Test
     void aTaskCapThatIsNotANumberStopsTheStart() {
         StandardEnvironment environment = new StandardEnvironment();
