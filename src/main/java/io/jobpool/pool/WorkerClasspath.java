@@ -218,7 +218,7 @@ public final class WorkerClasspath {
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(temporary))) {
                 content.writeTo(out);
             }
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            putInPlace(temporary, target);
         } finally {
             Files.deleteIfExists(temporary);
         }
@@ -227,8 +227,32 @@ public final class WorkerClasspath {
     private static void copyAtomically(InputStream in, Path destination) throws IOException {
         Files.createDirectories(destination.getParent());
         Path temporary = Files.createTempFile(destination.getParent(), ".extract", ".tmp");
-        Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(temporary, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.copy(in, temporary, StandardCopyOption.REPLACE_EXISTING);
+            putInPlace(temporary, destination);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * Puts a finished file at {@code target} unless one is there already: the directory is named
+     * for the server's jar, so a file there has the same content. Servers started together from one
+     * jar (replicas on one machine) each extract it; a rename would replace the file another server
+     * had already stamped for its AOT cache, which then took the jar for changed and ran its
+     * workers without the cache. A hard link is atomic and does not replace; where links are not
+     * supported, an atomic rename.
+     */
+    static void putInPlace(Path temporary, Path target) throws IOException {
+        try {
+            Files.createLink(target, temporary);
+        } catch (java.nio.file.FileAlreadyExistsException alreadyThere) {
+            // Another server put the same file there first: theirs stays.
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+            if (!Files.exists(target)) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
     }
 
     /** A rebuilt jar gets a fresh directory, so stale classes are never used. */

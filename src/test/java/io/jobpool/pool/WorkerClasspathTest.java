@@ -48,6 +48,26 @@ class WorkerClasspathTest {
         }
     }
 
+    /**
+     * Two servers started together from one jar each extract it: the second leaves the first's file
+     * in place (a replaced file, same content but new, read as a changed jar and cost the first
+     * server its workers' AOT cache).
+     */
+    @Test
+    void aFileAnotherServerPutInPlaceFirstIsKept() throws Exception {
+        Path target = dir.resolve("lib/x.jar");
+        Files.createDirectories(target.getParent());
+        Path first = Files.writeString(dir.resolve("lib/.extract-1.tmp"), "content");
+        WorkerClasspath.putInPlace(first, target);
+        Object identity = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        Path second = Files.writeString(dir.resolve("lib/.extract-2.tmp"), "content");
+        WorkerClasspath.putInPlace(second, target);
+
+        assertThat(Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                .as("the same file, not a replacement").isEqualTo(identity);
+        assertThat(Files.readString(target)).isEqualTo("content");
+    }
+
     @Test
     void anUnchangedDirectoryReusesItsJarAndAChangedOneGetsANewJar() throws Exception {
         Path classes = Files.createDirectories(dir.resolve("classes/a/b"));
