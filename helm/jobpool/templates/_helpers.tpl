@@ -205,27 +205,28 @@ sets job to the Service's name and namespace to its namespace.
 Checks that values.schema.json cannot express (or that must hold even with --skip-schema-validation).
 */}}
 {{/*
-Secrets under the ConfigMap's values are refused, in any spelling Spring binds (secondary-secret,
-secondarySecret, secondary_secret, Secret): the application reads them all, so a check of one
-spelling let the others into a ConfigMap in plain text.
+Secrets under the ConfigMap's values are refused, in any spelling Spring binds: keys in any case,
+with or without '-' and '_' (secondary-secret, secondarySecret, secondary_secret, Secret), nested or
+written as one dotted key (webhooks.secret: ...), list entries indexed ([0]). The application reads
+them all, so a check of one spelling let the others into a ConfigMap in plain text. Walks the
+values recursively: .node is a map, .path the dotted path to it.
 */}}
 {{- define "jobpool.refuseSecrets" -}}
-{{- $where := .where }}
-{{- range $section, $values := .config }}
-{{- $sectionKey := lower $section | replace "-" "" | replace "_" "" }}
-{{- if kindIs "map" $values }}
-{{- range $key, $_ := $values }}
-{{- $normal := lower $key | replace "-" "" | replace "_" "" }}
-{{- if and (eq $sectionKey "webhooks") (eq $normal "secret") }}
-{{- fail (printf "Set the webhook signing secret in secrets.webhookSecret (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- $path := .path }}
+{{- range $key, $value := .node }}
+{{- $full := printf "%s.%s" $path $key }}
+{{- $normal := regexReplaceAll "\\[[0-9]+\\]" ($full | lower | replace "-" "" | replace "_" "") "" }}
+{{- if hasSuffix "jobpool.webhooks.secret" $normal }}
+{{- fail (printf "Set the webhook signing secret in secrets.webhookSecret (a Secret), not %s (a ConfigMap)." $full) }}
 {{- end }}
-{{- if and (eq $sectionKey "webhooks") (eq $normal "secondarysecret") }}
-{{- fail (printf "Set the second webhook signing secret in secrets.webhookSecondarySecret (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- if hasSuffix "jobpool.webhooks.secondarysecret" $normal }}
+{{- fail (printf "Set the second webhook signing secret in secrets.webhookSecondarySecret (a Secret), not %s (a ConfigMap)." $full) }}
 {{- end }}
-{{- if and (eq $sectionKey "security") (eq $normal "apikeys") }}
-{{- fail (printf "Set API keys in secrets.apiKeys (a Secret), not %s.%s.%s (a ConfigMap)." $where $section $key) }}
+{{- if or (hasSuffix "jobpool.security.apikeys" $normal) (contains "jobpool.security.apikeys." $normal) }}
+{{- fail (printf "Set API keys in secrets.apiKeys (a Secret), not %s (a ConfigMap)." $full) }}
 {{- end }}
-{{- end }}
+{{- if kindIs "map" $value }}
+{{- include "jobpool.refuseSecrets" (dict "node" $value "path" $full) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -246,8 +247,8 @@ spelling let the others into a ConfigMap in plain text.
 {{- if and .Values.keda.enabled (not .Values.keda.prometheus.serverAddress) }}
 {{- fail "keda.enabled=true needs keda.prometheus.serverAddress (the Prometheus that scrapes jobpool_queue_depth)." }}
 {{- end }}
-{{- include "jobpool.refuseSecrets" (dict "config" .Values.jobpool "where" "jobpool") }}
-{{- include "jobpool.refuseSecrets" (dict "config" (get (.Values.extraConfig | default dict) "jobpool" | default dict) "where" "extraConfig.jobpool") }}
+{{- include "jobpool.refuseSecrets" (dict "node" .Values.jobpool "path" "jobpool") }}
+{{- include "jobpool.refuseSecrets" (dict "node" (.Values.extraConfig | default dict) "path" "extraConfig") }}
 {{- if and .Values.secrets.existingSecret (or .Values.secrets.apiKeys .Values.secrets.webhookSecret .Values.secrets.webhookSecondarySecret) }}
 {{- fail "secrets.existingSecret is set, so secrets.apiKeys / secrets.webhookSecret / secrets.webhookSecondarySecret would be ignored: put them in that Secret (SPRING_APPLICATION_JSON, JOBPOOL_WEBHOOKS_SECRET, JOBPOOL_WEBHOOKS_SECONDARYSECRET) or drop existingSecret." }}
 {{- end }}
@@ -257,7 +258,7 @@ spelling let the others into a ConfigMap in plain text.
 {{- if and .Values.secrets.existingSecret .Values.postgresql.password (not .Values.postgresql.existingSecret) }}
 {{- fail "secrets.existingSecret is set, so postgresql.password would be ignored: use postgresql.existingSecret, or put SPRING_DATASOURCE_PASSWORD in secrets.existingSecret and leave postgresql.password empty." }}
 {{- end }}
-{{- if hasKey .Values.jobpool "data-dir" }}
+{{- if or (hasKey .Values.jobpool "data-dir") (hasKey .Values.jobpool "dataDir") (hasKey .Values.jobpool "data_dir") }}
 {{- fail "jobpool.data-dir is fixed by the chart to the mounted volume /data; remove it." }}
 {{- end }}
 {{- if or (hasKey .Values.jobpool "node-id") (hasKey .Values.jobpool "nodeId") }}

@@ -51,7 +51,11 @@ public record JobpoolProperties(
         cluster.checkInto(bounds);
         // A replica heartbeats every third of its lease: one silent for less than a lease is alive,
         // and an expiry below that hid live replicas (the one answering too) between heartbeats.
-        bounds.atLeast("jobpool.cluster.node-expiry", cluster.nodeExpiry(), jobs.lease());
+        if (cluster.nodeExpiry() != null && jobs.lease() != null && cluster.nodeExpiry().compareTo(jobs.lease()) < 0) {
+            bounds.all(List.of("jobpool.cluster.node-expiry is " + cluster.nodeExpiry().toString().substring(2).toLowerCase()
+                    + "; it must be at least jobpool.jobs.lease (" + jobs.lease().toString().substring(2).toLowerCase()
+                    + "), as a replica heartbeats every third of its lease"));
+        }
         python.pool().checkInto(bounds);
         bounds.check();
     }

@@ -59,15 +59,12 @@ public final class QueueDepth {
      * The {@code jobpool_queue_depth} gauge: the estimate less the queued jobs not due yet (a
      * {@code delaySeconds}, a retry's back-off). Those take the queue's capacity but no worker can
      * run them: counted, a job delayed until tomorrow scaled the deployment up (KEDA) and raised
-     * the queue-not-draining alert on an idle service. Counted in the store at each scrape.
+     * the queue-not-draining alert on an idle service. Counted in the store at each scrape; a
+     * store that cannot be read throws (the gauge shows no value): the estimate alone would count
+     * delayed jobs as due, and an autoscaler would add replicas for jobs none can run.
      */
     public long due(java.time.Instant now) {
-        long notDue;
-        try {
-            notDue = store.countQueuedNotDue(now);
-        } catch (RuntimeException e) {
-            notDue = 0; // out of reach: the estimate as it stands, as the capacity check uses it
-        }
+        long notDue = store.countQueuedNotDue(now);
         return Math.max(0, current() - notDue);
     }
 

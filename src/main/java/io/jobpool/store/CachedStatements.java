@@ -197,7 +197,7 @@ public final class CachedStatements implements DataSource {
             if (write && method.getName().startsWith("execute") && Thread.currentThread().isVirtual()) {
                 // A write outside a transaction may wait out another's lock in native code, which
                 // would pin this virtual thread's carrier (PlatformThreadTransactions says why).
-                return PlatformThreadTransactions.onPlatformThread(() -> {
+                return PlatformThreadTransactions.onPlatformThread(() -> PlatformThreadTransactions.asWriter(() -> {
                     try {
                         return delegate(statement, method, args);
                     } catch (Exception | Error e) {
@@ -205,7 +205,7 @@ public final class CachedStatements implements DataSource {
                     } catch (Throwable e) {
                         throw new java.lang.reflect.UndeclaredThrowableException(e);
                     }
-                });
+                }));
             }
             return delegate(statement, method, args);
         }

@@ -34,6 +34,17 @@ public final class PlatformThreadTransactions extends TransactionTemplate {
     private static final ExecutorService PLATFORM = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("jobpool-store-tx-", 1).factory());
 
+    /**
+     * Writes asked on virtual threads that may wait for the write lock at once. Each holds a
+     * connection while it waits (up to the busy timeout): unbounded, twenty of them took the pool's
+     * sixteen and reads and the readiness check failed for want of one. Half the pool stays for
+     * reads, the store's own writer and the node's duties; a write that finds no place within a
+     * second is answered as the store being busy (503), which it is.
+     */
+    static final int LOCK_WAITERS = 8;
+
+    private static final java.util.concurrent.Semaphore WAITING_WRITERS = new java.util.concurrent.Semaphore(LOCK_WAITERS);
+
     public PlatformThreadTransactions(PlatformTransactionManager transactionManager) {
         super(transactionManager);
     }
@@ -44,11 +55,24 @@ public final class PlatformThreadTransactions extends TransactionTemplate {
             return super.execute(action);
         }
         try {
-            return onPlatformThread(() -> super.execute(action));
+            return onPlatformThread(() -> asWriter(() -> super.execute(action)));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
             throw new UndeclaredThrowableException(e);
+        }
+    }
+
+    /** Runs {@code work} as one of the {@link #LOCK_WAITERS} writes that may wait for the lock at once. */
+    static <T> T asWriter(Callable<T> work) throws Exception {
+        if (!WAITING_WRITERS.tryAcquire(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new org.springframework.dao.TransientDataAccessResourceException("the store is busy: " + LOCK_WAITERS
+                    + " writes already wait for its write lock");
+        }
+        try {
+            return work.call();
+        } finally {
+            WAITING_WRITERS.release();
         }
     }
 

@@ -105,6 +105,12 @@ class SettingBoundsTest {
         assertThat(units.shutdown().grace()).isEqualTo(java.time.Duration.ofMinutes(1));
     }
 
+    @Test
+    void aNodeExpiryShorterThanTheLeaseIsRefusedNamingTheLease() {
+        assertThatThrownBy(() -> bind(Map.of("jobpool.jobs.lease", "2h")))
+                .rootCause().hasMessageContaining("jobpool.cluster.node-expiry is 1h; it must be at least jobpool.jobs.lease (2h)");
+    }
+
     /** Spring Boot refuses a list of plain values with a gap; the refusal names the setting as documented and says why. */
     @Test
     void aGapInAListOfValuesIsRefusedInTheTermsOfTheSetting() {

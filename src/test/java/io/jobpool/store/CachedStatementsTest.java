@@ -38,7 +38,8 @@ class CachedStatementsTest {
     void writesWaitingForTheLockOnVirtualThreadsLeaveTheCarriersFree() throws Exception {
         String url = "jdbc:sqlite:" + directory.resolve("test.db") + "?journal_mode=WAL&busy_timeout=5000";
         CachedStatements waiting = new CachedStatements(url, new Properties());
-        int writers = Runtime.getRuntime().availableProcessors() + 2;
+        // More writers than carriers, as many as may wait for the lock at once.
+        int writers = Math.min(Runtime.getRuntime().availableProcessors() + 2, PlatformThreadTransactions.LOCK_WAITERS);
         java.util.List<Thread> threads = new java.util.ArrayList<>();
         java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
         try (Connection holder = java.sql.DriverManager.getConnection(url); var lock = holder.createStatement()) {

@@ -65,6 +65,43 @@ class PlatformThreadTransactionsTest {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM t").query(Integer.class).single()).isZero();
     }
 
+    /**
+     * Writes waiting for the lock hold connections: past {@link PlatformThreadTransactions#LOCK_WAITERS}
+     * of them a write is refused as the store being busy (503) within a second, rather than taking
+     * the last connections reads and the readiness check need.
+     */
+    @Test
+    void pastTheWritersThatMayWaitForTheLockAWriteIsRefusedAsBusy() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(PlatformThreadTransactions.LOCK_WAITERS);
+        java.util.List<Thread> holders = new java.util.ArrayList<>();
+        for (int i = 0; i < PlatformThreadTransactions.LOCK_WAITERS; i++) {
+            holders.add(Thread.ofPlatform().start(() -> {
+                try {
+                    PlatformThreadTransactions.asWriter(() -> {
+                        holding.countDown();
+                        return release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        try {
+            assertThat(holding.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> PlatformThreadTransactions.asWriter(() -> "one too many"))
+                    .isInstanceOf(org.springframework.dao.TransientDataAccessResourceException.class)
+                    .hasMessageContaining("writes already wait for its write lock")
+                    .satisfies(e -> assertThat(io.jobpool.job.StoreErrors.outOfReach(e)).as("answered 503").isTrue());
+        } finally {
+            release.countDown();
+            for (Thread holder : holders) {
+                holder.join();
+            }
+        }
+        assertThat(PlatformThreadTransactions.asWriter(() -> "a place again")).isEqualTo("a place again");
+    }
+
     @Test
     void onAPlatformThreadTheTransactionRunsInPlace() {
         Thread caller = Thread.currentThread();
