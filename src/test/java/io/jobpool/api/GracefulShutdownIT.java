@@ -58,7 +58,7 @@ class GracefulShutdownIT {
             String log = server.log();
             assertThat(log).contains("Dispatcher stopped claiming jobs for the java pool");
             assertThat(log.indexOf("Dispatcher stopped claiming jobs for the java pool"))
-                    .isLessThan(log.indexOf("Worker pool shutting down"));
+                    .isLessThan(log.indexOf("java worker pool shutting down"));
             java.net.http.HttpResponse<String> answered = longPoll.get(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(answered.statusCode()).as("the long poll was answered, not cut off").isEqualTo(200);
             assertThat(answered.body()).contains("\"id\":\"" + slow + "\"", "\"ready\":false");
