@@ -14,6 +14,7 @@ import io.jobpool.job.QueueDepth;
 import io.jobpool.metrics.JobMetrics;
 import io.jobpool.store.JdbcJobStore;
 import io.jobpool.store.LocalBroadcast;
+import io.jobpool.store.LostConnectionRollbacks;
 import io.jobpool.store.Migrations;
 import io.jobpool.store.PlatformThreadTransactions;
 import io.jobpool.store.PostgresBroadcast;
@@ -95,6 +96,12 @@ class JobpoolConfiguration {
     @Bean
     FlywayConfigurationCustomizer storeMigrations() {
         return configuration -> configuration.locations(Migrations.forDataSource(configuration.getDataSource()));
+    }
+
+    /** Boot's transaction manager, without an ERROR for a rollback on a connection already lost. */
+    @Bean
+    PlatformTransactionManager transactionManager(DataSource dataSource) {
+        return new LostConnectionRollbacks(dataSource);
     }
 
     /**
