@@ -66,6 +66,22 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (!"HTTP/1.1".equals(request.getProtocol()) && !"HTTP/1.0".equals(request.getProtocol())) {
+            // A request line without a version is HTTP/0.9 to Tomcat, which then answers with the
+            // body alone: a 401 or 404 looked like a 200 to the client. Nothing is done for it.
+            Problems.write(response, 400, "validation", "Invalid request",
+                    "the request line has no HTTP version (HTTP/0.9 is not served); send HTTP/1.1",
+                    Problems.instance(request.getRequestURI()));
+            return;
+        }
+        String expectation = unmetExpectation(request);
+        if (expectation != null) {
+            // Tomcat reads the first Expect only: '100-continue' then 'foo' was taken as 100-continue.
+            Problems.write(response, 417, "expectation-failed", "Expectation failed",
+                    "the only expectation served is a single 100-continue; '" + abbreviate(expectation) + "' is not",
+                    Problems.instance(request.getRequestURI()));
+            return;
+        }
         if (!METHODS.contains(request.getMethod())) {
             String allow = allowedAt.apply(request);
             if (allow == null) {
@@ -114,8 +130,8 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
                 return;
             }
         }
-        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
-        if (hasBody && encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
+        String encoding = hasBody ? contentCoding(request) : null;
+        if (encoding != null) {
             // Nothing here decodes a compressed body: read as JSON it would be garbage, or, worse,
             // plain JSON mislabelled and taken as it stands.
             Problems.write(response, 415, "unsupported-media-type", "Unsupported media type",
@@ -311,6 +327,37 @@ final class RequestScreeningFilter extends OncePerRequestFilter {
         } catch (CharacterCodingException e) {
             return false;
         }
+    }
+
+    /**
+     * The first {@code Expect} expectation other than one {@code 100-continue}, in any of the
+     * request's {@code Expect} lines, or {@code null}.
+     */
+    private static String unmetExpectation(HttpServletRequest request) {
+        java.util.Enumeration<String> lines = request.getHeaders("Expect");
+        int expectations = 0;
+        while (lines != null && lines.hasMoreElements()) {
+            for (String expectation : lines.nextElement().split(",")) {
+                expectations++;
+                if (!"100-continue".equalsIgnoreCase(expectation.strip()) || expectations > 1) {
+                    return expectation.strip();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The first content coding other than {@code identity} in any of the request's {@code Content-Encoding} lines, or {@code null}. */
+    private static String contentCoding(HttpServletRequest request) {
+        java.util.Enumeration<String> lines = request.getHeaders(HttpHeaders.CONTENT_ENCODING);
+        while (lines != null && lines.hasMoreElements()) {
+            for (String coding : lines.nextElement().split(",")) {
+                if (!coding.isBlank() && !"identity".equalsIgnoreCase(coding.strip())) {
+                    return coding.strip();
+                }
+            }
+        }
+        return null;
     }
 
     static String abbreviate(String value) {

@@ -6,6 +6,7 @@ import io.jobpool.job.JobError;
 import io.jobpool.job.JobStatus;
 import io.jobpool.job.JobStore;
 import io.jobpool.job.JobTransition;
+import io.jobpool.job.LogText;
 import io.jobpool.job.JobWaiters;
 import io.jobpool.job.WorkSignal;
 import io.jobpool.metrics.JobMetrics;
@@ -343,7 +344,7 @@ public final class JobCompletion implements PoolListener {
                         // The chunk job ends SUCCEEDED (it ran every item), but its failed items are failures an operator looks for.
                         log.info("Job {} (a chunk of batch {}) ran its items on worker pid {} in {} ms, and some failed after {}"
                                         + " attempt(s): {}: {}; the batch's results list each", job.id(), job.batchId(), pidText,
-                                millis(runTime), job.attempts(), itemFailures.type(), itemFailures.message());
+                                millis(runTime), job.attempts(), LogText.of(itemFailures.type()), LogText.of(itemFailures.message()));
                     }
                     succeeded(job, applied, s, runTime);
                 }
@@ -393,8 +394,8 @@ public final class JobCompletion implements PoolListener {
         if (job.attempts() <= job.maxRetries()) {
             Duration delay = backoff(job.attempts());
             if (store.transition(JobTransition.retry(job.id(), node, error, logs, workerPid, now.plus(delay)))) {
-                log.info("Job {} failed ({}: {}) on attempt {} of {}; retrying in {} ms", job.id(), error.type(),
-                        error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
+                log.info("Job {} failed ({}: {}) on attempt {} of {}; retrying in {} ms", job.id(), LogText.of(error.type()),
+                        LogText.of(error.message()), job.attempts(), job.maxRetries() + 1, delay.toMillis());
                 workSignal.jobsAvailable();
             } else {
                 notApplied(job, runTime, "failed on worker pid " + pid, pid, logs);
@@ -404,7 +405,7 @@ public final class JobCompletion implements PoolListener {
         if (store.transition(JobTransition.failed(job.id(), node, error, logs, workerPid, now).withProgress(progress))) {
             metrics.completed(job.task(), "failed", runTime);
             log.info("Job {} FAILED: task {}, worker pid {}, {} ms, {}: {}", job.id(), job.task(), pid == 0 ? "none" : pid,
-                    millis(runTime), error.type(), error.message());
+                    millis(runTime), LogText.of(error.type()), LogText.of(error.message()));
         } else {
             notApplied(job, runTime, "failed on worker pid " + pid, pid, logs);
         }
@@ -416,7 +417,7 @@ public final class JobCompletion implements PoolListener {
         if (store.transition(JobTransition.retryChunk(job.id(), node, error, outcome.result(), outcome.logs(), outcome.pid(),
                 now.plus(delay)))) {
             log.info("Chunk job {} of batch {}: {} on attempt {} of {}; retrying those items in {} ms", job.id(), job.batchId(),
-                    error.message(), job.attempts(), job.maxRetries() + 1, delay.toMillis());
+                    LogText.of(error.message()), job.attempts(), job.maxRetries() + 1, delay.toMillis());
             workSignal.jobsAvailable();
         } else {
             notApplied(job, job.startedAt() == null ? null : Duration.between(job.startedAt(), now), "finished on worker pid "

@@ -111,6 +111,21 @@ class BuiltInTasksTest extends ServiceTest {
         assertThat(logs.contentType()).startsWith("text/plain");
     }
 
+    /** A client's text in a log line cannot start a line of its own (a forged entry) nor carry terminal escapes. */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void aFailureMessageIsLoggedOnOneLineWhileTheJobKeepsItAsSent(org.springframework.boot.test.system.CapturedOutput output) {
+        String forged = "2026-12-03T19:00:00.000Z ERROR 1 --- [jobpool] [main] io.jobpool.Forged : injected";
+        JsonNode job = api.run("{\"task\":\"fail\",\"args\":[\"x\\n" + forged + "\\u001b[31m\\u0007\"]}", 10);
+        assertThat(job.get("error").get("message").asString()).isEqualTo("x\n" + forged + "\u001b[31m\u0007");
+        String id = job.get("id").asString();
+        io.jobpool.testing.Await.until("the failure logged", java.time.Duration.ofSeconds(10),
+                () -> output.getAll().contains("Job " + id + " FAILED"));
+        assertThat(output.getAll().lines().filter(line -> line.contains(id)))
+                .anySatisfy(line -> assertThat(line).endsWith("Fail$TaskFailedException: x\\n" + forged + "\\u001b[31m\\u0007"));
+        assertThat(output.getAll().lines()).noneMatch(line -> line.startsWith(forged)).noneMatch(line -> line.contains("\u001b"));
+    }
+
     @Test
     void failCarriesTypeMessageAndTrace() {
         JsonNode job = api.run("{\"task\":\"fail\",\"args\":[\"boom\"]}", 10);

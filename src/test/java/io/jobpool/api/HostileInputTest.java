@@ -172,6 +172,39 @@ class HostileInputTest extends ServiceTest {
         assertProblem(response, 417, "expectation-failed");
     }
 
+    /** Tomcat reads only the first Expect line: a second one must not slip past, nor the job be made. */
+    @Test
+    void anUnsupportedExpectationInASecondExpectLineIsRefusedAndMakesNoJob() throws IOException {
+        assertSubmissionRefused("Expect: 100-continue\r\nExpect: foo", 417, "expectation-failed", "'foo'");
+    }
+
+    /** Only the first Content-Encoding line was read: {@code identity} then {@code gzip} passed a gzip body. */
+    @Test
+    void aContentCodingInASecondContentEncodingLineIsRefused() throws IOException {
+        assertSubmissionRefused("Content-Encoding: identity\r\nContent-Encoding: gzip", 415, "unsupported-media-type", "'gzip'");
+        RawHttp.Response open = RawHttp.send(port, "POST /v1/pool/open HTTP/1.1\r\nContent-Type: application/json\r\n"
+                + "Content-Encoding: identity\r\nContent-Encoding: gzip", new byte[] {0x1f, (byte) 0x8b, 8, 0});
+        assertProblem(open, 415, "unsupported-media-type");
+    }
+
+    /**
+     * A request line without a version is HTTP/0.9, which Tomcat answers with the body alone (no
+     * status line): it is refused, and the answer is that refusal, never the resource.
+     */
+    @Test
+    void anHttp09RequestIsRefusedNotServed() throws IOException {
+        for (String target : java.util.List.of("/v1/tasks", "/v1/jobs/nope")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET " + target + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(target).contains("\"status\":400", "\"type\":\"validation\"", "HTTP/0.9")
+                        .doesNotContain("\"tasks\"", "not-found");
+            }
+        }
+    }
+
     /** What Tomcat refuses before the API is named as such, not as a bare "bad request". */
     @Test
     void oversizeHeadersAndURIsAreTheirOwnProblems() throws IOException {
