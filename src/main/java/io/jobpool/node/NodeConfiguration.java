@@ -10,6 +10,7 @@ import io.jobpool.pool.PoolSettings;
 import io.jobpool.pool.Pools;
 import io.jobpool.pool.PythonLauncher;
 import io.jobpool.pool.PythonRuntime;
+import io.jobpool.pool.ServerPrivacy;
 import io.jobpool.pool.WorkerClasspath;
 import io.jobpool.pool.WorkerFiles;
 import io.jobpool.pool.WorkerLauncher;
@@ -65,6 +66,8 @@ class NodeConfiguration {
 
     @Bean
     WorkerLauncher workerLauncher(JobpoolProperties properties) {
+        // Before any worker runs: task code must not read the server's environment under /proc.
+        ServerPrivacy.hideFromTasks();
         JobpoolProperties.Pool pool = properties.pool();
         Path cache = WorkerFiles.DIRECTORY;
         List<Path> classpath = WorkerClasspath.resolve(cache, pool.pluginsDir());
