@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 
 EXIT_OK = 0
 EXIT_PROTOCOL_ERROR = 76
@@ -393,6 +394,7 @@ class ProgressReports:
             if self._timer is None:
                 self._timer = threading.Timer(self._last_sent + self.INTERVAL - now, self._flush)
                 self._timer.daemon = True
+                OWN_THREADS.add(self._timer)
                 self._timer.start()
 
     def end(self):
@@ -414,6 +416,7 @@ class ProgressReports:
                 # make two frames within one interval, so the held-back one waits out the rest.
                 self._timer = threading.Timer(wait, self._flush)
                 self._timer.daemon = True
+                OWN_THREADS.add(self._timer)
                 self._timer.start()
                 return
             self._send(self._held_back, now)
@@ -422,6 +425,35 @@ class ProgressReports:
         self._held_back = None
         self._last_sent = now
         self._channel.send(frame)
+
+
+# The worker's own threads started during a job (progress timers), never taken for a task's.
+OWN_THREADS = weakref.WeakSet()
+
+# How long threads a task started may take to end after it returned (one that was just finishing).
+LEFTOVER_GRACE = 0.05
+
+
+def leftover_threads(before):
+    """What a job left running since `before`, described for the log, or None. What such threads
+    print lands in whichever job the worker runs next, maybe another API key's, so a worker with
+    them runs no other job (the pool replaces it)."""
+    deadline = time.monotonic() + LEFTOVER_GRACE
+    current = threading.current_thread()
+    left = []
+    for thread in threading.enumerate():
+        if thread in before or thread is current or thread in OWN_THREADS:
+            continue
+        try:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        except (RuntimeError, AssertionError):
+            pass  # a thread started outside Python (C code): it cannot be joined, and counts
+        if thread.is_alive():
+            left.append(thread)
+    if not left:
+        return None
+    names = ", ".join(thread.name for thread in left[:5]) + (", ..." if len(left) > 5 else "")
+    return "%d thread(s): %s" % (len(left), names)
 
 
 class Runner:
@@ -448,6 +480,7 @@ class Runner:
 
     def run(self, job):
         job_id = job["jobId"]
+        before = set(threading.enumerate())
         self._streams.restore()
         self._captured.begin_job(job_id)
         self._progress.begin(job_id)
@@ -469,6 +502,10 @@ class Runner:
             self._descriptors.drain()
             self._captured.end_job()
             self._registry._set_current(None)
+        leftover = leftover_threads(before)
+        if leftover is not None:
+            # Ahead of the outcome, so the pool never hands this worker another job.
+            self._channel.send({"kind": "retiring", "jobId": job_id, "reason": "its task left %s running" % leftover})
         self._channel.send(outcome)
         if not sound:
             # Later jobs' output through descriptors 1 and 2 would be lost or block: a fresh worker replaces this one.

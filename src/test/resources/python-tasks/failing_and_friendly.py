@@ -220,3 +220,20 @@ def py_write_mark(text):
     """Writes to descriptor 1 the fixed byte string an earlier worker used as its end-of-job mark."""
     os.write(1, b"before\n\0jobpool-drained\0")
     os.write(1, ("after " + text + "\n").encode())
+
+
+@task
+def py_leave_a_printing_thread(secret, seconds):
+    """Leaves a thread printing `secret` every 20 ms for `seconds`, through print and descriptor 1; returns the worker's pid."""
+    import threading
+    import time
+
+    def chatter():
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            print("thread " + secret, flush=True)
+            os.write(1, ("fd " + secret + "\n").encode())
+            time.sleep(0.02)
+
+    threading.Thread(target=chatter, name="chatter", daemon=True).start()
+    return os.getpid()

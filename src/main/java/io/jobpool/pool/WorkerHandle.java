@@ -17,7 +17,7 @@ import java.util.List;
 final class WorkerHandle {
 
     /** Why the supervisor is stopping this worker; decides the outcome of the job it holds. */
-    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, RESIZE, PROTOCOL, BOOT_TIMEOUT, BOOT_REFUSED }
+    enum StopReason { TIMEOUT, CANCEL, SHUTDOWN, RECYCLE, MEMORY, THREADS, RESIZE, PROTOCOL, BOOT_TIMEOUT, BOOT_REFUSED }
 
     final String id;
     /** The token of this worker's output marks ({@link io.jobpool.protocol.OutputMarks}), or {@code null} where it marks none. */
@@ -63,6 +63,8 @@ final class WorkerHandle {
     java.util.Set<Message.TaskInfo> catalogue = java.util.Set.of();
     /** Started before the task modules changed: it goes once its current job ends. */
     boolean outdated;
+    /** Why the worker asked to run no other job (its task left threads running), or {@code null}. */
+    String retiring;
     int tasksCompleted;
     Assignment job;
     long jobDeadlineNanos;

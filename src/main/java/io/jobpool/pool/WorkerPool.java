@@ -260,6 +260,11 @@ public final class WorkerPool {
             }
             case Message.Succeeded succeeded -> jobReturned(worker, succeeded.jobId(),
                     logs -> new JobOutcome.Succeeded(succeeded.jobId(), succeeded.result(), logs, worker.pid));
+            case Message.Retiring retiring -> {
+                if (worker.job != null && worker.job.jobId().equals(retiring.jobId())) {
+                    worker.retiring = retiring.reason();
+                }
+            }
             case Message.Failed failed -> jobReturned(worker, failed.jobId(),
                     logs -> new JobOutcome.Failed(failed.jobId(), failed.type(), failed.message(), failed.trace(), logs, worker.pid));
         }
@@ -438,6 +443,11 @@ public final class WorkerPool {
         }
         if (liveWorkers() > size) {
             return WorkerHandle.StopReason.RESIZE;
+        }
+        if (worker.retiring != null) {
+            log.info("Worker {} (pid {}) finished its job, but {}; replacing it, so that nothing they print reaches another job's log",
+                    worker.id, worker.pid, worker.retiring);
+            return WorkerHandle.StopReason.THREADS;
         }
         if (worker.outdated) {
             log.info("Worker {} (pid {}) finished its job; replacing it, as its tasks are older than the pool's", worker.id, worker.pid);
@@ -670,6 +680,7 @@ public final class WorkerPool {
             case CANCEL -> "cancelled";
             case RECYCLE -> "recycled";
             case MEMORY -> "memory";
+            case THREADS -> "threads";
             case PROTOCOL -> "crashed";
             case SHUTDOWN, RESIZE, BOOT_TIMEOUT, BOOT_REFUSED -> null;
         };

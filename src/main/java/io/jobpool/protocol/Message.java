@@ -85,6 +85,12 @@ public sealed interface Message {
     /** The job threw; {@code type} is the exception class or a jobpool error name. */
     record Failed(String jobId, String type, String message, String trace) implements ToServer {}
 
+    /**
+     * Sent before the outcome of {@code jobId}: the worker must not run another job (its task left
+     * threads running, which would write into the next job's log); {@code reason} says why.
+     */
+    record Retiring(String jobId, String reason) implements ToServer {}
+
     /** A registered task as the worker sees it. */
     record TaskInfo(String name, String description) {}
 }

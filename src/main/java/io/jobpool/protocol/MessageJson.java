@@ -84,6 +84,10 @@ final class MessageJson {
                 out.writeStringProperty("kind", "succeeded");
                 out.writeStringProperty("jobId", m.jobId());
                 writeJsonText(out, "result", m.result());
+            } else if (message instanceof Message.Retiring m) {
+                out.writeStringProperty("kind", "retiring");
+                out.writeStringProperty("jobId", m.jobId());
+                out.writeStringProperty("reason", m.reason());
             } else if (message instanceof Message.Failed m) {
                 out.writeStringProperty("kind", "failed");
                 out.writeStringProperty("jobId", m.jobId());
@@ -194,6 +198,7 @@ final class MessageJson {
                 case "progress" -> new Message.Progress(fields.text("jobId"), fields.fraction, fields.text("message"));
                 case "succeeded" -> new Message.Succeeded(fields.text("jobId"), fields.text("result"));
                 case "failed" -> new Message.Failed(fields.text("jobId"), fields.text("type"), fields.text("message"), fields.text("trace"));
+                case "retiring" -> new Message.Retiring(fields.text("jobId"), fields.text("reason"));
                 default -> throw new IllegalArgumentException("unknown kind \"" + fields.kind + "\"");
             };
         }

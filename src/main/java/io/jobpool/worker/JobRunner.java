@@ -29,6 +29,7 @@ final class JobRunner {
     }
 
     void run(Message.Run job) {
+        java.util.Set<Thread> before = LeftoverThreads.snapshot();
         output.begin(job.jobId());
         progress.begin(job.jobId());
         Message.ToServer outcome;
@@ -41,6 +42,11 @@ final class JobRunner {
             // finished job shows both complete.
             progress.end();
             output.end(job.jobId());
+        }
+        String leftover = LeftoverThreads.since(before);
+        if (leftover != null) {
+            // Ahead of the outcome, so the pool never hands this worker another job.
+            channel.send(new Message.Retiring(job.jobId(), "its task left " + leftover + " running"));
         }
         channel.send(outcome);
     }

@@ -24,7 +24,7 @@ final class ProgressReports {
     private final ProtocolChannel channel;
     /** Starts its thread at the first held-back report; a worker whose tasks never report has none. */
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-            Thread.ofPlatform().name("jobpool-progress").daemon().factory());
+            LeftoverThreads.ownThreads("jobpool-progress"));
 
     private String jobId;
     private Message.Progress heldBack;

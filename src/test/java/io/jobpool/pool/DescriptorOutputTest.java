@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobpool.testing.TestPlugin;
 import io.jobpool.testing.plugin.InheritIoChild;
 import io.jobpool.testing.plugin.LeftoverChatter;
+import io.jobpool.testing.plugin.LeftoverPrinter;
 import io.jobpool.testing.plugin.StandardStreamsTamperer;
 import io.jobpool.testing.plugin.StrayFlood;
 import io.jobpool.testing.Await;
@@ -91,6 +92,25 @@ class DescriptorOutputTest {
             assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
                     assertThat(done.logs()).isEqualTo("from-child\nfrom-child-stderr\nno-newline-at-end"));
             assertThat(next.pid()).isEqualTo(chatter.pid());
+        }
+    }
+
+    /**
+     * A thread a task left running would print into whichever job the worker runs next, maybe
+     * another client's: the worker runs no other job, the pool replaces it.
+     */
+    @Test
+    void aWorkerWhoseTaskLeftAThreadRunningRunsNoOtherJob() throws Exception {
+        TestPlugin.jar(plugins, LeftoverPrinter.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome printer = harness.run("printer", "test-leftover-printer", "[]", TIMEOUT);
+            assertThat(printer).isInstanceOf(JobOutcome.Succeeded.class);
+            JobOutcome next = harness.run("next", "sleep", "[0.3]", TIMEOUT);
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
+                    assertThat(done.logs()).as("nothing the earlier job's thread printed").doesNotContain("left-behind"));
+            assertThat(next.pid()).as("another worker").isNotEqualTo(printer.pid());
+            assertThat(harness.restarts).containsExactly("threads");
+            io.jobpool.testing.OsProcesses.awaitGone(printer.pid(), TIMEOUT);
         }
     }
 

@@ -24,7 +24,9 @@ public final class StrayFlood implements Task {
     @Override
     public Object run(TaskArguments arguments, TaskContext context) {
         java.nio.file.Path done = java.nio.file.Path.of(arguments.args().get(0).asString());
-        Thread.ofPlatform().daemon().start(() -> {
+        // A virtual thread: the worker does not see it as left running (it retires a worker whose
+        // task left platform threads), so the flood reaches the server's log, whose cap is tested.
+        Thread.ofVirtual().start(() -> {
             try {
                 // After the job's end mark: this output is the worker's own.
                 Thread.sleep(300);
