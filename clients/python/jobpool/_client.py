@@ -30,6 +30,9 @@ _API_KEY_ENV = "JOBPOOL_API_KEY"
 # and how long one cancel request may take (an unreachable service must not hold up the exit).
 _EXIT_SECONDS = 5.0
 _EXIT_REQUEST_SECONDS = 2.0
+# After a 429 too-many-waits (every long poll this API key may hold is open), a wait pauses this long
+# before it waits again: the service's Retry-After, by which one of the key's waits has likely answered.
+_BUSY_PAUSE = 1.0
 _UNSET = object()
 
 
@@ -105,7 +108,27 @@ class JobForgottenError(JobpoolError):
 
 class _Busy(JobpoolError):
     """429 ``too-many-waits``: this API key holds as many long polls as the service allows
-    (``jobpool.security.max-long-polls-per-key``); a 0-second poll still works."""
+    (``jobpool.security.max-long-polls-per-key``); a 0-second poll still works. Not an error of
+    the work: every wait of the client (get, wait, join, map, imap's result stream, join_service)
+    pauses (``_busy_pause``) and waits again."""
+
+
+def _raise_if_busy(status, body):
+    """A waiting request (``timeout``, a result stream) answered 429: the key's long polls are all
+    open (``too-many-waits``, the only 429 the service gives a wait), which passes as they answer."""
+    if status == 429:
+        raise _Busy(status, body)
+
+
+def _busy_pause(deadline, event=None):
+    """The pause of a wait refused with ``_Busy`` before it waits again: ``_BUSY_PAUSE`` (the
+    service's Retry-After), cut at the deadline (None: no deadline); ``event`` set ends it early."""
+    left = _remaining(deadline)
+    seconds = _BUSY_PAUSE if left is None else min(_BUSY_PAUSE, left)
+    if event is None:
+        time.sleep(seconds)
+    else:
+        event.wait(seconds)
 
 
 class RemoteError(Exception):
@@ -431,8 +454,7 @@ class AsyncResult:
             return _Outcome(False, RemoteError.of(body.get("error"), self.job_id))
         if status == 404:  # forgotten: no answer will ever be different, so that is its outcome
             return _Outcome(False, JobForgottenError(self.job_id, body, "job"))
-        if status == 429:
-            raise _Busy(status, body)
+        _raise_if_busy(status, body)
         raise JobpoolError(status, body)
 
     def _watch_key(self):
@@ -469,8 +491,7 @@ class AsyncResult:
                 # Too many long polls open for this key: a 0-second poll, then a pause.
                 outcome = self._fetch(0.0)
                 if outcome is None:
-                    left = _remaining(deadline)
-                    self._event.wait(1.0 if left is None else min(1.0, left))
+                    _busy_pause(deadline, self._event)
             if outcome is not None:
                 self._settle(outcome)
             elif deadline is not None and _remaining(deadline) <= 0:
@@ -564,8 +585,7 @@ class MapResult(AsyncResult):
             return _Outcome(False, error)
         if status == 404:  # forgotten: no answer will ever be different, so that is its outcome
             return _Outcome(False, JobForgottenError(self.batch_id, body, "batch"))
-        if status == 429:
-            raise _Busy(status, body)
+        _raise_if_busy(status, body)
         raise JobpoolError(status, body)
 
     def _watch_key(self):
@@ -1271,21 +1291,28 @@ class Pool:
         result._task = body["task"]
         return result
 
-    def _stream(self, batch_id):
+    def _stream(self, batch_id, patient=True):
         """(index, line) for each item of the batch as the server streams it, each index once. A
         stream that ends short of the batch's total (the replica serving it shut down, or the
-        store was out of reach for a moment) is read again, skipping the indexes already seen."""
+        store was out of reach for a moment) is read again, skipping the indexes already seen.
+        The stream is one of the key's long polls: a 429 too-many-waits (its first request or a
+        reopening) is waited out as get() does (``_busy_pause``, then asked again), unless not
+        ``patient``: then it raises ``_Busy``."""
         seen = set()
         total = None
         pause = 0.25
         while True:
             status, response = self._http.request("GET", "/v1/batches/%s/results" % batch_id, accept=_NDJSON,
                                                   stream=True, wait=24 * 3600)
+            if status == 429 and patient:
+                _busy_pause(None)  # every wait of the key is open: ask again once one may have answered
+                continue
             if status == 503:
                 pass  # the store is out of reach (store-unavailable): try again after the pause
             elif status == 404:
                 raise JobForgottenError(batch_id, response, "batch")
             elif status != 200:
+                _raise_if_busy(status, response)
                 raise JobpoolError(status, response)
             else:
                 try:
@@ -1319,9 +1346,11 @@ class Pool:
         return line.get("result")
 
     def _item_error(self, batch_id, index, error):
-        """A failed item's error with its traceback, which only the item's stream line carries."""
+        """A failed item's error with its traceback, which only the item's stream line carries.
+        Asked once: a stream refused as too-many-waits is not waited for (ready() and get(0) do
+        not block on it), the summary is used."""
         try:
-            for line_index, line in self._stream(batch_id):
+            for line_index, line in self._stream(batch_id, patient=False):
                 if line_index == index and "error" in line:
                     error = line["error"]
                     break
@@ -1485,14 +1514,28 @@ class Pool:
         while True:
             remaining = _remaining(deadline)
             seconds = _LONG_POLL_SECONDS if remaining is None else min(remaining, _LONG_POLL_SECONDS)
-            status, body = self._http.request("POST", "/v1/pool/join", params={"timeout": "%.3f" % seconds},
-                                              wait=seconds)
-            if status == 200:
+            try:
+                joined = self._join_service_once(seconds)
+            except _Busy:
+                # Too many long polls open for this key: a 0-second join, then a pause (as get() does).
+                joined = self._join_service_once(0.0)
+                if not joined:
+                    _busy_pause(deadline)
+            if joined:
                 return True
-            if status != 202:
-                raise JobpoolError(status, body)
             if deadline is not None and _remaining(deadline) <= 0:
                 return False
+
+    def _join_service_once(self, seconds):
+        """One (long) ``POST /v1/pool/join``: whether the service is idle; _Busy on too-many-waits."""
+        status, body = self._http.request("POST", "/v1/pool/join", params={"timeout": "%.3f" % seconds},
+                                          wait=seconds)
+        if status == 200:
+            return True
+        if status == 202:
+            return False
+        _raise_if_busy(status, body)
+        raise JobpoolError(status, body)
 
     def terminate_service(self):
         """``POST /v1/pool/terminate``: closes the service and cancels every queued and running job."""

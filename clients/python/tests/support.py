@@ -36,8 +36,8 @@ def closed_port():
 
 class StubService:
     """A stand-in for the service on a free loopback port, for tests that need no jar: ``routes``
-    maps (method, path) to a function(handler, body) returning (status, JSON-able body), (method,
-    "*") for any other path of that method; every
+    maps (method, path) to a function(handler, body) returning (status, JSON-able body) (bytes are
+    sent as they are, as NDJSON), (method, "*") for any other path of that method; every
     request is recorded in ``requests`` as (method, path, headers, body). An unknown route is 404.
     A route may block (a service that never answers) on ``release``, which stop() sets."""
 
@@ -63,10 +63,11 @@ class StubService:
                     stub.seen.notify_all()
                 route = stub.routes.get((self.command, path)) or stub.routes.get((self.command, "*"))
                 status, answer = route(self, body) if route else (404, {"type": "not-found"})
-                data = json.dumps(answer).encode()
+                raw_answer = isinstance(answer, bytes)  # a result stream's NDJSON lines, sent as they are
+                data = answer if raw_answer else json.dumps(answer).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", "application/x-ndjson" if raw_answer else "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
