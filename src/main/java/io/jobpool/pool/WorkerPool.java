@@ -375,10 +375,12 @@ public final class WorkerPool {
             return;
         }
         // The worker stays BUSY without a job until they are gone; the outcome waits with it.
-        report(worker, job, leftovers, "the task left running; terminating (SIGTERM, then SIGKILL after "
-                + settings.killGrace().toMillis() + " ms if still running)");
+        String terminating = "terminating (SIGTERM, then SIGKILL after " + settings.killGrace().toMillis() + " ms if still running)";
+        report(worker, job, leftovers, "the task left running; " + terminating);
         worker.pendingReturn = new WorkerHandle.PendingReturn(job, outcome,
-                TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos()));
+                TreeKill.start(worker.processes, false, leftovers, System.nanoTime() + settings.killGrace().toNanos(),
+                        (found, forced) -> report(worker, job, found, "the task's processes started meanwhile; "
+                                + (forced ? "killing (SIGKILL)" : terminating))));
     }
 
     /** What a worker wrote to its stderr: a running job's output, or the worker's own, which the server logs line by line. */
@@ -617,13 +619,22 @@ public final class WorkerPool {
         if (left.isEmpty()) {
             return;
         }
-        Assignment job = worker.job != null ? worker.job : worker.pendingReturn != null ? worker.pendingReturn.job() : null;
-        report(worker, job, left, "left running by worker " + worker.id + " (pid " + worker.pid + ") when it exited; killing");
+        Assignment job = jobOf(worker);
+        String what = "left running by worker " + worker.id + " (pid " + worker.pid + ") when it exited; killing";
+        report(worker, job, left, what);
         long deadline = worker.forceKillAtNanos != 0 ? worker.forceKillAtNanos : System.nanoTime() + settings.killGrace().toNanos();
-        reaping.add(TreeKill.start(worker.processes, true, left, deadline));
-        if (worker.pendingReturn != null) {
-            reaping.add(worker.pendingReturn.kill());
+        reaping.add(TreeKill.start(worker.processes, true, left, deadline, (found, forced) -> report(worker, job, found, what)));
+        TreeKill pending = worker.pendingReturn != null ? worker.pendingReturn.kill() : null;
+        if (pending != null && !(pending.forced() && pending.due(System.nanoTime()))) {
+            // One the pool gave up on (why the worker was stopped) was logged then; the reap above
+            // takes what is left of it.
+            reaping.add(pending);
         }
+    }
+
+    /** The job whose processes the worker's tree holds: the running one, or one that returned and waits for its leftovers. */
+    private static Assignment jobOf(WorkerHandle worker) {
+        return worker.job != null ? worker.job : worker.pendingReturn != null ? worker.pendingReturn.job() : null;
     }
 
     /**
@@ -757,23 +768,37 @@ public final class WorkerPool {
         long now = System.nanoTime();
         for (WorkerHandle worker : List.copyOf(workers.values())) {
             WorkerHandle.PendingReturn pending = worker.pendingReturn;
-            if (pending == null) {
+            if (pending == null || worker.stopReason != null) {
+                // Being stopped (below): its exit reports the outcome, once its tree is being reaped.
                 continue;
             }
-            if (!pending.kill().finished() && pending.kill().due(now) && !pending.kill().forced()) {
-                List<ProcessTable.Entry> added = pending.kill().force(settings.killGrace());
-                report(worker, pending.job(), added, "started meanwhile; killing (SIGKILL)");
-                log.warn("Job {}: leftover processes did not exit within {} ms of SIGTERM; killed with SIGKILL",
-                        pending.job().jobId(), settings.killGrace().toMillis());
-                worker.appendLog("[jobpool] still running after " + settings.killGrace().toMillis()
-                        + " ms: killed with SIGKILL\n");
-            } else if (pending.kill().finished() || pending.kill().due(now)) {
-                if (!pending.kill().finished()) {
-                    log.error("Job {}: processes {} survive SIGKILL (stuck in the kernel?); the worker goes on without them",
-                            pending.job().jobId(), WorkerProcesses.describe(pending.kill().running()));
-                }
+            TreeKill kill = pending.kill();
+            if (kill.finished()) {
                 worker.pendingReturn = null;
                 jobDone(worker, pending.outcome().apply(worker.takeLogs()));
+            } else if (!kill.due(now)) {
+                continue;
+            } else if (!kill.forced()) {
+                kill.force(settings.killGrace());
+                log.warn("Job {}: leftover processes still running {} ms after SIGTERM, or still forking; killed with SIGKILL",
+                        pending.job().jobId(), settings.killGrace().toMillis());
+                worker.appendLog("[jobpool] still running after SIGTERM, or still forking: killed with SIGKILL\n");
+            } else {
+                // Processes that survive SIGKILL (stuck in the kernel) or fork as fast as they are
+                // killed. The worker does not take another job with them in its session: they would
+                // be found when that job ends and blamed on its task, and a fork bomb would starve
+                // it. Waiting longer promises nothing, so the worker is killed with its whole tree
+                // (the reap of an exited worker chases it further, bounded the same way) and a
+                // fresh one replaces it; the job's outcome, whatever the task returned, is reported
+                // once the worker has exited. "recycled" in the restart metric: no new label for a
+                // case this rare.
+                List<ProcessTable.Entry> left = kill.running();
+                log.error("Job {}: processes of its task still running after SIGKILL (stuck in the kernel, or forking as fast as"
+                        + " they are killed): {}; killing worker {} (pid {}) with its tree and replacing it",
+                        pending.job().jobId(), WorkerProcesses.describe(left), worker.id, worker.pid);
+                worker.appendLog("[jobpool] " + left.size() + " process(es) still running after SIGKILL: "
+                        + WorkerProcesses.describe(left) + "; the worker is killed with them and replaced\n");
+                kill(worker, WorkerHandle.StopReason.RECYCLE);
             }
         }
         reaping.removeIf(kill -> {
@@ -787,8 +812,10 @@ public final class WorkerPool {
                 kill.force(settings.killGrace());
                 return false;
             }
-            log.error("Processes {} survive SIGKILL (stuck in the kernel?); no longer waiting for them",
-                    WorkerProcesses.describe(kill.running()));
+            // The worker is gone already and its replacement has a session and marker of its own,
+            // so nothing of this is blamed on a later job; there is nothing left to retire.
+            log.error("Processes {} still running after SIGKILL (stuck in the kernel, or forking as fast as they are killed);"
+                    + " no longer waiting for them", WorkerProcesses.describe(kill.running()));
             return true;
         });
     }
@@ -911,7 +938,7 @@ public final class WorkerPool {
         worker.state = WorkerState.STOPPING;
         worker.stopReason = reason;
         List<ProcessTable.Entry> members = worker.processes.members();
-        report(worker, worker.job, members, "killed with the worker (SIGTERM, then SIGKILL after " + settings.killGrace().toMillis()
+        report(worker, jobOf(worker), members, "killed with the worker (SIGTERM, then SIGKILL after " + settings.killGrace().toMillis()
                 + " ms if still running)");
         // Through its handle: Process.destroy() also closes this side's pipes, so the frame reader
         // failed with "Stream closed" (logged as a protocol error, answered with SIGKILL inside the
@@ -924,7 +951,7 @@ public final class WorkerPool {
     /** SIGKILL to the worker and to its tree as it is now, including what was forked since the SIGTERM. */
     private void forceKill(WorkerHandle worker) {
         List<ProcessTable.Entry> members = worker.processes.members();
-        report(worker, worker.job, members, "killed with the worker (SIGKILL)");
+        report(worker, jobOf(worker), members, "killed with the worker (SIGKILL)");
         worker.process.toHandle().destroyForcibly();
         ProcessTree.signal(members, true);
     }

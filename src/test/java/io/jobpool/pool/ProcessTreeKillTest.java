@@ -3,11 +3,15 @@ package io.jobpool.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobpool.testing.OsProcesses;
+import io.jobpool.testing.TestPlugin;
+import io.jobpool.testing.plugin.ForkOnTerm;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tests that every kill of {@link WorkerPool} takes the worker's whole process tree, and that a job
@@ -89,6 +93,37 @@ class ProcessTreeKillTest {
 
             JobOutcome next = harness.run("next", "square", "[5]", TIMEOUT);
             assertThat(next.pid()).as("the worker goes on").isEqualTo(outcome.pid());
+        }
+    }
+
+    /**
+     * A leftover that forks as it is killed (here a shell's exit trap, deterministically; in the
+     * wild a shell that runs {@code sleep 60 &} just as the pool scans it): its child is in no
+     * scan made before the signal. It must be gone when the job is reported, be listed in this
+     * job's log and counted against this task, not found and blamed when the next job ends.
+     */
+    @Test
+    void aProcessForkedWhileTheLeftoversAreKilledIsKilledBeforeTheJobIsReported(@TempDir Path plugins) throws Exception {
+        TestPlugin.jar(plugins, ForkOnTerm.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome outcome = harness.run("forks", "test-fork-on-term", "[\"" + seconds + "\"]", TIMEOUT);
+
+            assertThat(outcome).isInstanceOf(JobOutcome.Succeeded.class);
+            // Reported only once every process of the job is gone: no wait here.
+            assertThat(OsProcesses.sleeping(seconds)).as("the sleep the shell forked when it got SIGTERM").isEmpty();
+            long shell = Long.parseLong(((JobOutcome.Succeeded) outcome).result());
+            assertThat(OsProcesses.running(shell)).as("the shell").isFalse();
+            assertThat(outcome.logs()).contains("the task left running; terminating").contains("pid " + shell + " (sh -c ")
+                    // Not which command: a scan may catch the child between fork and exec, still named as the shell.
+                    .containsPattern("process\\(es\\) the task's processes started meanwhile; (terminating|killing) .*: pid \\d+ \\(");
+            // The shell, its sleep and maybe the loop's sleep 0.05 of the moment: all this task's.
+            assertThat(harness.leftoversKilled).hasSizeGreaterThanOrEqualTo(2).containsOnly("test-fork-on-term");
+            int counted = harness.leftoversKilled.size();
+
+            JobOutcome next = harness.run("next", "square", "[5]", TIMEOUT);
+            assertThat(next.pid()).as("the worker goes on").isEqualTo(outcome.pid());
+            assertThat(next.logs()).doesNotContain("[jobpool]");
+            assertThat(harness.leftoversKilled).hasSize(counted);
         }
     }
 
