@@ -703,6 +703,11 @@ def parse_arguments(argv):
 def main(argv):
     tasks_dir, memory_limit = parse_arguments(argv)
     sys.dont_write_bytecode = True
+    if hasattr(sys, "set_int_max_str_digits"):
+        # CPython 3.11+ refuses to write an int of more than 4300 digits as text: a task's big
+        # integer result failed as not JSON. Arguments cannot carry such numbers (the service
+        # bounds a JSON number at 100 digits), so lifting the guard costs nothing here.
+        sys.set_int_max_str_digits(0)
     frames_in, frames_out, real_err = take_over_standard_streams()
     channel = Channel(frames_out)
     captured = CapturedOutput(channel, real_err)

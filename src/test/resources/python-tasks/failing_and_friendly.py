@@ -237,3 +237,9 @@ def py_leave_a_printing_thread(secret, seconds):
 
     threading.Thread(target=chatter, name="chatter", daemon=True).start()
     return os.getpid()
+
+
+@task
+def py_power_of_ten(exponent):
+    """Returns 10 ** exponent, an integer of exponent + 1 digits."""
+    return 10 ** exponent

@@ -18,6 +18,15 @@ final class FirewallRefusals implements RequestRejectedHandler {
 
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, RequestRejectedException e) throws IOException {
+        if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("header: \"authorization ")) {
+            // A key with such bytes (UTF-8 of '€' holds 0x80-0x9F, C1 controls read as Latin-1) is
+            // no key this service has: a credential that is wrong, 401 as any other, not a 400.
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"jobpool\"");
+            Problems.write(response, 401, "unauthorized", "Unauthorized",
+                    "the Authorization header holds characters no API key has (control characters, or bytes read as such)",
+                    Problems.instance(request.getRequestURI()));
+            return;
+        }
         Problems.write(response, 400, "validation", Problems.titleFor(400), "the request was refused: " + reason(e.getMessage()),
                 Problems.instance(request.getRequestURI()));
     }

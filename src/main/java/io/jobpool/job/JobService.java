@@ -229,7 +229,7 @@ public final class JobService {
         Duration timeout = s.timeout() == null ? limits.defaultTimeout() : s.timeout();
         String key = scopedKey(s.owner(), s.idempotencyKey());
         return new NewJob(ids.next(), s.task(), s.args(), s.kwargs(), s.priority(), timeout, s.maxRetries(), now,
-                now.plus(s.delay()), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,
+                now.plus(s.delay()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS), s.callbackUrl(), s.errorCallbackUrl(), s.owner(), key,
                 // The hash only tells an idempotent retry from a conflicting request: none without a key.
                 key == null ? null : hash(s, timeout));
     }

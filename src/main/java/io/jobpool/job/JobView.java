@@ -41,8 +41,12 @@ public record JobView(
     /** @param errors every failed attempt's error (only {@code GET /v1/jobs/{id}} reads them) */
     public static JobView of(Job job, Long runningPid, List<AttemptError> errors) {
         Long pid = job.workerPid() != null ? job.workerPid() : runningPid;
+        // A chunk job waiting for a retry keeps the outcomes of its items so far, for its next
+        // attempt and its batch; cancelled there, they are not its result (its batch then reports
+        // the unfinished items as CancelledError): a result is a SUCCEEDED job's only.
+        String result = job.status() == JobStatus.SUCCEEDED ? job.result() : null;
         return new JobView(job.id(), job.task(), job.args(), job.kwargs(), job.status(), job.ready(), job.successful(),
-                job.result(), job.error(), job.attempts(), job.maxRetries(), job.priority(),
+                result, job.error(), job.attempts(), job.maxRetries(), job.priority(),
                 job.timeout().toMillis() / 1000.0, job.createdAt(), job.scheduledAt(), job.startedAt(), job.finishedAt(),
                 job.batchId(), job.owner(), pid == null && job.workerNode() == null ? null : new WorkerRef(job.workerNode(), pid), job.progress(),
                 job.callbackUrl(), job.errorCallbackUrl(), errors);

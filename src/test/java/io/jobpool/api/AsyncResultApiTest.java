@@ -198,6 +198,19 @@ class AsyncResultApiTest extends ServiceTest {
                 .isAfterOrEqualTo(java.time.Instant.parse(job.get("scheduledAt").asString()));
     }
 
+    /** The 202 answer is the job as stored: a delay with a fraction of a millisecond does not show microseconds only there. */
+    @Test
+    void aDelayedJobsScheduledTimeReadsTheSameInTheAnswerAndLater() {
+        JsonNode job = api.submit("{\"task\":\"echo\",\"args\":[1],\"delaySeconds\":30.0004}");
+        String id = job.get("id").asString();
+        try {
+            assertThat(job.get("scheduledAt").asString()).isEqualTo(api.get("/v1/jobs/" + id).json().get("scheduledAt").asString())
+                    .matches(".*T\\d\\d:\\d\\d:\\d\\d(\\.\\d{3})?Z");
+        } finally {
+            api.post("/v1/jobs/" + id + "/cancel", null);
+        }
+    }
+
     @Test
     void delayedJobsStartWhenDueNotAtTheNextFallbackPoll() {
         // The dispatcher's fallback poll is 5 s here: a delayed job must wake it when it is due.

@@ -160,6 +160,23 @@ class BatchApiTest extends ServiceTest {
         assertThat(errors.get(0).get("type").asString()).isEqualTo("ItemsFailedError");
     }
 
+    /** Its items' outcomes so far are not the result of a chunk cancelled while it waited for a retry; the batch tells them. */
+    @Test
+    void aChunkCancelledWhileWaitingForARetryShowsNoResult() {
+        JsonNode batch = submit("{\"task\":\"square\",\"chunksize\":2,\"maxRetries\":5,\"items\":[\"a\",2]}");
+        String id = batch.get("id").asString();
+        JsonNode waiting = Await.until("the chunk waiting for its retry", Duration.ofSeconds(30),
+                () -> api.get("/v1/jobs?batch=" + id).json().get("items").get(0),
+                chunk -> chunk.get("status").asString().equals("QUEUED") && chunk.get("attempts").asInt() >= 1);
+        assertThat(api.post("/v1/batches/" + id + "/cancel", null).status()).isEqualTo(200);
+        JsonNode chunk = api.get("/v1/jobs/" + waiting.get("id").asString()).json();
+        assertThat(chunk.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(chunk.get("result").isNull()).as("result of %s", chunk).isTrue();
+        ApiClient.Response results = api.get("/v1/batches/" + id + "/results");
+        assertThat(results.status()).isEqualTo(424);
+        assertThat(results.json().get("type").asString()).isEqualTo("job-cancelled");
+    }
+
     @Test
     void itemsOfAChunkThatTimedOutInEveryAttemptCountAsRetried() {
         JsonNode batch = submit("{\"task\":\"sleep\",\"chunksize\":2,\"maxRetries\":1,\"timeoutSeconds\":0.3,\"items\":[30,30]}");

@@ -509,6 +509,20 @@ class AuthMatrixTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * A key with bytes no key has is a wrong credential, 401 like any other: the UTF-8 of '€' (E2 82
+     * AC) holds 0x82, a control character read as Latin-1, which the request firewall refused as 400.
+     */
+    @Test
+    void anAuthorizationHeaderWithBytesNoKeyHasIsUnauthorized() {
+        for (String key : List.of("\u00e2\u0082\u00ac", "\u00e9\u00e8\u00ff", "abc\u0085def")) {
+            RawHttp.Response response = send(port, "GET /v1/tasks HTTP/1.1\r\nAuthorization: Bearer " + key, null);
+            assertThat(response.status()).as(key).isEqualTo(401);
+            assertThat(response.headers().get("www-authenticate")).startsWith("Bearer");
+            assertThat(ApiClient.JSON.readTree(response.text()).get("type").asString()).isEqualTo("unauthorized");
+        }
+    }
+
     /** The management port serves only the actuator: any other path is a 404 with a valid key, whatever its roles. */
     @Test
     void theManagementPortAnswersOtherPaths404WithAnyValidKey() {
