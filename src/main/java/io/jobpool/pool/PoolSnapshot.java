@@ -11,19 +11,24 @@ import java.util.List;
  * @param bootError the last boot failure while the pool is backing off, else {@code null}
  * @param catalogue tasks the workers registered, empty until a first worker was ready
  * @param everReady whether a worker of the pool was ever ready
- * @param slowBoot while no worker is ready and none failed to boot: a worker that has been booting
- *     for a while and is not ready yet (a slow or hanging initializer), else {@code null}
+ * @param slowBoot while no worker is ready: a worker that has been booting for a while and is not
+ *     ready yet (a slow or hanging initializer, a module that hangs at import), else {@code null}
  */
 public record PoolSnapshot(
         int size, boolean running, List<WorkerInfo> workers, String bootError,
         List<Message.TaskInfo> catalogue, boolean everReady, String slowBoot) {
 
     /**
-     * What to tell an operator about booting: the failure, or else that a worker is still booting.
-     * Only {@code bootError} counts against readiness: a slow boot is not a failure (yet).
+     * What to tell an operator about booting: that a worker is still booting, and the last failure.
+     * The booting worker comes first: after a failure, its traceback alone read as the state of
+     * now for the minute a replacement hung (an operator who had just changed the module saw the
+     * old error). Only {@code bootError} counts against readiness: a slow boot is not a failure (yet).
      */
     public String bootStatus() {
-        return bootError != null ? bootError : slowBoot;
+        if (slowBoot == null || bootError == null) {
+            return bootError != null ? bootError : slowBoot;
+        }
+        return slowBoot + "; the boot before it failed: " + bootError;
     }
 
     /** One worker. */

@@ -963,11 +963,11 @@ public final class WorkerPool {
     }
 
     /**
-     * While no worker is ready and none failed: which one has been booting for a while, so that a
-     * readiness probe that stays down (a hanging initializer) says why before the boot timeout.
+     * While no worker is ready: which one has been booting for a while, so that a readiness probe
+     * that stays down (a hanging initializer) says why before the boot timeout.
      */
     private String slowBoot() {
-        if (bootError != null || workers.values().stream().anyMatch(w -> w.state == WorkerState.IDLE || w.state == WorkerState.BUSY)) {
+        if (workers.values().stream().anyMatch(w -> w.state == WorkerState.IDLE || w.state == WorkerState.BUSY)) {
             return null;
         }
         Duration slow = SLOW_BOOT.compareTo(settings.bootTimeout().dividedBy(2)) < 0 ? SLOW_BOOT : settings.bootTimeout().dividedBy(2);

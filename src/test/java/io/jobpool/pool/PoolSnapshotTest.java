@@ -25,6 +25,17 @@ class PoolSnapshotTest {
         assertThat(pool(List.of(IDLE), null, true).keepsWorkersAlive()).isTrue();
     }
 
+    /** After a boot failure, a replacement that hangs is told first: the old traceback alone read as the state of now. */
+    @Test
+    void aWorkerStillBootingIsToldBeforeTheLastBootFailure() {
+        String slow = "worker w2 (pid 2) not ready yet after 12 s: still booting; it is killed if not ready within 60 s";
+        String failed = "worker exited with code 0 before it was ready: SystemExit: 0";
+        assertThat(new PoolSnapshot(1, true, List.of(STARTING), failed, List.of(), true, slow).bootStatus())
+                .isEqualTo(slow + "; the boot before it failed: " + failed);
+        assertThat(new PoolSnapshot(1, true, List.of(STARTING), null, List.of(), true, slow).bootStatus()).isEqualTo(slow);
+        assertThat(pool(List.of(STARTING), failed, true).bootStatus()).isEqualTo(failed);
+    }
+
     @Test
     void aPoolWhoseWorkersNeverBootedOrFailToBootDoesNot() {
         assertThat(pool(List.of(STARTING), null, false).keepsWorkersAlive()).as("first boot under way").isFalse();
