@@ -88,6 +88,10 @@ public record JobpoolProperties(
      *     and left running (SIGTERM, then SIGKILL after {@code kill-grace}) before the worker takes
      *     another job; the job's log lists them. With {@code false} they live on until their worker
      *     stops, which always takes the worker's whole process tree along
+     * @param retireOnLeftoverThreads when a job's task left threads running, the worker runs no
+     *     other job and is replaced: what they print would land in the next job's log, maybe another
+     *     API key's. With {@code false} the worker goes on (for trusted tasks whose libraries keep
+     *     threads, where a new worker per job costs too much)
      */
     public record Pool(
             Integer size,
@@ -104,7 +108,8 @@ public record JobpoolProperties(
             @DefaultValue("60s") @DurationUnit(ChronoUnit.SECONDS) Duration bootBackoffMax,
             String javaCommand,
             @DefaultValue List<String> workerEnv,
-            @DefaultValue("true") boolean killLeftoverProcesses) {
+            @DefaultValue("true") boolean killLeftoverProcesses,
+            @DefaultValue("true") boolean retireOnLeftoverThreads) {
 
         void checkInto(Bounds bounds) {
             bounds.between("jobpool.pool.size", size == null ? 1 : size, 1, io.jobpool.pool.PoolSettings.MAX_SIZE)
@@ -514,6 +519,7 @@ public record JobpoolProperties(
      * @param workerEnv names of extra environment variables passed through to Python workers (all
      *     others but a small safe set are scrubbed)
      * @param killLeftoverProcesses as {@code jobpool.pool.kill-leftover-processes}, for Python tasks
+     * @param retireOnLeftoverThreads as {@code jobpool.pool.retire-on-leftover-threads}, for Python tasks
      */
     public record PythonPool(
             Integer size,
@@ -527,7 +533,8 @@ public record JobpoolProperties(
             @DefaultValue("2s") @DurationUnit(ChronoUnit.SECONDS) Duration killGrace,
             @DefaultValue("60s") @DurationUnit(ChronoUnit.SECONDS) Duration bootBackoffMax,
             @DefaultValue List<String> workerEnv,
-            @DefaultValue("true") boolean killLeftoverProcesses) {
+            @DefaultValue("true") boolean killLeftoverProcesses,
+            @DefaultValue("true") boolean retireOnLeftoverThreads) {
 
         void checkInto(Bounds bounds) {
             bounds.between("jobpool.python.pool.size", size == null ? 0 : size, 0, io.jobpool.pool.PoolSettings.MAX_SIZE)

@@ -138,7 +138,7 @@ class NodeConfiguration {
         PoolSettings settings = new PoolSettings(pool.effectiveSize(), pool.prefetch(), pool.maxTasksPerWorker(),
                 pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                 pool.killGrace(), pool.bootBackoffMax(), (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()),
-                init, pool.killLeftoverProcesses(), PoolSettings.BOOT_TIMEOUT);
+                init, pool.killLeftoverProcesses(), pool.retireOnLeftoverThreads(), PoolSettings.BOOT_TIMEOUT);
         return new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock);
     }
 
@@ -161,7 +161,7 @@ class NodeConfiguration {
                     pool.maxTasksPerWorkerJitter(), pool.maxWorkerRss() == null ? 0 : pool.maxWorkerRss().toBytes(),
                     pool.killGrace(), pool.bootBackoffMax(),
                     (int) Math.min(Integer.MAX_VALUE, properties.jobs().maxLogBytes().toBytes()), init,
-                    pool.killLeftoverProcesses(), PoolSettings.BOOT_TIMEOUT);
+                    pool.killLeftoverProcesses(), pool.retireOnLeftoverThreads(), PoolSettings.BOOT_TIMEOUT);
             pools.add(new WorkerPool(launcher, settings, new RuntimePoolListener(launcher.runtime(), completion, metrics), clock));
         }
         for (WorkerPool pool : pools) {

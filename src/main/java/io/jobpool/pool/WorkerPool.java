@@ -261,8 +261,14 @@ public final class WorkerPool {
             case Message.Succeeded succeeded -> jobReturned(worker, succeeded.jobId(),
                     logs -> new JobOutcome.Succeeded(succeeded.jobId(), succeeded.result(), logs, worker.pid));
             case Message.Retiring retiring -> {
-                if (worker.job != null && worker.job.jobId().equals(retiring.jobId())) {
+                if (worker.job == null || !worker.job.jobId().equals(retiring.jobId())) {
+                    break;
+                }
+                if (settings.retireOnLeftoverThreads()) {
                     worker.retiring = retiring.reason();
+                } else {
+                    log.debug("Worker {} (pid {}) keeps running jobs although {} (retire-on-leftover-threads is off)",
+                            worker.id, worker.pid, retiring.reason());
                 }
             }
             case Message.Failed failed -> jobReturned(worker, failed.jobId(),

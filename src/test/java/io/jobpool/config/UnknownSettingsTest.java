@@ -105,7 +105,8 @@ class UnknownSettingsTest {
         for (String key : List.of("data-dir", "node-id", "pool.size", "pool.prefetch", "pool.max-tasks-per-worker",
                 "pool.max-tasks-per-worker-jitter", "pool.max-worker-rss", "pool.worker-heap", "pool.worker-jvm-options",
                 "pool.worker-jvm-options[0]", "pool.plugins-dir", "pool.initializer", "pool.initializer-args", "pool.worker-env[0]",
-                "pool.kill-grace", "pool.kill-leftover-processes", "pool.boot-backoff-max", "pool.java-command", "jobs.default-timeout",
+                "pool.kill-grace", "pool.kill-leftover-processes", "pool.retire-on-leftover-threads", "pool.boot-backoff-max",
+                "pool.java-command", "jobs.default-timeout",
                 "jobs.max-timeout", "jobs.max-payload-bytes", "jobs.max-request-bytes", "jobs.max-result-bytes", "jobs.max-log-bytes",
                 "jobs.max-retries", "jobs.max-delay", "jobs.max-wait", "jobs.retry-backoff", "jobs.max-batch-items",
                 "jobs.max-batch-request-bytes", "jobs.max-redeliveries", "jobs.lease", "cluster.poll-interval", "cluster.node-expiry",
@@ -114,6 +115,7 @@ class UnknownSettingsTest {
                 "webhooks.concurrency", "shutdown.grace", "tasks.diagnostics", "tasks.sleep.max-concurrency",
                 "tasks.my-task.maxConcurrency", "python.executable", "python.tasks-dir", "python.pool.size",
                 "python.pool.worker-memory-limit", "python.pool.max-tasks-per-worker-jitter", "python.pool.kill-leftover-processes",
+                "python.pool.retire-on-leftover-threads",
                 "security.api-keys[0].name", "security.api-keys[0].sha256", "security.api-keys[0].roles",
                 "security.api-keys[1].roles[0]", "security.api-keys[1].roles[1]", "security.max-long-polls-per-key")) {
             properties.put("jobpool." + key, "x");

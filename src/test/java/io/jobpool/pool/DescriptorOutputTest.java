@@ -114,6 +114,20 @@ class DescriptorOutputTest {
         }
     }
 
+    /** With {@code pool.retire-on-leftover-threads=false} the worker goes on, the thread's output and all. */
+    @Test
+    void withRetirementOffTheWorkerWhoseTaskLeftAThreadGoesOn() throws Exception {
+        TestPlugin.jar(plugins, LeftoverPrinter.class, InheritIoChild.class);
+        try (PoolHarness harness = new PoolHarness(1, 0, 0, 0, null, List.of(), true, false, plugins, PoolSettings.BOOT_TIMEOUT)) {
+            JobOutcome printer = harness.run("printer", "test-leftover-printer", "[]", TIMEOUT);
+            JobOutcome next = harness.run("next", "sleep", "[0.3]", TIMEOUT);
+            assertThat(next.pid()).as("the same worker").isEqualTo(printer.pid());
+            assertThat(next).isInstanceOfSatisfying(JobOutcome.Succeeded.class, done ->
+                    assertThat(done.logs()).as("what the earlier job's thread printed meanwhile").contains("left-behind"));
+            assertThat(harness.restarts).isEmpty();
+        }
+    }
+
     /**
      * What a worker writes outside any job goes to the server's log, which a flood (a thread or a
      * process a job left behind) must not fill: 64 KiB of it between two jobs, then one line saying

@@ -41,6 +41,14 @@ final class PoolHarness implements PoolListener, AutoCloseable {
      */
     PoolHarness(int size, int prefetch, int maxTasksPerWorker, long maxWorkerRssBytes, String initializer,
             List<String> extraJvmOptions, boolean killLeftoverProcesses, Path pluginsDir, Duration bootTimeout) {
+        this(size, prefetch, maxTasksPerWorker, maxWorkerRssBytes, initializer, extraJvmOptions, killLeftoverProcesses, true,
+                pluginsDir, bootTimeout);
+    }
+
+    /** @param retireOnLeftoverThreads {@code pool.retire-on-leftover-threads} */
+    PoolHarness(int size, int prefetch, int maxTasksPerWorker, long maxWorkerRssBytes, String initializer,
+            List<String> extraJvmOptions, boolean killLeftoverProcesses, boolean retireOnLeftoverThreads, Path pluginsDir,
+            Duration bootTimeout) {
         Path cache = Path.of("target", "worker-cache");
         List<String> options = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "--enable-native-access=ALL-UNNAMED"));
@@ -48,7 +56,7 @@ final class PoolHarness implements PoolListener, AutoCloseable {
         WorkerLauncher launcher = new WorkerLauncher(WorkerLauncher.currentJava(), options,
                 WorkerClasspath.resolve(cache, pluginsDir), cache, System.getenv(), List.of());
         PoolSettings settings = new PoolSettings(size, prefetch, maxTasksPerWorker, 0, maxWorkerRssBytes, Duration.ofSeconds(1),
-                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, initializerArgs(initializer), 1_000_000), killLeftoverProcesses,
+                Duration.ofSeconds(2), 10_000, new Message.Init(true, initializer, initializerArgs(initializer), 1_000_000), killLeftoverProcesses, retireOnLeftoverThreads,
                 bootTimeout);
         pool = new WorkerPool(launcher, settings, this, Clock.systemUTC());
         pool.start();
