@@ -79,7 +79,13 @@ class SecurityConfiguration {
                 // Anything else on the management port needs a valid key and nothing more: with one,
                 // a path it does not serve is a 404 whatever the key's roles, as on the API port.
                 .requestMatchers(ManagementPort::is).authenticated()
-                .requestMatchers("/v1/pool", "/v1/pool/**").hasRole("ADMIN")
+                // The pool's operations, each with its method: a method or path the pool does not
+                // have is a 405 or 404 for every key, as it was for an admin's (others got 403).
+                .requestMatchers(HttpMethod.GET, "/v1/pool").hasRole("ADMIN")
+                .requestMatchers(HttpMethod.HEAD, "/v1/pool").hasRole("ADMIN")
+                .requestMatchers(HttpMethod.PUT, "/v1/pool").hasRole("ADMIN")
+                .requestMatchers(HttpMethod.POST, "/v1/pool/close", "/v1/pool/open", "/v1/pool/join", "/v1/pool/terminate")
+                        .hasRole("ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs", "/v1/batches").hasAnyRole("SUBMIT", "ADMIN")
                 .requestMatchers(HttpMethod.POST, "/v1/jobs/*/cancel", "/v1/batches/*/cancel",
                         "/v1/jobs/*/deliveries/*/retry", "/v1/batches/*/deliveries/*/retry").hasAnyRole("SUBMIT", "ADMIN")

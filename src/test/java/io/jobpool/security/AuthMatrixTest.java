@@ -226,6 +226,24 @@ class AuthMatrixTest {
         }
     }
 
+    /**
+     * A method or path the pool does not have is the same 405 or 404 for every key; the pool's
+     * operations stay an admin's, however their path is spelt.
+     */
+    @Test
+    void whatThePoolDoesNotHaveIsTheSameAnswerForEveryKey() {
+        for (Who who : List.of(Who.READ, Who.SUBMIT, Who.ADMIN)) {
+            assertThat(send(port, "GET /v1/pool/nope HTTP/1.1" + authorization(who), null).status()).as("%s", who).isEqualTo(404);
+            assertThat(send(port, "GET /v1/pool/close HTTP/1.1" + authorization(who), null).status()).as("%s", who).isEqualTo(405);
+            assertThat(send(port, "DELETE /v1/pool HTTP/1.1" + authorization(who), null).status()).as("%s", who).isEqualTo(405);
+        }
+        assertThat(send(port, "POST /v1/pool/%63lose HTTP/1.1" + authorization(Who.READ), null).status()).isEqualTo(403);
+        assertThat(send(port, "PUT /v1/pool HTTP/1.1\r\nContent-Type: application/json" + authorization(Who.SUBMIT),
+                "{\"size\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).status()).isEqualTo(403);
+        assertThat(api.exchange("GET", "/v1/pool", null, Who.ADMIN.headers()).json().get("accepting").asBoolean())
+                .as("no refused request closed the pool").isTrue();
+    }
+
     @Test
     void aJobShowsItsOwnerAndOnlyItsOwnerAndAdminsListIt() {
         String mine = submit(Who.OWNER);
