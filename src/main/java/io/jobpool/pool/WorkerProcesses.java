@@ -22,9 +22,24 @@ final class WorkerProcesses {
         this.tree = tree;
     }
 
-    /** Every process of the tree now, except the worker itself. */
+    /**
+     * Every process of the tree now, except the worker itself. A scan reads the process list first
+     * and each process after: a process of the tree that forks meanwhile and exits (a shell running
+     * {@code sleep 300 &} just as its task returned) is found as a zombie, which is no member, while
+     * its child came too late for the list, and the job's leftover walked free. So when a scan
+     * finds nothing and the kernel handed out a process ID while it ran, it looks once more.
+     */
     List<ProcessTable.Entry> members() {
-        return tree.members();
+        return settled(tree::members);
+    }
+
+    private static List<ProcessTable.Entry> settled(java.util.function.Supplier<List<ProcessTable.Entry>> scan) {
+        java.util.OptionalLong before = io.jobpool.process.ForkCounter.read();
+        List<ProcessTable.Entry> found = scan.get();
+        if (found.isEmpty() && before.isPresent() && !before.equals(io.jobpool.process.ForkCounter.read())) {
+            found = scan.get();
+        }
+        return found;
     }
 
     /** Takes the processes the worker has now (started by the initializer) as its own. */
@@ -36,7 +51,7 @@ final class WorkerProcesses {
 
     /** Members that are not the worker's own: what a job left behind. */
     List<ProcessTable.Entry> leftovers() {
-        return members().stream().filter(e -> !baseline.contains(key(e))).toList();
+        return settled(() -> tree.members().stream().filter(e -> !baseline.contains(key(e))).toList());
     }
 
     /** Of {@code found}, the job's processes not reported before; marks them reported. */
