@@ -334,6 +334,8 @@ public record JobpoolProperties(
 
         /** {@code printf %s "" | sha256sum}: what the README's recipe gives when {@code $KEY} is unset. */
         static final String EMPTY_KEY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        /** {@code echo "$KEY" | sha256sum} with {@code $KEY} unset: the hash of a lone newline. */
+        static final String NEWLINE_KEY_SHA256 = "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b";
 
         void checkInto(Bounds bounds) {
             // Every key is checked, as the settings are bound, so a faulty list stops the start
@@ -393,10 +395,11 @@ public record JobpoolProperties(
                 if (key.sha256() == null || !key.sha256().matches("[0-9a-fA-F]{64}")) {
                     problems.add(where + ".sha256" + which
                             + " must be the 64 hex digits of the key's SHA-256: printf %s \"$KEY\" | sha256sum");
-                } else if (Security.EMPTY_KEY_SHA256.equalsIgnoreCase(key.sha256())) {
+                } else if (Security.EMPTY_KEY_SHA256.equalsIgnoreCase(key.sha256())
+                        || Security.NEWLINE_KEY_SHA256.equalsIgnoreCase(key.sha256())) {
                     // No request can send an empty key: the hash locks its operator out, silently.
-                    problems.add(where + ".sha256" + which + " is the SHA-256 of an empty key (was $KEY unset when it was"
-                            + " hashed?); no request can present it");
+                    problems.add(where + ".sha256" + which + " is the SHA-256 of an empty key or of a lone newline (was $KEY"
+                            + " unset when it was hashed?); no request can present it");
                 } else if (hashes.putIfAbsent(key.sha256().toLowerCase(java.util.Locale.ROOT), i) != null) {
                     problems.add(where + ".sha256" + which + " is the hash of another key too (api-keys["
                             + hashes.get(key.sha256().toLowerCase(java.util.Locale.ROOT)) + "])");

@@ -219,6 +219,8 @@ final class WorkerHandle {
     }
 
     PoolSnapshot.WorkerInfo info() {
-        return new PoolSnapshot.WorkerInfo(id, pid, state, job == null ? null : job.jobId(), tasksCompleted, startedAt);
+        // While its job's leftovers are killed the worker is still that job's (BUSY, the job RUNNING).
+        Assignment current = job != null ? job : pendingReturn != null ? pendingReturn.job() : null;
+        return new PoolSnapshot.WorkerInfo(id, pid, state, current == null ? null : current.jobId(), tasksCompleted, startedAt);
     }
 }

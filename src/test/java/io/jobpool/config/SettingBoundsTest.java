@@ -191,7 +191,8 @@ class SettingBoundsTest {
         String good = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
         Map<String, String> settings = new java.util.HashMap<>();
         String[][] keys = {{"ta", "abc", "submit"}, {"tb", "def", "read"}, {"tc", good, "reed"}, {"ta", good.toUpperCase(java.util.Locale.ROOT), ""},
-                {"td", good.substring(1), "admin"}, {"te", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "admin"}};
+                {"td", good.substring(1), "admin"}, {"te", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "admin"},
+                {"tf", "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b", "read"}};
         for (int i = 0; i < keys.length; i++) {
             settings.put("jobpool.security.api-keys[" + i + "].name", keys[i][0]);
             settings.put("jobpool.security.api-keys[" + i + "].sha256", keys[i][1]);
@@ -206,6 +207,7 @@ class SettingBoundsTest {
                 .hasMessageContaining("jobpool.security.api-keys[3].roles (key 'ta') must name at least one")
                 .hasMessageContaining("jobpool.security.api-keys[4].sha256 (key 'td') must be the 64 hex digits")
                 .hasMessageContaining("jobpool.security.api-keys[5].sha256 (key 'te') is the SHA-256 of an empty key")
+                .hasMessageContaining("jobpool.security.api-keys[6].sha256 (key 'tf') is the SHA-256 of an empty key")
                 .hasMessageNotContaining(good.substring(8)).hasMessageNotContaining(good.substring(8).toUpperCase(java.util.Locale.ROOT));
     }
 }
